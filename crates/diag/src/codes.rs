@@ -1,0 +1,193 @@
+//! The one registry of diagnostic codes.
+//!
+//! Codes are grouped by the phase that raises them and are never reused: a
+//! retired code keeps its row with `retired: true`. Every code has an explain
+//! page in `explain/CODE.md` (shown by `mapc explain CODE`) and, for spec
+//! codes, at least one failing fixture under `tests/check/`; tests enforce both.
+
+use crate::Severity;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// M01xx: reading the YAML document itself.
+    Yaml,
+    /// M02xx: the shape of the spec (keys, types, enums).
+    Shape,
+    /// M03xx: syntax inside expression, filter and path strings.
+    Syntax,
+    /// M04xx: names that refer to other parts of the spec.
+    Reference,
+    /// M05xx: expression types and functions.
+    Types,
+    /// M06xx: sync directions and locked fields.
+    Sync,
+    /// M07xx: products, sales prices, companies, polling settings.
+    Integration,
+    /// M08xx: secrets and connection safety.
+    Security,
+    /// M09xx: checks against cached `$metadata`.
+    Metadata,
+    /// R0xxx: per-record errors and warnings raised while mapping records.
+    Runtime,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct CodeInfo {
+    pub code: &'static str,
+    /// kebab-case name, also accepted by `mapc explain`.
+    pub name: &'static str,
+    pub severity: Severity,
+    pub phase: Phase,
+    pub summary: &'static str,
+    pub explain: &'static str,
+}
+
+macro_rules! codes {
+    ($( $code:literal $name:literal $sev:ident $phase:ident $summary:literal; )*) => {
+        pub const CODES: &[CodeInfo] = &[
+            $( CodeInfo {
+                code: $code,
+                name: $name,
+                severity: Severity::$sev,
+                phase: Phase::$phase,
+                summary: $summary,
+                explain: include_str!(concat!("../explain/", $code, ".md")),
+            }, )*
+        ];
+    };
+}
+
+codes! {
+    "M0101" "yaml-syntax"            Error Yaml "the file is not well-formed YAML";
+    "M0102" "duplicate-key"          Error Yaml "a mapping key appears twice";
+    "M0103" "tab-indentation"        Error Yaml "a tab is used for indentation";
+    "M0104" "alias-budget"           Error Yaml "YAML aliases expand beyond the node budget";
+    "M0105" "too-deep"               Error Yaml "the document nests deeper than allowed";
+    "M0106" "scalar-too-large"       Error Yaml "a scalar value is larger than allowed";
+    "M0107" "not-utf8"               Error Yaml "the file is not valid UTF-8";
+    "M0108" "empty-document"         Error Yaml "the file contains no spec";
+    "M0109" "multiple-documents"     Error Yaml "the file contains more than one YAML document";
+
+    "M0201" "missing-key"            Error Shape "a required key is missing";
+    "M0202" "unknown-key"            Error Shape "a key is not part of the spec format";
+    "M0203" "wrong-type"             Error Shape "a value has the wrong YAML type";
+    "M0204" "invalid-value"          Error Shape "a value is not one of the allowed values";
+    "M0205" "invalid-name"           Error Shape "a name does not match the required pattern";
+    "M0206" "unsupported-version"    Error Shape "the `mapc:` format version is not supported";
+    "M0207" "empty-list"             Error Shape "a list that needs at least one entry is empty";
+
+    "M0301" "expr-syntax"            Error Syntax "an expression does not parse";
+    "M0302" "filter-syntax"          Error Syntax "an OData `$filter` does not parse";
+    "M0303" "invalid-literal"        Error Syntax "a literal in an expression or filter is invalid";
+    "M0304" "invalid-path"           Error Syntax "a field path is not a dotted list of names";
+
+    "M0401" "unknown-connection"     Error Reference "a connection name is not defined";
+    "M0402" "unknown-mapping"        Error Reference "a mapping name is not defined";
+    "M0403" "unknown-related"        Error Reference "a path starts with a name that is not a related alias";
+    "M0404" "duplicate-mapping"      Error Reference "two mappings have the same name";
+    "M0405" "duplicate-target"       Error Reference "two entries write the same target path";
+    "M0406" "field-source-count"     Error Reference "a field entry needs exactly one of from, expr, value";
+    "M0407" "target-path-overlap"    Error Reference "one target path is written both as a value and as an object";
+    "M0408" "ambiguous-test-mapping" Error Reference "a test does not say which mapping it exercises";
+    "M0409" "set-rule-shape"         Error Reference "a `set` rule needs `to` and one of `expr`/`value`";
+    "M0410" "inactive-test-mapping"  Warning Reference "a test exercises an inactive mapping";
+
+    "M0501" "unknown-function"       Error Types "an expression calls a function that does not exist";
+    "M0502" "arity"                  Error Types "a function is called with the wrong number of arguments";
+    "M0503" "type-mismatch"          Error Types "an operand or argument has the wrong type";
+    "M0504" "when-not-boolean"       Error Types "a rule condition is not of type boolean";
+
+    "M0601" "writeback-needs-from"   Error Sync "`two_way`/`target_to_source` need a direct `from:`";
+    "M0602" "conflict-without-two-way" Error Sync "`conflict:` is set on a field that is not `two_way`";
+    "M0603" "locked-pricing-field"   Error Sync "a locked product pricing field is remapped";
+    "M0604" "product-writeback"      Error Sync "product data cannot flow from target to source";
+    "M0605" "document-amount-direction" Error Sync "discount/tax/freight accept only `once` or `source_to_target`";
+
+    "M0701" "separator-ambiguity"    Error Integration "the sales-price separator and delimiter are ambiguous";
+    "M0702" "empty-code"             Error Integration "an excluded SKU or sales code is empty";
+    "M0703" "duplicate-code"         Error Integration "an excluded SKU or sales code is listed twice";
+    "M0704" "invalid-lookback"       Error Integration "`lookback_days` is not a positive integer";
+    "M0705" "invalid-order-by"       Error Integration "`order_by` is not `field` or `field asc|desc`";
+    "M0706" "companies-shape"        Error Integration "a companies setting is missing what it depends on";
+
+    "M0801" "literal-secret"         Error Security "a secret is written literally instead of `${ENV}`";
+    "M0802" "invalid-env-reference"  Error Security "a `${...}` reference is malformed";
+    "M0803" "missing-auth-setting"   Error Security "an auth flow lacks a setting it needs";
+
+    "M0901" "unknown-entity"         Error Metadata "an entity is not in the connection's `$metadata`";
+    "M0902" "unknown-field"          Error Metadata "a field is not a property of the entity";
+    "M0903" "via-not-single-valued"  Error Metadata "`via` is not a single-valued (N:1) navigation property";
+    "M0904" "metadata-type-mismatch" Error Metadata "a value's type does not fit the target property";
+    "M0905" "max-length"             Error Metadata "a constant is longer than the target property's MaxLength";
+    "M0906" "invalid-metadata"       Error Metadata "a cached `$metadata` file cannot be read";
+    "M0907" "no-metadata"            Warning Metadata "no cached `$metadata` for a connection";
+
+    "R0001" "not-an-object"          Error Runtime "an input record is not a JSON object";
+    "R0002" "number-out-of-range"    Error Runtime "a number does not fit an exact decimal";
+    "R0003" "invalid-date"           Error Runtime "a value is not a valid date or date-time";
+    "R0004" "missing-related"        Error Runtime "a related record the mapping needs is absent";
+    "R0005" "invalid-json"           Error Runtime "an input record is not valid JSON";
+    "R0006" "csv-shape"              Error Runtime "a CSV row has the wrong number of columns";
+    "R0007" "invalid-utf8"           Error Runtime "an input record is not valid UTF-8";
+    "R0008" "rule-error"             Error Runtime "a rule with `action: error` matched";
+    "R0009" "null-value"             Error Runtime "a field with `on_null: error` is null";
+    "R0010" "runtime-type"           Error Runtime "a value has the wrong type at run time";
+    "R0011" "arithmetic"             Error Runtime "arithmetic overflowed or divided by zero";
+    "R0012" "separator-in-value"     Error Runtime "a sales-price value contains the separator or delimiter";
+    "R0013" "parent-cycle"           Error Runtime "a company is its own parent or in a parent cycle";
+    "R0014" "record-too-large"       Error Runtime "an input record or value is larger than allowed";
+    "R0101" "rule-warning"           Warning Runtime "a rule with `action: warn` matched";
+    "R0102" "unknown-parent"         Warning Runtime "a company's parent number matches no company";
+}
+
+/// Finds a code by its code (`M0202`) or its name (`unknown-key`), case-insensitively.
+pub fn lookup(code_or_name: &str) -> Option<&'static CodeInfo> {
+    CODES.iter().find(|c| {
+        c.code.eq_ignore_ascii_case(code_or_name) || c.name.eq_ignore_ascii_case(code_or_name)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_and_names_are_unique() {
+        let mut seen = HashSet::new();
+        for c in CODES {
+            assert!(seen.insert(c.code), "code {} twice", c.code);
+            assert!(seen.insert(c.name), "name {} twice", c.name);
+        }
+    }
+
+    #[test]
+    fn code_prefix_matches_phase() {
+        for c in CODES {
+            let hundreds = &c.code[..3];
+            let ok = match c.phase {
+                Phase::Yaml => hundreds == "M01",
+                Phase::Shape => hundreds == "M02",
+                Phase::Syntax => hundreds == "M03",
+                Phase::Reference => hundreds == "M04",
+                Phase::Types => hundreds == "M05",
+                Phase::Sync => hundreds == "M06",
+                Phase::Integration => hundreds == "M07",
+                Phase::Security => hundreds == "M08",
+                Phase::Metadata => hundreds == "M09",
+                Phase::Runtime => c.code.starts_with('R'),
+            };
+            assert!(ok, "{} is in the wrong range for {:?}", c.code, c.phase);
+        }
+    }
+
+    #[test]
+    fn every_explain_page_has_a_bad_and_a_fixed_example() {
+        for c in CODES {
+            let page = c.explain;
+            assert!(page.starts_with(&format!("# {}", c.code)), "{}: page must start with `# {}`", c.code, c.code);
+            assert!(page.contains("## Bad") && page.contains("## Fixed"), "{}: explain page needs `## Bad` and `## Fixed` sections", c.code);
+            assert!(page.matches("```").count() >= 4, "{}: explain page needs a code block in each example", c.code);
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Renderers for diagnostics: `human` (miette), `json`, `github`, `sarif`.
+
+use crate::{lookup, Diagnostic, Severity, SourceFile};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use serde_json::{json, Value};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// miette report; `color` picks ANSI or plain text.
+    Human { color: bool },
+    Json,
+    Github,
+    Sarif,
+}
+
+/// Renders the diagnostics of several files as one document.
+pub fn render(format: Format, files: &[(&SourceFile, &[Diagnostic])]) -> String {
+    match format {
+        Format::Human { color } => files
+            .iter()
+            .flat_map(|(f, ds)| ds.iter().map(move |d| human(f, d, color)))
+            .collect::<Vec<_>>()
+            .join(""),
+        Format::Json => {
+            let all: Vec<Value> = files
+                .iter()
+                .flat_map(|(f, ds)| ds.iter().map(move |d| to_json(f, d)))
+                .collect();
+            let mut s = serde_json::to_string_pretty(&json!({ "diagnostics": all }))
+                .unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        Format::Github => files
+            .iter()
+            .flat_map(|(f, ds)| ds.iter().map(move |d| github(f, d)))
+            .collect(),
+        Format::Sarif => sarif(files),
+    }
+}
+
+struct Report<'a> {
+    d: &'a Diagnostic,
+    src: NamedSource<String>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.d.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.d
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let primary = LabeledSpan::new_primary_with_span(
+            self.d.label.clone(),
+            (self.d.span.start, self.d.span.len()),
+        );
+        let related = self
+            .d
+            .related
+            .iter()
+            .map(|(s, l)| LabeledSpan::new_with_span(Some(l.clone()), (s.start, s.len())));
+        Some(Box::new(std::iter::once(primary).chain(related)))
+    }
+}
+
+fn human(file: &SourceFile, d: &Diagnostic, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_context_lines(1)
+        .with_links(false);
+    let report = Report {
+        d,
+        src: NamedSource::new(&file.name, file.text.clone()).with_language("yaml"),
+    };
+    let mut out = String::new();
+    if handler.render_report(&mut out, &report).is_err() {
+        let (line, col) = file.line_col(d.span.start);
+        out = format!("{}:{}:{}: {} [{}]\n", file.name, line, col, d.message, d.code);
+    }
+    out
+}
+
+fn severity_str(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn to_json(file: &SourceFile, d: &Diagnostic) -> Value {
+    let (line, column) = file.line_col(d.span.start);
+    let (end_line, end_column) = file.line_col(d.span.end);
+    json!({
+        "severity": severity_str(d.severity),
+        "code": d.code,
+        "message": d.message,
+        "file": file.name,
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+        "label": d.label,
+        "help": d.help,
+    })
+}
+
+/// Escapes per the GitHub workflow-command rules (data and property values).
+fn gh_escape(s: &str, property: bool) -> String {
+    let mut out = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    if property {
+        out = out.replace(':', "%3A").replace(',', "%2C");
+    }
+    out
+}
+
+fn github(file: &SourceFile, d: &Diagnostic) -> String {
+    let (line, col) = file.line_col(d.span.start);
+    let (end_line, end_col) = file.line_col(d.span.end);
+    let mut msg = format!("{} [{}]", d.message, d.code);
+    if let Some(h) = &d.help {
+        msg.push_str("\nhelp: ");
+        msg.push_str(h);
+    }
+    format!(
+        "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+        severity_str(d.severity),
+        gh_escape(&file.name, true),
+        line,
+        col,
+        end_line,
+        end_col,
+        gh_escape(&format!("mapc {}", d.code), true),
+        gh_escape(&msg, false)
+    )
+}
+
+fn sarif(files: &[(&SourceFile, &[Diagnostic])]) -> String {
+    let mut used: Vec<&str> = files
+        .iter()
+        .flat_map(|(_, ds)| ds.iter().map(|d| d.code))
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    let rules: Vec<Value> = used
+        .iter()
+        .map(|code| {
+            let info = lookup(code);
+            json!({
+                "id": code,
+                "name": info.map(|i| i.name),
+                "shortDescription": { "text": info.map(|i| i.summary).unwrap_or("") },
+                "help": { "text": format!("Run `mapc explain {code}`"), "markdown": info.map(|i| i.explain).unwrap_or("") },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = files
+        .iter()
+        .flat_map(|(f, ds)| {
+            ds.iter().map(move |d| {
+                let (line, col) = f.line_col(d.span.start);
+                let (end_line, end_col) = f.line_col(d.span.end);
+                let mut text = d.message.clone();
+                if let Some(h) = &d.help {
+                    text.push_str("\nhelp: ");
+                    text.push_str(h);
+                }
+                json!({
+                    "ruleId": d.code,
+                    "level": severity_str(d.severity),
+                    "message": { "text": text },
+                    "locations": [{ "physicalLocation": {
+                        "artifactLocation": { "uri": f.name },
+                        "region": { "startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col }
+                    }}]
+                })
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": { "name": "mapc", "version": env!("CARGO_PKG_VERSION"), "rules": rules } },
+            "results": results
+        }]
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}

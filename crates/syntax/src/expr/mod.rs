@@ -1,0 +1,3 @@
+//! The expression language: grammar in `grammar/expr.pest`.
+mod ast;
+pub use ast::*;

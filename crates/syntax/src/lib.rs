@@ -1,0 +1,3 @@
+//! Spec text -> AST with spans.
+pub mod expr;
+pub mod yaml;
