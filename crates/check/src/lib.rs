@@ -1,1 +1,72 @@
+//! The validation rules and the one compile pipeline every command uses:
+//! text -> AST (`mapc-syntax`) -> spec rules (this crate) -> IR (`mapc-ir`,
+//! with types from cached `$metadata` when available) -> metadata rules.
 
+pub mod metadata;
+pub mod rules;
+
+use mapc_diag::{Diagnostic, Diagnostics, SourceFile};
+use mapc_ir::Program;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Directory of cached `$metadata` (`{connection}.xml`); enables M09xx checks.
+    pub schema_cache: Option<PathBuf>,
+}
+
+/// The result of compiling one spec file.
+pub struct Compiled {
+    pub file: SourceFile,
+    /// Present whenever the file could be read as a spec, even with errors
+    /// (entries with errors are left out of it); callers check `has_errors`.
+    pub program: Option<Program>,
+    /// Sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compiled {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+    pub fn has_warnings(&self) -> bool {
+        self.diagnostics.iter().any(|d| !d.is_error())
+    }
+}
+
+/// Compiles a spec file. Only an unreadable file is an `Err`; everything
+/// about its content is a diagnostic.
+pub fn compile_file(path: &Path, opts: &Options) -> std::io::Result<Compiled> {
+    let bytes = std::fs::read(path)?;
+    Ok(compile_bytes(&path.display().to_string(), &bytes, opts))
+}
+
+pub fn compile_str(name: &str, text: &str, opts: &Options) -> Compiled {
+    compile_bytes(name, text.as_bytes(), opts)
+}
+
+pub fn compile_bytes(name: &str, bytes: &[u8], opts: &Options) -> Compiled {
+    let parsed = mapc_syntax::spec::parse_bytes(name, bytes);
+    let mut diags: Diagnostics = parsed.diagnostics;
+    let program = parsed.spec.as_ref().map(|spec| {
+        rules::run(spec, &mut diags);
+        let schemas = opts
+            .schema_cache
+            .as_deref()
+            .map(|dir| metadata::Schemas::load(dir, spec, &mut diags));
+        let lowered = mapc_ir::lower(
+            spec,
+            schemas.as_ref().map(|s| s as &dyn mapc_ir::SchemaInfo),
+            &mut diags,
+        );
+        if let Some(s) = &schemas {
+            s.check(spec, &lowered.program, &mut diags);
+        }
+        lowered.program
+    });
+    Compiled {
+        file: parsed.file,
+        program,
+        diagnostics: diags.into_sorted(),
+    }
+}

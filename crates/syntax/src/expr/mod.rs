@@ -1,3 +1,5 @@
 //! The expression language: grammar in `grammar/expr.pest`.
 mod ast;
+mod parse;
 pub use ast::*;
+pub use parse::*;

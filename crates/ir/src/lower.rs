@@ -1,0 +1,324 @@
+//! AST -> IR: resolves names, fills defaults, types every expression.
+//!
+//! CONTRACT (implemented by the lowering work item):
+//! `lower(spec, schema, diags)` always returns a `Program` containing every
+//! mapping/test it could lower (entries with errors are left out), and pushes
+//! every reference (M04xx), literal (M0303) and type (M05xx) diagnostic.
+//!
+//! Decisions beyond the spec text (also in the module docs below):
+//! - A mapping is left out of `Program::mappings` when lowering it reported an
+//!   error, when one of its entries could not be lowered because of an error
+//!   the reader already reported (an expression that does not parse, a field
+//!   without `to`), or when its name repeats an earlier mapping's (M0404).
+//!   `Lowered::all_mappings` still holds every mapping whose connections
+//!   resolve, lowered as far as possible, so later checks can look at them.
+//! - A test is left out when its mapping is unknown, ambiguous or left out.
+//! - Product fields default to the `products:` block's own `sync`.
+
+mod expr;
+mod filter;
+mod literal;
+mod mapping;
+mod targets;
+
+pub use expr::ROUND_MODES;
+pub use literal::{parse_date, parse_decimal};
+
+use crate::{AuthFlow, Connection, ConnectionKind, Environment, Expect, Literal, Mapping, Program, Test, Type};
+use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
+use mapc_syntax::spec::{self as ast, Spec};
+use mapc_syntax::yaml::NodeKind;
+
+/// Field types known from cached `$metadata`, used for type inference.
+pub trait SchemaInfo {
+    /// The type of `field` of `entity` on `connection`, when known.
+    fn field_type(&self, connection: &str, entity: &str, field: &str) -> Option<Type>;
+}
+
+pub struct Lowered {
+    pub program: Program,
+    /// Every mapping of the spec (in spec order) whose source and target
+    /// connections resolve, lowered as far as possible: including those left
+    /// out of `program` because of errors (their broken entries are dropped)
+    /// and repeated names. For checks that should still see such mappings.
+    pub all_mappings: Vec<Mapping>,
+}
+
+pub fn lower(spec: &Spec, schema: Option<&dyn SchemaInfo>, diags: &mut Diagnostics) -> Lowered {
+    let connections = lower_connections(spec);
+    let environments = lower_environments(spec, diags);
+
+    let known: Vec<mapping::KnownConnection> = spec
+        .connections
+        .iter()
+        .map(|(name, c)| mapping::KnownConnection { name: &name.value, kind: c.kind.as_ref().map(|k| k.value) })
+        .collect();
+    let cx = mapping::Cx { spec, schema, connections: &known };
+
+    let mut mappings = Vec::new();
+    let mut all_mappings = Vec::new();
+    // Spec index -> index in `mappings`.
+    let mut placed: Vec<Option<usize>> = Vec::new();
+    for (i, m) in spec.mappings.iter().enumerate() {
+        let mut local = Diagnostics::new();
+        let first = spec.mappings[..i].iter().find(|o| o.name.value == m.name.value);
+        if let Some(first) = first {
+            local.push(
+                Diagnostic::new("M0404", m.name.span, format!("the mapping name `{}` is used twice", m.name.value))
+                    .label("second mapping with this name")
+                    .related(first.name.span, "first defined here")
+                    .help("mapping names must be unique within a spec; rename one of them"),
+            );
+        }
+        let out = mapping::lower_mapping(&cx, m, &mut local);
+        let ok = first.is_none() && !local.has_errors() && out.as_ref().is_some_and(|o| o.complete);
+        diags.extend(local.iter().cloned());
+        match out {
+            Some(o) => {
+                if ok {
+                    placed.push(Some(mappings.len()));
+                    mappings.push(o.mapping.clone());
+                } else {
+                    placed.push(None);
+                }
+                all_mappings.push(o.mapping);
+            }
+            None => placed.push(None),
+        }
+    }
+
+    let tests = lower_tests(spec, &placed, diags);
+
+    Lowered {
+        program: Program { name: spec.name.value.clone(), connections, environments, mappings, tests },
+        all_mappings,
+    }
+}
+
+pub(crate) fn auth_flow_name(f: AuthFlow) -> &'static str {
+    match f {
+        AuthFlow::ClientCredentials => "client_credentials",
+        AuthFlow::AuthorizationCode => "authorization_code",
+        AuthFlow::DeviceCode => "device_code",
+        AuthFlow::None => "none",
+    }
+}
+
+pub(crate) fn kind_name(k: ConnectionKind) -> &'static str {
+    match k {
+        ConnectionKind::Dataverse => "dataverse",
+        ConnectionKind::BusinessCentral => "business_central",
+        ConnectionKind::Odata => "odata",
+        ConnectionKind::File => "file",
+    }
+}
+
+/// A connection's settings (except `kind`) as `(key, text)`, `auth.*` prefixed.
+fn settings(c: &ast::Connection) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut s = |k: &str, v: &Option<ast::Spanned<String>>| {
+        if let Some(v) = v {
+            out.push((k.to_string(), v.value.clone()));
+        }
+    };
+    s("url", &c.url);
+    s("api_version", &c.api_version);
+    let mut out2 = Vec::new();
+    if let Some(a) = &c.auth {
+        if let Some(f) = &a.flow {
+            out2.push(("auth.flow".to_string(), auth_flow_name(f.value).to_string()));
+        }
+        for (k, v) in [
+            ("auth.tenant", &a.tenant),
+            ("auth.client_id", &a.client_id),
+            ("auth.client_secret", &a.client_secret),
+            ("auth.scope", &a.scope),
+            ("auth.authority", &a.authority),
+            ("auth.redirect_uri", &a.redirect_uri),
+        ] {
+            if let Some(v) = v {
+                out2.push((k.to_string(), v.value.clone()));
+            }
+        }
+    }
+    out.extend(out2);
+    for (k, v) in [("page_size", &c.page_size), ("batch_size", &c.batch_size), ("max_concurrency", &c.max_concurrency)] {
+        if let Some(v) = v {
+            out.push((k.to_string(), v.value.to_string()));
+        }
+    }
+    for (k, v) in [
+        ("tenant", &c.tenant),
+        ("environment", &c.environment),
+        ("company", &c.company),
+        ("base_url", &c.base_url),
+        ("entity_url_convention", &c.entity_url_convention),
+        ("path", &c.path),
+        ("dir", &c.dir),
+    ] {
+        if let Some(v) = v {
+            out.push((k.to_string(), v.value.clone()));
+        }
+    }
+    out
+}
+
+/// Connections without a `kind` (already reported) are left out.
+fn lower_connections(spec: &Spec) -> Vec<Connection> {
+    spec.connections
+        .iter()
+        .filter_map(|(name, c)| {
+            let kind = c.kind.as_ref()?.value;
+            Some(Connection { name: name.value.clone(), kind, settings: settings(c), span: name.span })
+        })
+        .collect()
+}
+
+fn unknown_connection(name: &str, span: Span, spec: &Spec) -> Diagnostic {
+    let names = spec.connections.iter().map(|(n, _)| n.value.as_str());
+    let help = match did_you_mean(name, names.clone()) {
+        Some(m) => format!("did you mean `{m}`?"),
+        None if spec.connections.is_empty() => "define it under `connections:`".to_string(),
+        None => format!(
+            "define it under `connections:`, or use one of: {}",
+            names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    Diagnostic::new("M0401", span, format!("unknown connection `{name}`")).label("not defined under `connections:`").help(help)
+}
+
+fn lower_environments(spec: &Spec, diags: &mut Diagnostics) -> Vec<Environment> {
+    spec.environments
+        .iter()
+        .map(|(name, e)| {
+            let mut overlays = Vec::new();
+            for (cname, c) in &e.connections {
+                if !spec.connections.iter().any(|(n, _)| n.value == cname.value) {
+                    diags.push(unknown_connection(&cname.value, cname.span, spec));
+                    continue;
+                }
+                let mut s = settings(c);
+                if let Some(k) = &c.kind {
+                    s.insert(0, ("kind".to_string(), kind_name(k.value).to_string()));
+                }
+                overlays.push((cname.value.clone(), s));
+            }
+            Environment { name: name.value.clone(), default: e.default.as_ref().is_some_and(|d| d.value), overlays }
+        })
+        .collect()
+}
+
+fn lower_tests(spec: &Spec, placed: &[Option<usize>], diags: &mut Diagnostics) -> Vec<Test> {
+    let mut tests = Vec::new();
+    for t in &spec.tests {
+        let mut ok = true;
+        let spec_index = match &t.mapping {
+            Some(name) => match spec.mappings.iter().position(|m| m.name.value == name.value) {
+                Some(i) => Some(i),
+                None => {
+                    let names = spec.mappings.iter().map(|m| m.name.value.as_str());
+                    let help = match did_you_mean(&name.value, names.clone()) {
+                        Some(m) => format!("did you mean `{m}`?"),
+                        None => format!("use one of: {}", names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+                    };
+                    diags.push(
+                        Diagnostic::new("M0402", name.span, format!("test `{}` names the unknown mapping `{}`", t.name.value, name.value))
+                            .label("no mapping with this name")
+                            .help(help),
+                    );
+                    None
+                }
+            },
+            None if spec.mappings.len() == 1 => Some(0),
+            None if spec.mappings.len() > 1 => {
+                diags.push(
+                    Diagnostic::new("M0408", t.name.span, format!("test `{}` does not say which mapping it exercises", t.name.value))
+                        .label("no `mapping:` in this test")
+                        .help(format!(
+                            "the spec has {} mappings; add `mapping: {}` (or another mapping's name) to the test",
+                            spec.mappings.len(),
+                            spec.mappings[0].name.value
+                        )),
+                );
+                None
+            }
+            None => None,
+        };
+        if let Some(i) = spec_index {
+            let m = &spec.mappings[i];
+            if m.active.as_ref().is_some_and(|a| !a.value) {
+                let at = t.mapping.as_ref().map(|n| n.span).unwrap_or(t.name.span);
+                let mut d = Diagnostic::new("M0410", at, format!("test `{}` exercises the inactive mapping `{}`", t.name.value, m.name.value))
+                    .label("this mapping has `active: false`")
+                    .help("the test still runs; set the mapping `active: true`, or remove the test if the mapping is retired");
+                if let Some(a) = &m.active {
+                    d = d.related(a.span, "deactivated here");
+                }
+                diags.push(d);
+            }
+        }
+
+        let as_of = match &t.as_of {
+            Some(s) => match literal::parse_date(&s.value) {
+                Some(d) => Some(d),
+                None => {
+                    diags.push(
+                        Diagnostic::new("M0303", s.span, format!("`as_of` `{}` is not a date in the form YYYY-MM-DD", s.value))
+                            .label("expected YYYY-MM-DD")
+                            .help("write a real calendar date, e.g. `as_of: 2026-11-22`"),
+                    );
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
+        let mut local = Diagnostics::new();
+        let input = literal::literal(&t.input.node, &mut local);
+        let expect = expect(&t.expect, &mut local);
+        ok &= !local.has_errors();
+        diags.extend(local.iter().cloned());
+        let Some(mapping) = spec_index.and_then(|i| placed.get(i).copied().flatten()) else { continue };
+        if let (true, Some(expect)) = (ok, expect) {
+            tests.push(Test { name: t.name.value.clone(), mapping, as_of, input, expect, span: t.span });
+        }
+    }
+    tests
+}
+
+/// `skip`, `{ error: CODE }` (a runtime code, by code or name), else a record.
+fn expect(v: &ast::Value, diags: &mut Diagnostics) -> Option<Expect> {
+    let node = &v.node;
+    match &node.kind {
+        NodeKind::Scalar(s) if s.style == mapc_syntax::yaml::Style::Plain && s.text == "skip" => Some(Expect::Skip),
+        NodeKind::Map(entries) if entries.len() == 1 && entries[0].0.as_scalar().is_some_and(|k| k.text == "error") => {
+            let value = &entries[0].1;
+            let text = value.as_scalar().map(|s| s.text.as_str()).unwrap_or("");
+            match mapc_diag::lookup(text) {
+                Some(info) if info.code.starts_with('R') => Some(Expect::Error(info.code.to_string())),
+                found => {
+                    let runtime = mapc_diag::CODES.iter().filter(|c| c.code.starts_with('R'));
+                    let help = match did_you_mean(text, runtime.clone().map(|c| c.code)) {
+                        Some(m) if found.is_none() => format!("did you mean `{m}`?"),
+                        _ => format!(
+                            "a test can expect a per-record (R) code: {}",
+                            runtime.map(|c| format!("{} ({})", c.code, c.name)).collect::<Vec<_>>().join(", ")
+                        ),
+                    };
+                    let msg = match found {
+                        Some(info) => format!("`{text}` is a check-time code ({}), not a per-record error a test can expect", info.name),
+                        None => format!("`{text}` is not a diagnostic code"),
+                    };
+                    diags.push(Diagnostic::new("M0204", value.span, msg).label("expected a runtime code such as R0008").help(help));
+                    None
+                }
+            }
+        }
+        _ => Some(Expect::Record(literal::literal(node, diags))),
+    }
+}
+
+/// The IR literal of a YAML value (for callers outside lowering).
+pub fn literal_of(value: &ast::Value, diags: &mut Diagnostics) -> Literal {
+    literal::literal(&value.node, diags)
+}

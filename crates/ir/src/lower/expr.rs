@@ -1,0 +1,500 @@
+//! Expression AST -> typed `ir::Expr`: path resolution, function lookup,
+//! arity and type checks (M0403, M0303, M05xx).
+
+use super::literal::{number_too_large, parse_date, parse_datetime, parse_decimal};
+use crate::funcs::{self, Func, FuncInfo, FUNCS};
+use crate::{BinaryOp, Const, ConnectionKind, Expr, ExprKind, PathRef, Related, Type, UnaryOp};
+use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
+use mapc_syntax::expr as ast;
+use std::sync::Arc;
+
+use super::SchemaInfo;
+
+/// Rounding modes `round(x, n, mode)` accepts.
+pub const ROUND_MODES: &[&str] = &["half_away_from_zero", "half_even", "half_up", "half_down", "up", "down", "floor", "ceiling"];
+
+/// What a path in an expression (or a `from:`) is resolved against.
+pub struct Scope<'a> {
+    /// The mapping's name, for messages.
+    pub mapping: &'a str,
+    pub related: &'a [Related],
+    pub kind: ConnectionKind,
+    pub connection: &'a str,
+    /// The entity unqualified paths read from (the primary, or the line entity).
+    pub entity: &'a str,
+    /// Product-line scope: paths are relative to one line, no related resolution.
+    pub line: bool,
+    /// First segments naming embedded collections (products, sales prices,
+    /// contacts paths) that flat sources may still read into.
+    pub nested_roots: Vec<String>,
+    pub schema: Option<&'a dyn SchemaInfo>,
+}
+
+/// Articles for type names in messages.
+pub fn a(name: &str) -> String {
+    match name.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {name}"),
+        _ => format!("a {name}"),
+    }
+}
+
+fn describe(allowed: &[Type]) -> String {
+    let names: Vec<String> = allowed
+        .iter()
+        .map(|t| match t {
+            Type::Decimal => "number".to_string(),
+            Type::List(_) => "list".to_string(),
+            t => t.name(),
+        })
+        .collect();
+    a(&names.join(" or "))
+}
+
+fn fits_any(t: &Type, allowed: &[Type]) -> bool {
+    allowed.iter().any(|w| t.fits(w))
+}
+
+/// Argument types the shared table leaves open but that still have a shape.
+fn extra_arg_type(func: Func, i: usize) -> Option<Vec<Type>> {
+    match (func, i) {
+        (Func::Len, 0) => Some(vec![Type::String, Type::List(Box::new(Type::Unknown))]),
+        (Func::ToDecimal, 0) => Some(vec![Type::String, Type::Decimal]),
+        _ => None,
+    }
+}
+
+impl Scope<'_> {
+    fn flat_source(&self) -> bool {
+        matches!(self.kind, ConnectionKind::Dataverse | ConnectionKind::BusinessCentral)
+    }
+
+    pub fn related_index(&self, alias: &str) -> Option<usize> {
+        self.related.iter().position(|r| r.alias == alias)
+    }
+
+    /// Resolves a source path. `segments` carry their spans; `span` is the
+    /// whole path. Reports M0403 for a nested path a flat source cannot have.
+    pub fn path(&self, segments: &[(&str, Span)], span: Span, diags: &mut Diagnostics) -> PathRef {
+        let segs: Vec<Arc<str>> = segments.iter().map(|(s, _)| Arc::from(*s)).collect();
+        if self.line || segments.is_empty() {
+            return PathRef { segments: segs, related: None, span };
+        }
+        let (first, first_span) = segments[0];
+        let related = self.related_index(first);
+        if related.is_none() && segments.len() >= 2 && self.flat_source() && !self.nested_roots.iter().any(|r| r == first) {
+            diags.push(self.not_related(first, first_span));
+        }
+        PathRef { segments: segs, related, span }
+    }
+
+    pub fn not_related(&self, first: &str, span: Span) -> Diagnostic {
+        let kind = match self.kind {
+            ConnectionKind::BusinessCentral => "Business Central",
+            _ => "Dataverse",
+        };
+        let help = match did_you_mean(first, self.related.iter().map(|r| r.alias.as_str())) {
+            Some(m) => format!("did you mean the related alias `{m}`?"),
+            None if self.related.is_empty() => format!(
+                "{kind} records are flat; to read a field of a related record, declare it under the mapping's `related:` (e.g. `{first}: {{ entity: account, via: {first}id }}`)"
+            ),
+            None => format!(
+                "{kind} records are flat; nested data comes only through related N:1 records. Declared aliases: {}; declare `{first}` under `related:` if it is one",
+                self.related.iter().map(|r| format!("`{}`", r.alias)).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        Diagnostic::new("M0403", span, format!("`{first}` is not a related alias of mapping `{}`", self.mapping))
+            .label("not a related alias")
+            .help(help)
+    }
+
+    /// The statically known type of a path (from cached metadata), else Unknown.
+    pub fn path_type(&self, p: &PathRef) -> Type {
+        let Some(schema) = self.schema else { return Type::Unknown };
+        match p.related {
+            Some(i) => match p.segments.len() {
+                1 => Type::Record,
+                2 => schema.field_type(self.connection, &self.related[i].entity, &p.segments[1]).unwrap_or(Type::Unknown),
+                _ => Type::Unknown,
+            },
+            None if p.segments.len() == 1 => schema.field_type(self.connection, self.entity, &p.segments[0]).unwrap_or(Type::Unknown),
+            None => Type::Unknown,
+        }
+    }
+
+    pub fn expr(&self, e: &ast::Expr, diags: &mut Diagnostics) -> Expr {
+        let span = e.span;
+        let mk = |kind, ty| Expr { kind, ty, span };
+        match &e.kind {
+            ast::ExprKind::Null => mk(ExprKind::Const(Const::Null), Type::Null),
+            ast::ExprKind::Bool(b) => mk(ExprKind::Const(Const::Bool(*b)), Type::Bool),
+            ast::ExprKind::Number(t) => number_const(t, span, diags),
+            ast::ExprKind::String(s) => mk(ExprKind::Const(Const::String(s.as_str().into())), Type::String),
+            ast::ExprKind::Date(t) => date_const(t, span, diags),
+            ast::ExprKind::DateTime(t) => datetime_const(t, span, diags),
+            ast::ExprKind::Path(idents) => {
+                let segs: Vec<(&str, Span)> = idents.iter().map(|i| (i.name.as_str(), i.span)).collect();
+                let p = self.path(&segs, span, diags);
+                let ty = self.path_type(&p);
+                mk(ExprKind::Path(p), ty)
+            }
+            ast::ExprKind::Call { name, args } => {
+                let args: Vec<Expr> = args.iter().map(|a| self.expr(a, diags)).collect();
+                call(&name.name, name.span, args, span, diags)
+            }
+            ast::ExprKind::Unary { op, expr } => {
+                let inner = self.expr(expr, diags);
+                unary(match op {
+                    ast::UnaryOp::Not => UnaryOp::Not,
+                    ast::UnaryOp::Neg => UnaryOp::Neg,
+                }, inner, span, diags)
+            }
+            ast::ExprKind::Binary { op, lhs, rhs } => {
+                let l = self.expr(lhs, diags);
+                let r = self.expr(rhs, diags);
+                binary(bin_op(*op), l, r, span, diags)
+            }
+            ast::ExprKind::List(items) => {
+                let items: Vec<Expr> = items.iter().map(|a| self.expr(a, diags)).collect();
+                list(items, span)
+            }
+        }
+    }
+}
+
+fn bin_op(op: ast::BinaryOp) -> BinaryOp {
+    use ast::BinaryOp as A;
+    match op {
+        A::Add => BinaryOp::Add,
+        A::Sub => BinaryOp::Sub,
+        A::Mul => BinaryOp::Mul,
+        A::Div => BinaryOp::Div,
+        A::Mod => BinaryOp::Mod,
+        A::Eq => BinaryOp::Eq,
+        A::Ne => BinaryOp::Ne,
+        A::Lt => BinaryOp::Lt,
+        A::Le => BinaryOp::Le,
+        A::Gt => BinaryOp::Gt,
+        A::Ge => BinaryOp::Ge,
+        A::And => BinaryOp::And,
+        A::Or => BinaryOp::Or,
+        A::In => BinaryOp::In,
+    }
+}
+
+fn error_expr(span: Span) -> Expr {
+    Expr { kind: ExprKind::Const(Const::Null), ty: Type::Unknown, span }
+}
+
+/// A number literal: Integer without a point, Decimal with one; exact.
+pub fn number_const(text: &str, span: Span, diags: &mut Diagnostics) -> Expr {
+    match parse_decimal(text) {
+        Some(d) => {
+            let ty = if text.contains(['.', 'e', 'E']) { Type::Decimal } else { Type::Integer };
+            Expr { kind: ExprKind::Const(Const::Decimal(d)), ty, span }
+        }
+        None => {
+            diags.push(number_too_large(text, span));
+            error_expr(span)
+        }
+    }
+}
+
+pub fn date_const(text: &str, span: Span, diags: &mut Diagnostics) -> Expr {
+    match parse_date(text) {
+        Some(d) => Expr { kind: ExprKind::Const(Const::Date(d)), ty: Type::Date, span },
+        None => {
+            diags.push(
+                Diagnostic::new("M0303", span, format!("`{text}` is not a valid date"))
+                    .label("no such date")
+                    .help("write a real calendar date as YYYY-MM-DD, e.g. `@2026-01-31`"),
+            );
+            error_expr(span)
+        }
+    }
+}
+
+pub fn datetime_const(text: &str, span: Span, diags: &mut Diagnostics) -> Expr {
+    match parse_datetime(text) {
+        Some(t) => Expr { kind: ExprKind::Const(Const::DateTime(t)), ty: Type::DateTime, span },
+        None => {
+            diags.push(
+                Diagnostic::new("M0303", span, format!("`{text}` is not a valid date-time"))
+                    .label("not an RFC 3339 date-time")
+                    .help("write a date-time with its offset, e.g. `@2026-01-31T08:00:00Z`"),
+            );
+            error_expr(span)
+        }
+    }
+}
+
+pub fn list(items: Vec<Expr>, span: Span) -> Expr {
+    let elem = items.iter().fold(Type::Null, |acc, e| acc.join(&e.ty));
+    let elem = if items.is_empty() || elem == Type::Null { Type::Unknown } else { elem };
+    Expr { kind: ExprKind::List(items), ty: Type::List(Box::new(elem)), span }
+}
+
+fn arity_text(f: &FuncInfo) -> String {
+    let n = |k: usize| if k == 1 { "1 argument".to_string() } else { format!("{k} arguments") };
+    if f.min_args == f.max_args {
+        n(f.min_args)
+    } else if f.max_args == usize::MAX {
+        format!("at least {}", n(f.min_args))
+    } else {
+        format!("{} to {} arguments", f.min_args, f.max_args)
+    }
+}
+
+/// Resolves and type-checks a call. `name_span` is the function name,
+/// `span` the whole call.
+pub fn call(name: &str, name_span: Span, args: Vec<Expr>, span: Span, diags: &mut Diagnostics) -> Expr {
+    let Some(info) = funcs::lookup(name) else {
+        let candidates = FUNCS.iter().flat_map(|f| std::iter::once(f.name).chain(f.aliases.iter().copied()));
+        let help = match did_you_mean(name, candidates) {
+            Some(m) => format!("did you mean `{m}`?"),
+            None => format!("available functions: {}", FUNCS.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")),
+        };
+        diags.push(Diagnostic::new("M0501", name_span, format!("unknown function `{name}`")).label("no such function").help(help));
+        return error_expr(span);
+    };
+    let func = info.func;
+    if args.len() < info.min_args || args.len() > info.max_args {
+        diags.push(
+            Diagnostic::new("M0502", span, format!("`{}` takes {}, found {}", info.name, arity_text(info), args.len()))
+                .label(format!("{} argument{}", args.len(), if args.len() == 1 { "" } else { "s" }))
+                .help(format!("the signature is `{}`", info.signature)),
+        );
+    }
+    for (i, arg) in args.iter().enumerate() {
+        let Some(allowed) = funcs::arg_type(func, i).map(<[Type]>::to_vec).or_else(|| extra_arg_type(func, i)) else { continue };
+        let allowed = allowed.as_slice();
+        if !fits_any(&arg.ty, allowed) {
+            let position = if info.max_args > 1 { format!(" as argument {}", i + 1) } else { String::new() };
+            diags.push(
+                Diagnostic::new("M0503", arg.span, format!("`{}` expects {}{position}, found {}", info.name, describe(allowed), arg.ty))
+                    .label(format!("this is {}", a(&arg.ty.name())))
+                    .help(conversion_help(&arg.ty, allowed, info)),
+            );
+        }
+    }
+    if func == Func::Round {
+        if let Some(Expr { kind: ExprKind::Const(Const::String(mode)), span: ms, .. }) = args.get(2) {
+            if !ROUND_MODES.contains(&&**mode) {
+                let help = match did_you_mean(mode, ROUND_MODES.iter().copied()) {
+                    Some(m) => format!("did you mean '{m}'?"),
+                    None => format!("use one of: {}", ROUND_MODES.join(", ")),
+                };
+                diags.push(Diagnostic::new("M0303", *ms, format!("`{mode}` is not a rounding mode")).label("unknown mode").help(help));
+            }
+        }
+    }
+    if matches!(func, Func::If | Func::Coalesce) {
+        let branches: &[Expr] = if func == Func::If { args.get(1..).unwrap_or(&[]) } else { &args };
+        if let Some(first) = branches.iter().find(|b| !matches!(b.ty, Type::Unknown | Type::Null)) {
+            for b in branches {
+                if !b.ty.fits(&first.ty) && !first.ty.fits(&b.ty) {
+                    diags.push(
+                        Diagnostic::new("M0503", b.span, format!("`{}` mixes {} and {}", info.name, first.ty, b.ty))
+                            .label(format!("this is {}", a(&b.ty.name())))
+                            .related(first.span, format!("this is {}", a(&first.ty.name())))
+                            .help("every branch must have the same type; convert one with to_string(...) or to_decimal(...)"),
+                    );
+                    break;
+                }
+            }
+        }
+    }
+    let tys: Vec<Type> = args.iter().map(|a| a.ty.clone()).collect();
+    let ty = funcs::result_type(func, &tys);
+    Expr { kind: ExprKind::Call(func, args), ty, span }
+}
+
+fn conversion_help(found: &Type, allowed: &[Type], info: &FuncInfo) -> String {
+    let wants = |t: Type| allowed.contains(&t);
+    match found {
+        Type::String if wants(Type::Decimal) || wants(Type::Integer) => "convert the text first with to_decimal(...)".into(),
+        Type::String if wants(Type::Date) => "parse the text first with parse_date(...), or write a date literal such as `@2026-01-01`".into(),
+        t if (t.is_numeric() || matches!(t, Type::Date | Type::DateTime | Type::Bool | Type::Guid)) && wants(Type::String) => {
+            "convert the value first with to_string(...)".into()
+        }
+        _ => format!("the signature is `{}`", info.signature),
+    }
+}
+
+fn op_name(op: BinaryOp) -> &'static str {
+    match op {
+        BinaryOp::Add => "+",
+        BinaryOp::Sub => "-",
+        BinaryOp::Mul => "*",
+        BinaryOp::Div => "/",
+        BinaryOp::Mod => "%",
+        BinaryOp::Eq => "==",
+        BinaryOp::Ne => "!=",
+        BinaryOp::Lt => "<",
+        BinaryOp::Le => "<=",
+        BinaryOp::Gt => ">",
+        BinaryOp::Ge => ">=",
+        BinaryOp::And => "and",
+        BinaryOp::Or => "or",
+        BinaryOp::In => "in",
+    }
+}
+
+pub fn unary(op: UnaryOp, inner: Expr, span: Span, diags: &mut Diagnostics) -> Expr {
+    let ty = match op {
+        UnaryOp::Not => {
+            if !inner.ty.fits(&Type::Bool) {
+                diags.push(
+                    Diagnostic::new("M0503", inner.span, format!("`not` needs a boolean, found {}", inner.ty))
+                        .label(format!("this is {}", a(&inner.ty.name())))
+                        .help("negate a condition, e.g. `not is_null(x)` or `not (x == 1)`"),
+                );
+            }
+            Type::Bool
+        }
+        UnaryOp::Neg => {
+            if !inner.ty.fits(&Type::Decimal) {
+                diags.push(
+                    Diagnostic::new("M0503", inner.span, format!("`-` needs a number, found {}", inner.ty))
+                        .label(format!("this is {}", a(&inner.ty.name())))
+                        .help("only numbers can be negated; convert text with to_decimal(...)"),
+                );
+                Type::Unknown
+            } else if inner.ty.is_numeric() {
+                inner.ty.clone()
+            } else {
+                Type::Unknown
+            }
+        }
+    };
+    Expr { kind: ExprKind::Unary(op, Box::new(inner)), ty, span }
+}
+
+fn comparable(a: &Type, b: &Type) -> bool {
+    let datey = |t: &Type| matches!(t, Type::Date | Type::DateTime);
+    a.fits(b) || b.fits(a) || (datey(a) && datey(b))
+}
+
+fn ordered(t: &Type) -> bool {
+    matches!(t, Type::Unknown | Type::Null | Type::Integer | Type::Decimal | Type::String | Type::Date | Type::DateTime | Type::Guid)
+}
+
+fn compare_help(a: &Type, b: &Type) -> String {
+    let one = |t: &Type| a == t || b == t;
+    if (one(&Type::Date) || one(&Type::DateTime)) && one(&Type::String) {
+        "compare with a date literal such as `@2026-01-01`, or convert the text with parse_date(...)".into()
+    } else if (one(&Type::Integer) || one(&Type::Decimal)) && one(&Type::String) {
+        "compare with a number literal (without quotes), or convert the text with to_decimal(...)".into()
+    } else if one(&Type::Bool) {
+        "compare with `true` or `false`, or use the boolean directly".into()
+    } else {
+        "both sides of a comparison must have the same type; convert one side with to_string(...), to_decimal(...) or parse_date(...)".into()
+    }
+}
+
+pub fn binary(op: BinaryOp, l: Expr, r: Expr, span: Span, diags: &mut Diagnostics) -> Expr {
+    use BinaryOp::*;
+    let ty = match op {
+        Add | Sub | Mul | Div | Mod => {
+            let lb = !l.ty.fits(&Type::Decimal);
+            let rb = !r.ty.fits(&Type::Decimal);
+            if lb || rb {
+                let (at, found) = match (lb, rb) {
+                    (true, false) => (l.span, l.ty.name()),
+                    (false, true) => (r.span, r.ty.name()),
+                    _ => (span, format!("{} and {}", l.ty, r.ty)),
+                };
+                let help = if op == Add && (l.ty == Type::String || r.ty == Type::String) {
+                    "use concat(a, b) to join text".to_string()
+                } else if l.ty == Type::String || r.ty == Type::String {
+                    "convert the text first with to_decimal(...)".to_string()
+                } else {
+                    format!("`{}` works on numbers only", op_name(op))
+                };
+                diags.push(
+                    Diagnostic::new("M0503", at, format!("`{}` needs numbers, found {found}", op_name(op)))
+                        .label("not a number")
+                        .help(help),
+                );
+                Type::Unknown
+            } else {
+                match (&l.ty, &r.ty) {
+                    (Type::Integer, Type::Integer) if op != Div => Type::Integer,
+                    (Type::Integer | Type::Decimal, Type::Integer | Type::Decimal) => Type::Decimal,
+                    (Type::Decimal, _) | (_, Type::Decimal) => Type::Decimal,
+                    _ if op == Div => Type::Decimal,
+                    _ => Type::Unknown,
+                }
+            }
+        }
+        Eq | Ne | Lt | Le | Gt | Ge => {
+            if !comparable(&l.ty, &r.ty) {
+                diags.push(
+                    Diagnostic::new("M0503", span, format!("`{}` compares {} with {}", op_name(op), l.ty, r.ty))
+                        .label("incompatible types")
+                        .related(l.span, format!("this is {}", a(&l.ty.name())))
+                        .related(r.span, format!("this is {}", a(&r.ty.name())))
+                        .help(compare_help(&l.ty, &r.ty)),
+                );
+            } else if !matches!(op, Eq | Ne) {
+                for side in [&l, &r] {
+                    if !ordered(&side.ty) {
+                        diags.push(
+                            Diagnostic::new("M0503", side.span, format!("`{}` cannot order {} values", op_name(op), side.ty))
+                                .label(format!("this is {}", a(&side.ty.name())))
+                                .help("only numbers, text, dates and date-times can be compared with <, <=, > and >=; use == or != here"),
+                        );
+                        break;
+                    }
+                }
+            }
+            Type::Bool
+        }
+        And | Or => {
+            for side in [&l, &r] {
+                if !side.ty.fits(&Type::Bool) {
+                    diags.push(
+                        Diagnostic::new("M0503", side.span, format!("`{}` needs boolean operands, found {}", op_name(op), side.ty))
+                            .label(format!("this is {}", a(&side.ty.name())))
+                            .help("make each side a condition, e.g. `x == 1` or `not is_null(x)`"),
+                    );
+                }
+            }
+            Type::Bool
+        }
+        In => {
+            match &r.ty {
+                Type::List(elem) => {
+                    if let ExprKind::List(items) = &r.kind {
+                        for item in items {
+                            if !comparable(&l.ty, &item.ty) {
+                                diags.push(
+                                    Diagnostic::new("M0503", item.span, format!("`in` compares {} with {}", l.ty, item.ty))
+                                        .label(format!("this is {}", a(&item.ty.name())))
+                                        .related(l.span, format!("this is {}", a(&l.ty.name())))
+                                        .help(compare_help(&l.ty, &item.ty)),
+                                );
+                                break;
+                            }
+                        }
+                    } else if !comparable(&l.ty, elem) {
+                        diags.push(
+                            Diagnostic::new("M0503", span, format!("`in` compares {} with a list of {}", l.ty, elem))
+                                .label("incompatible types")
+                                .help(compare_help(&l.ty, elem)),
+                        );
+                    }
+                }
+                Type::Unknown | Type::Null => {}
+                other => {
+                    diags.push(
+                        Diagnostic::new("M0503", r.span, format!("`in` needs a list on the right, found {other}"))
+                            .label(format!("this is {}", a(&other.name())))
+                            .help("write the candidates as a list, e.g. `statecode in [0, 1]`"),
+                    );
+                }
+            }
+            Type::Bool
+        }
+    };
+    Expr { kind: ExprKind::Binary(op, Box::new(l), Box::new(r)), ty, span }
+}

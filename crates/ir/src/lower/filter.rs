@@ -1,0 +1,249 @@
+//! OData `$filter` AST -> the same typed `ir::Expr` as expressions, so the
+//! engine evaluates a filter locally (file sources, preview, test) with the
+//! semantics a server applies to the pushed-down `$filter` text.
+//!
+//! Supported locally: `eq ne gt ge lt le and or not`, `add sub mul div divby
+//! mod`, `in (...)`, negation, `case(...)` (as nested `if`), member paths
+//! `a/b` (a first segment naming a related alias or its `via` reads that
+//! related record; `$it/` is dropped), literals (null, booleans, exact
+//! numbers, strings, dates, date-times, GUIDs) and the functions `contains
+//! startswith endswith tolower toupper trim length indexof substring concat
+//! year month day round floor ceiling`.
+//!
+//! Anything else (lambda `any`/`all`, `has`, `cast`, `isof`, other functions,
+//! `$count`, key or function segments, durations, enums, ...) cannot be
+//! evaluated locally:
+//! - for a `file` source that is an error (M0302): the filter would never run;
+//! - for `dataverse`, `business_central` and `odata` sources the text is still
+//!   pushed down as `$filter` and the server applies it; locally the filter's
+//!   expression is the constant `true` (local evaluation is skipped, so a
+//!   preview of sample records shows them unfiltered). No diagnostic.
+//!
+//! Integer `div` truncates in OData; when both operands are statically
+//! integers it is lowered as `round(a / b, 0, 'down')`, otherwise as exact
+//! division (`divby`).
+
+use super::expr::{self as lx, Scope};
+use crate::{BinaryOp, Const, ConnectionKind, Expr, ExprKind, Filter, PathRef, Type, UnaryOp};
+use mapc_diag::{Diagnostic, Diagnostics, Span};
+use mapc_syntax::filter as f;
+use mapc_syntax::spec::FilterText;
+use std::sync::Arc;
+
+/// The OData built-in functions evaluated locally (canonical OData spelling).
+pub const ODATA_FUNCS: &[&str] =
+    &["contains", "startswith", "endswith", "tolower", "toupper", "trim", "length", "indexof", "substring", "concat", "year", "month", "day", "round", "floor", "ceiling"];
+
+struct Lx<'s, 'a> {
+    scope: &'s Scope<'a>,
+    /// Constructs that cannot be evaluated locally: (what, where).
+    unsupported: Vec<(String, Span)>,
+}
+
+/// `None` when the filter did not parse (already reported) or, for a file
+/// source, uses a construct that cannot be evaluated (M0302, reported here).
+pub fn lower_filter(scope: &Scope, ft: &FilterText, diags: &mut Diagnostics) -> Option<Filter> {
+    let ast = ft.ast.as_ref()?;
+    let mut lx = Lx { scope, unsupported: Vec::new() };
+    let expr = lx.expr(&ast.expr, diags);
+    if !matches!(expr.ty, Type::Bool | Type::Unknown | Type::Null) && lx.unsupported.is_empty() {
+        diags.push(
+            Diagnostic::new("M0503", ast.span, format!("the filter `{}` is {}, not a boolean", ft.text.value, lx::a(&expr.ty.name())))
+                .label(format!("this is {}", lx::a(&expr.ty.name())))
+                .help("a filter must be a condition, e.g. `statecode eq 0`"),
+        );
+    }
+    if lx.unsupported.is_empty() {
+        return Some(Filter { text: ft.text.value.clone(), expr });
+    }
+    if scope.kind == ConnectionKind::File {
+        for (what, span) in &lx.unsupported {
+            diags.push(
+                Diagnostic::new("M0302", *span, format!("{what} is not supported by mapc's local filter evaluation"))
+                    .label("cannot be evaluated on file records")
+                    .help(format!(
+                        "a file source is filtered by mapc itself; rewrite the condition with eq/ne/gt/ge/lt/le, and/or/not, arithmetic, `in (...)` and the functions {}",
+                        ODATA_FUNCS.join(", ")
+                    )),
+            );
+        }
+        return None;
+    }
+    // Pushed down to the server as written; not evaluated locally.
+    let span = ast.span;
+    Some(Filter { text: ft.text.value.clone(), expr: Expr { kind: ExprKind::Const(Const::Bool(true)), ty: Type::Bool, span } })
+}
+
+fn placeholder(span: Span) -> Expr {
+    Expr { kind: ExprKind::Const(Const::Null), ty: Type::Unknown, span }
+}
+
+impl Lx<'_, '_> {
+    fn unsupported(&mut self, what: impl Into<String>, span: Span) -> Expr {
+        self.unsupported.push((what.into(), span));
+        placeholder(span)
+    }
+
+    fn expr(&mut self, e: &f::FilterExpr, diags: &mut Diagnostics) -> Expr {
+        let span = e.span;
+        match &e.kind {
+            f::FilterKind::Literal(l) => self.literal(l, span, diags),
+            f::FilterKind::Path(segs) => self.path(segs, span, diags),
+            f::FilterKind::Call { name, args } => {
+                let canonical = name.name.as_str();
+                if !ODATA_FUNCS.contains(&canonical) {
+                    for a in args {
+                        self.expr(a, diags);
+                    }
+                    return self.unsupported(format!("the function `{canonical}`"), name.span);
+                }
+                let args: Vec<Expr> = args.iter().map(|a| self.expr(a, diags)).collect();
+                lx::call(canonical, name.span, args, span, diags)
+            }
+            f::FilterKind::Cast { expr, .. } => {
+                if let Some(x) = expr {
+                    self.expr(x, diags);
+                }
+                self.unsupported("`cast`", span)
+            }
+            f::FilterKind::IsOf { expr, .. } => {
+                if let Some(x) = expr {
+                    self.expr(x, diags);
+                }
+                self.unsupported("`isof`", span)
+            }
+            f::FilterKind::Case(arms) => self.case(arms, span, diags),
+            f::FilterKind::Unary { op, expr } => {
+                let inner = self.expr(expr, diags);
+                let op = match op {
+                    f::UnaryOp::Not => UnaryOp::Not,
+                    f::UnaryOp::Neg => UnaryOp::Neg,
+                };
+                lx::unary(op, inner, span, diags)
+            }
+            f::FilterKind::Binary { op, lhs, rhs } => {
+                let l = self.expr(lhs, diags);
+                let r = self.expr(rhs, diags);
+                use f::BinaryOp as B;
+                let op = match op {
+                    B::Eq => BinaryOp::Eq,
+                    B::Ne => BinaryOp::Ne,
+                    B::Gt => BinaryOp::Gt,
+                    B::Ge => BinaryOp::Ge,
+                    B::Lt => BinaryOp::Lt,
+                    B::Le => BinaryOp::Le,
+                    B::And => BinaryOp::And,
+                    B::Or => BinaryOp::Or,
+                    B::Add => BinaryOp::Add,
+                    B::Sub => BinaryOp::Sub,
+                    B::Mul => BinaryOp::Mul,
+                    B::DivBy => BinaryOp::Div,
+                    B::Mod => BinaryOp::Mod,
+                    B::In => BinaryOp::In,
+                    B::Div => {
+                        let ints = l.ty == Type::Integer && r.ty == Type::Integer;
+                        let d = lx::binary(BinaryOp::Div, l, r, span, diags);
+                        if !ints {
+                            return d;
+                        }
+                        // OData integer division truncates towards zero.
+                        let zero = Expr { kind: ExprKind::Const(Const::Decimal(0.into())), ty: Type::Integer, span };
+                        let down = Expr { kind: ExprKind::Const(Const::String(Arc::from("down"))), ty: Type::String, span };
+                        let mut e = lx::call("round", span, vec![d, zero, down], span, diags);
+                        e.ty = Type::Integer;
+                        return e;
+                    }
+                    B::Has => return self.unsupported("the `has` operator", span),
+                };
+                lx::binary(op, l, r, span, diags)
+            }
+            f::FilterKind::List(items) => {
+                let items: Vec<Expr> = items.iter().map(|i| self.expr(i, diags)).collect();
+                lx::list(items, span)
+            }
+            f::FilterKind::Object(members) => {
+                for (_, v) in members {
+                    self.expr(v, diags);
+                }
+                self.unsupported("a JSON object", span)
+            }
+        }
+    }
+
+    /// `case(c1: v1, c2: v2)` -> `if(c1, v1, if(c2, v2, null))`.
+    fn case(&mut self, arms: &[(f::FilterExpr, f::FilterExpr)], span: Span, diags: &mut Diagnostics) -> Expr {
+        let lowered: Vec<(Expr, Expr)> = arms.iter().map(|(c, v)| (self.expr(c, diags), self.expr(v, diags))).collect();
+        let mut acc = Expr { kind: ExprKind::Const(Const::Null), ty: Type::Null, span };
+        for (c, v) in lowered.into_iter().rev() {
+            let at = c.span.join(v.span);
+            acc = lx::call("if", at, vec![c, v, acc], at, diags);
+        }
+        acc.span = span;
+        acc
+    }
+
+    fn literal(&mut self, l: &f::Literal, span: Span, diags: &mut Diagnostics) -> Expr {
+        let c = |c: Const, ty: Type| Expr { kind: ExprKind::Const(c), ty, span };
+        match l {
+            f::Literal::Null => c(Const::Null, Type::Null),
+            f::Literal::Bool(b) => c(Const::Bool(*b), Type::Bool),
+            f::Literal::Number(t) if matches!(t.trim_start_matches(['-', '+']), "INF" | "NaN") => {
+                self.unsupported(format!("the number `{t}`"), span)
+            }
+            f::Literal::Number(t) => lx::number_const(t, span, diags),
+            f::Literal::String(s) => c(Const::String(s.as_str().into()), Type::String),
+            f::Literal::Date(t) => lx::date_const(t, span, diags),
+            f::Literal::DateTimeOffset(t) => lx::datetime_const(t, span, diags),
+            f::Literal::Guid(g) => c(Const::String(g.to_ascii_lowercase().into()), Type::Guid),
+            f::Literal::TimeOfDay(_) => self.unsupported("a time-of-day literal", span),
+            f::Literal::Duration(_) => self.unsupported("a duration literal", span),
+            f::Literal::Binary(_) => self.unsupported("a binary literal", span),
+            f::Literal::Enum { .. } => self.unsupported("an enum literal", span),
+            f::Literal::Geo { .. } => self.unsupported("a geography/geometry literal", span),
+        }
+    }
+
+    fn path(&mut self, segs: &[f::Segment], span: Span, diags: &mut Diagnostics) -> Expr {
+        let mut names: Vec<(&str, Span)> = Vec::new();
+        for (i, s) in segs.iter().enumerate() {
+            match &s.kind {
+                f::SegmentKind::It if i == 0 => {}
+                f::SegmentKind::Name(n) if !n.name.contains('.') => names.push((n.name.as_str(), n.span)),
+                f::SegmentKind::Name(n) => return self.unsupported(format!("the type cast segment `{}`", n.name), s.span),
+                f::SegmentKind::Any { .. } => return self.unsupported("`any`", s.span),
+                f::SegmentKind::All { .. } => return self.unsupported("`all`", s.span),
+                f::SegmentKind::Count { .. } => return self.unsupported("`$count`", s.span),
+                f::SegmentKind::Filter(_) => return self.unsupported("`$filter(...)` on a collection", s.span),
+                f::SegmentKind::Call { name, .. } => return self.unsupported(format!("the function or key segment `{}(...)`", name.name), s.span),
+                f::SegmentKind::Annotation(n) => return self.unsupported(format!("the annotation or parameter alias `@{}`", n.name), s.span),
+                f::SegmentKind::It => return self.unsupported("`$it` after the first segment", s.span),
+                f::SegmentKind::This => return self.unsupported("`$this`", s.span),
+                f::SegmentKind::Root => return self.unsupported("`$root`", s.span),
+            }
+        }
+        if names.is_empty() {
+            return self.unsupported("`$it` alone", span);
+        }
+        let scope = self.scope;
+        let first = names[0].0;
+        let related = scope.related_index(first).or_else(|| scope.related.iter().position(|r| r.via == first));
+        let p = match related {
+            Some(i) => {
+                let mut segments: Vec<Arc<str>> = names.iter().map(|(n, _)| Arc::from(*n)).collect();
+                segments[0] = Arc::from(scope.related[i].alias.as_str());
+                PathRef { segments, related: Some(i), span }
+            }
+            None => {
+                let flat = matches!(scope.kind, ConnectionKind::Dataverse | ConnectionKind::BusinessCentral);
+                if flat && names.len() >= 2 && !scope.nested_roots.iter().any(|r| r == first) {
+                    // A navigation the mapping does not declare: the server
+                    // evaluates it, the records mapc sees do not carry it.
+                    return self.unsupported(format!("the navigation `{first}` (not a related alias)"), names[0].1);
+                }
+                scope.path(&names, span, diags)
+            }
+        };
+        let ty = scope.path_type(&p);
+        Expr { kind: ExprKind::Path(p), ty, span }
+    }
+}

@@ -1,0 +1,153 @@
+//! YAML constants (`value:`, `default:`, test inputs and expectations) and
+//! number/date literal text -> exact IR values.
+
+use crate::Literal;
+use mapc_diag::{Diagnostic, Diagnostics, Span};
+use mapc_syntax::yaml::{Node, NodeKind, Scalar};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// Parses number text exactly (`10.005`, `-3`, `+7`, `1.5e3`). `None` when the
+/// value does not fit a 96-bit decimal without rounding.
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    let t = text.trim();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    if t.contains(['e', 'E']) {
+        let (mantissa, exp) = t.split_once(['e', 'E'])?;
+        let exp: i64 = exp.strip_prefix('+').unwrap_or(exp).parse().ok()?;
+        let m = Decimal::from_str_exact(mantissa).ok()?;
+        scale_pow10(m, exp)
+    } else {
+        Decimal::from_str_exact(t).ok()
+    }
+}
+
+/// `m * 10^exp`, exactly, or `None` when that overflows or loses digits.
+fn scale_pow10(m: Decimal, exp: i64) -> Option<Decimal> {
+    if exp.unsigned_abs() > 60 {
+        return if m.is_zero() { Some(Decimal::ZERO) } else { None };
+    }
+    let ten = Decimal::from(10);
+    let mut v = m;
+    if exp >= 0 {
+        for _ in 0..exp {
+            v = v.checked_mul(ten)?;
+        }
+        Some(v)
+    } else {
+        let mut mantissa = v.mantissa();
+        let mut scale = v.scale() as i64 - exp;
+        while scale > 28 && mantissa % 10 == 0 && mantissa != 0 {
+            mantissa /= 10;
+            scale -= 1;
+        }
+        if mantissa == 0 {
+            return Some(Decimal::ZERO);
+        }
+        if scale > 28 {
+            return None;
+        }
+        Decimal::try_from_i128_with_scale(mantissa, scale as u32).ok()
+    }
+}
+
+/// True when the scalar carries an explicit string tag (`!!str 12`).
+fn tagged_str(s: &Scalar) -> bool {
+    s.tag.as_deref().is_some_and(|t| t == "!!str" || t.ends_with(":str"))
+}
+
+/// A YAML value as a `Literal`. Numbers are parsed exactly from the scalar
+/// text; a number that does not fit is M0303 (and becomes `Null`).
+pub fn literal(node: &Node, diags: &mut Diagnostics) -> Literal {
+    match &node.kind {
+        NodeKind::Scalar(s) => scalar(s, node.span, diags),
+        NodeKind::Seq(items) => Literal::List(items.iter().map(|n| literal(n, diags)).collect()),
+        NodeKind::Map(entries) => Literal::Map(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = match k.as_scalar() {
+                        Some(s) => s.text.clone(),
+                        None => String::new(),
+                    };
+                    (key.into(), literal(v, diags))
+                })
+                .collect(),
+        ),
+    }
+}
+
+fn scalar(s: &Scalar, span: Span, diags: &mut Diagnostics) -> Literal {
+    if tagged_str(s) {
+        return Literal::String(s.text.as_str().into());
+    }
+    if s.is_null() {
+        return Literal::Null;
+    }
+    if s.is_string() {
+        return Literal::String(s.text.as_str().into());
+    }
+    if let Some(b) = s.as_bool() {
+        return Literal::Bool(b);
+    }
+    match s.as_number() {
+        Some(t) => match parse_decimal(t) {
+            Some(d) => Literal::Number(d),
+            None => {
+                diags.push(number_too_large(t, span));
+                Literal::Null
+            }
+        },
+        None => Literal::String(s.text.as_str().into()),
+    }
+}
+
+pub fn number_too_large(text: &str, span: Span) -> Diagnostic {
+    Diagnostic::new("M0303", span, format!("the number `{text}` does not fit an exact decimal"))
+        .label("too many digits or too large")
+        .help("mapc numbers are exact decimals with at most 28 digits after the point and a magnitude below 7.9e28; shorten the number or write it as a string")
+}
+
+/// `YYYY-MM-DD` exactly (four-digit year, two-digit month and day, a real date).
+pub fn parse_date(text: &str) -> Option<jiff::civil::Date> {
+    let b = text.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return None;
+    }
+    jiff::civil::Date::from_str(text).ok()
+}
+
+/// RFC 3339 date-time with an offset or `Z`.
+pub fn parse_datetime(text: &str) -> Option<jiff::Timestamp> {
+    jiff::Timestamp::from_str(text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_exact() {
+        assert_eq!(parse_decimal("10.005").unwrap().to_string(), "10.005");
+        assert_eq!(parse_decimal("+7").unwrap().to_string(), "7");
+        assert_eq!(parse_decimal("-0.10").unwrap().to_string(), "-0.10");
+        assert_eq!(parse_decimal("1.5e3").unwrap().to_string(), "1500.0");
+        assert_eq!(parse_decimal("15e-1").unwrap().to_string(), "1.5");
+        assert!(parse_decimal("1e40").is_none());
+        assert!(parse_decimal("123456789012345678901234567890").is_none());
+        assert!(parse_decimal("0.12345678901234567890123456789012").is_none());
+    }
+
+    #[test]
+    fn dates_are_strict() {
+        assert!(parse_date("2026-11-22").is_some());
+        assert!(parse_date("2026-02-30").is_none());
+        assert!(parse_date("2026-1-2").is_none());
+        assert!(parse_datetime("2026-11-22T10:00:00Z").is_some());
+        assert!(parse_datetime("2026-11-22T10:00:00").is_none());
+    }
+}

@@ -1,0 +1,752 @@
+//! Expression text -> [`Expr`], and pest errors -> human [`SyntaxError`]s.
+//!
+//! The grammar is `grammar/expr.pest`. Spans are byte offsets relative to the
+//! start of the parsed text. Parsing never panics: every input yields either
+//! an expression or an error.
+
+use super::ast::{BinaryOp, Expr, ExprKind, Ident, SyntaxError, UnaryOp};
+use mapc_diag::Span;
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+mod grammar {
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../../../grammar/expr.pest"]
+    pub struct ExprParser;
+}
+use grammar::{ExprParser, Rule};
+
+/// The deepest tree (brackets, operators, calls) an expression may have.
+/// Keeps recursive consumers (checker, evaluator, `Drop`) far from the stack
+/// limit on hostile input.
+pub const MAX_EXPR_DEPTH: usize = 128;
+
+/// Parses one expression (`expr:` or a rule's `when:`).
+///
+/// Spans in the result (and in the error) are byte offsets into `text`.
+pub fn parse(text: &str) -> Result<Expr, SyntaxError> {
+    if text.trim().is_empty() {
+        let start = text.len() - text.trim_start().len();
+        return Err(SyntaxError {
+            span: Span::new(start, start),
+            message: "empty expression".into(),
+            label: "expected an expression".into(),
+            help: Some("write a value, a field path or a formula, e.g. `round(amount * 1.2, 2)`".into()),
+        });
+    }
+    let tokens = lex(text);
+    check_nesting(text, &tokens)?;
+    let mut pairs = ExprParser::parse(Rule::expression, text).map_err(|e| convert_error(text, &tokens, e))?;
+    let root = pairs.next().ok_or_else(|| internal(text))?;
+    let first = root
+        .into_inner()
+        .find(|p| p.as_rule() != Rule::EOI)
+        .ok_or_else(|| internal(text))?;
+    let (expr, _) = Builder { text }.expr(first)?;
+    Ok(expr)
+}
+
+fn internal(text: &str) -> SyntaxError {
+    SyntaxError {
+        span: Span::new(0, text.len()),
+        message: "the expression could not be read".into(),
+        label: "here".into(),
+        help: Some("this is a bug in mapc; please report it with the expression".into()),
+    }
+}
+
+fn span_of(p: &Pair<'_, Rule>) -> Span {
+    let s = p.as_span();
+    Span::new(s.start(), s.end())
+}
+
+// ------------------------------------------------------------------ builder
+
+/// A built node and the depth of its tree.
+type Built = (Expr, usize);
+
+struct Builder<'a> {
+    text: &'a str,
+}
+
+impl Builder<'_> {
+    fn expr(&self, pair: Pair<'_, Rule>) -> Result<Built, SyntaxError> {
+        let span = span_of(&pair);
+        match pair.as_rule() {
+            Rule::or_expr | Rule::and_expr | Rule::cmp_expr | Rule::add_expr | Rule::mul_expr => {
+                self.chain(pair)
+            }
+            Rule::not_expr | Rule::neg_expr => self.prefix(pair),
+            Rule::paren => {
+                let inner = pair
+                    .into_inner()
+                    .find(|p| p.as_rule() != Rule::close_paren)
+                    .ok_or_else(|| internal(self.text))?;
+                let (mut e, d) = self.expr(inner)?;
+                // The parenthesised node covers its parentheses.
+                e.span = span;
+                Ok((e, d))
+            }
+            Rule::call => {
+                let mut inner = pair.into_inner();
+                let name_pair = inner.next().ok_or_else(|| internal(self.text))?;
+                let name = Ident { name: name_pair.as_str().to_string(), span: span_of(&name_pair) };
+                let mut args = Vec::new();
+                let mut depth = 0;
+                for p in inner.filter(|p| p.as_rule() != Rule::close_paren) {
+                    let (a, d) = self.expr(p)?;
+                    depth = depth.max(d);
+                    args.push(a);
+                }
+                self.node(ExprKind::Call { name, args }, span, depth + 1)
+            }
+            Rule::list => {
+                let mut items = Vec::new();
+                let mut depth = 0;
+                for p in pair.into_inner().filter(|p| p.as_rule() != Rule::close_bracket) {
+                    let (a, d) = self.expr(p)?;
+                    depth = depth.max(d);
+                    items.push(a);
+                }
+                self.node(ExprKind::List(items), span, depth + 1)
+            }
+            Rule::path => {
+                let segs = pair
+                    .into_inner()
+                    .map(|p| {
+                        let raw = p.as_str();
+                        let name = if p.as_rule() == Rule::quoted_ident {
+                            raw.get(1..raw.len().saturating_sub(1)).unwrap_or("").to_string()
+                        } else {
+                            raw.to_string()
+                        };
+                        Ident { name, span: span_of(&p) }
+                    })
+                    .collect();
+                Ok((Expr { kind: ExprKind::Path(segs), span }, 1))
+            }
+            Rule::null_lit => Ok((Expr { kind: ExprKind::Null, span }, 1)),
+            Rule::bool_lit => Ok((Expr { kind: ExprKind::Bool(pair.as_str() == "true"), span }, 1)),
+            Rule::number => Ok((Expr { kind: ExprKind::Number(pair.as_str().to_string()), span }, 1)),
+            Rule::string => {
+                let value = unescape(pair.as_str(), span.start)?;
+                Ok((Expr { kind: ExprKind::String(value), span }, 1))
+            }
+            Rule::date_lit => {
+                let raw = pair.as_str();
+                let body = raw.get(1..).unwrap_or("");
+                let kind = match check_date_literal(body) {
+                    Ok(DateKind::Date) => ExprKind::Date(body.to_string()),
+                    Ok(DateKind::DateTime) => ExprKind::DateTime(body.to_string()),
+                    Err(why) => {
+                        let what = if body.len() > 10 { "date-time" } else { "date" };
+                        return Err(SyntaxError {
+                            span,
+                            message: format!("invalid {what} `{raw}`"),
+                            label: why.into(),
+                            help: Some(
+                                "dates are written `@YYYY-MM-DD` (e.g. `@2026-11-22`), date-times \
+                                 `@2026-11-22T10:00:00Z` or with an offset such as `+01:00`"
+                                    .into(),
+                            ),
+                        });
+                    }
+                };
+                Ok((Expr { kind, span }, 1))
+            }
+            _ => Err(internal(self.text)),
+        }
+    }
+
+    fn node(&self, kind: ExprKind, span: Span, depth: usize) -> Result<Built, SyntaxError> {
+        if depth > MAX_EXPR_DEPTH {
+            return Err(too_deep(span));
+        }
+        Ok((Expr { kind, span }, depth))
+    }
+
+    /// `a op b op c ...`, folded to the left.
+    fn chain(&self, pair: Pair<'_, Rule>) -> Result<Built, SyntaxError> {
+        let mut inner = pair.into_inner();
+        let first = inner.next().ok_or_else(|| internal(self.text))?;
+        let (mut lhs, mut depth) = self.expr(first)?;
+        while let Some(op_pair) = inner.next() {
+            let op = binary_op(op_pair.as_str()).ok_or_else(|| internal(self.text))?;
+            let rhs_pair = inner.next().ok_or_else(|| internal(self.text))?;
+            let (rhs, d) = self.expr(rhs_pair)?;
+            let span = lhs.span.join(rhs.span);
+            depth = depth.max(d) + 1;
+            if depth > MAX_EXPR_DEPTH {
+                return Err(too_deep(span_of(&op_pair)));
+            }
+            lhs = Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span };
+        }
+        Ok((lhs, depth))
+    }
+
+    /// `not not x`, `--x`: prefix operators, innermost last.
+    fn prefix(&self, pair: Pair<'_, Rule>) -> Result<Built, SyntaxError> {
+        let inner: Vec<Pair<'_, Rule>> = pair.into_inner().collect();
+        let Some((operand, ops)) = inner.split_last() else {
+            return Err(internal(self.text));
+        };
+        let (mut e, mut depth) = self.expr(operand.clone())?;
+        for op_pair in ops.iter().rev() {
+            let op = match op_pair.as_rule() {
+                Rule::not_op => UnaryOp::Not,
+                Rule::neg_op => UnaryOp::Neg,
+                _ => return Err(internal(self.text)),
+            };
+            depth += 1;
+            let op_span = span_of(op_pair);
+            if depth > MAX_EXPR_DEPTH {
+                return Err(too_deep(op_span));
+            }
+            let span = op_span.join(e.span);
+            e = Expr { kind: ExprKind::Unary { op, expr: Box::new(e) }, span };
+        }
+        Ok((e, depth))
+    }
+}
+
+fn binary_op(s: &str) -> Option<BinaryOp> {
+    Some(match s {
+        "or" | "||" => BinaryOp::Or,
+        "and" | "&&" => BinaryOp::And,
+        "==" => BinaryOp::Eq,
+        "!=" => BinaryOp::Ne,
+        "<" => BinaryOp::Lt,
+        "<=" => BinaryOp::Le,
+        ">" => BinaryOp::Gt,
+        ">=" => BinaryOp::Ge,
+        "in" => BinaryOp::In,
+        "+" => BinaryOp::Add,
+        "-" => BinaryOp::Sub,
+        "*" => BinaryOp::Mul,
+        "/" => BinaryOp::Div,
+        "%" => BinaryOp::Mod,
+        _ => return None,
+    })
+}
+
+fn too_deep(span: Span) -> SyntaxError {
+    SyntaxError {
+        span,
+        message: format!("the expression nests more than {MAX_EXPR_DEPTH} levels deep"),
+        label: "too deep from here on".into(),
+        help: Some("split the computation into simpler expressions".into()),
+    }
+}
+
+// ------------------------------------------------------------ string escapes
+
+/// Decodes a quoted string literal (with its quotes). `at` is the literal's
+/// offset, for error spans.
+fn unescape(raw: &str, at: usize) -> Result<String, SyntaxError> {
+    let quote = raw.chars().next().unwrap_or('\'');
+    let body = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == quote && quote == '\'' {
+            // The grammar only lets a single quote through as `''`.
+            chars.next();
+            out.push('\'');
+            continue;
+        }
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let esc_start = at + 1 + i;
+        let bad = |len: usize, what: String| SyntaxError {
+            span: Span::new(esc_start, esc_start + len),
+            message: what,
+            label: "here".into(),
+            help: Some(
+                "valid escapes are `\\\\`, `\\'`, `\\\"`, `\\n`, `\\t`, `\\r` and `\\u{XXXX}`; \
+                 inside single quotes `''` is a quote too"
+                    .into(),
+            ),
+        };
+        match chars.next() {
+            Some((_, '\\')) => out.push('\\'),
+            Some((_, '\'')) => out.push('\''),
+            Some((_, '"')) => out.push('"'),
+            Some((_, 'n')) => out.push('\n'),
+            Some((_, 't')) => out.push('\t'),
+            Some((_, 'r')) => out.push('\r'),
+            Some((_, 'u')) => {
+                let rest = body.get(i + 2..).unwrap_or("");
+                let close = rest.find('}');
+                let hex = match (rest.starts_with('{'), close) {
+                    (true, Some(end)) => rest.get(1..end).unwrap_or(""),
+                    _ => return Err(bad(2, "invalid unicode escape; write `\\u{XXXX}`".into())),
+                };
+                let len = 2 + hex.len() + 2;
+                let ch = (!hex.is_empty() && hex.len() <= 6)
+                    .then(|| u32::from_str_radix(hex, 16).ok())
+                    .flatten()
+                    .and_then(char::from_u32);
+                match ch {
+                    Some(ch) => out.push(ch),
+                    None => return Err(bad(len, format!("invalid unicode escape `\\u{{{hex}}}`"))),
+                }
+                // Skip `{hex}`.
+                for _ in 0..hex.chars().count() + 2 {
+                    chars.next();
+                }
+            }
+            Some((_, other)) => {
+                return Err(bad(1 + other.len_utf8(), format!("unknown escape `\\{other}` in a string")))
+            }
+            None => return Err(bad(1, "a string cannot end with a lone `\\`".into())),
+        }
+    }
+    Ok(out)
+}
+
+// ------------------------------------------------------------------- dates
+
+pub(crate) enum DateKind {
+    Date,
+    DateTime,
+}
+
+fn digits(s: &str, n: usize) -> Option<u32> {
+    (s.len() == n && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Validates `YYYY-MM-DD` or an RFC 3339 date-time (`T`, `HH:MM:SS`, optional
+/// fraction, `Z` or `±HH:MM`). Returns a short reason on failure.
+pub(crate) fn check_date_literal(s: &str) -> Result<DateKind, &'static str> {
+    let date = s.get(..10).ok_or("expected `YYYY-MM-DD`")?;
+    let (y, m, d) = match (date.get(0..4), date.get(4..5), date.get(5..7), date.get(7..8), date.get(8..10)) {
+        (Some(y), Some("-"), Some(m), Some("-"), Some(d)) => (
+            digits(y, 4).ok_or("expected `YYYY-MM-DD`")?,
+            digits(m, 2).ok_or("expected `YYYY-MM-DD`")?,
+            digits(d, 2).ok_or("expected `YYYY-MM-DD`")?,
+        ),
+        _ => return Err("expected `YYYY-MM-DD`"),
+    };
+    if !(1..=12).contains(&m) {
+        return Err("there is no such month");
+    }
+    if d == 0 || d > days_in_month(y, m) {
+        return Err("there is no such day in this month");
+    }
+    let rest = &s[10..];
+    if rest.is_empty() {
+        return Ok(DateKind::Date);
+    }
+    let time = rest.strip_prefix('T').ok_or("expected `T` and a time after the date")?;
+    let hms = time.get(..8).ok_or("expected a time `HH:MM:SS`")?;
+    let (h, mi, se) = match (hms.get(0..2), hms.get(2..3), hms.get(3..5), hms.get(5..6), hms.get(6..8)) {
+        (Some(h), Some(":"), Some(mi), Some(":"), Some(se)) => (
+            digits(h, 2).ok_or("expected a time `HH:MM:SS`")?,
+            digits(mi, 2).ok_or("expected a time `HH:MM:SS`")?,
+            digits(se, 2).ok_or("expected a time `HH:MM:SS`")?,
+        ),
+        _ => return Err("expected a time `HH:MM:SS`"),
+    };
+    if h > 23 || mi > 59 || se > 59 {
+        return Err("there is no such time of day");
+    }
+    let mut rest = &time[8..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 || n > 9 {
+            return Err("expected 1 to 9 digits of fractional seconds");
+        }
+        rest = &frac[n..];
+    }
+    match rest {
+        "Z" => Ok(DateKind::DateTime),
+        _ => {
+            let off = rest
+                .strip_prefix('+')
+                .or_else(|| rest.strip_prefix('-'))
+                .ok_or("expected `Z` or an offset such as `+01:00`")?;
+            match (off.get(0..2), off.get(2..3), off.get(3..)) {
+                (Some(oh), Some(":"), Some(om)) => {
+                    let oh = digits(oh, 2).ok_or("expected an offset such as `+01:00`")?;
+                    let om = digits(om, 2).ok_or("expected an offset such as `+01:00`")?;
+                    if oh > 23 || om > 59 {
+                        return Err("there is no such offset");
+                    }
+                    Ok(DateKind::DateTime)
+                }
+                _ => Err("expected `Z` or an offset such as `+01:00`"),
+            }
+        }
+    }
+}
+
+// ------------------------------------------------- a small lexer for errors
+
+/// Tokens as a person reads them; used only to explain errors, so it never
+/// fails and never has to agree with the grammar on every corner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TokKind {
+    Word,
+    Number,
+    Str { closed: bool },
+    Quoted { closed: bool },
+    Date,
+    Sym,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Tok {
+    kind: TokKind,
+    start: usize,
+    end: usize,
+}
+
+fn lex(text: &str) -> Vec<Tok> {
+    let bytes = text.as_bytes();
+    let mut toks = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let start = i;
+        let kind = if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        } else if c == b'\'' || c == b'"' {
+            i += 1;
+            let mut closed = false;
+            while i < bytes.len() {
+                if bytes[i] == b'\\' {
+                    i += 2;
+                } else if bytes[i] == c {
+                    if c == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                    } else {
+                        i += 1;
+                        closed = true;
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            TokKind::Str { closed }
+        } else if c == b'`' {
+            i += 1;
+            while i < bytes.len() && bytes[i] != b'`' {
+                i += 1;
+            }
+            let closed = i < bytes.len();
+            i = (i + 1).min(bytes.len());
+            TokKind::Quoted { closed }
+        } else if c == b'@' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || b"-:.+".contains(&bytes[i])) {
+                i += 1;
+            }
+            TokKind::Date
+        } else if c.is_ascii_digit() {
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.' || bytes[i] == b'_') {
+                i += 1;
+            }
+            TokKind::Number
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            TokKind::Word
+        } else {
+            let two = text.get(i..i + 2).unwrap_or("");
+            if ["==", "!=", "<=", ">=", "&&", "||", "<>", "=>"].contains(&two) {
+                i += 2;
+            } else {
+                // One whole (possibly multi-byte) character.
+                i += text[i..].chars().next().map_or(1, char::len_utf8);
+            }
+            TokKind::Sym
+        };
+        toks.push(Tok { kind, start, end: i.min(bytes.len()) });
+    }
+    toks
+}
+
+/// Rejects bracket nesting deeper than [`MAX_EXPR_DEPTH`] before pest
+/// recurses into it.
+fn check_nesting(text: &str, toks: &[Tok]) -> Result<(), SyntaxError> {
+    let mut depth = 0usize;
+    for t in toks.iter().filter(|t| t.kind == TokKind::Sym) {
+        depth = match tok_text(text, t) {
+            "(" | "[" => depth + 1,
+            ")" | "]" => depth.saturating_sub(1),
+            _ => depth,
+        };
+        if depth > MAX_EXPR_DEPTH {
+            return Err(too_deep(Span::new(t.start, t.end)));
+        }
+    }
+    Ok(())
+}
+
+const OPERATOR_WORDS: &[&str] = &["and", "or", "not", "in"];
+const OPERATOR_SYMS: &[&str] = &["+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&&", "||", "!"];
+const ODATA_COMPARISONS: &[(&str, &str)] =
+    &[("eq", "=="), ("ne", "!="), ("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")];
+
+/// Rules whose presence among pest's expectations means "an operand was
+/// expected here" (rather than an operator).
+const OPERAND_RULES: &[Rule] = &[
+    Rule::or_expr,
+    Rule::and_expr,
+    Rule::not_expr,
+    Rule::cmp_expr,
+    Rule::add_expr,
+    Rule::mul_expr,
+    Rule::neg_expr,
+    Rule::paren,
+    Rule::call,
+    Rule::list,
+    Rule::path,
+    Rule::ident,
+    Rule::quoted_ident,
+    Rule::null_lit,
+    Rule::bool_lit,
+    Rule::number,
+    Rule::string,
+    Rule::date_lit,
+    Rule::not_op,
+    Rule::neg_op,
+];
+
+#[derive(Debug)]
+enum Open {
+    Call(String),
+    Paren,
+    List,
+}
+
+fn convert_error(text: &str, toks: &[Tok], e: pest::error::Error<Rule>) -> SyntaxError {
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    }
+    .min(text.len());
+    let positives = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { .. } => {
+            // Pest's own call/stack limits.
+            return too_deep(Span::new(pos, pos));
+        }
+    };
+    let expect_operand = positives.iter().any(|r| OPERAND_RULES.contains(r));
+    explain(text, toks, pos, expect_operand)
+}
+
+fn tok_text<'t>(text: &'t str, t: &Tok) -> &'t str {
+    text.get(t.start..t.end).unwrap_or("")
+}
+
+fn is_operator(text: &str, t: &Tok) -> bool {
+    let s = tok_text(text, t);
+    match t.kind {
+        TokKind::Word => OPERATOR_WORDS.contains(&s),
+        TokKind::Sym => OPERATOR_SYMS.contains(&s),
+        _ => false,
+    }
+}
+
+/// One character at `pos`, or an empty span at the end of the text.
+fn char_span(text: &str, pos: usize) -> Span {
+    let len = text.get(pos..).and_then(|r| r.chars().next()).map_or(0, char::len_utf8);
+    Span::new(pos, pos + len)
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() > 24 {
+        let cut: String = s.chars().take(20).collect();
+        format!("{cut}…")
+    } else {
+        s.to_string()
+    }
+}
+
+fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> SyntaxError {
+    let err = |span: Span, message: String, label: &str, help: Option<String>| SyntaxError {
+        span,
+        message,
+        label: label.to_string(),
+        help,
+    };
+
+    // An unterminated string or quoted name swallows the rest of the text.
+    if let Some(t) = toks.iter().find(|t| {
+        t.start <= pos && matches!(t.kind, TokKind::Str { closed: false } | TokKind::Quoted { closed: false })
+    }) {
+        let quote = text.get(t.start..t.start + 1).unwrap_or("'");
+        let (message, help) = if matches!(t.kind, TokKind::Str { .. }) {
+            (
+                "unterminated string",
+                format!("close the string with a matching {quote}; inside single quotes write `''` or `\\'` for a quote"),
+            )
+        } else {
+            ("unterminated quoted name", "close the name with a backtick: `` `@odata.etag` ``".to_string())
+        };
+        return err(Span::new(t.start, t.start + 1), message.into(), "this quote is never closed", Some(help));
+    }
+
+    // Brackets still open at `pos`, innermost last.
+    let mut open: Vec<Open> = Vec::new();
+    let mut prev: Option<&Tok> = None;
+    for t in toks.iter().take_while(|t| t.end <= pos) {
+        let s = tok_text(text, t);
+        match (t.kind, s) {
+            (TokKind::Sym, "(") => match prev {
+                Some(p) if p.kind == TokKind::Word && !OPERATOR_WORDS.contains(&tok_text(text, p)) => {
+                    open.push(Open::Call(tok_text(text, p).to_string()))
+                }
+                _ => open.push(Open::Paren),
+            },
+            (TokKind::Sym, "[") => open.push(Open::List),
+            (TokKind::Sym, ")" | "]") => {
+                open.pop();
+            }
+            _ => {}
+        }
+        prev = Some(t);
+    }
+    let here = toks.iter().find(|t| t.start == pos);
+    let at_end = here.is_none() && text.get(pos..).is_none_or(|r| r.trim().is_empty());
+
+    if at_end {
+        let end = Span::new(text.len(), text.len());
+        if let Some(p) = prev.filter(|p| is_operator(text, p)) {
+            let op = tok_text(text, p);
+            return err(end, format!("expected an operand after `{op}`"), "expected an operand", None);
+        }
+        if let Some(p) = prev.filter(|p| tok_text(text, p) == ",") {
+            let _ = p;
+            return err(end, "expected a value after `,`".into(), "expected a value", None);
+        }
+        return match open.last() {
+            Some(Open::Call(name)) => err(
+                end,
+                format!("expected `)` to close the call to `{name}`"),
+                "expected `)`",
+                None,
+            ),
+            Some(Open::Paren) => err(end, "expected `)` to close `(`".into(), "expected `)`", None),
+            Some(Open::List) => err(end, "expected `]` to close the list".into(), "expected `]`", None),
+            None if expect_operand => err(end, "expected an operand".into(), "expected an operand", None),
+            None => err(end, "unexpected end of expression".into(), "the expression stops here", None),
+        };
+    }
+
+    let span = here.map_or_else(|| char_span(text, pos), |t| Span::new(t.start, t.end));
+    let one = char_span(text, pos);
+    let s = text.get(span.start..span.end).unwrap_or("");
+    let shown = shorten(s);
+    let kind = here.map(|t| t.kind);
+
+    if s == "=" {
+        return err(one, "unexpected `=`".into(), "not an operator", Some("use `==` to compare".into()));
+    }
+    if s == "<>" {
+        return err(one, "unexpected `<>`".into(), "not an operator", Some("use `!=` for \"not equal\"".into()));
+    }
+    if kind == Some(TokKind::Word) && !expect_operand {
+        if let Some((_, sym)) = ODATA_COMPARISONS.iter().find(|(w, _)| w.eq_ignore_ascii_case(s)) {
+            return err(
+                one,
+                format!("unexpected `{s}`"),
+                "expected an operator",
+                Some(format!(
+                    "expressions use `{sym}` here (and `==`, `!=`, `<`, `<=`, `>`, `>=`); \
+                     OData operators such as `{s}` belong in `filter:`"
+                )),
+            );
+        }
+        if ["and", "or", "not", "in"].iter().any(|k| k.eq_ignore_ascii_case(s) && *k != s) {
+            return err(
+                one,
+                format!("unexpected `{s}`"),
+                "expected an operator",
+                Some(format!("keywords are lowercase: `{}`", s.to_ascii_lowercase())),
+            );
+        }
+        if s == "not" {
+            return err(
+                one,
+                "unexpected `not`".into(),
+                "`not` is a prefix operator",
+                Some("write `not (x in [a, b])` or `x != y`".into()),
+            );
+        }
+    }
+    if kind == Some(TokKind::Number) {
+        return err(
+            span,
+            format!("invalid number `{shown}`"),
+            "not a number",
+            Some("numbers are plain decimals such as `42` or `10.005` (no exponent, no leading `.`)".into()),
+        );
+    }
+    if s == "@" || (s.starts_with('@') && kind != Some(TokKind::Date)) {
+        return err(
+            one,
+            "unexpected `@`".into(),
+            "not a value",
+            Some("dates are written `@2026-11-22`; quote a field name that has `@` with backticks: `` `@odata.etag` ``".into()),
+        );
+    }
+    if expect_operand {
+        if let Some(p) = prev.filter(|p| is_operator(text, p)) {
+            let op = tok_text(text, p);
+            return err(one, format!("expected an operand after `{op}`"), "expected an operand", None);
+        }
+        if s == ")" && matches!(open.last(), Some(Open::Call(_))) && prev.is_some_and(|p| tok_text(text, p) == ",") {
+            return err(one, "unexpected `)`".into(), "expected an argument after `,`", None);
+        }
+        return err(one, format!("unexpected `{shown}`"), "expected an operand", None);
+    }
+    if kind == Some(TokKind::Sym) && ["==", "!=", "<", "<=", ">", ">="].contains(&s)
+        || (kind == Some(TokKind::Word) && s == "in")
+    {
+        return err(
+            one,
+            format!("comparisons cannot be chained: unexpected `{s}`"),
+            "a second comparison",
+            Some("combine comparisons with `and`, e.g. `a < b and b < c`".into()),
+        );
+    }
+    if (s == ")" || s == "]") && open.is_empty() {
+        let o = if s == ")" { "(" } else { "[" };
+        return err(one, format!("unexpected `{s}`"), &format!("no `{o}` to close"), None);
+    }
+    if kind == Some(TokKind::Date) {
+        // Reached only when something before the date was incomplete.
+        return err(one, format!("unexpected `{shown}`"), "expected an operator", None);
+    }
+    let label = match open.last() {
+        Some(Open::Call(_)) => "expected an operator, `,` or `)`",
+        Some(Open::List) => "expected an operator, `,` or `]`",
+        Some(Open::Paren) => "expected an operator or `)`",
+        None => "expected an operator",
+    };
+    if let Some(Open::Call(name)) = open.last() {
+        if s == "]" {
+            return err(one, format!("expected `)` to close the call to `{name}`"), "expected `)`", None);
+        }
+    }
+    err(one, format!("unexpected `{shown}`"), label, None)
+}

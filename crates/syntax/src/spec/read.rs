@@ -1,0 +1,478 @@
+//! Reads a spanned YAML tree into the spec AST, reporting every shape problem
+//! (missing, unknown and mistyped keys, bad enum values) instead of stopping
+//! at the first one as serde derive would.
+
+use super::ast::*;
+use crate::yaml::{Node, NodeKind, Scalar, Style};
+use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
+
+/// Reading context: the source text (for span arithmetic) and the sink.
+pub struct Reader<'a> {
+    pub src: &'a str,
+    pub diags: &'a mut Diagnostics,
+}
+
+pub trait FromNode: Sized {
+    /// Describes the expected value in "expected X" messages.
+    const EXPECTED: &'static str;
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self>;
+}
+
+impl Reader<'_> {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    pub fn wrong_type(&mut self, node: &Node, expected: &str) {
+        let d = Diagnostic::new(
+            "M0203",
+            node.span,
+            format!("expected {expected}, found {}", node.kind_name()),
+        )
+        .label(format!("expected {expected}"));
+        let d = match node.as_scalar() {
+            Some(s) if !s.is_string() && expected.contains("string") => {
+                d.help(format!("quote the value to make it a string: \"{}\"", s.text))
+            }
+            _ => d,
+        };
+        self.push(d);
+    }
+
+    fn scalar<'n>(&mut self, node: &'n Node, expected: &str) -> Option<&'n Scalar> {
+        match node.as_scalar() {
+            Some(s) if !s.is_null() => Some(s),
+            _ => {
+                self.wrong_type(node, expected);
+                None
+            }
+        }
+    }
+}
+
+/// A mapping node being read; tracks which keys were consumed.
+pub struct MapReader<'n> {
+    pub span: Span,
+    entries: &'n [(Node, Node)],
+    used: Vec<bool>,
+    /// Human name of what this mapping is, for messages ("connection `crm`").
+    what: String,
+}
+
+impl<'n> MapReader<'n> {
+    pub fn new(node: &'n Node, what: impl Into<String>, r: &mut Reader) -> Option<Self> {
+        let what = what.into();
+        match &node.kind {
+            NodeKind::Map(entries) => {
+                let mut ok = true;
+                for (k, _) in entries {
+                    if k.as_scalar().is_none_or(|s| !s.is_string() && s.as_number().is_none()) {
+                        r.wrong_type(k, "a string key");
+                        ok = false;
+                    }
+                }
+                let _ = ok;
+                Some(MapReader {
+                    span: node.span,
+                    entries,
+                    used: vec![false; entries.len()],
+                    what,
+                })
+            }
+            _ => {
+                r.wrong_type(node, &format!("a mapping for {what}"));
+                None
+            }
+        }
+    }
+
+    pub fn get(&mut self, key: &str) -> Option<&'n Node> {
+        let i = self
+            .entries
+            .iter()
+            .position(|(k, _)| k.as_scalar().is_some_and(|s| s.text == key))?;
+        self.used[i] = true;
+        Some(&self.entries[i].1)
+    }
+
+    pub fn key_span(&self, key: &str) -> Option<Span> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_scalar().is_some_and(|s| s.text == key))
+            .map(|(k, _)| k.span)
+    }
+
+    /// An optional key; a present null counts as absent.
+    pub fn opt<T: FromNode>(&mut self, key: &str, r: &mut Reader) -> Option<T> {
+        let node = self.get(key)?;
+        if node.is_null() {
+            return None;
+        }
+        T::from_node(node, r)
+    }
+
+    /// A required key; reports M0201 when missing or null.
+    pub fn req<T: FromNode>(&mut self, key: &str, r: &mut Reader) -> Option<T> {
+        match self.get(key) {
+            Some(node) if !node.is_null() => T::from_node(node, r),
+            Some(node) => {
+                r.push(
+                    Diagnostic::new("M0201", node.span, format!("`{key}` of {} is empty", self.what))
+                        .label(format!("expected {}", T::EXPECTED))
+                        .help(format!("give `{key}` a value")),
+                );
+                None
+            }
+            None => {
+                self.missing(key, T::EXPECTED, r);
+                None
+            }
+        }
+    }
+
+    pub fn missing(&self, key: &str, expected: &str, r: &mut Reader) {
+        let at = Span::new(self.span.start, self.span.start);
+        r.push(
+            Diagnostic::new("M0201", at, format!("{} is missing the required key `{key}`", self.what))
+                .label(format!("`{key}` missing here"))
+                .help(format!("add `{key}:` with {expected}")),
+        );
+    }
+
+    /// Reports every key that was not consumed, with a did-you-mean.
+    pub fn finish(self, known: &[&str], r: &mut Reader) {
+        for (i, (k, _)) in self.entries.iter().enumerate() {
+            if self.used[i] {
+                continue;
+            }
+            let Some(name) = k.as_scalar().map(|s| s.text.as_str()) else {
+                continue;
+            };
+            if name == "$schema" && known.contains(&"$schema") {
+                continue;
+            }
+            let help = match did_you_mean(name, known.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("known keys here: {}", known.iter().filter(|k| !k.starts_with('$')).map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
+            };
+            r.push(
+                Diagnostic::new("M0202", k.span, format!("unknown key `{name}` in {}", self.what))
+                    .label("unknown key")
+                    .help(help),
+            );
+        }
+    }
+}
+
+impl FromNode for Spanned<String> {
+    const EXPECTED: &'static str = "a string";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let s = r.scalar(node, Self::EXPECTED)?;
+        if s.as_bool().is_some() && s.style == Style::Plain {
+            r.wrong_type(node, Self::EXPECTED);
+            return None;
+        }
+        Some(Spanned::new(s.text.clone(), node.span))
+    }
+}
+
+impl FromNode for Spanned<bool> {
+    const EXPECTED: &'static str = "`true` or `false`";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        match node.as_scalar().and_then(Scalar::as_bool) {
+            Some(b) => Some(Spanned::new(b, node.span)),
+            None => {
+                r.wrong_type(node, Self::EXPECTED);
+                None
+            }
+        }
+    }
+}
+
+macro_rules! int_from_node {
+    ($t:ty) => {
+        impl FromNode for Spanned<$t> {
+            const EXPECTED: &'static str = "a whole number";
+            fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+                match node.as_scalar().and_then(|s| s.as_number()).map(|t| t.parse::<$t>()) {
+                    Some(Ok(v)) => Some(Spanned::new(v, node.span)),
+                    _ => {
+                        r.wrong_type(node, Self::EXPECTED);
+                        None
+                    }
+                }
+            }
+        }
+    };
+}
+int_from_node!(u32);
+int_from_node!(u64);
+
+impl<T: FromNode> FromNode for Vec<T> {
+    const EXPECTED: &'static str = "a list";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        match &node.kind {
+            NodeKind::Seq(items) => Some(items.iter().filter_map(|n| T::from_node(n, r)).collect()),
+            _ => {
+                r.wrong_type(node, &format!("a list of {}", T::EXPECTED));
+                None
+            }
+        }
+    }
+}
+
+impl FromNode for Value {
+    const EXPECTED: &'static str = "a value";
+    fn from_node(node: &Node, _r: &mut Reader) -> Option<Self> {
+        Some(Value { node: node.clone() })
+    }
+}
+
+/// Enum values are read as strings and matched against their snake_case names.
+macro_rules! enum_from_node {
+    ($t:ty, $what:literal, [$($name:literal => $v:expr),* $(,)?]) => {
+        impl FromNode for Spanned<$t> {
+            const EXPECTED: &'static str = $what;
+            fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+                let s = r.scalar(node, $what)?;
+                let names: &[&str] = &[$($name),*];
+                match s.text.as_str() {
+                    $($name => Some(Spanned::new($v, node.span)),)*
+                    other => {
+                        let help = match did_you_mean(other, names.iter().copied()) {
+                            Some(m) => format!("did you mean `{m}`?"),
+                            None => format!("use one of: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+                        };
+                        r.push(Diagnostic::new("M0204", node.span, format!("`{other}` is not a valid {}", $what))
+                            .label(format!("expected one of {}", names.join(" | ")))
+                            .help(help));
+                        None
+                    }
+                }
+            }
+        }
+    };
+}
+
+enum_from_node!(ConnectionKind, "connection kind", ["dataverse" => ConnectionKind::Dataverse, "business_central" => ConnectionKind::BusinessCentral, "odata" => ConnectionKind::Odata, "file" => ConnectionKind::File]);
+enum_from_node!(AuthFlow, "auth flow", ["client_credentials" => AuthFlow::ClientCredentials, "authorization_code" => AuthFlow::AuthorizationCode, "device_code" => AuthFlow::DeviceCode, "none" => AuthFlow::None]);
+enum_from_node!(WriteMode, "write mode", ["upsert" => WriteMode::Upsert, "create" => WriteMode::Create, "update" => WriteMode::Update]);
+enum_from_node!(SyncDirection, "sync direction", ["once" => SyncDirection::Once, "source_to_target" => SyncDirection::SourceToTarget, "target_to_source" => SyncDirection::TargetToSource, "two_way" => SyncDirection::TwoWay]);
+enum_from_node!(Conflict, "conflict policy", ["source_wins" => Conflict::SourceWins, "target_wins" => Conflict::TargetWins, "newest" => Conflict::Newest, "fail" => Conflict::Fail]);
+enum_from_node!(OnNull, "on_null policy", ["write" => OnNull::Write, "skip" => OnNull::Skip, "error" => OnNull::Error]);
+enum_from_node!(Action, "rule action", ["skip" => Action::Skip, "warn" => Action::Warn, "error" => Action::Error, "set" => Action::Set]);
+enum_from_node!(ContactsEndpoint, "contacts endpoint", ["contacts" => ContactsEndpoint::Contacts, "customers" => ContactsEndpoint::Customers]);
+
+/// Maps byte offsets inside a scalar's decoded text back to the file, so a
+/// diagnostic can underline the exact character inside an expression.
+pub fn content_offsets(node: &Node, src: &str) -> impl Fn(usize) -> usize {
+    let (text, style) = match node.as_scalar() {
+        Some(s) => (s.text.clone(), s.style),
+        None => (String::new(), Style::Plain),
+    };
+    let raw = src.get(node.span.start..node.span.end.min(src.len())).unwrap_or("");
+    let base = node.span.start;
+    let mut table = Vec::with_capacity(text.len() + 1);
+    let rb = raw.as_bytes();
+    let mut j = match style {
+        Style::SingleQuoted | Style::DoubleQuoted => 1.min(rb.len()),
+        Style::Literal | Style::Folded => raw.find('\n').map(|i| i + 1).unwrap_or(0),
+        Style::Plain => 0,
+    };
+    for (i, c) in text.char_indices() {
+        let _ = i;
+        let mut buf = [0u8; 4];
+        let cb = c.encode_utf8(&mut buf).as_bytes();
+        let at;
+        if style == Style::DoubleQuoted && rb.get(j) == Some(&b'\\') {
+            at = j;
+            let skip = match rb.get(j + 1) {
+                Some(b'x') => 4,
+                Some(b'u') => 6,
+                Some(b'U') => 10,
+                _ => 2,
+            };
+            j = (j + skip).min(rb.len());
+        } else {
+            let found = (j..rb.len().min(j + 256)).find(|&k| rb[k..].starts_with(cb));
+            match found {
+                Some(k) => {
+                    at = k;
+                    j = k + cb.len();
+                    if style == Style::SingleQuoted && c == '\'' && rb.get(j) == Some(&b'\'') {
+                        j += 1;
+                    }
+                }
+                None => at = j.min(rb.len()),
+            }
+        }
+        for _ in 0..cb.len() {
+            table.push(base + at);
+        }
+    }
+    let end = base + j.min(rb.len());
+    move |off: usize| table.get(off).copied().unwrap_or(end)
+}
+
+impl FromNode for ExprText {
+    const EXPECTED: &'static str = "an expression string";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let s = r.scalar(node, Self::EXPECTED)?;
+        let text = Spanned::new(s.text.clone(), node.span);
+        let map = content_offsets(node, r.src);
+        let shift = |sp: Span| Span::new(map(sp.start), map(sp.end).max(map(sp.start)));
+        let ast = match crate::expr::parse(&s.text) {
+            Ok(mut e) => {
+                e.map_spans(&shift);
+                Some(e)
+            }
+            Err(e) => {
+                let span = shift(e.span);
+                let span = if span.is_empty() { Span::new(span.start, span.start + 1) } else { span };
+                let span = Span::new(span.start.min(node.span.end.saturating_sub(1)), span.end.min(node.span.end.max(span.start)));
+                r.push(Diagnostic::new("M0301", span, format!("invalid expression: {}", e.message)).label(e.label).help_opt(e.help));
+                None
+            }
+        };
+        Some(ExprText { text, ast })
+    }
+}
+
+impl FromNode for FilterText {
+    const EXPECTED: &'static str = "an OData $filter string";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let s = r.scalar(node, Self::EXPECTED)?;
+        let text = Spanned::new(s.text.clone(), node.span);
+        let map = content_offsets(node, r.src);
+        let shift = |sp: Span| Span::new(map(sp.start), map(sp.end).max(map(sp.start)));
+        let ast = match crate::filter::parse_filter(&s.text) {
+            Ok(mut f) => {
+                f.map_spans(&shift);
+                Some(f)
+            }
+            Err(e) => {
+                let span = shift(e.span);
+                let span = if span.is_empty() { Span::new(span.start, span.start + 1) } else { span };
+                let span = Span::new(span.start.min(node.span.end.saturating_sub(1)), span.end.min(node.span.end.max(span.start)));
+                r.push(Diagnostic::new("M0302", span, format!("invalid filter: {}", e.message)).label(e.label).help_opt(e.help));
+                None
+            }
+        };
+        Some(FilterText { text, ast })
+    }
+}
+
+fn is_ident_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || matches!(c, '_' | '@' | '$')
+}
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '@' | '$' | '-')
+}
+
+impl FromNode for Path {
+    const EXPECTED: &'static str = "a field path such as `customer.name`";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let s = r.scalar(node, Self::EXPECTED)?;
+        let text = s.text.clone();
+        let map = content_offsets(node, r.src);
+        let mut segments = Vec::new();
+        let mut rest = text.as_str();
+        let mut pos = 0usize;
+        let bad = |r: &mut Reader, at: usize, msg: String| {
+            let a = map(at);
+            r.push(
+                Diagnostic::new("M0304", Span::new(a, (a + 1).min(node.span.end.max(a))), msg)
+                    .label("here")
+                    .help("a path is names separated by dots, e.g. `customer.accountnumber`; quote a name with other characters in backticks: `` `@odata.etag` ``"),
+            );
+        };
+        loop {
+            let (seg, len) = if let Some(q) = rest.strip_prefix('`') {
+                match q.find('`') {
+                    Some(e) if e > 0 => (q[..e].to_string(), e + 2),
+                    _ => {
+                        bad(r, pos, "unterminated or empty backtick-quoted name".into());
+                        return None;
+                    }
+                }
+            } else {
+                let len = rest.find(|c: char| !is_ident_char(c)).unwrap_or(rest.len());
+                match rest.chars().next() {
+                    Some(c) if is_ident_start(c) => (rest[..len].to_string(), len),
+                    Some(c) => {
+                        bad(r, pos, format!("unexpected `{c}` in field path `{text}`"));
+                        return None;
+                    }
+                    None => {
+                        bad(r, pos, format!("field path `{text}` is empty or ends with a dot"));
+                        return None;
+                    }
+                }
+            };
+            segments.push(Spanned::new(seg, Span::new(map(pos), map(pos + len))));
+            pos += len;
+            rest = &rest[len..];
+            match rest.chars().next() {
+                None => break,
+                Some('.') => {
+                    pos += 1;
+                    rest = &rest[1..];
+                }
+                Some(c) => {
+                    bad(r, pos, format!("unexpected `{c}` in field path `{text}`"));
+                    return None;
+                }
+            }
+        }
+        Some(Path { text: Spanned::new(text, node.span), segments })
+    }
+}
+
+impl FromNode for CodeList {
+    const EXPECTED: &'static str = "a list of codes or a comma-separated string";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        match &node.kind {
+            NodeKind::Seq(_) => Vec::<Spanned<String>>::from_node(node, r).map(CodeList::List),
+            _ => Spanned::<String>::from_node(node, r).map(CodeList::Text),
+        }
+    }
+}
+
+/// Splits `"A, B,C"` into trimmed parts with their own spans. An empty part
+/// (`"A,,B"`) is kept so the checker can report it; a blank string has none.
+pub fn split_codes(t: &Spanned<String>) -> Vec<Spanned<String>> {
+    if t.value.trim().is_empty() {
+        return Vec::new();
+    }
+    let width = t.span.len();
+    let quoted = width >= t.value.len() + 2;
+    let base = t.span.start + usize::from(quoted);
+    let mut out = Vec::new();
+    let mut pos = 0;
+    for part in t.value.split(',') {
+        let lead = part.len() - part.trim_start().len();
+        let trimmed = part.trim();
+        let s = base + pos + lead;
+        out.push(Spanned::new(trimmed.to_string(), Span::new(s, s + trimmed.len())));
+        pos += part.len() + 1;
+    }
+    out
+}
+
+/// `name -> T` mappings (connections, related, environments).
+pub fn named<T>(node: &Node, what: &str, r: &mut Reader, mut f: impl FnMut(&Node, &str, &mut Reader) -> Option<T>) -> Named<T> {
+    let mut out = Vec::new();
+    match &node.kind {
+        NodeKind::Map(entries) => {
+            for (k, v) in entries {
+                let Some(name) = Spanned::<String>::from_node(k, r) else { continue };
+                if let Some(t) = f(v, &name.value, r) {
+                    out.push((name, t));
+                }
+            }
+        }
+        _ if node.is_null() => {}
+        _ => r.wrong_type(node, &format!("a mapping of {what}")),
+    }
+    out
+}

@@ -1,0 +1,423 @@
+//! `FromNode` for every struct of the spec, key by key.
+
+use super::ast::*;
+use super::read::{named, FromNode, MapReader, Reader};
+use crate::yaml::Node;
+use mapc_diag::Diagnostic;
+
+const CONNECTION_KEYS: &[&str] = &[
+    "kind", "url", "api_version", "auth", "page_size", "batch_size", "max_concurrency", "tenant",
+    "environment", "company", "base_url", "entity_url_convention", "path", "dir",
+];
+
+fn connection(node: &Node, name: &str, overlay: bool, r: &mut Reader) -> Option<Connection> {
+    let mut m = MapReader::new(node, format!("connection `{name}`"), r)?;
+    let kind = if overlay { m.opt("kind", r) } else { m.req("kind", r) };
+    let c = Connection {
+        span: node.span,
+        kind,
+        url: m.opt("url", r),
+        api_version: m.opt("api_version", r),
+        auth: m.opt("auth", r),
+        page_size: m.opt("page_size", r),
+        batch_size: m.opt("batch_size", r),
+        max_concurrency: m.opt("max_concurrency", r),
+        tenant: m.opt("tenant", r),
+        environment: m.opt("environment", r),
+        company: m.opt("company", r),
+        base_url: m.opt("base_url", r),
+        entity_url_convention: m.opt("entity_url_convention", r),
+        path: m.opt("path", r),
+        dir: m.opt("dir", r),
+    };
+    m.finish(CONNECTION_KEYS, r);
+    Some(c)
+}
+
+impl FromNode for Auth {
+    const EXPECTED: &'static str = "an auth mapping";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut m = MapReader::new(node, "`auth`", r)?;
+        let a = Auth {
+            span: node.span,
+            flow: m.req("flow", r),
+            tenant: m.opt("tenant", r),
+            client_id: m.opt("client_id", r),
+            client_secret: m.opt("client_secret", r),
+            scope: m.opt("scope", r),
+            authority: m.opt("authority", r),
+            redirect_uri: m.opt("redirect_uri", r),
+        };
+        m.finish(&["flow", "tenant", "client_id", "client_secret", "scope", "authority", "redirect_uri"], r);
+        Some(a)
+    }
+}
+
+fn environment(node: &Node, name: &str, r: &mut Reader) -> Option<Environment> {
+    let mut m = MapReader::new(node, format!("environment `{name}`"), r)?;
+    let default = m.opt("default", r);
+    let connections = match m.get("connections") {
+        Some(n) => named(n, "connection overlays", r, |v, name, r| connection(v, name, true, r)),
+        None => Vec::new(),
+    };
+    m.finish(&["default", "connections"], r);
+    Some(Environment { span: node.span, default, connections })
+}
+
+impl FromNode for Source {
+    const EXPECTED: &'static str = "a source mapping";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut m = MapReader::new(node, "`source`", r)?;
+        let connection = m.req("connection", r);
+        let entity = m.req("entity", r);
+        let s = (
+            m.opt("entity_set", r),
+            m.opt("key", r),
+            m.opt("filter", r),
+            m.opt("changed_since", r),
+        );
+        m.finish(&["connection", "entity", "entity_set", "key", "filter", "changed_since"], r);
+        Some(Source {
+            span: node.span,
+            connection: connection?,
+            entity: entity?,
+            entity_set: s.0,
+            key: s.1,
+            filter: s.2,
+            changed_since: s.3,
+        })
+    }
+}
+
+impl FromNode for Target {
+    const EXPECTED: &'static str = "a target mapping";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut m = MapReader::new(node, "`target`", r)?;
+        let connection = m.req("connection", r);
+        let entity = m.req("entity", r);
+        let rest = (m.opt("entity_set", r), m.opt("key", r), m.opt("write", r), m.opt("delete", r));
+        m.finish(&["connection", "entity", "entity_set", "key", "write", "delete"], r);
+        Some(Target {
+            span: node.span,
+            connection: connection?,
+            entity: entity?,
+            entity_set: rest.0,
+            key: rest.1,
+            write: rest.2,
+            delete: rest.3,
+        })
+    }
+}
+
+fn related(node: &Node, name: &str, r: &mut Reader) -> Option<Related> {
+    let mut m = MapReader::new(node, format!("related `{name}`"), r)?;
+    let entity = m.req("entity", r);
+    let via = m.req("via", r);
+    let entity_set = m.opt("entity_set", r);
+    m.finish(&["entity", "via", "entity_set"], r);
+    Some(Related { span: node.span, entity: entity?, via: via?, entity_set })
+}
+
+const FIELD_KEYS: &[&str] = &["from", "expr", "value", "to", "sync", "conflict", "default", "on_null"];
+
+impl FromNode for Field {
+    const EXPECTED: &'static str = "a field mapping";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut m = MapReader::new(node, "a field entry", r)?;
+        let f = Field {
+            span: node.span,
+            from: m.opt("from", r),
+            expr: m.opt("expr", r),
+            value: m.get("value").map(|n| Value { node: n.clone() }),
+            to: m.req("to", r),
+            sync: m.opt("sync", r),
+            conflict: m.opt("conflict", r),
+            default: m.get("default").map(|n| Value { node: n.clone() }),
+            on_null: m.opt("on_null", r),
+        };
+        m.finish(FIELD_KEYS, r);
+        Some(f)
+    }
+}
+
+impl FromNode for Rule {
+    const EXPECTED: &'static str = "a rule";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut m = MapReader::new(node, "a rule", r)?;
+        let when = m.req("when", r);
+        let action = m.req("action", r);
+        let rest = (m.opt("message", r), m.opt("to", r), m.opt("expr", r));
+        let value = m.get("value").map(|n| Value { node: n.clone() });
+        m.finish(&["when", "action", "message", "to", "expr", "value"], r);
+        Some(Rule { span: node.span, when: when?, action: action?, message: rest.0, to: rest.1, expr: rest.2, value })
+    }
+}
+
+impl FromNode for Amount {
+    const EXPECTED: &'static str = "an amount mapping";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut m = MapReader::new(node, "a document amount", r)?;
+        let a = Amount { span: node.span, from: m.opt("from", r), expr: m.opt("expr", r), to: m.opt("to", r), sync: m.opt("sync", r) };
+        m.finish(&["from", "expr", "to", "sync"], r);
+        Some(a)
+    }
+}
+
+impl FromNode for Products {
+    const EXPECTED: &'static str = "a products mapping";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut m = MapReader::new(node, "`products`", r)?;
+        let source = m.req("source", r);
+        let p = Products {
+            span: node.span,
+            source: Spanned::new(String::new(), node.span),
+            path: m.opt("path", r),
+            navigation: m.opt("navigation", r),
+            sku_field: m.opt("sku_field", r),
+            order_by: m.opt("order_by", r),
+            overwrite_template_products: m.opt("overwrite_template_products", r),
+            exclude_skus: m.opt("exclude_skus", r),
+            to: m.opt("to", r),
+            sync: m.opt("sync", r),
+            fields: m.opt("fields", r).unwrap_or_default(),
+            discount: m.opt("discount", r),
+            tax: m.opt("tax", r),
+            freight: m.opt("freight", r),
+        };
+        m.finish(
+            &["source", "path", "navigation", "sku_field", "order_by", "overwrite_template_products", "exclude_skus", "to", "sync", "fields", "discount", "tax", "freight"],
+            r,
+        );
+        Some(Products { source: source?, ..p })
+    }
+}
+
+impl FromNode for SalesPrices {
+    const EXPECTED: &'static str = "a sales_prices mapping";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut m = MapReader::new(node, "`sales_prices`", r)?;
+        let s = SalesPrices {
+            span: node.span,
+            path: m.opt("path", r),
+            to: m.opt("to", r),
+            transfer_customer_price_groups: m.opt("transfer_customer_price_groups", r),
+            sales_codes: m.opt("sales_codes", r),
+            field_separator: m.opt("field_separator", r),
+            record_delimiter: m.opt("record_delimiter", r),
+            exclude_expired: m.opt("exclude_expired", r),
+            fields: m.opt("fields", r),
+        };
+        m.finish(&["path", "to", "transfer_customer_price_groups", "sales_codes", "field_separator", "record_delimiter", "exclude_expired", "fields"], r);
+        Some(s)
+    }
+}
+
+impl FromNode for Companies {
+    const EXPECTED: &'static str = "a companies mapping";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut m = MapReader::new(node, "`companies`", r)?;
+        let c = Companies {
+            span: node.span,
+            to: m.opt("to", r),
+            id_field: m.opt("id_field", r),
+            number_field: m.opt("number_field", r),
+            parent_field: m.opt("parent_field", r),
+            hierarchy: m.opt("hierarchy", r),
+            relationships: m.opt("relationships", r),
+            contacts_path: m.opt("contacts_path", r),
+            contact_id_field: m.opt("contact_id_field", r),
+            contacts_endpoint: m.opt("contacts_endpoint", r),
+            create_in_prerequisite: m.opt("create_in_prerequisite", r),
+        };
+        m.finish(
+            &["to", "id_field", "number_field", "parent_field", "hierarchy", "relationships", "contacts_path", "contact_id_field", "contacts_endpoint", "create_in_prerequisite"],
+            r,
+        );
+        Some(c)
+    }
+}
+
+impl FromNode for Polling {
+    const EXPECTED: &'static str = "a polling mapping";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut m = MapReader::new(node, "`polling`", r)?;
+        let lookback_days = m.get("lookback_days").map(|n| Value { node: n.clone() });
+        m.finish(&["lookback_days"], r);
+        Some(Polling { span: node.span, lookback_days })
+    }
+}
+
+impl FromNode for Lock {
+    const EXPECTED: &'static str = "a lock rule";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut m = MapReader::new(node, "a lock rule", r)?;
+        let entity = m.req("entity", r);
+        let fields = match m.get("fields") {
+            Some(n) => named(n, "locked fields", r, |v, _, r| Spanned::<String>::from_node(v, r)),
+            None => {
+                m.missing("fields", "a mapping of locked source field -> target field", r);
+                Vec::new()
+            }
+        };
+        let two_way = m.opt("two_way", r);
+        m.finish(&["entity", "fields", "two_way"], r);
+        Some(Lock { span: node.span, entity: entity?, fields, two_way })
+    }
+}
+
+impl FromNode for TestCase {
+    const EXPECTED: &'static str = "a test case";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let mut m = MapReader::new(node, "a test", r)?;
+        let name = m.req("name", r);
+        let mapping = m.opt("mapping", r);
+        let as_of = m.opt("as_of", r);
+        let input = m.req("input", r);
+        let expect = m.req("expect", r);
+        m.finish(&["name", "mapping", "as_of", "input", "expect"], r);
+        Some(TestCase { span: node.span, name: name?, mapping, as_of, input: input?, expect: expect? })
+    }
+}
+
+const MAPPING_KEYS: &[&str] = &[
+    "name", "description", "active", "source", "target", "related", "fields", "rules", "products", "sales_prices", "companies", "polling",
+];
+
+impl FromNode for Mapping {
+    const EXPECTED: &'static str = "a mapping";
+    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
+        let label = node
+            .get("name")
+            .and_then(|n| n.as_scalar())
+            .map(|s| format!("mapping `{}`", s.text))
+            .unwrap_or_else(|| "a mapping".into());
+        let mut m = MapReader::new(node, label, r)?;
+        let name = m.req("name", r);
+        let source = m.req("source", r);
+        let target = m.req("target", r);
+        let description = m.opt("description", r);
+        let active = m.opt("active", r);
+        let related = match m.get("related") {
+            Some(n) => named(n, "related entities", r, related),
+            None => Vec::new(),
+        };
+        let fields = m.opt("fields", r).unwrap_or_default();
+        let rules = m.opt("rules", r).unwrap_or_default();
+        let products = m.opt("products", r);
+        let sales_prices = m.opt("sales_prices", r);
+        let companies = m.opt("companies", r);
+        let polling = m.opt("polling", r);
+        m.finish(MAPPING_KEYS, r);
+        if let Some(n) = &name {
+            check_name(n, "mapping name", r);
+        }
+        Some(Mapping {
+            span: node.span,
+            name: name?,
+            description,
+            active,
+            source: source?,
+            target: target?,
+            related,
+            fields,
+            rules,
+            products,
+            sales_prices,
+            companies,
+            polling,
+        })
+    }
+}
+
+fn check_name(n: &Spanned<String>, what: &str, r: &mut Reader) {
+    let ok = n.value.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && n.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !ok {
+        let fixed: String = n
+            .value
+            .to_ascii_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect::<String>()
+            .trim_matches('-')
+            .to_string();
+        r.push(
+            Diagnostic::new("M0205", n.span, format!("{what} `{}` must match [a-z0-9][a-z0-9-]*", n.value))
+                .label("lowercase letters, digits and `-` only")
+                .help(format!("try `{fixed}`")),
+        );
+    }
+}
+
+pub const TOP_KEYS: &[&str] = &[
+    "mapc", "name", "description", "connections", "mappings", "sales_prices", "companies", "polling", "locks", "environments", "tests", "$schema",
+];
+
+/// Reads the whole spec; `None` only when the top level is not a mapping.
+pub fn spec(node: &Node, r: &mut Reader) -> Option<Spec> {
+    let mut m = MapReader::new(node, "the spec", r)?;
+    let version: Option<Spanned<u32>> = m.req("mapc", r);
+    if let Some(v) = &version {
+        if v.value != 1 {
+            r.push(
+                Diagnostic::new("M0206", v.span, format!("spec format version {} is not supported", v.value))
+                    .label("this mapc supports version 1")
+                    .help("write `mapc: 1`, or upgrade mapc if the spec was written for a newer version"),
+            );
+        }
+    }
+    let name: Option<Spanned<String>> = m.req("name", r);
+    if let Some(n) = &name {
+        check_name(n, "spec name", r);
+    }
+    let description = m.opt("description", r);
+    let connections = match m.get("connections") {
+        Some(n) => named(n, "connections", r, |v, name, r| connection(v, name, false, r)),
+        None => {
+            m.missing("connections", "a mapping of connection name -> connection", r);
+            Vec::new()
+        }
+    };
+    let mappings: Vec<Mapping> = match m.get("mappings") {
+        Some(n) => {
+            let v = Vec::<Mapping>::from_node(n, r).unwrap_or_default();
+            if matches!(&n.kind, crate::yaml::NodeKind::Seq(items) if items.is_empty()) || n.is_null() {
+                r.push(Diagnostic::new("M0207", n.span, "`mappings` is empty").label("no mappings").help("add at least one mapping with `name`, `source`, `target` and `fields`"));
+            }
+            v
+        }
+        None => {
+            m.missing("mappings", "a list of mappings", r);
+            Vec::new()
+        }
+    };
+    let sales_prices = m.opt("sales_prices", r);
+    let companies = m.opt("companies", r);
+    let polling = m.opt("polling", r);
+    let locks = m.opt("locks", r).unwrap_or_default();
+    let environments = match m.get("environments") {
+        Some(n) => named(n, "environments", r, environment),
+        None => Vec::new(),
+    };
+    let tests = m.opt("tests", r).unwrap_or_default();
+    let schema = m.opt("$schema", r);
+    m.finish(TOP_KEYS, r);
+    Some(Spec {
+        mapc: version.unwrap_or(Spanned::new(1, m_span(node))),
+        name: name.unwrap_or(Spanned::new(String::new(), m_span(node))),
+        description,
+        connections,
+        mappings,
+        sales_prices,
+        companies,
+        polling,
+        locks,
+        environments,
+        tests,
+        schema,
+    })
+}
+
+fn m_span(node: &Node) -> mapc_diag::Span {
+    mapc_diag::Span::new(node.span.start, node.span.start)
+}

@@ -1,0 +1,87 @@
+use mapc_check::{compile_file, Options};
+use mapc_diag::{render, Format};
+use std::path::PathBuf;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Human,
+    Json,
+    Github,
+    Sarif,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Spec files, or directories to search for `*.mapc.yaml`.
+    #[arg(required = true, value_name = "SPEC")]
+    pub specs: Vec<PathBuf>,
+    /// Output format of the diagnostics.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Cached `$metadata` (`{connection}.xml`) for entity, field and type checks
+    /// [default: `.mapc/schema` beside the spec, when present].
+    #[arg(long, value_name = "DIR")]
+    pub schema_cache: Option<PathBuf>,
+    /// Exit with 1 when there are warnings, too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Print nothing but the diagnostics (no summary line).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(args: &CheckArgs) -> i32 {
+    let specs = match super::expand_specs(&args.specs) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    if let Some(dir) = &args.schema_cache {
+        if !dir.is_dir() {
+            eprintln!("error: --schema-cache {}: not a directory (run `mapc schema pull` to fill it, or point at a folder of `{{connection}}.xml` files)", dir.display());
+            return 2;
+        }
+    }
+    let mut compiled = Vec::new();
+    let mut unreadable = false;
+    for path in &specs {
+        let opts = Options {
+            schema_cache: args.schema_cache.clone().or_else(|| super::default_schema_cache(path)),
+        };
+        match compile_file(path, &opts) {
+            Ok(c) => compiled.push(c),
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", path.display());
+                unreadable = true;
+            }
+        }
+    }
+    let format = match args.format {
+        OutputFormat::Human => Format::Human { color: super::color_stdout() },
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Github => Format::Github,
+        OutputFormat::Sarif => Format::Sarif,
+    };
+    let files: Vec<_> = compiled.iter().map(|c| (&c.file, c.diagnostics.as_slice())).collect();
+    print!("{}", render(format, &files));
+    let errors: usize = compiled.iter().map(|c| c.diagnostics.iter().filter(|d| d.is_error()).count()).sum();
+    let warnings: usize = compiled.iter().map(|c| c.diagnostics.iter().filter(|d| !d.is_error()).count()).sum();
+    if !args.quiet && args.format == OutputFormat::Human {
+        let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+        eprintln!(
+            "{}: {}, {}",
+            plural(compiled.len(), "spec checked").replace("specs checked", "specs checked"),
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        );
+    }
+    if unreadable {
+        2
+    } else if errors > 0 || (args.deny_warnings && warnings > 0) {
+        1
+    } else {
+        0
+    }
+}
