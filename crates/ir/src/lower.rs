@@ -12,8 +12,25 @@
 //!   without `to`), or when its name repeats an earlier mapping's (M0404).
 //!   `Lowered::all_mappings` still holds every mapping whose connections
 //!   resolve, lowered as far as possible, so later checks can look at them.
-//! - A test is left out when its mapping is unknown, ambiguous or left out.
-//! - Product fields default to the `products:` block's own `sync`.
+//! - A test is left out when its mapping is unknown, ambiguous or left out,
+//!   or when its `as_of`, `input` or `expect` has an error.
+//! - Test `expect`: the plain scalar `skip` is `Expect::Skip`; a mapping with
+//!   the single key `error` is `Expect::Error` (a runtime code, given by code
+//!   or name, stored as the code); anything else (a quoted "skip" too) is a
+//!   record.
+//! - Product fields default to the `products:` block's own `sync`; locked
+//!   pricing fields are appended as `implicit` entries after the user's.
+//! - An environment overlay that sets `kind` keeps it as a `kind` setting.
+//! - Expressions: dates and date-times compare with each other; `a / b` is
+//!   always exact decimal division, `+ - * %` of two integers are integers;
+//!   `len` takes a string or a list, `to_decimal` a string or a number;
+//!   `if`/`coalesce` branches must share a type; a
+//!   literal `round` mode must be one of [`ROUND_MODES`] (M0303).
+//! - Filters: see the `filter` submodule (OData functions, unsupported
+//!   constructs, `via` names, integer `div`).
+//! - Target paths of `products.to`, document amounts, the sales-price string
+//!   and the companies relationship list take part in M0405/M0407 with the
+//!   fields; `set` rule targets only in M0407 (overriding is their purpose).
 
 mod expr;
 mod filter;
@@ -24,7 +41,10 @@ mod targets;
 pub use expr::ROUND_MODES;
 pub use literal::{parse_date, parse_decimal};
 
-use crate::{AuthFlow, Connection, ConnectionKind, Environment, Expect, Literal, Mapping, Program, Test, Type};
+use crate::{
+    AuthFlow, Connection, ConnectionKind, Environment, Expect, Literal, Mapping, Program, Test,
+    Type,
+};
 use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
 use mapc_syntax::spec::{self as ast, Spec};
 use mapc_syntax::yaml::NodeKind;
@@ -51,46 +71,57 @@ pub fn lower(spec: &Spec, schema: Option<&dyn SchemaInfo>, diags: &mut Diagnosti
     let known: Vec<mapping::KnownConnection> = spec
         .connections
         .iter()
-        .map(|(name, c)| mapping::KnownConnection { name: &name.value, kind: c.kind.as_ref().map(|k| k.value) })
+        .map(|(name, c)| mapping::KnownConnection {
+            name: &name.value,
+            kind: c.kind.as_ref().map(|k| k.value),
+        })
         .collect();
-    let cx = mapping::Cx { spec, schema, connections: &known };
+    let cx = mapping::Cx {
+        spec,
+        schema,
+        connections: &known,
+    };
 
     let mut mappings = Vec::new();
     let mut all_mappings = Vec::new();
-    // Spec index -> index in `mappings`.
-    let mut placed: Vec<Option<usize>> = Vec::new();
     for (i, m) in spec.mappings.iter().enumerate() {
         let mut local = Diagnostics::new();
-        let first = spec.mappings[..i].iter().find(|o| o.name.value == m.name.value);
+        let first = spec.mappings[..i]
+            .iter()
+            .find(|o| o.name.value == m.name.value);
         if let Some(first) = first {
             local.push(
-                Diagnostic::new("M0404", m.name.span, format!("the mapping name `{}` is used twice", m.name.value))
-                    .label("second mapping with this name")
-                    .related(first.name.span, "first defined here")
-                    .help("mapping names must be unique within a spec; rename one of them"),
+                Diagnostic::new(
+                    "M0404",
+                    m.name.span,
+                    format!("the mapping name `{}` is used twice", m.name.value),
+                )
+                .label("second mapping with this name")
+                .related(first.name.span, "first defined here")
+                .help("mapping names must be unique within a spec; rename one of them"),
             );
         }
         let out = mapping::lower_mapping(&cx, m, &mut local);
         let ok = first.is_none() && !local.has_errors() && out.as_ref().is_some_and(|o| o.complete);
         diags.extend(local.iter().cloned());
-        match out {
-            Some(o) => {
-                if ok {
-                    placed.push(Some(mappings.len()));
-                    mappings.push(o.mapping.clone());
-                } else {
-                    placed.push(None);
-                }
-                all_mappings.push(o.mapping);
+        if let Some(o) = out {
+            if ok {
+                mappings.push(o.mapping.clone());
             }
-            None => placed.push(None),
+            all_mappings.push(o.mapping);
         }
     }
 
-    let tests = lower_tests(spec, &placed, diags);
+    let tests = lower_tests(spec, &spec.tests, &mappings, diags);
 
     Lowered {
-        program: Program { name: spec.name.value.clone(), connections, environments, mappings, tests },
+        program: Program {
+            name: spec.name.value.clone(),
+            connections,
+            environments,
+            mappings,
+            tests,
+        },
         all_mappings,
     }
 }
@@ -142,7 +173,11 @@ fn settings(c: &ast::Connection) -> Vec<(String, String)> {
         }
     }
     out.extend(out2);
-    for (k, v) in [("page_size", &c.page_size), ("batch_size", &c.batch_size), ("max_concurrency", &c.max_concurrency)] {
+    for (k, v) in [
+        ("page_size", &c.page_size),
+        ("batch_size", &c.batch_size),
+        ("max_concurrency", &c.max_concurrency),
+    ] {
         if let Some(v) = v {
             out.push((k.to_string(), v.value.to_string()));
         }
@@ -169,7 +204,12 @@ fn lower_connections(spec: &Spec) -> Vec<Connection> {
         .iter()
         .filter_map(|(name, c)| {
             let kind = c.kind.as_ref()?.value;
-            Some(Connection { name: name.value.clone(), kind, settings: settings(c), span: name.span })
+            Some(Connection {
+                name: name.value.clone(),
+                kind,
+                settings: settings(c),
+                span: name.span,
+            })
         })
         .collect()
 }
@@ -181,10 +221,15 @@ fn unknown_connection(name: &str, span: Span, spec: &Spec) -> Diagnostic {
         None if spec.connections.is_empty() => "define it under `connections:`".to_string(),
         None => format!(
             "define it under `connections:`, or use one of: {}",
-            names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            names
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
-    Diagnostic::new("M0401", span, format!("unknown connection `{name}`")).label("not defined under `connections:`").help(help)
+    Diagnostic::new("M0401", span, format!("unknown connection `{name}`"))
+        .label("not defined under `connections:`")
+        .help(help)
 }
 
 fn lower_environments(spec: &Spec, diags: &mut Diagnostics) -> Vec<Environment> {
@@ -203,28 +248,67 @@ fn lower_environments(spec: &Spec, diags: &mut Diagnostics) -> Vec<Environment> 
                 }
                 overlays.push((cname.value.clone(), s));
             }
-            Environment { name: name.value.clone(), default: e.default.as_ref().is_some_and(|d| d.value), overlays }
+            Environment {
+                name: name.value.clone(),
+                default: e.default.as_ref().is_some_and(|d| d.value),
+                overlays,
+            }
         })
         .collect()
 }
 
-fn lower_tests(spec: &Spec, placed: &[Option<usize>], diags: &mut Diagnostics) -> Vec<Test> {
+/// Lowers test cases kept outside the spec (a `*.test.yaml` beside it)
+/// against the spec and its lowered program, exactly as inline tests are:
+/// mapping names are resolved in the spec (M0402, M0408, M0410) and cases
+/// whose mapping is not in `program` (left out because of errors) are left out.
+pub fn lower_test_cases(
+    spec: &Spec,
+    cases: &[ast::TestCase],
+    program: &Program,
+    diags: &mut Diagnostics,
+) -> Vec<Test> {
+    lower_tests(spec, cases, &program.mappings, diags)
+}
+
+fn lower_tests(
+    spec: &Spec,
+    cases: &[ast::TestCase],
+    mappings: &[Mapping],
+    diags: &mut Diagnostics,
+) -> Vec<Test> {
     let mut tests = Vec::new();
-    for t in &spec.tests {
+    for t in cases {
         let mut ok = true;
         let spec_index = match &t.mapping {
-            Some(name) => match spec.mappings.iter().position(|m| m.name.value == name.value) {
+            Some(name) => match spec
+                .mappings
+                .iter()
+                .position(|m| m.name.value == name.value)
+            {
                 Some(i) => Some(i),
                 None => {
                     let names = spec.mappings.iter().map(|m| m.name.value.as_str());
                     let help = match did_you_mean(&name.value, names.clone()) {
                         Some(m) => format!("did you mean `{m}`?"),
-                        None => format!("use one of: {}", names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+                        None => format!(
+                            "use one of: {}",
+                            names
+                                .map(|n| format!("`{n}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
                     };
                     diags.push(
-                        Diagnostic::new("M0402", name.span, format!("test `{}` names the unknown mapping `{}`", t.name.value, name.value))
-                            .label("no mapping with this name")
-                            .help(help),
+                        Diagnostic::new(
+                            "M0402",
+                            name.span,
+                            format!(
+                                "test `{}` names the unknown mapping `{}`",
+                                t.name.value, name.value
+                            ),
+                        )
+                        .label("no mapping with this name")
+                        .help(help),
                     );
                     None
                 }
@@ -263,9 +347,13 @@ fn lower_tests(spec: &Spec, placed: &[Option<usize>], diags: &mut Diagnostics) -
                 Some(d) => Some(d),
                 None => {
                     diags.push(
-                        Diagnostic::new("M0303", s.span, format!("`as_of` `{}` is not a date in the form YYYY-MM-DD", s.value))
-                            .label("expected YYYY-MM-DD")
-                            .help("write a real calendar date, e.g. `as_of: 2026-11-22`"),
+                        Diagnostic::new(
+                            "M0303",
+                            s.span,
+                            format!("`as_of` `{}` is not a date in the form YYYY-MM-DD", s.value),
+                        )
+                        .label("expected YYYY-MM-DD")
+                        .help("write a real calendar date, e.g. `as_of: 2026-11-22`"),
                     );
                     ok = false;
                     None
@@ -278,9 +366,24 @@ fn lower_tests(spec: &Spec, placed: &[Option<usize>], diags: &mut Diagnostics) -
         let expect = expect(&t.expect, &mut local);
         ok &= !local.has_errors();
         diags.extend(local.iter().cloned());
-        let Some(mapping) = spec_index.and_then(|i| placed.get(i).copied().flatten()) else { continue };
+        // A mapping repeated by name (M0404) is never in the program, so the
+        // name finds the first one exactly when it was lowered without errors.
+        let lowered = spec_index.and_then(|i| {
+            let name = &spec.mappings[i].name.value;
+            mappings.iter().position(|m| &m.name == name)
+        });
+        let Some(mapping) = lowered else {
+            continue;
+        };
         if let (true, Some(expect)) = (ok, expect) {
-            tests.push(Test { name: t.name.value.clone(), mapping, as_of, input, expect, span: t.span });
+            tests.push(Test {
+                name: t.name.value.clone(),
+                mapping,
+                as_of,
+                input,
+                expect,
+                span: t.span,
+            });
         }
     }
     tests
@@ -290,26 +393,40 @@ fn lower_tests(spec: &Spec, placed: &[Option<usize>], diags: &mut Diagnostics) -
 fn expect(v: &ast::Value, diags: &mut Diagnostics) -> Option<Expect> {
     let node = &v.node;
     match &node.kind {
-        NodeKind::Scalar(s) if s.style == mapc_syntax::yaml::Style::Plain && s.text == "skip" => Some(Expect::Skip),
-        NodeKind::Map(entries) if entries.len() == 1 && entries[0].0.as_scalar().is_some_and(|k| k.text == "error") => {
+        NodeKind::Scalar(s) if s.style == mapc_syntax::yaml::Style::Plain && s.text == "skip" => {
+            Some(Expect::Skip)
+        }
+        NodeKind::Map(entries)
+            if entries.len() == 1
+                && entries[0].0.as_scalar().is_some_and(|k| k.text == "error") =>
+        {
             let value = &entries[0].1;
             let text = value.as_scalar().map(|s| s.text.as_str()).unwrap_or("");
             match mapc_diag::lookup(text) {
-                Some(info) if info.code.starts_with('R') => Some(Expect::Error(info.code.to_string())),
+                Some(info) if info.code.starts_with('R') => {
+                    Some(Expect::Error(info.code.to_string()))
+                }
                 found => {
                     let runtime = mapc_diag::CODES.iter().filter(|c| c.code.starts_with('R'));
                     let help = match did_you_mean(text, runtime.clone().map(|c| c.code)) {
                         Some(m) if found.is_none() => format!("did you mean `{m}`?"),
                         _ => format!(
                             "a test can expect a per-record (R) code: {}",
-                            runtime.map(|c| format!("{} ({})", c.code, c.name)).collect::<Vec<_>>().join(", ")
+                            runtime
+                                .map(|c| format!("{} ({})", c.code, c.name))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     };
                     let msg = match found {
                         Some(info) => format!("`{text}` is a check-time code ({}), not a per-record error a test can expect", info.name),
                         None => format!("`{text}` is not a diagnostic code"),
                     };
-                    diags.push(Diagnostic::new("M0204", value.span, msg).label("expected a runtime code such as R0008").help(help));
+                    diags.push(
+                        Diagnostic::new("M0204", value.span, msg)
+                            .label("expected a runtime code such as R0008")
+                            .help(help),
+                    );
                     None
                 }
             }

@@ -130,6 +130,9 @@ pub struct Source {
 
 /// A source filter: the text as written (pushed down as `$filter`) and its
 /// typed boolean expression (evaluated by the engine for files and previews).
+/// When a non-file source's filter uses a construct mapc cannot evaluate
+/// locally (lambda `any`/`all`, `has`, `cast`, ...), `expr` is the constant
+/// `true`: the server applies the text, local evaluation is skipped.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Filter {
     pub text: String,

@@ -307,6 +307,9 @@ impl Builder<'_> {
                     ScalarStyle::Folded => Style::Folded,
                 };
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+                // The scanner may extend a flow scalar's span over trailing blanks.
+                let raw = self.text.get(span.start..span.end).unwrap_or("");
+                let span = Span::new(span.start, span.start + raw.trim_end().len());
                 let node = Node {
                     kind: NodeKind::Scalar(Scalar { text: value.into_owned(), style, tag }),
                     span,
@@ -426,6 +429,17 @@ mod tests {
         let a = n.get("a").unwrap();
         assert_eq!(&src[a.span.start..a.span.end], "10.005");
         assert_eq!(a.as_scalar().unwrap().as_number(), Some("10.005"));
+    }
+
+    #[test]
+    fn flow_scalar_spans_end_at_the_value() {
+        let src = "m: { a: \"x\" , b: 'y'  }\n";
+        let n = parse_ok(src);
+        let m = n.get("m").unwrap();
+        let a = m.get("a").unwrap();
+        assert_eq!(&src[a.span.start..a.span.end], "\"x\"");
+        let b = m.get("b").unwrap();
+        assert_eq!(&src[b.span.start..b.span.end], "'y'");
     }
 
     #[test]

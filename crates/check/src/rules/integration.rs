@@ -2,7 +2,9 @@
 
 use super::inner_span;
 use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
-use mapc_syntax::spec::{CodeList, Companies, Polling, Products, SalesPrices, Spanned, Spec, Value};
+use mapc_syntax::spec::{
+    CodeList, Companies, Polling, Products, SalesPrices, Spanned, Spec, Value,
+};
 use mapc_syntax::yaml::{Scalar, Style};
 use std::collections::HashMap;
 
@@ -83,8 +85,12 @@ fn separators(s: &SalesPrices, diags: &mut Diagnostics) {
     if empty {
         return;
     }
-    let fs_val = fs.map(|v| v.value.as_str()).unwrap_or(DEFAULT_FIELD_SEPARATOR);
-    let rd_val = rd.map(|v| v.value.as_str()).unwrap_or(DEFAULT_RECORD_DELIMITER);
+    let fs_val = fs
+        .map(|v| v.value.as_str())
+        .unwrap_or(DEFAULT_FIELD_SEPARATOR);
+    let rd_val = rd
+        .map(|v| v.value.as_str())
+        .unwrap_or(DEFAULT_RECORD_DELIMITER);
     let describe = |key: &str, v: Option<&Spanned<String>>, val: &str| {
         if v.is_some() {
             format!("`{key}` \"{val}\"")
@@ -118,7 +124,9 @@ fn separators(s: &SalesPrices, diags: &mut Diagnostics) {
         return;
     };
     let Some(at) = at else { return };
-    let mut d = Diagnostic::new("M0701", at.span, msg).label("ambiguous separator").help(help);
+    let mut d = Diagnostic::new("M0701", at.span, msg)
+        .label("ambiguous separator")
+        .help(help);
     if let Some(o) = other {
         d = d.related(o.span, "conflicts with this one");
     }
@@ -144,24 +152,39 @@ fn codes(list: &CodeList, key: &str, noun: &str, diags: &mut Diagnostics) {
                 } else {
                     item.span
                 };
-                let help = if i + 1 == items.len() { "remove the trailing comma" } else { "remove the extra comma" };
+                let help = if i + 1 == items.len() {
+                    "remove the trailing comma"
+                } else {
+                    "remove the extra comma"
+                };
                 (span, help)
             } else {
                 (item.span, "remove the empty item")
             };
             diags.push(
-                Diagnostic::new("M0702", span, format!("`{key}` has an empty {noun} (entry {})", i + 1))
-                    .label(format!("empty {noun}"))
-                    .help(help),
+                Diagnostic::new(
+                    "M0702",
+                    span,
+                    format!("`{key}` has an empty {noun} (entry {})", i + 1),
+                )
+                .label(format!("empty {noun}"))
+                .help(help),
             );
             continue;
         }
         match seen.get(item.value.as_str()) {
             Some(first) => diags.push(
-                Diagnostic::new("M0703", item.span, format!("{noun} `{}` is listed twice in `{key}`", item.value))
-                    .label("listed again here")
-                    .related(*first, "first listed here")
-                    .help(format!("remove the second `{}`, or replace it with the {noun} that was meant", item.value)),
+                Diagnostic::new(
+                    "M0703",
+                    item.span,
+                    format!("{noun} `{}` is listed twice in `{key}`", item.value),
+                )
+                .label("listed again here")
+                .related(*first, "first listed here")
+                .help(format!(
+                    "remove the second `{}`, or replace it with the {noun} that was meant",
+                    item.value
+                )),
             ),
             None => {
                 seen.insert(&item.value, item.span);
@@ -174,7 +197,9 @@ fn codes(list: &CodeList, key: &str, noun: &str, diags: &mut Diagnostics) {
 
 /// M0704: `lookback_days` is a positive integer.
 fn polling(p: &Polling, diags: &mut Diagnostics) {
-    let Some(Value { node }) = &p.lookback_days else { return };
+    let Some(Value { node }) = &p.lookback_days else {
+        return;
+    };
     if node.is_null() {
         return;
     }
@@ -186,21 +211,39 @@ fn polling(p: &Polling, diags: &mut Diagnostics) {
                 Ok(_) => format!("`lookback_days` `{t}` is too large"),
                 Err(_) => format!("`lookback_days` must be a whole number of days, found `{t}`"),
             },
-            None => format!("`lookback_days` must be a positive whole number, found {}", node.kind_name()),
+            None => format!(
+                "`lookback_days` must be a positive whole number, found {}",
+                node.kind_name()
+            ),
         },
         Some(s) if number_text(s).is_some() => {
-            format!("`lookback_days` must be a number, found the string \"{}\"", s.text)
+            format!(
+                "`lookback_days` must be a number, found the string \"{}\"",
+                s.text
+            )
         }
         Some(_) => "`lookback_days` must be a positive whole number, found a string".to_string(),
-        None => format!("`lookback_days` must be a positive whole number, found {}", node.kind_name()),
+        None => format!(
+            "`lookback_days` must be a positive whole number, found {}",
+            node.kind_name()
+        ),
     };
     let help = match node.as_scalar() {
-        Some(s) if s.style != Style::Plain && number_text(s).is_some_and(|t| t.parse::<u32>().is_ok_and(|n| n > 0)) => {
+        Some(s)
+            if s.style != Style::Plain
+                && number_text(s).is_some_and(|t| t.parse::<u32>().is_ok_and(|n| n > 0)) =>
+        {
             format!("remove the quotes: `lookback_days: {}`", s.text.trim())
         }
-        _ => "use a positive whole number of days, e.g. `lookback_days: 5` (the default)".to_string(),
+        _ => {
+            "use a positive whole number of days, e.g. `lookback_days: 5` (the default)".to_string()
+        }
     };
-    diags.push(Diagnostic::new("M0704", node.span, problem).label("not a positive whole number").help(help));
+    diags.push(
+        Diagnostic::new("M0704", node.span, problem)
+            .label("not a positive whole number")
+            .help(help),
+    );
 }
 
 /// Number text of a scalar regardless of its quoting (for "remove the quotes").
@@ -215,7 +258,9 @@ fn number_text(s: &Scalar) -> Option<&str> {
 /// A line field name: `[A-Za-z_][A-Za-z0-9_]*` (what the lowering accepts).
 fn is_field_name(s: &str) -> bool {
     let mut cs = s.chars();
-    cs.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    cs.next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// M0705: `order_by` is `field`, `field asc` or `field desc`.
@@ -236,21 +281,37 @@ fn order_by(o: &Spanned<String>, diags: &mut Diagnostics) {
     }
     let example = |field: &str| format!("`{field}`, `{field} asc` or `{field} desc`");
     let push = |diags: &mut Diagnostics, span: Span, msg: String, label: &str, help: String| {
-        diags.push(Diagnostic::new("M0705", span, msg).label(label.to_string()).help(help));
+        diags.push(
+            Diagnostic::new("M0705", span, msg)
+                .label(label.to_string())
+                .help(help),
+        );
     };
 
     if tokens.is_empty() {
-        push(diags, o.span, "`order_by` is empty".into(), "no field", "name the line field to sort by, e.g. `order_by: sequencenumber`".into());
+        push(
+            diags,
+            o.span,
+            "`order_by` is empty".into(),
+            "no field",
+            "name the line field to sort by, e.g. `order_by: sequencenumber`".into(),
+        );
         return;
     }
     if let Some(comma) = v.find(',') {
-        let first = v[..comma].split_whitespace().next().unwrap_or("sequencenumber");
+        let first = v[..comma]
+            .split_whitespace()
+            .next()
+            .unwrap_or("sequencenumber");
         push(
             diags,
             inner_span(o, comma, v.trim_end().len()),
             format!("`order_by` \"{v}\" names more than one field"),
             "only one field",
-            format!("sort by one field: {}; lines with equal values keep their input order", example(first)),
+            format!(
+                "sort by one field: {}; lines with equal values keep their input order",
+                example(first)
+            ),
         );
         return;
     }
@@ -277,7 +338,10 @@ fn order_by(o: &Spanned<String>, diags: &mut Diagnostics) {
             };
             let help = match meant {
                 Some(d) => format!("write `{field} {d}`"),
-                None => format!("the direction is `asc` (the default) or `desc`: {}", example(field)),
+                None => format!(
+                    "the direction is `asc` (the default) or `desc`: {}",
+                    example(field)
+                ),
             };
             push(
                 diags,
@@ -295,7 +359,14 @@ fn order_by(o: &Spanned<String>, diags: &mut Diagnostics) {
             inner_span(o, xstart, v.trim_end().len()),
             format!("unexpected `{extra}` in `order_by` \"{v}\""),
             "unexpected",
-            format!("`order_by` takes one field and an optional direction: {}", example(field)),
+            if extra.eq_ignore_ascii_case("nulls") {
+                "nulls always sort last (ties keep input order); remove `nulls ...`".to_string()
+            } else {
+                format!(
+                    "`order_by` takes one field and an optional direction: {}",
+                    example(field)
+                )
+            },
         );
     }
 }
@@ -315,18 +386,25 @@ fn companies(c: &Companies, diags: &mut Diagnostics) {
             diags.push(
                 Diagnostic::new("M0706", v.span, format!("`companies.{key}` is empty"))
                     .label("no field name")
-                    .help(format!("name the source field for `{key}`, or remove the key to use its default")),
+                    .help(format!(
+                        "name the source field for `{key}`, or remove the key to use its default"
+                    )),
             );
         }
     }
-    let named = |v: &Option<Spanned<String>>| v.as_ref().is_some_and(|v| !v.value.trim().is_empty());
+    let named =
+        |v: &Option<Spanned<String>>| v.as_ref().is_some_and(|v| !v.value.trim().is_empty());
 
     if let Some(h) = c.hierarchy.as_ref().filter(|h| h.value) {
         if c.parent_field.is_none() {
             diags.push(
                 Diagnostic::new("M0706", h.span, "`hierarchy: true` needs `parent_field`, the field holding the parent company's number")
                     .label("no `parent_field` to build the hierarchy from")
-                    .help("add `parent_field:` (e.g. `parent_field: parentcustomerno`) and `number_field:`, or set `hierarchy: false`"),
+                    .help(if c.number_field.is_none() {
+                        "add `parent_field:` (e.g. `parent_field: parentcustomerno`) and `number_field:`, or set `hierarchy: false`"
+                    } else {
+                        "add `parent_field:` (e.g. `parent_field: parentcustomerno`), or set `hierarchy: false`"
+                    }),
             );
         }
         if c.number_field.is_none() {
@@ -339,7 +417,11 @@ fn companies(c: &Companies, diags: &mut Diagnostics) {
     }
     if let Some(p) = c.create_in_prerequisite.as_ref().filter(|p| p.value) {
         if c.parent_field.is_none() || c.hierarchy.as_ref().is_some_and(|h| !h.value) {
-            let why = if c.parent_field.is_none() { "there is no `parent_field`" } else { "`hierarchy` is false" };
+            let why = if c.parent_field.is_none() {
+                "there is no `parent_field`"
+            } else {
+                "`hierarchy` is false"
+            };
             diags.push(
                 Diagnostic::new("M0706", p.span, format!("`create_in_prerequisite: true` writes parents before their children, but {why}"))
                     .label("no parent relationship to order by")

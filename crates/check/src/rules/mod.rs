@@ -24,17 +24,17 @@ pub fn run(spec: &Spec, diags: &mut Diagnostics) {
 
 /// The span of the bytes `start..end` of a string value's *content*, in file
 /// offsets. The AST keeps the span of the whole YAML scalar; for a plain
-/// scalar that is the content itself, for a quoted one without escapes it is
-/// the content between the quotes. When the scalar uses escapes or a block
-/// style the exact place cannot be recovered without the source text, and the
-/// whole value is returned instead.
+/// scalar that is the content itself, for a quoted one the content starts one
+/// byte in (a quoted scalar's span may also run on over trailing blanks).
+/// Escapes before `start` (rare in settings) would shift the place; a value
+/// too short to be either is returned whole.
 pub(crate) fn inner_span(s: &Spanned<String>, start: usize, end: usize) -> Span {
     let raw = s.span.len();
     let n = s.value.len();
     let end = end.min(n).max(start);
     if raw == n {
         s.span.sub(start, end)
-    } else if raw == n + 2 {
+    } else if raw >= n + 2 {
         s.span.sub(start + 1, end + 1)
     } else {
         s.span

@@ -26,9 +26,18 @@ pub fn run(spec: &Spec, diags: &mut Diagnostics) {
 /// True for setting keys that hold secrets (their text is never echoed).
 pub fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    ["secret", "password", "passwd", "private_key", "api_key", "apikey", "token", "certificate"]
-        .iter()
-        .any(|w| k.contains(w))
+    [
+        "secret",
+        "password",
+        "passwd",
+        "private_key",
+        "api_key",
+        "apikey",
+        "token",
+        "certificate",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
 }
 
 /// Every string setting of a connection, keyed as users write them
@@ -46,7 +55,10 @@ pub fn string_settings(c: &Connection) -> Vec<(&'static str, &Spanned<String>)> 
         ("path", &c.path),
         ("dir", &c.dir),
     ];
-    out.extend(top.into_iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))));
+    out.extend(
+        top.into_iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k, v))),
+    );
     if let Some(a) = &c.auth {
         let auth: [(&'static str, &Option<Spanned<String>>); 6] = [
             ("auth.tenant", &a.tenant),
@@ -56,7 +68,10 @@ pub fn string_settings(c: &Connection) -> Vec<(&'static str, &Spanned<String>)> 
             ("auth.authority", &a.authority),
             ("auth.redirect_uri", &a.redirect_uri),
         ];
-        out.extend(auth.into_iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))));
+        out.extend(
+            auth.into_iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| (k, v))),
+        );
     }
     out
 }
@@ -65,18 +80,28 @@ pub fn string_settings(c: &Connection) -> Vec<(&'static str, &Spanned<String>)> 
 #[derive(Debug, PartialEq, Eq)]
 pub enum EnvRef<'a> {
     /// A well-formed `${NAME}`; offsets of `${` and one past `}`.
-    Ok { name: &'a str, start: usize, end: usize },
+    Ok {
+        name: &'a str,
+        start: usize,
+        end: usize,
+    },
     /// `${` without a closing `}`.
     Unclosed { start: usize },
     /// `${}`.
     Empty { start: usize, end: usize },
     /// A name with characters outside `[A-Za-z_][A-Za-z0-9_]*`.
-    Invalid { name: &'a str, start: usize, end: usize },
+    Invalid {
+        name: &'a str,
+        start: usize,
+        end: usize,
+    },
 }
 
 pub fn is_env_name(name: &str) -> bool {
     let mut cs = name.chars();
-    cs.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    cs.next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Every `${...}` in `text`, in order.
@@ -163,7 +188,11 @@ fn references(conn: &str, env: Option<&str>, c: &Connection, diags: &mut Diagnos
                     (start, msg, "invalid variable name".to_string(), help)
                 }
             };
-            diags.push(Diagnostic::new("M0802", inner_span(v, start, start + 2), msg).label(label).help(help));
+            diags.push(
+                Diagnostic::new("M0802", inner_span(v, start, start + 2), msg)
+                    .label(label)
+                    .help(help),
+            );
         }
     }
 }
@@ -193,7 +222,10 @@ fn literal_secrets(conn: &str, env: Option<&str>, c: &Connection, diags: &mut Di
             continue;
         }
         // A malformed reference is M0802; do not report the same value twice.
-        if env_refs(&v.value).iter().any(|r| !matches!(r, EnvRef::Ok { .. })) {
+        if env_refs(&v.value)
+            .iter()
+            .any(|r| !matches!(r, EnvRef::Ok { .. }))
+        {
             continue;
         }
         if only_references(&v.value) {
@@ -219,8 +251,12 @@ fn literal_secrets(conn: &str, env: Option<&str>, c: &Connection, diags: &mut Di
         if !key.ends_with("url") && !key.ends_with("authority") && !key.ends_with("redirect_uri") {
             continue;
         }
-        let Some(userinfo) = url_userinfo(&v.value) else { continue };
-        let Some(colon) = userinfo.find(':') else { continue };
+        let Some(userinfo) = url_userinfo(&v.value) else {
+            continue;
+        };
+        let Some(colon) = userinfo.find(':') else {
+            continue;
+        };
         let password = &userinfo[colon + 1..];
         if password.is_empty() || only_references(password) {
             continue;
@@ -276,39 +312,61 @@ fn missing_everywhere<'a>(
     if spec.environments.is_empty() {
         return true;
     }
-    let has_default = spec.environments.iter().any(|(_, e)| e.default.as_ref().is_some_and(|d| d.value));
+    let has_default = spec
+        .environments
+        .iter()
+        .any(|(_, e)| e.default.as_ref().is_some_and(|d| d.value));
     if !has_default {
         return true;
     }
     !spec.environments.iter().all(|(_, e)| {
-        e.connections.iter().any(|(n, c)| n.value == conn && overlay(c))
+        e.connections
+            .iter()
+            .any(|(n, c)| n.value == conn && overlay(c))
     })
 }
+
+/// Reads one optional string setting of a connection or an auth block.
+type Getter<T> = fn(&T) -> &Option<Spanned<String>>;
 
 /// M0803: what each connection kind and auth flow cannot run without.
 fn required_settings(spec: &Spec, name: &Spanned<String>, c: &Connection, diags: &mut Diagnostics) {
     let conn = name.value.as_str();
     let Some(kind) = &c.kind else { return };
-    let given = |v: &Option<Spanned<String>>| v.as_ref().is_some_and(|v| !v.value.trim().is_empty());
-    let needs: &[(&str, fn(&Connection) -> &Option<Spanned<String>>)] = match kind.value {
+    let given =
+        |v: &Option<Spanned<String>>| v.as_ref().is_some_and(|v| !v.value.trim().is_empty());
+    let needs: &[(&str, Getter<Connection>)] = match kind.value {
         ConnectionKind::Dataverse | ConnectionKind::Odata => &[("url", |c| &c.url)],
-        ConnectionKind::BusinessCentral => &[("tenant", |c| &c.tenant), ("environment", |c| &c.environment), ("company", |c| &c.company)],
+        ConnectionKind::BusinessCentral => &[
+            ("tenant", |c| &c.tenant),
+            ("environment", |c| &c.environment),
+            ("company", |c| &c.company),
+        ],
         ConnectionKind::File => &[],
     };
     for (key, get) in needs {
         if missing_everywhere(spec, conn, given(get(c)), |o| given(get(o))) {
             let example = match *key {
-                "url" if kind.value == ConnectionKind::Dataverse => "`url: https://contoso.crm4.dynamics.com`",
+                "url" if kind.value == ConnectionKind::Dataverse => {
+                    "`url: https://contoso.crm4.dynamics.com`"
+                }
                 "url" => "`url: https://host/service/`",
                 "tenant" => "`tenant: ${BC_TENANT_ID}`",
                 "environment" => "`environment: production`",
                 _ => "`company: \"CRONUS USA, Inc.\"`",
             };
             diags.push(
-                Diagnostic::new("M0803", name.span, format!("{} connection `{conn}` has no `{key}`", kind_name(kind.value)))
-                    .label(format!("`{key}` missing"))
-                    .related(kind.span, "the connection kind")
-                    .help(format!("add {example} to the connection")),
+                Diagnostic::new(
+                    "M0803",
+                    name.span,
+                    format!(
+                        "{} connection `{conn}` has no `{key}`",
+                        kind_name(kind.value)
+                    ),
+                )
+                .label(format!("`{key}` missing"))
+                .related(kind.span, "the connection kind")
+                .help(format!("add {example} to the connection")),
             );
         }
     }
@@ -331,24 +389,41 @@ fn required_settings(spec: &Spec, name: &Spanned<String>, c: &Connection, diags:
             auth_required(spec, conn, a, conn_tenant, diags);
             auth_shape(conn, None, Some(a), diags);
         }
-        None => {
-            if missing_everywhere(spec, conn, false, |o| o.auth.is_some()) {
-                diags.push(
-                    Diagnostic::new("M0803", name.span, format!("{} connection `{conn}` has no `auth`", kind_name(kind.value)))
-                        .label("`auth` missing")
-                        .related(kind.span, "the connection kind")
-                        .help("add `auth: { flow: client_credentials, tenant: ${AZURE_TENANT_ID}, client_id: ${MAPC_CLIENT_ID}, client_secret: ${MAPC_CLIENT_SECRET} }`, or `auth: { flow: none }` for an open service"),
-                );
-            }
+        // Dataverse and Business Central always sign in with Entra ID; a
+        // generic OData service without `auth` may well be anonymous.
+        None if matches!(
+            kind.value,
+            ConnectionKind::Dataverse | ConnectionKind::BusinessCentral
+        ) && missing_everywhere(spec, conn, false, |o| o.auth.is_some()) =>
+        {
+            let msg = format!(
+                "{} connection `{conn}` has no `auth`",
+                kind_name(kind.value)
+            );
+            diags.push(
+                Diagnostic::new("M0803", name.span, msg)
+                    .label("`auth` missing")
+                    .related(kind.span, "the connection kind")
+                    .help(
+                        "add `auth:` with `flow: client_credentials`, `tenant: ${AZURE_TENANT_ID}`, \
+                         `client_id: ${MAPC_CLIENT_ID}` and `client_secret: ${MAPC_CLIENT_SECRET}`",
+                    ),
+            );
         }
+        None => {}
     }
 }
 
 fn auth_required(spec: &Spec, conn: &str, a: &Auth, conn_tenant: bool, diags: &mut Diagnostics) {
     let Some(flow) = &a.flow else { return };
-    let given = |v: &Option<Spanned<String>>| v.as_ref().is_some_and(|v| !v.value.trim().is_empty());
-    let needs: &[(&str, fn(&Auth) -> &Option<Spanned<String>>)] = match flow.value {
-        AuthFlow::ClientCredentials => &[("tenant", |a| &a.tenant), ("client_id", |a| &a.client_id), ("client_secret", |a| &a.client_secret)],
+    let given =
+        |v: &Option<Spanned<String>>| v.as_ref().is_some_and(|v| !v.value.trim().is_empty());
+    let needs: &[(&str, Getter<Auth>)] = match flow.value {
+        AuthFlow::ClientCredentials => &[
+            ("tenant", |a| &a.tenant),
+            ("client_id", |a| &a.client_id),
+            ("client_secret", |a| &a.client_secret),
+        ],
         AuthFlow::AuthorizationCode | AuthFlow::DeviceCode => &[("client_id", |a| &a.client_id)],
         AuthFlow::None => &[],
     };
@@ -376,15 +451,24 @@ fn auth_required(spec: &Spec, conn: &str, a: &Auth, conn_tenant: bool, diags: &m
                     if empty { "has an empty" } else { "needs" }
                 ),
             )
-            .label(if empty { format!("empty `{key}`") } else { format!("`{key}` missing") })
-            .help(format!("add `{example}` to `auth` and set the variable at run time")),
+            .label(if empty {
+                format!("empty `{key}`")
+            } else {
+                format!("`{key}` missing")
+            })
+            .help(format!(
+                "add `{example}` to `auth` and set the variable at run time"
+            )),
         );
     }
 }
 
 /// Loopback redirect URIs (any port, any path) are what a CLI can listen on.
 fn is_loopback(uri: &str) -> bool {
-    let Some(rest) = uri.strip_prefix("http://").or_else(|| uri.strip_prefix("https://")) else {
+    let Some(rest) = uri
+        .strip_prefix("http://")
+        .or_else(|| uri.strip_prefix("https://"))
+    else {
         return false;
     };
     let host_port = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
@@ -404,7 +488,10 @@ fn auth_shape(conn: &str, env: Option<&str>, a: Option<&Auth>, diags: &mut Diagn
     if r.value.contains("${") || is_loopback(r.value.trim()) {
         return;
     }
-    if a.flow.as_ref().is_some_and(|f| f.value != AuthFlow::AuthorizationCode) {
+    if a.flow
+        .as_ref()
+        .is_some_and(|f| f.value != AuthFlow::AuthorizationCode)
+    {
         return;
     }
     let mut d = Diagnostic::new(

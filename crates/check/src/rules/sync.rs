@@ -5,10 +5,16 @@ use mapc_diag::{Diagnostic, Diagnostics};
 use mapc_syntax::spec::{Amount, Conflict, Field, Mapping, Products, Spec, SyncDirection};
 
 /// The out-of-the-box Dynamics line entities whose pricing fields are locked.
-pub const LOCKED_LINE_ENTITIES: &[&str] = &["opportunityproduct", "quotedetail", "salesorderdetail", "invoicedetail"];
+pub const LOCKED_LINE_ENTITIES: &[&str] = &[
+    "opportunityproduct",
+    "quotedetail",
+    "salesorderdetail",
+    "invoicedetail",
+];
 
 /// The system mapping of the built-in locked entities: source field -> target.
-pub const BUILTIN_LOCKED_FIELDS: &[(&str, &str)] = &[("quantity", "quantity"), ("priceperunit", "price")];
+pub const BUILTIN_LOCKED_FIELDS: &[(&str, &str)] =
+    &[("quantity", "quantity"), ("priceperunit", "price")];
 
 /// What is locked on one products block's line entity.
 #[derive(Debug, Default)]
@@ -32,7 +38,11 @@ impl LockInfo {
         if LOCKED_LINE_ENTITIES.contains(&entity) {
             info.builtin = true;
             info.two_way_banned = true;
-            info.fields.extend(BUILTIN_LOCKED_FIELDS.iter().map(|(s, t)| (s.to_string(), t.to_string())));
+            info.fields.extend(
+                BUILTIN_LOCKED_FIELDS
+                    .iter()
+                    .map(|(s, t)| (s.to_string(), t.to_string())),
+            );
         }
         for lock in spec.locks.iter().filter(|l| l.entity.value == entity) {
             if lock.two_way.as_ref().is_some_and(|t| !t.value) {
@@ -48,11 +58,17 @@ impl LockInfo {
     }
 
     fn target_of(&self, source: &str) -> Option<&str> {
-        self.fields.iter().find(|(s, _)| s == source).map(|(_, t)| t.as_str())
+        self.fields
+            .iter()
+            .find(|(s, _)| s == source)
+            .map(|(_, t)| t.as_str())
     }
 
     fn source_of(&self, target: &str) -> Option<&str> {
-        self.fields.iter().find(|(_, t)| t == target).map(|(s, _)| s.as_str())
+        self.fields
+            .iter()
+            .find(|(_, t)| t == target)
+            .map(|(s, _)| s.as_str())
     }
 }
 
@@ -74,7 +90,9 @@ fn mapping(spec: &Spec, m: &Mapping, diags: &mut Diagnostics) {
 
 /// The target path of a field, for messages.
 fn to_name(f: &Field) -> String {
-    f.to.as_ref().map(|t| format!("`{}`", t.dotted())).unwrap_or_else(|| "this field".into())
+    f.to.as_ref()
+        .map(|t| format!("`{}`", t.dotted()))
+        .unwrap_or_else(|| "this field".into())
 }
 
 /// M0601: `two_way` / `target_to_source` need a direct `from:`.
@@ -114,11 +132,19 @@ fn conflict_name(c: Conflict) -> &'static str {
 /// M0602: `conflict:` only means something for `two_way`.
 fn conflict_needs_two_way(f: &Field, diags: &mut Diagnostics) {
     let Some(conflict) = &f.conflict else { return };
-    let sync = f.sync.as_ref().map(|s| s.value).unwrap_or(SyncDirection::SourceToTarget);
+    let sync = f
+        .sync
+        .as_ref()
+        .map(|s| s.value)
+        .unwrap_or(SyncDirection::SourceToTarget);
     if sync == SyncDirection::TwoWay {
         return;
     }
-    let how = if f.sync.is_some() { "" } else { " (the default)" };
+    let how = if f.sync.is_some() {
+        ""
+    } else {
+        " (the default)"
+    };
     let mut d = Diagnostic::new(
         "M0602",
         conflict.span,
@@ -150,7 +176,10 @@ fn products(spec: &Spec, p: &Products, diags: &mut Diagnostics) {
 
     // M0604: the products block as a whole.
     if let Some(sync) = &p.sync {
-        if !matches!(sync.value, SyncDirection::Once | SyncDirection::SourceToTarget) {
+        if !matches!(
+            sync.value,
+            SyncDirection::Once | SyncDirection::SourceToTarget
+        ) {
             diags.push(
                 Diagnostic::new(
                     "M0604",
@@ -168,7 +197,10 @@ fn products(spec: &Spec, p: &Products, diags: &mut Diagnostics) {
         if let Some(sync) = &f.sync {
             if writes_back(sync.value) {
                 let msg = if sync.value == SyncDirection::TwoWay && lock.two_way_banned {
-                    format!("product field {} cannot be `two_way`: `{entity}` is a locked line entity", to_name(f))
+                    format!(
+                        "product field {} cannot be `two_way`: `{entity}` is a locked line entity",
+                        to_name(f)
+                    )
                 } else {
                     format!(
                         "product field {} cannot be `{}`: product data never flows from the target to the source",
@@ -189,7 +221,11 @@ fn products(spec: &Spec, p: &Products, diags: &mut Diagnostics) {
         }
     }
 
-    for (name, amount) in [("discount", &p.discount), ("tax", &p.tax), ("freight", &p.freight)] {
+    for (name, amount) in [
+        ("discount", &p.discount),
+        ("tax", &p.tax),
+        ("freight", &p.freight),
+    ] {
         if let Some(a) = amount {
             amount_direction(name, a, diags);
         }
@@ -219,7 +255,9 @@ fn locked_field(entity: &str, lock: &LockInfo, f: &Field, diags: &mut Diagnostic
             }
         }
     }
-    let (Some(to), Some(to_path)) = (to, &f.to) else { return };
+    let (Some(to), Some(to_path)) = (to, &f.to) else {
+        return;
+    };
     if let Some(src) = lock.source_of(to) {
         let what = match (&f.from, &f.expr) {
             (Some(from), _) => format!("`{}`", from.dotted()),
@@ -230,10 +268,14 @@ fn locked_field(entity: &str, lock: &LockInfo, f: &Field, diags: &mut Diagnostic
             Diagnostic::new(
                 "M0603",
                 to_path.text.span,
-                format!("`{to}` on the lines of `{entity}` is locked and cannot be written from {what}"),
+                format!(
+                    "`{to}` on the lines of `{entity}` is locked and cannot be written from {what}"
+                ),
             )
             .label(format!("locked: written by the system from `{src}`"))
-            .help(format!("map this value to another target field; the system maps `{src}` -> `{to}`")),
+            .help(format!(
+                "map this value to another target field; the system maps `{src}` -> `{to}`"
+            )),
         );
     }
 }
@@ -241,7 +283,10 @@ fn locked_field(entity: &str, lock: &LockInfo, f: &Field, diags: &mut Diagnostic
 /// M0605: discount, tax and freight accept only `once` or `source_to_target`.
 fn amount_direction(name: &str, a: &Amount, diags: &mut Diagnostics) {
     let Some(sync) = &a.sync else { return };
-    if matches!(sync.value, SyncDirection::Once | SyncDirection::SourceToTarget) {
+    if matches!(
+        sync.value,
+        SyncDirection::Once | SyncDirection::SourceToTarget
+    ) {
         return;
     }
     diags.push(

@@ -3,7 +3,7 @@
 
 use super::literal::{number_too_large, parse_date, parse_datetime, parse_decimal};
 use crate::funcs::{self, Func, FuncInfo, FUNCS};
-use crate::{BinaryOp, Const, ConnectionKind, Expr, ExprKind, PathRef, Related, Type, UnaryOp};
+use crate::{BinaryOp, ConnectionKind, Const, Expr, ExprKind, PathRef, Related, Type, UnaryOp};
 use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
 use mapc_syntax::expr as ast;
 use std::sync::Arc;
@@ -11,7 +11,16 @@ use std::sync::Arc;
 use super::SchemaInfo;
 
 /// Rounding modes `round(x, n, mode)` accepts.
-pub const ROUND_MODES: &[&str] = &["half_away_from_zero", "half_even", "half_up", "half_down", "up", "down", "floor", "ceiling"];
+pub const ROUND_MODES: &[&str] = &[
+    "half_away_from_zero",
+    "half_even",
+    "half_up",
+    "half_down",
+    "up",
+    "down",
+    "floor",
+    "ceiling",
+];
 
 /// What a path in an expression (or a `from:`) is resolved against.
 pub struct Scope<'a> {
@@ -65,7 +74,10 @@ fn extra_arg_type(func: Func, i: usize) -> Option<Vec<Type>> {
 
 impl Scope<'_> {
     fn flat_source(&self) -> bool {
-        matches!(self.kind, ConnectionKind::Dataverse | ConnectionKind::BusinessCentral)
+        matches!(
+            self.kind,
+            ConnectionKind::Dataverse | ConnectionKind::BusinessCentral
+        )
     }
 
     pub fn related_index(&self, alias: &str) -> Option<usize> {
@@ -77,14 +89,26 @@ impl Scope<'_> {
     pub fn path(&self, segments: &[(&str, Span)], span: Span, diags: &mut Diagnostics) -> PathRef {
         let segs: Vec<Arc<str>> = segments.iter().map(|(s, _)| Arc::from(*s)).collect();
         if self.line || segments.is_empty() {
-            return PathRef { segments: segs, related: None, span };
+            return PathRef {
+                segments: segs,
+                related: None,
+                span,
+            };
         }
         let (first, first_span) = segments[0];
         let related = self.related_index(first);
-        if related.is_none() && segments.len() >= 2 && self.flat_source() && !self.nested_roots.iter().any(|r| r == first) {
+        if related.is_none()
+            && segments.len() >= 2
+            && self.flat_source()
+            && !self.nested_roots.iter().any(|r| r == first)
+        {
             diags.push(self.not_related(first, first_span));
         }
-        PathRef { segments: segs, related, span }
+        PathRef {
+            segments: segs,
+            related,
+            span,
+        }
     }
 
     pub fn not_related(&self, first: &str, span: Span) -> Diagnostic {
@@ -102,21 +126,34 @@ impl Scope<'_> {
                 self.related.iter().map(|r| format!("`{}`", r.alias)).collect::<Vec<_>>().join(", ")
             ),
         };
-        Diagnostic::new("M0403", span, format!("`{first}` is not a related alias of mapping `{}`", self.mapping))
-            .label("not a related alias")
-            .help(help)
+        Diagnostic::new(
+            "M0403",
+            span,
+            format!(
+                "`{first}` is not a related alias of mapping `{}`",
+                self.mapping
+            ),
+        )
+        .label("not a related alias")
+        .help(help)
     }
 
     /// The statically known type of a path (from cached metadata), else Unknown.
     pub fn path_type(&self, p: &PathRef) -> Type {
-        let Some(schema) = self.schema else { return Type::Unknown };
+        let Some(schema) = self.schema else {
+            return Type::Unknown;
+        };
         match p.related {
             Some(i) => match p.segments.len() {
                 1 => Type::Record,
-                2 => schema.field_type(self.connection, &self.related[i].entity, &p.segments[1]).unwrap_or(Type::Unknown),
+                2 => schema
+                    .field_type(self.connection, &self.related[i].entity, &p.segments[1])
+                    .unwrap_or(Type::Unknown),
                 _ => Type::Unknown,
             },
-            None if p.segments.len() == 1 => schema.field_type(self.connection, self.entity, &p.segments[0]).unwrap_or(Type::Unknown),
+            None if p.segments.len() == 1 => schema
+                .field_type(self.connection, self.entity, &p.segments[0])
+                .unwrap_or(Type::Unknown),
             None => Type::Unknown,
         }
     }
@@ -128,11 +165,15 @@ impl Scope<'_> {
             ast::ExprKind::Null => mk(ExprKind::Const(Const::Null), Type::Null),
             ast::ExprKind::Bool(b) => mk(ExprKind::Const(Const::Bool(*b)), Type::Bool),
             ast::ExprKind::Number(t) => number_const(t, span, diags),
-            ast::ExprKind::String(s) => mk(ExprKind::Const(Const::String(s.as_str().into())), Type::String),
+            ast::ExprKind::String(s) => mk(
+                ExprKind::Const(Const::String(s.as_str().into())),
+                Type::String,
+            ),
             ast::ExprKind::Date(t) => date_const(t, span, diags),
             ast::ExprKind::DateTime(t) => datetime_const(t, span, diags),
             ast::ExprKind::Path(idents) => {
-                let segs: Vec<(&str, Span)> = idents.iter().map(|i| (i.name.as_str(), i.span)).collect();
+                let segs: Vec<(&str, Span)> =
+                    idents.iter().map(|i| (i.name.as_str(), i.span)).collect();
                 let p = self.path(&segs, span, diags);
                 let ty = self.path_type(&p);
                 mk(ExprKind::Path(p), ty)
@@ -143,10 +184,15 @@ impl Scope<'_> {
             }
             ast::ExprKind::Unary { op, expr } => {
                 let inner = self.expr(expr, diags);
-                unary(match op {
-                    ast::UnaryOp::Not => UnaryOp::Not,
-                    ast::UnaryOp::Neg => UnaryOp::Neg,
-                }, inner, span, diags)
+                unary(
+                    match op {
+                        ast::UnaryOp::Not => UnaryOp::Not,
+                        ast::UnaryOp::Neg => UnaryOp::Neg,
+                    },
+                    inner,
+                    span,
+                    diags,
+                )
             }
             ast::ExprKind::Binary { op, lhs, rhs } => {
                 let l = self.expr(lhs, diags);
@@ -182,15 +228,27 @@ fn bin_op(op: ast::BinaryOp) -> BinaryOp {
 }
 
 fn error_expr(span: Span) -> Expr {
-    Expr { kind: ExprKind::Const(Const::Null), ty: Type::Unknown, span }
+    Expr {
+        kind: ExprKind::Const(Const::Null),
+        ty: Type::Unknown,
+        span,
+    }
 }
 
 /// A number literal: Integer without a point, Decimal with one; exact.
 pub fn number_const(text: &str, span: Span, diags: &mut Diagnostics) -> Expr {
     match parse_decimal(text) {
         Some(d) => {
-            let ty = if text.contains(['.', 'e', 'E']) { Type::Decimal } else { Type::Integer };
-            Expr { kind: ExprKind::Const(Const::Decimal(d)), ty, span }
+            let ty = if text.contains(['.', 'e', 'E']) {
+                Type::Decimal
+            } else {
+                Type::Integer
+            };
+            Expr {
+                kind: ExprKind::Const(Const::Decimal(d)),
+                ty,
+                span,
+            }
         }
         None => {
             diags.push(number_too_large(text, span));
@@ -201,7 +259,11 @@ pub fn number_const(text: &str, span: Span, diags: &mut Diagnostics) -> Expr {
 
 pub fn date_const(text: &str, span: Span, diags: &mut Diagnostics) -> Expr {
     match parse_date(text) {
-        Some(d) => Expr { kind: ExprKind::Const(Const::Date(d)), ty: Type::Date, span },
+        Some(d) => Expr {
+            kind: ExprKind::Const(Const::Date(d)),
+            ty: Type::Date,
+            span,
+        },
         None => {
             diags.push(
                 Diagnostic::new("M0303", span, format!("`{text}` is not a valid date"))
@@ -215,7 +277,11 @@ pub fn date_const(text: &str, span: Span, diags: &mut Diagnostics) -> Expr {
 
 pub fn datetime_const(text: &str, span: Span, diags: &mut Diagnostics) -> Expr {
     match parse_datetime(text) {
-        Some(t) => Expr { kind: ExprKind::Const(Const::DateTime(t)), ty: Type::DateTime, span },
+        Some(t) => Expr {
+            kind: ExprKind::Const(Const::DateTime(t)),
+            ty: Type::DateTime,
+            span,
+        },
         None => {
             diags.push(
                 Diagnostic::new("M0303", span, format!("`{text}` is not a valid date-time"))
@@ -229,12 +295,26 @@ pub fn datetime_const(text: &str, span: Span, diags: &mut Diagnostics) -> Expr {
 
 pub fn list(items: Vec<Expr>, span: Span) -> Expr {
     let elem = items.iter().fold(Type::Null, |acc, e| acc.join(&e.ty));
-    let elem = if items.is_empty() || elem == Type::Null { Type::Unknown } else { elem };
-    Expr { kind: ExprKind::List(items), ty: Type::List(Box::new(elem)), span }
+    let elem = if items.is_empty() || elem == Type::Null {
+        Type::Unknown
+    } else {
+        elem
+    };
+    Expr {
+        kind: ExprKind::List(items),
+        ty: Type::List(Box::new(elem)),
+        span,
+    }
 }
 
 fn arity_text(f: &FuncInfo) -> String {
-    let n = |k: usize| if k == 1 { "1 argument".to_string() } else { format!("{k} arguments") };
+    let n = |k: usize| {
+        if k == 1 {
+            "1 argument".to_string()
+        } else {
+            format!("{k} arguments")
+        }
+    };
     if f.min_args == f.max_args {
         n(f.min_args)
     } else if f.max_args == usize::MAX {
@@ -246,50 +326,112 @@ fn arity_text(f: &FuncInfo) -> String {
 
 /// Resolves and type-checks a call. `name_span` is the function name,
 /// `span` the whole call.
-pub fn call(name: &str, name_span: Span, args: Vec<Expr>, span: Span, diags: &mut Diagnostics) -> Expr {
+pub fn call(
+    name: &str,
+    name_span: Span,
+    args: Vec<Expr>,
+    span: Span,
+    diags: &mut Diagnostics,
+) -> Expr {
     let Some(info) = funcs::lookup(name) else {
-        let candidates = FUNCS.iter().flat_map(|f| std::iter::once(f.name).chain(f.aliases.iter().copied()));
+        let candidates = FUNCS
+            .iter()
+            .flat_map(|f| std::iter::once(f.name).chain(f.aliases.iter().copied()));
         let help = match did_you_mean(name, candidates) {
             Some(m) => format!("did you mean `{m}`?"),
-            None => format!("available functions: {}", FUNCS.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")),
+            None => format!(
+                "available functions: {}",
+                FUNCS.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+            ),
         };
-        diags.push(Diagnostic::new("M0501", name_span, format!("unknown function `{name}`")).label("no such function").help(help));
+        diags.push(
+            Diagnostic::new("M0501", name_span, format!("unknown function `{name}`"))
+                .label("no such function")
+                .help(help),
+        );
         return error_expr(span);
     };
     let func = info.func;
     if args.len() < info.min_args || args.len() > info.max_args {
         diags.push(
-            Diagnostic::new("M0502", span, format!("`{}` takes {}, found {}", info.name, arity_text(info), args.len()))
-                .label(format!("{} argument{}", args.len(), if args.len() == 1 { "" } else { "s" }))
-                .help(format!("the signature is `{}`", info.signature)),
+            Diagnostic::new(
+                "M0502",
+                span,
+                format!(
+                    "`{}` takes {}, found {}",
+                    info.name,
+                    arity_text(info),
+                    args.len()
+                ),
+            )
+            .label(format!(
+                "{} argument{}",
+                args.len(),
+                if args.len() == 1 { "" } else { "s" }
+            ))
+            .help(format!("the signature is `{}`", info.signature)),
         );
     }
     for (i, arg) in args.iter().enumerate() {
-        let Some(allowed) = funcs::arg_type(func, i).map(<[Type]>::to_vec).or_else(|| extra_arg_type(func, i)) else { continue };
+        let Some(allowed) = funcs::arg_type(func, i)
+            .map(<[Type]>::to_vec)
+            .or_else(|| extra_arg_type(func, i))
+        else {
+            continue;
+        };
         let allowed = allowed.as_slice();
         if !fits_any(&arg.ty, allowed) {
-            let position = if info.max_args > 1 { format!(" as argument {}", i + 1) } else { String::new() };
+            let position = if info.max_args > 1 {
+                format!(" as argument {}", i + 1)
+            } else {
+                String::new()
+            };
             diags.push(
-                Diagnostic::new("M0503", arg.span, format!("`{}` expects {}{position}, found {}", info.name, describe(allowed), arg.ty))
-                    .label(format!("this is {}", a(&arg.ty.name())))
-                    .help(conversion_help(&arg.ty, allowed, info)),
+                Diagnostic::new(
+                    "M0503",
+                    arg.span,
+                    format!(
+                        "`{}` expects {}{position}, found {}",
+                        info.name,
+                        describe(allowed),
+                        arg.ty
+                    ),
+                )
+                .label(format!("this is {}", a(&arg.ty.name())))
+                .help(conversion_help(&arg.ty, allowed, info)),
             );
         }
     }
     if func == Func::Round {
-        if let Some(Expr { kind: ExprKind::Const(Const::String(mode)), span: ms, .. }) = args.get(2) {
+        if let Some(Expr {
+            kind: ExprKind::Const(Const::String(mode)),
+            span: ms,
+            ..
+        }) = args.get(2)
+        {
             if !ROUND_MODES.contains(&&**mode) {
                 let help = match did_you_mean(mode, ROUND_MODES.iter().copied()) {
                     Some(m) => format!("did you mean '{m}'?"),
                     None => format!("use one of: {}", ROUND_MODES.join(", ")),
                 };
-                diags.push(Diagnostic::new("M0303", *ms, format!("`{mode}` is not a rounding mode")).label("unknown mode").help(help));
+                diags.push(
+                    Diagnostic::new("M0303", *ms, format!("`{mode}` is not a rounding mode"))
+                        .label("unknown mode")
+                        .help(help),
+                );
             }
         }
     }
     if matches!(func, Func::If | Func::Coalesce) {
-        let branches: &[Expr] = if func == Func::If { args.get(1..).unwrap_or(&[]) } else { &args };
-        if let Some(first) = branches.iter().find(|b| !matches!(b.ty, Type::Unknown | Type::Null)) {
+        let branches: &[Expr] = if func == Func::If {
+            args.get(1..).unwrap_or(&[])
+        } else {
+            &args
+        };
+        if let Some(first) = branches
+            .iter()
+            .find(|b| !matches!(b.ty, Type::Unknown | Type::Null))
+        {
             for b in branches {
                 if !b.ty.fits(&first.ty) && !first.ty.fits(&b.ty) {
                     diags.push(
@@ -305,7 +447,11 @@ pub fn call(name: &str, name_span: Span, args: Vec<Expr>, span: Span, diags: &mu
     }
     let tys: Vec<Type> = args.iter().map(|a| a.ty.clone()).collect();
     let ty = funcs::result_type(func, &tys);
-    Expr { kind: ExprKind::Call(func, args), ty, span }
+    Expr {
+        kind: ExprKind::Call(func, args),
+        ty,
+        span,
+    }
 }
 
 fn conversion_help(found: &Type, allowed: &[Type], info: &FuncInfo) -> String {
@@ -344,9 +490,13 @@ pub fn unary(op: UnaryOp, inner: Expr, span: Span, diags: &mut Diagnostics) -> E
         UnaryOp::Not => {
             if !inner.ty.fits(&Type::Bool) {
                 diags.push(
-                    Diagnostic::new("M0503", inner.span, format!("`not` needs a boolean, found {}", inner.ty))
-                        .label(format!("this is {}", a(&inner.ty.name())))
-                        .help("negate a condition, e.g. `not is_null(x)` or `not (x == 1)`"),
+                    Diagnostic::new(
+                        "M0503",
+                        inner.span,
+                        format!("`not` needs a boolean, found {}", inner.ty),
+                    )
+                    .label(format!("this is {}", a(&inner.ty.name())))
+                    .help("negate a condition, e.g. `not is_null(x)` or `not (x == 1)`"),
                 );
             }
             Type::Bool
@@ -354,9 +504,13 @@ pub fn unary(op: UnaryOp, inner: Expr, span: Span, diags: &mut Diagnostics) -> E
         UnaryOp::Neg => {
             if !inner.ty.fits(&Type::Decimal) {
                 diags.push(
-                    Diagnostic::new("M0503", inner.span, format!("`-` needs a number, found {}", inner.ty))
-                        .label(format!("this is {}", a(&inner.ty.name())))
-                        .help("only numbers can be negated; convert text with to_decimal(...)"),
+                    Diagnostic::new(
+                        "M0503",
+                        inner.span,
+                        format!("`-` needs a number, found {}", inner.ty),
+                    )
+                    .label(format!("this is {}", a(&inner.ty.name())))
+                    .help("only numbers can be negated; convert text with to_decimal(...)"),
                 );
                 Type::Unknown
             } else if inner.ty.is_numeric() {
@@ -366,7 +520,11 @@ pub fn unary(op: UnaryOp, inner: Expr, span: Span, diags: &mut Diagnostics) -> E
             }
         }
     };
-    Expr { kind: ExprKind::Unary(op, Box::new(inner)), ty, span }
+    Expr {
+        kind: ExprKind::Unary(op, Box::new(inner)),
+        ty,
+        span,
+    }
 }
 
 fn comparable(a: &Type, b: &Type) -> bool {
@@ -375,7 +533,17 @@ fn comparable(a: &Type, b: &Type) -> bool {
 }
 
 fn ordered(t: &Type) -> bool {
-    matches!(t, Type::Unknown | Type::Null | Type::Integer | Type::Decimal | Type::String | Type::Date | Type::DateTime | Type::Guid)
+    matches!(
+        t,
+        Type::Unknown
+            | Type::Null
+            | Type::Integer
+            | Type::Decimal
+            | Type::String
+            | Type::Date
+            | Type::DateTime
+            | Type::Guid
+    )
 }
 
 fn compare_help(a: &Type, b: &Type) -> String {
@@ -383,7 +551,8 @@ fn compare_help(a: &Type, b: &Type) -> String {
     if (one(&Type::Date) || one(&Type::DateTime)) && one(&Type::String) {
         "compare with a date literal such as `@2026-01-01`, or convert the text with parse_date(...)".into()
     } else if (one(&Type::Integer) || one(&Type::Decimal)) && one(&Type::String) {
-        "compare with a number literal (without quotes), or convert the text with to_decimal(...)".into()
+        "compare with a number literal (without quotes), or convert the text with to_decimal(...)"
+            .into()
     } else if one(&Type::Bool) {
         "compare with `true` or `false`, or use the boolean directly".into()
     } else {
@@ -411,9 +580,13 @@ pub fn binary(op: BinaryOp, l: Expr, r: Expr, span: Span, diags: &mut Diagnostic
                     format!("`{}` works on numbers only", op_name(op))
                 };
                 diags.push(
-                    Diagnostic::new("M0503", at, format!("`{}` needs numbers, found {found}", op_name(op)))
-                        .label("not a number")
-                        .help(help),
+                    Diagnostic::new(
+                        "M0503",
+                        at,
+                        format!("`{}` needs numbers, found {found}", op_name(op)),
+                    )
+                    .label("not a number")
+                    .help(help),
                 );
                 Type::Unknown
             } else {
@@ -429,11 +602,15 @@ pub fn binary(op: BinaryOp, l: Expr, r: Expr, span: Span, diags: &mut Diagnostic
         Eq | Ne | Lt | Le | Gt | Ge => {
             if !comparable(&l.ty, &r.ty) {
                 diags.push(
-                    Diagnostic::new("M0503", span, format!("`{}` compares {} with {}", op_name(op), l.ty, r.ty))
-                        .label("incompatible types")
-                        .related(l.span, format!("this is {}", a(&l.ty.name())))
-                        .related(r.span, format!("this is {}", a(&r.ty.name())))
-                        .help(compare_help(&l.ty, &r.ty)),
+                    Diagnostic::new(
+                        "M0503",
+                        span,
+                        format!("`{}` compares {} with {}", op_name(op), l.ty, r.ty),
+                    )
+                    .label("incompatible types")
+                    .related(l.span, format!("this is {}", a(&l.ty.name())))
+                    .related(r.span, format!("this is {}", a(&r.ty.name())))
+                    .help(compare_help(&l.ty, &r.ty)),
                 );
             } else if !matches!(op, Eq | Ne) {
                 for side in [&l, &r] {
@@ -453,9 +630,17 @@ pub fn binary(op: BinaryOp, l: Expr, r: Expr, span: Span, diags: &mut Diagnostic
             for side in [&l, &r] {
                 if !side.ty.fits(&Type::Bool) {
                     diags.push(
-                        Diagnostic::new("M0503", side.span, format!("`{}` needs boolean operands, found {}", op_name(op), side.ty))
-                            .label(format!("this is {}", a(&side.ty.name())))
-                            .help("make each side a condition, e.g. `x == 1` or `not is_null(x)`"),
+                        Diagnostic::new(
+                            "M0503",
+                            side.span,
+                            format!(
+                                "`{}` needs boolean operands, found {}",
+                                op_name(op),
+                                side.ty
+                            ),
+                        )
+                        .label(format!("this is {}", a(&side.ty.name())))
+                        .help("make each side a condition, e.g. `x == 1` or `not is_null(x)`"),
                     );
                 }
             }
@@ -468,33 +653,49 @@ pub fn binary(op: BinaryOp, l: Expr, r: Expr, span: Span, diags: &mut Diagnostic
                         for item in items {
                             if !comparable(&l.ty, &item.ty) {
                                 diags.push(
-                                    Diagnostic::new("M0503", item.span, format!("`in` compares {} with {}", l.ty, item.ty))
-                                        .label(format!("this is {}", a(&item.ty.name())))
-                                        .related(l.span, format!("this is {}", a(&l.ty.name())))
-                                        .help(compare_help(&l.ty, &item.ty)),
+                                    Diagnostic::new(
+                                        "M0503",
+                                        item.span,
+                                        format!("`in` compares {} with {}", l.ty, item.ty),
+                                    )
+                                    .label(format!("this is {}", a(&item.ty.name())))
+                                    .related(l.span, format!("this is {}", a(&l.ty.name())))
+                                    .help(compare_help(&l.ty, &item.ty)),
                                 );
                                 break;
                             }
                         }
                     } else if !comparable(&l.ty, elem) {
                         diags.push(
-                            Diagnostic::new("M0503", span, format!("`in` compares {} with a list of {}", l.ty, elem))
-                                .label("incompatible types")
-                                .help(compare_help(&l.ty, elem)),
+                            Diagnostic::new(
+                                "M0503",
+                                span,
+                                format!("`in` compares {} with a list of {}", l.ty, elem),
+                            )
+                            .label("incompatible types")
+                            .help(compare_help(&l.ty, elem)),
                         );
                     }
                 }
                 Type::Unknown | Type::Null => {}
                 other => {
                     diags.push(
-                        Diagnostic::new("M0503", r.span, format!("`in` needs a list on the right, found {other}"))
-                            .label(format!("this is {}", a(&other.name())))
-                            .help("write the candidates as a list, e.g. `statecode in [0, 1]`"),
+                        Diagnostic::new(
+                            "M0503",
+                            r.span,
+                            format!("`in` needs a list on the right, found {other}"),
+                        )
+                        .label(format!("this is {}", a(&other.name())))
+                        .help("write the candidates as a list, e.g. `statecode in [0, 1]`"),
                     );
                 }
             }
             Type::Bool
         }
     };
-    Expr { kind: ExprKind::Binary(op, Box::new(l), Box::new(r)), ty, span }
+    Expr {
+        kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
+        ty,
+        span,
+    }
 }

@@ -5,10 +5,11 @@
 //! Supported locally: `eq ne gt ge lt le and or not`, `add sub mul div divby
 //! mod`, `in (...)`, negation, `case(...)` (as nested `if`), member paths
 //! `a/b` (a first segment naming a related alias or its `via` reads that
-//! related record; `$it/` is dropped), literals (null, booleans, exact
-//! numbers, strings, dates, date-times, GUIDs) and the functions `contains
-//! startswith endswith tolower toupper trim length indexof substring concat
-//! year month day round floor ceiling`.
+//! related record; `$it/` is dropped; on a Dataverse or Business Central
+//! source any other navigation is M0403, as in expressions), literals (null,
+//! booleans, exact numbers, strings, dates, date-times, GUIDs) and the
+//! functions `contains startswith endswith tolower toupper trim length
+//! indexof substring concat year month day round floor ceiling`.
 //!
 //! Anything else (lambda `any`/`all`, `has`, `cast`, `isof`, other functions,
 //! `$count`, key or function segments, durations, enums, ...) cannot be
@@ -24,15 +25,31 @@
 //! division (`divby`).
 
 use super::expr::{self as lx, Scope};
-use crate::{BinaryOp, Const, ConnectionKind, Expr, ExprKind, Filter, PathRef, Type, UnaryOp};
+use crate::{BinaryOp, ConnectionKind, Const, Expr, ExprKind, Filter, PathRef, Type, UnaryOp};
 use mapc_diag::{Diagnostic, Diagnostics, Span};
 use mapc_syntax::filter as f;
 use mapc_syntax::spec::FilterText;
 use std::sync::Arc;
 
 /// The OData built-in functions evaluated locally (canonical OData spelling).
-pub const ODATA_FUNCS: &[&str] =
-    &["contains", "startswith", "endswith", "tolower", "toupper", "trim", "length", "indexof", "substring", "concat", "year", "month", "day", "round", "floor", "ceiling"];
+pub const ODATA_FUNCS: &[&str] = &[
+    "contains",
+    "startswith",
+    "endswith",
+    "tolower",
+    "toupper",
+    "trim",
+    "length",
+    "indexof",
+    "substring",
+    "concat",
+    "year",
+    "month",
+    "day",
+    "round",
+    "floor",
+    "ceiling",
+];
 
 struct Lx<'s, 'a> {
     scope: &'s Scope<'a>,
@@ -44,17 +61,31 @@ struct Lx<'s, 'a> {
 /// source, uses a construct that cannot be evaluated (M0302, reported here).
 pub fn lower_filter(scope: &Scope, ft: &FilterText, diags: &mut Diagnostics) -> Option<Filter> {
     let ast = ft.ast.as_ref()?;
-    let mut lx = Lx { scope, unsupported: Vec::new() };
+    let mut lx = Lx {
+        scope,
+        unsupported: Vec::new(),
+    };
     let expr = lx.expr(&ast.expr, diags);
     if !matches!(expr.ty, Type::Bool | Type::Unknown | Type::Null) && lx.unsupported.is_empty() {
         diags.push(
-            Diagnostic::new("M0503", ast.span, format!("the filter `{}` is {}, not a boolean", ft.text.value, lx::a(&expr.ty.name())))
-                .label(format!("this is {}", lx::a(&expr.ty.name())))
-                .help("a filter must be a condition, e.g. `statecode eq 0`"),
+            Diagnostic::new(
+                "M0503",
+                ast.span,
+                format!(
+                    "the filter `{}` is {}, not a boolean",
+                    ft.text.value,
+                    lx::a(&expr.ty.name())
+                ),
+            )
+            .label(format!("this is {}", lx::a(&expr.ty.name())))
+            .help("a filter must be a condition, e.g. `statecode eq 0`"),
         );
     }
     if lx.unsupported.is_empty() {
-        return Some(Filter { text: ft.text.value.clone(), expr });
+        return Some(Filter {
+            text: ft.text.value.clone(),
+            expr,
+        });
     }
     if scope.kind == ConnectionKind::File {
         for (what, span) in &lx.unsupported {
@@ -71,11 +102,22 @@ pub fn lower_filter(scope: &Scope, ft: &FilterText, diags: &mut Diagnostics) -> 
     }
     // Pushed down to the server as written; not evaluated locally.
     let span = ast.span;
-    Some(Filter { text: ft.text.value.clone(), expr: Expr { kind: ExprKind::Const(Const::Bool(true)), ty: Type::Bool, span } })
+    Some(Filter {
+        text: ft.text.value.clone(),
+        expr: Expr {
+            kind: ExprKind::Const(Const::Bool(true)),
+            ty: Type::Bool,
+            span,
+        },
+    })
 }
 
 fn placeholder(span: Span) -> Expr {
-    Expr { kind: ExprKind::Const(Const::Null), ty: Type::Unknown, span }
+    Expr {
+        kind: ExprKind::Const(Const::Null),
+        ty: Type::Unknown,
+        span,
+    }
 }
 
 impl Lx<'_, '_> {
@@ -121,6 +163,14 @@ impl Lx<'_, '_> {
                 };
                 lx::unary(op, inner, span, diags)
             }
+            f::FilterKind::Binary {
+                op: f::BinaryOp::Has,
+                lhs,
+                ..
+            } => {
+                self.expr(lhs, diags);
+                self.unsupported("the `has` operator", span)
+            }
             f::FilterKind::Binary { op, lhs, rhs } => {
                 let l = self.expr(lhs, diags);
                 let r = self.expr(rhs, diags);
@@ -147,8 +197,16 @@ impl Lx<'_, '_> {
                             return d;
                         }
                         // OData integer division truncates towards zero.
-                        let zero = Expr { kind: ExprKind::Const(Const::Decimal(0.into())), ty: Type::Integer, span };
-                        let down = Expr { kind: ExprKind::Const(Const::String(Arc::from("down"))), ty: Type::String, span };
+                        let zero = Expr {
+                            kind: ExprKind::Const(Const::Decimal(0.into())),
+                            ty: Type::Integer,
+                            span,
+                        };
+                        let down = Expr {
+                            kind: ExprKind::Const(Const::String(Arc::from("down"))),
+                            ty: Type::String,
+                            span,
+                        };
                         let mut e = lx::call("round", span, vec![d, zero, down], span, diags);
                         e.ty = Type::Integer;
                         return e;
@@ -171,9 +229,21 @@ impl Lx<'_, '_> {
     }
 
     /// `case(c1: v1, c2: v2)` -> `if(c1, v1, if(c2, v2, null))`.
-    fn case(&mut self, arms: &[(f::FilterExpr, f::FilterExpr)], span: Span, diags: &mut Diagnostics) -> Expr {
-        let lowered: Vec<(Expr, Expr)> = arms.iter().map(|(c, v)| (self.expr(c, diags), self.expr(v, diags))).collect();
-        let mut acc = Expr { kind: ExprKind::Const(Const::Null), ty: Type::Null, span };
+    fn case(
+        &mut self,
+        arms: &[(f::FilterExpr, f::FilterExpr)],
+        span: Span,
+        diags: &mut Diagnostics,
+    ) -> Expr {
+        let lowered: Vec<(Expr, Expr)> = arms
+            .iter()
+            .map(|(c, v)| (self.expr(c, diags), self.expr(v, diags)))
+            .collect();
+        let mut acc = Expr {
+            kind: ExprKind::Const(Const::Null),
+            ty: Type::Null,
+            span,
+        };
         for (c, v) in lowered.into_iter().rev() {
             let at = c.span.join(v.span);
             acc = lx::call("if", at, vec![c, v, acc], at, diags);
@@ -183,7 +253,11 @@ impl Lx<'_, '_> {
     }
 
     fn literal(&mut self, l: &f::Literal, span: Span, diags: &mut Diagnostics) -> Expr {
-        let c = |c: Const, ty: Type| Expr { kind: ExprKind::Const(c), ty, span };
+        let c = |c: Const, ty: Type| Expr {
+            kind: ExprKind::Const(c),
+            ty,
+            span,
+        };
         match l {
             f::Literal::Null => c(Const::Null, Type::Null),
             f::Literal::Bool(b) => c(Const::Bool(*b), Type::Bool),
@@ -208,15 +282,33 @@ impl Lx<'_, '_> {
         for (i, s) in segs.iter().enumerate() {
             match &s.kind {
                 f::SegmentKind::It if i == 0 => {}
-                f::SegmentKind::Name(n) if !n.name.contains('.') => names.push((n.name.as_str(), n.span)),
-                f::SegmentKind::Name(n) => return self.unsupported(format!("the type cast segment `{}`", n.name), s.span),
+                f::SegmentKind::Name(n) if !n.name.contains('.') => {
+                    names.push((n.name.as_str(), n.span))
+                }
+                f::SegmentKind::Name(n) => {
+                    return self.unsupported(format!("the type cast segment `{}`", n.name), s.span)
+                }
                 f::SegmentKind::Any { .. } => return self.unsupported("`any`", s.span),
                 f::SegmentKind::All { .. } => return self.unsupported("`all`", s.span),
                 f::SegmentKind::Count { .. } => return self.unsupported("`$count`", s.span),
-                f::SegmentKind::Filter(_) => return self.unsupported("`$filter(...)` on a collection", s.span),
-                f::SegmentKind::Call { name, .. } => return self.unsupported(format!("the function or key segment `{}(...)`", name.name), s.span),
-                f::SegmentKind::Annotation(n) => return self.unsupported(format!("the annotation or parameter alias `@{}`", n.name), s.span),
-                f::SegmentKind::It => return self.unsupported("`$it` after the first segment", s.span),
+                f::SegmentKind::Filter(_) => {
+                    return self.unsupported("`$filter(...)` on a collection", s.span)
+                }
+                f::SegmentKind::Call { name, .. } => {
+                    return self.unsupported(
+                        format!("the function or key segment `{}(...)`", name.name),
+                        s.span,
+                    )
+                }
+                f::SegmentKind::Annotation(n) => {
+                    return self.unsupported(
+                        format!("the annotation or parameter alias `@{}`", n.name),
+                        s.span,
+                    )
+                }
+                f::SegmentKind::It => {
+                    return self.unsupported("`$it` after the first segment", s.span)
+                }
                 f::SegmentKind::This => return self.unsupported("`$this`", s.span),
                 f::SegmentKind::Root => return self.unsupported("`$root`", s.span),
             }
@@ -226,24 +318,30 @@ impl Lx<'_, '_> {
         }
         let scope = self.scope;
         let first = names[0].0;
-        let related = scope.related_index(first).or_else(|| scope.related.iter().position(|r| r.via == first));
+        let related = scope
+            .related_index(first)
+            .or_else(|| scope.related.iter().position(|r| r.via == first));
         let p = match related {
             Some(i) => {
-                let mut segments: Vec<Arc<str>> = names.iter().map(|(n, _)| Arc::from(*n)).collect();
+                let mut segments: Vec<Arc<str>> =
+                    names.iter().map(|(n, _)| Arc::from(*n)).collect();
                 segments[0] = Arc::from(scope.related[i].alias.as_str());
-                PathRef { segments, related: Some(i), span }
-            }
-            None => {
-                let flat = matches!(scope.kind, ConnectionKind::Dataverse | ConnectionKind::BusinessCentral);
-                if flat && names.len() >= 2 && !scope.nested_roots.iter().any(|r| r == first) {
-                    // A navigation the mapping does not declare: the server
-                    // evaluates it, the records mapc sees do not carry it.
-                    return self.unsupported(format!("the navigation `{first}` (not a related alias)"), names[0].1);
+                PathRef {
+                    segments,
+                    related: Some(i),
+                    span,
                 }
-                scope.path(&names, span, diags)
             }
+            // On a flat source a navigation the mapping does not declare is
+            // M0403: the server could evaluate it, but the records mapc reads
+            // (and previews) do not carry it, so local evaluation would differ.
+            None => scope.path(&names, span, diags),
         };
         let ty = scope.path_type(&p);
-        Expr { kind: ExprKind::Path(p), ty, span }
+        Expr {
+            kind: ExprKind::Path(p),
+            ty,
+            span,
+        }
     }
 }

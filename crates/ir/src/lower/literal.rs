@@ -25,7 +25,11 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
 /// `m * 10^exp`, exactly, or `None` when that overflows or loses digits.
 fn scale_pow10(m: Decimal, exp: i64) -> Option<Decimal> {
     if exp.unsigned_abs() > 60 {
-        return if m.is_zero() { Some(Decimal::ZERO) } else { None };
+        return if m.is_zero() {
+            Some(Decimal::ZERO)
+        } else {
+            None
+        };
     }
     let ten = Decimal::from(10);
     let mut v = m;
@@ -53,7 +57,9 @@ fn scale_pow10(m: Decimal, exp: i64) -> Option<Decimal> {
 
 /// True when the scalar carries an explicit string tag (`!!str 12`).
 fn tagged_str(s: &Scalar) -> bool {
-    s.tag.as_deref().is_some_and(|t| t == "!!str" || t.ends_with(":str"))
+    s.tag
+        .as_deref()
+        .is_some_and(|t| t == "!!str" || t.ends_with(":str"))
 }
 
 /// A YAML value as a `Literal`. Numbers are parsed exactly from the scalar
@@ -114,7 +120,9 @@ pub fn parse_date(text: &str) -> Option<jiff::civil::Date> {
     let shape = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if !shape {
         return None;
     }

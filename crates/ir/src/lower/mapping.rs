@@ -5,8 +5,9 @@ use super::expr::Scope;
 use super::targets::{self, Written};
 use super::{filter, literal, unknown_connection, SchemaInfo};
 use crate::{
-    Companies, Conflict, ConnectionKind, ContactsEndpoint, DocAmount, Field, Mapping, OnNull, OrderBy, Polling, Products, Related, Rule,
-    RuleAction, SalesPrices, Source, SyncDirection, Target, TargetPath, Type, ValueSource, WriteMode,
+    Companies, Conflict, ConnectionKind, ContactsEndpoint, DocAmount, Field, Mapping, OnNull,
+    OrderBy, Polling, Products, Related, Rule, RuleAction, SalesPrices, Source, SyncDirection,
+    Target, TargetPath, Type, ValueSource, WriteMode,
 };
 use mapc_diag::{Diagnostic, Diagnostics, Span};
 use mapc_syntax::spec::{self as ast, Spanned, Spec};
@@ -32,25 +33,49 @@ pub struct Out {
 }
 
 /// The out-of-the-box Dynamics line entities whose pricing fields are locked.
-pub const LOCKED_LINE_ENTITIES: &[&str] = &["opportunityproduct", "quotedetail", "salesorderdetail", "invoicedetail"];
+pub const LOCKED_LINE_ENTITIES: &[&str] = &[
+    "opportunityproduct",
+    "quotedetail",
+    "salesorderdetail",
+    "invoicedetail",
+];
 /// Locked source field -> fixed target field for the built-in line entities.
-pub const BUILTIN_LOCKED_FIELDS: &[(&str, &str)] = &[("quantity", "quantity"), ("priceperunit", "price")];
+pub const BUILTIN_LOCKED_FIELDS: &[(&str, &str)] =
+    &[("quantity", "quantity"), ("priceperunit", "price")];
 /// Default `sales_prices.fields`.
-pub const SALES_PRICE_FIELDS: &[&str] =
-    &["unitprice", "salestype", "salescode", "itemno", "description", "uom", "minimumqty", "startingdate", "endingdate"];
+pub const SALES_PRICE_FIELDS: &[&str] = &[
+    "unitprice",
+    "salestype",
+    "salescode",
+    "itemno",
+    "description",
+    "uom",
+    "minimumqty",
+    "startingdate",
+    "endingdate",
+];
 
 fn segs(p: &ast::Path) -> Vec<Arc<str>> {
-    p.segments.iter().map(|s| Arc::from(s.value.as_str())).collect()
+    p.segments
+        .iter()
+        .map(|s| Arc::from(s.value.as_str()))
+        .collect()
 }
 
 fn target_path(p: &ast::Path) -> TargetPath {
-    TargetPath { segments: segs(p), span: p.text.span }
+    TargetPath {
+        segments: segs(p),
+        span: p.text.span,
+    }
 }
 
 fn target_or(p: &Option<ast::Path>, default: &str, span: Span) -> TargetPath {
     match p {
         Some(p) => target_path(p),
-        None => TargetPath { segments: vec![Arc::from(default)], span },
+        None => TargetPath {
+            segments: vec![Arc::from(default)],
+            span,
+        },
     }
 }
 
@@ -70,7 +95,11 @@ fn flag(s: &Option<Spanned<bool>>, default: bool) -> bool {
 }
 
 /// `Some(kind)` when the connection exists; reports M0401 otherwise.
-fn resolve_connection(cx: &Cx, name: &Spanned<String>, diags: &mut Diagnostics) -> Option<Option<ConnectionKind>> {
+fn resolve_connection(
+    cx: &Cx,
+    name: &Spanned<String>,
+    diags: &mut Diagnostics,
+) -> Option<Option<ConnectionKind>> {
     match cx.connections.iter().find(|c| c.name == name.value) {
         Some(c) => Some(c.kind),
         None => {
@@ -106,9 +135,22 @@ pub fn lower_mapping(cx: &Cx, m: &ast::Mapping, diags: &mut Diagnostics) -> Opti
         .collect();
 
     let spec = cx.spec;
-    let source_key = m.source.key.as_ref().map(|k| k.value.clone()).unwrap_or_else(|| format!("{}id", m.source.entity.value));
-    let sales_prices = m.sales_prices.as_ref().or(spec.sales_prices.as_ref()).map(lower_sales_prices);
-    let companies = m.companies.as_ref().or(spec.companies.as_ref()).map(|c| lower_companies(c, &source_key));
+    let source_key = m
+        .source
+        .key
+        .as_ref()
+        .map(|k| k.value.clone())
+        .unwrap_or_else(|| format!("{}id", m.source.entity.value));
+    let sales_prices = m
+        .sales_prices
+        .as_ref()
+        .or(spec.sales_prices.as_ref())
+        .map(lower_sales_prices);
+    let companies = m
+        .companies
+        .as_ref()
+        .or(spec.companies.as_ref())
+        .map(|c| lower_companies(c, &source_key));
     let polling = lower_polling(m.polling.as_ref().or(spec.polling.as_ref()));
 
     let mut nested_roots = Vec::new();
@@ -161,29 +203,68 @@ pub fn lower_mapping(cx: &Cx, m: &ast::Mapping, diags: &mut Diagnostics) -> Opti
         }
     }
 
-    let products = m.products.as_ref().map(|p| lower_products(cx, &scope, p, &mut complete, diags));
+    let products = m
+        .products
+        .as_ref()
+        .map(|p| lower_products(cx, &scope, p, &mut complete, diags));
 
     // Target paths on the record: fields, set rules, and the blocks that write.
     let mut written: Vec<Written> = Vec::new();
     for f in &fields {
-        written.push(Written { path: &f.to.segments, span: f.to.span, what: "field", overrides: false });
+        written.push(Written {
+            path: &f.to.segments,
+            span: f.to.span,
+            what: "field",
+            overrides: false,
+        });
     }
     for r in &rules {
         if let RuleAction::Set { to, .. } = &r.action {
-            written.push(Written { path: &to.segments, span: to.span, what: "`set` rule", overrides: true });
+            written.push(Written {
+                path: &to.segments,
+                span: to.span,
+                what: "`set` rule",
+                overrides: true,
+            });
         }
     }
     if let Some(p) = &products {
-        written.push(Written { path: &p.to.segments, span: p.to.span, what: "products list", overrides: false });
+        written.push(Written {
+            path: &p.to.segments,
+            span: p.to.span,
+            what: "products list",
+            overrides: false,
+        });
         for a in [&p.discount, &p.tax, &p.freight].into_iter().flatten() {
-            written.push(Written { path: &a.to.segments, span: a.to.span, what: "document amount", overrides: false });
+            written.push(Written {
+                path: &a.to.segments,
+                span: a.to.span,
+                what: "document amount",
+                overrides: false,
+            });
         }
     }
-    if let Some(s) = sales_prices.as_ref().filter(|s| s.transfer_customer_price_groups) {
-        written.push(Written { path: &s.to.segments, span: s.to.span, what: "sales price string", overrides: false });
+    if let Some(s) = sales_prices
+        .as_ref()
+        .filter(|s| s.transfer_customer_price_groups)
+    {
+        written.push(Written {
+            path: &s.to.segments,
+            span: s.to.span,
+            what: "sales price string",
+            overrides: false,
+        });
     }
-    if let Some(c) = companies.as_ref().filter(|c| c.hierarchy || c.relationships) {
-        written.push(Written { path: &c.to.segments, span: c.to.span, what: "company relationship list", overrides: false });
+    if let Some(c) = companies
+        .as_ref()
+        .filter(|c| c.hierarchy || c.relationships)
+    {
+        written.push(Written {
+            path: &c.to.segments,
+            span: c.to.span,
+            what: "company relationship list",
+            overrides: false,
+        });
     }
     written.sort_by_key(|w| w.span.start);
     targets::check(&written, &format!("mapping `{}`", m.name.value), diags);
@@ -207,7 +288,12 @@ pub fn lower_mapping(cx: &Cx, m: &ast::Mapping, diags: &mut Diagnostics) -> Opti
             entity: m.target.entity.value.clone(),
             entity_set: text(&m.target.entity_set),
             key: text(&m.target.key),
-            write: m.target.write.as_ref().map(|w| w.value).unwrap_or(WriteMode::Upsert),
+            write: m
+                .target
+                .write
+                .as_ref()
+                .map(|w| w.value)
+                .unwrap_or(WriteMode::Upsert),
             delete: flag(&m.target.delete, false),
         },
         related,
@@ -227,7 +313,10 @@ fn lower_sales_prices(b: &ast::SalesPrices) -> SalesPrices {
         path: path_or(&b.path, "salesprices"),
         to: target_or(&b.to, "sales_price", b.span),
         transfer_customer_price_groups: flag(&b.transfer_customer_price_groups, true),
-        sales_codes: b.sales_codes.as_ref().map(|c| c.items().into_iter().map(|s| s.value).collect()),
+        sales_codes: b
+            .sales_codes
+            .as_ref()
+            .map(|c| c.items().into_iter().map(|s| s.value).collect()),
         field_separator: text(&b.field_separator).unwrap_or_else(|| "//".into()),
         record_delimiter: text(&b.record_delimiter).unwrap_or_else(|| "|".into()),
         exclude_expired: flag(&b.exclude_expired, true),
@@ -248,7 +337,11 @@ fn lower_companies(b: &ast::Companies, source_key: &str) -> Companies {
         relationships: flag(&b.relationships, true),
         contacts_path: path_or(&b.contacts_path, "contacts"),
         contact_id_field: text(&b.contact_id_field).unwrap_or_else(|| "id".into()),
-        contacts_endpoint: b.contacts_endpoint.as_ref().map(|e| e.value).unwrap_or(ContactsEndpoint::Contacts),
+        contacts_endpoint: b
+            .contacts_endpoint
+            .as_ref()
+            .map(|e| e.value)
+            .unwrap_or(ContactsEndpoint::Contacts),
         create_in_prerequisite: flag(&b.create_in_prerequisite, false),
     }
 }
@@ -262,14 +355,19 @@ fn lower_polling(b: Option<&ast::Polling>) -> Polling {
         .and_then(|s| s.as_number())
         .and_then(|t| t.parse::<u32>().ok())
         .filter(|d| *d > 0);
-    Polling { lookback_days: days.unwrap_or(5) }
+    Polling {
+        lookback_days: days.unwrap_or(5),
+    }
 }
 
 /// `field`, `field asc` or `field desc`; `None` for anything else (M0705 is the checker's).
 pub fn parse_order_by(s: &str) -> Option<OrderBy> {
     let mut parts = s.split_whitespace();
     let field = parts.next()?;
-    let ok_field = field.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let ok_field = field
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !ok_field {
         return None;
@@ -283,7 +381,10 @@ pub fn parse_order_by(s: &str) -> Option<OrderBy> {
     if parts.next().is_some() {
         return None;
     }
-    Some(OrderBy { field: field.to_string(), descending })
+    Some(OrderBy {
+        field: field.to_string(),
+        descending,
+    })
 }
 
 /// The single value source of a field-like entry, or M0406.
@@ -293,8 +394,14 @@ fn one_source(
     to: Option<&str>,
     diags: &mut Diagnostics,
 ) -> Option<&'static str> {
-    let present: Vec<(&str, Span)> = sources.iter().filter_map(|(k, s)| s.map(|s| (*k, s))).collect();
-    let names = sources.iter().map(|(k, _)| format!("`{k}`")).collect::<Vec<_>>();
+    let present: Vec<(&str, Span)> = sources
+        .iter()
+        .filter_map(|(k, s)| s.map(|s| (*k, s)))
+        .collect();
+    let names = sources
+        .iter()
+        .map(|(k, _)| format!("`{k}`"))
+        .collect::<Vec<_>>();
     let what = match to {
         Some(t) => format!("the entry for `{t}`"),
         None => "this entry".to_string(),
@@ -303,9 +410,16 @@ fn one_source(
         [(k, _)] => Some(k),
         [] => {
             diags.push(
-                Diagnostic::new("M0406", entry_span, format!("{what} has none of {}", names.join(", ")))
-                    .label("no value source")
-                    .help(format!("add exactly one of {}: a source path, an expression or a constant", names.join(", "))),
+                Diagnostic::new(
+                    "M0406",
+                    entry_span,
+                    format!("{what} has none of {}", names.join(", ")),
+                )
+                .label("no value source")
+                .help(format!(
+                    "add exactly one of {}: a source path, an expression or a constant",
+                    names.join(", ")
+                )),
             );
             None
         }
@@ -322,12 +436,21 @@ fn one_source(
 }
 
 fn from_path(scope: &Scope, p: &ast::Path, diags: &mut Diagnostics) -> crate::PathRef {
-    let segments: Vec<(&str, Span)> = p.segments.iter().map(|s| (s.value.as_str(), s.span)).collect();
+    let segments: Vec<(&str, Span)> = p
+        .segments
+        .iter()
+        .map(|s| (s.value.as_str(), s.span))
+        .collect();
     scope.path(&segments, p.text.span, diags)
 }
 
 /// `None` when the entry cannot be lowered (an error was reported, here or by the reader).
-fn lower_field(scope: &Scope, f: &ast::Field, default_sync: SyncDirection, diags: &mut Diagnostics) -> Option<Field> {
+fn lower_field(
+    scope: &Scope,
+    f: &ast::Field,
+    default_sync: SyncDirection,
+    diags: &mut Diagnostics,
+) -> Option<Field> {
     let to_text = f.to.as_ref().map(|t| t.text.value.as_str());
     let which = one_source(
         &[
@@ -340,11 +463,24 @@ fn lower_field(scope: &Scope, f: &ast::Field, default_sync: SyncDirection, diags
         diags,
     );
     let mut local = Diagnostics::new();
-    let default = f.default.as_ref().map(|v| literal::literal(&v.node, &mut local));
+    let default = f
+        .default
+        .as_ref()
+        .map(|v| literal::literal(&v.node, &mut local));
     let source = match which {
-        Some("from") => f.from.as_ref().map(|p| ValueSource::From(from_path(scope, p, &mut local))),
-        Some("expr") => f.expr.as_ref().and_then(|e| e.ast.as_ref()).map(|e| ValueSource::Expr(scope.expr(e, &mut local))),
-        Some("value") => f.value.as_ref().map(|v| ValueSource::Value(literal::literal(&v.node, &mut local))),
+        Some("from") => f
+            .from
+            .as_ref()
+            .map(|p| ValueSource::From(from_path(scope, p, &mut local))),
+        Some("expr") => f
+            .expr
+            .as_ref()
+            .and_then(|e| e.ast.as_ref())
+            .map(|e| ValueSource::Expr(scope.expr(e, &mut local))),
+        Some("value") => f
+            .value
+            .as_ref()
+            .map(|v| ValueSource::Value(literal::literal(&v.node, &mut local))),
         _ => {
             // Still check what is there, so every problem shows in one run.
             if let Some(p) = &f.from {
@@ -361,7 +497,11 @@ fn lower_field(scope: &Scope, f: &ast::Field, default_sync: SyncDirection, diags
         to: target_path(f.to.as_ref()?),
         source: source?,
         sync: f.sync.as_ref().map(|s| s.value).unwrap_or(default_sync),
-        conflict: f.conflict.as_ref().map(|c| c.value).unwrap_or(Conflict::Fail),
+        conflict: f
+            .conflict
+            .as_ref()
+            .map(|c| c.value)
+            .unwrap_or(Conflict::Fail),
         default,
         on_null: f.on_null.as_ref().map(|o| o.value).unwrap_or(OnNull::Write),
         implicit: false,
@@ -386,7 +526,12 @@ fn lower_rule(scope: &Scope, r: &ast::Rule, index: usize, diags: &mut Diagnostic
         ast::Action::Error => Some(RuleAction::Error(message(r))),
         ast::Action::Set => lower_set(scope, r, diags),
     };
-    Some(Rule { when: when?, action: action?, index, span: r.span })
+    Some(Rule {
+        when: when?,
+        action: action?,
+        index,
+        span: r.span,
+    })
 }
 
 fn message(r: &ast::Rule) -> String {
@@ -409,16 +554,24 @@ fn lower_set(scope: &Scope, r: &ast::Rule, diags: &mut Diagnostics) -> Option<Ru
         }
     };
     let source = match (&r.expr, &r.value) {
-        (Some(e), None) => e.ast.as_ref().map(|a| ValueSource::Expr(scope.expr(a, diags))),
+        (Some(e), None) => e
+            .ast
+            .as_ref()
+            .map(|a| ValueSource::Expr(scope.expr(a, diags))),
         (None, Some(v)) => Some(ValueSource::Value(literal::literal(&v.node, diags))),
         (Some(e), Some(v)) => {
-            let (first, second, k2) =
-                if e.text.span.start <= v.node.span.start { (e.text.span, v.node.span, "value") } else { (v.node.span, e.text.span, "expr") };
+            let (first, second, k2) = if e.text.span.start <= v.node.span.start {
+                (e.text.span, v.node.span, "value")
+            } else {
+                (v.node.span, e.text.span, "expr")
+            };
             diags.push(
                 Diagnostic::new("M0409", second, "a `set` rule has both `expr` and `value`")
                     .label(format!("second value source `{k2}`"))
                     .related(first, "first value source")
-                    .help("keep exactly one: `expr:` for a computed value, `value:` for a constant"),
+                    .help(
+                        "keep exactly one: `expr:` for a computed value, `value:` for a constant",
+                    ),
             );
             if let Some(a) = &e.ast {
                 scope.expr(a, diags);
@@ -427,27 +580,49 @@ fn lower_set(scope: &Scope, r: &ast::Rule, diags: &mut Diagnostics) -> Option<Ru
         }
         (None, None) => {
             diags.push(
-                Diagnostic::new("M0409", r.action.span, "a `set` rule has neither `expr` nor `value`")
-                    .label("`set` needs a value to assign")
-                    .help("add `expr: \"...\"` for a computed value or `value: ...` for a constant"),
+                Diagnostic::new(
+                    "M0409",
+                    r.action.span,
+                    "a `set` rule has neither `expr` nor `value`",
+                )
+                .label("`set` needs a value to assign")
+                .help("add `expr: \"...\"` for a computed value or `value: ...` for a constant"),
             );
             None
         }
     };
-    Some(RuleAction::Set { to: to?, source: source? })
+    Some(RuleAction::Set {
+        to: to?,
+        source: source?,
+    })
 }
 
-fn lower_amount(scope: &Scope, a: &ast::Amount, default_to: &str, diags: &mut Diagnostics) -> Option<DocAmount> {
+fn lower_amount(
+    scope: &Scope,
+    a: &ast::Amount,
+    default_to: &str,
+    diags: &mut Diagnostics,
+) -> Option<DocAmount> {
     let to = target_or(&a.to, default_to, a.span);
     let which = one_source(
-        &[("from", a.from.as_ref().map(|p| p.text.span)), ("expr", a.expr.as_ref().map(|e| e.text.span))],
+        &[
+            ("from", a.from.as_ref().map(|p| p.text.span)),
+            ("expr", a.expr.as_ref().map(|e| e.text.span)),
+        ],
         a.span,
         Some(&to.dotted()),
         diags,
     );
     let source = match which {
-        Some("from") => a.from.as_ref().map(|p| ValueSource::From(from_path(scope, p, diags))),
-        Some("expr") => a.expr.as_ref().and_then(|e| e.ast.as_ref()).map(|e| ValueSource::Expr(scope.expr(e, diags))),
+        Some("from") => a
+            .from
+            .as_ref()
+            .map(|p| ValueSource::From(from_path(scope, p, diags))),
+        Some("expr") => a
+            .expr
+            .as_ref()
+            .and_then(|e| e.ast.as_ref())
+            .map(|e| ValueSource::Expr(scope.expr(e, diags))),
         _ => {
             if let Some(e) = a.expr.as_ref().and_then(|e| e.ast.as_ref()) {
                 scope.expr(e, diags);
@@ -455,14 +630,32 @@ fn lower_amount(scope: &Scope, a: &ast::Amount, default_to: &str, diags: &mut Di
             None
         }
     };
-    Some(DocAmount { source: source?, to, sync: a.sync.as_ref().map(|s| s.value).unwrap_or(SyncDirection::SourceToTarget) })
+    Some(DocAmount {
+        source: source?,
+        to,
+        sync: a
+            .sync
+            .as_ref()
+            .map(|s| s.value)
+            .unwrap_or(SyncDirection::SourceToTarget),
+    })
 }
 
-fn lower_products(cx: &Cx, primary: &Scope, p: &ast::Products, complete: &mut bool, diags: &mut Diagnostics) -> Products {
+fn lower_products(
+    cx: &Cx,
+    primary: &Scope,
+    p: &ast::Products,
+    complete: &mut bool,
+    diags: &mut Diagnostics,
+) -> Products {
     let entity = p.source.value.clone();
     let lock = cx.spec.locks.iter().find(|l| l.entity.value == entity);
     let locked = lock.is_some() || LOCKED_LINE_ENTITIES.contains(&entity.as_str());
-    let sync = p.sync.as_ref().map(|s| s.value).unwrap_or(SyncDirection::SourceToTarget);
+    let sync = p
+        .sync
+        .as_ref()
+        .map(|s| s.value)
+        .unwrap_or(SyncDirection::SourceToTarget);
 
     let line = Scope {
         mapping: primary.mapping,
@@ -481,14 +674,32 @@ fn lower_products(cx: &Cx, primary: &Scope, p: &ast::Products, complete: &mut bo
             None => *complete = false,
         }
     }
-    let written: Vec<Written> =
-        fields.iter().map(|f| Written { path: &f.to.segments, span: f.to.span, what: "product field", overrides: false }).collect();
-    targets::check(&written, &format!("each product line of mapping `{}`", primary.mapping), diags);
+    let written: Vec<Written> = fields
+        .iter()
+        .map(|f| Written {
+            path: &f.to.segments,
+            span: f.to.span,
+            what: "product field",
+            overrides: false,
+        })
+        .collect();
+    targets::check(
+        &written,
+        &format!("each product line of mapping `{}`", primary.mapping),
+        diags,
+    );
 
     if locked {
         let pairs: Vec<(String, String, Span)> = match lock {
-            Some(l) => l.fields.iter().map(|(k, v)| (k.value.clone(), v.value.clone(), l.span)).collect(),
-            None => BUILTIN_LOCKED_FIELDS.iter().map(|(k, v)| (k.to_string(), v.to_string(), p.source.span)).collect(),
+            Some(l) => l
+                .fields
+                .iter()
+                .map(|(k, v)| (k.value.clone(), v.value.clone(), l.span))
+                .collect(),
+            None => BUILTIN_LOCKED_FIELDS
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string(), p.source.span))
+                .collect(),
         };
         for (from, to, span) in pairs {
             let identical = fields.iter().any(|f| {
@@ -500,8 +711,15 @@ fn lower_products(cx: &Cx, primary: &Scope, p: &ast::Products, complete: &mut bo
                 continue;
             }
             fields.push(Field {
-                to: TargetPath { segments: vec![Arc::from(to.as_str())], span },
-                source: ValueSource::From(crate::PathRef { segments: vec![Arc::from(from.as_str())], related: None, span }),
+                to: TargetPath {
+                    segments: vec![Arc::from(to.as_str())],
+                    span,
+                },
+                source: ValueSource::From(crate::PathRef {
+                    segments: vec![Arc::from(from.as_str())],
+                    related: None,
+                    span,
+                }),
                 sync,
                 conflict: Conflict::Fail,
                 default: None,
@@ -532,7 +750,11 @@ fn lower_products(cx: &Cx, primary: &Scope, p: &ast::Products, complete: &mut bo
         sku_field: text(&p.sku_field),
         order_by: p.order_by.as_ref().and_then(|o| parse_order_by(&o.value)),
         overwrite_template_products: flag(&p.overwrite_template_products, false),
-        exclude_skus: p.exclude_skus.as_ref().map(|c| c.items().into_iter().map(|s| s.value).collect()).unwrap_or_default(),
+        exclude_skus: p
+            .exclude_skus
+            .as_ref()
+            .map(|c| c.items().into_iter().map(|s| s.value).collect())
+            .unwrap_or_default(),
         to: target_or(&p.to, "products", p.span),
         sync,
         fields,

@@ -35,7 +35,11 @@ pub fn check(entries: &[Written], scope: &str, diags: &mut Diagnostics) {
                 );
                 break;
             }
-            let (short, long) = if e.path.len() < first.path.len() { (e, first) } else { (first, e) };
+            let (short, long) = if e.path.len() < first.path.len() {
+                (e, first)
+            } else {
+                (first, e)
+            };
             if short.path.len() < long.path.len() && long.path.starts_with(short.path) {
                 let s = dotted(short.path);
                 diags.push(

@@ -20,7 +20,7 @@ use grammar::{ExprParser, Rule};
 /// The deepest tree (brackets, operators, calls) an expression may have.
 /// Keeps recursive consumers (checker, evaluator, `Drop`) far from the stack
 /// limit on hostile input.
-pub const MAX_EXPR_DEPTH: usize = 128;
+pub const MAX_EXPR_DEPTH: usize = 64;
 
 /// Parses one expression (`expr:` or a rule's `when:`).
 ///
@@ -32,12 +32,15 @@ pub fn parse(text: &str) -> Result<Expr, SyntaxError> {
             span: Span::new(start, start),
             message: "empty expression".into(),
             label: "expected an expression".into(),
-            help: Some("write a value, a field path or a formula, e.g. `round(amount * 1.2, 2)`".into()),
+            help: Some(
+                "write a value, a field path or a formula, e.g. `round(amount * 1.2, 2)`".into(),
+            ),
         });
     }
     let tokens = lex(text);
     check_nesting(text, &tokens)?;
-    let mut pairs = ExprParser::parse(Rule::expression, text).map_err(|e| convert_error(text, &tokens, e))?;
+    let mut pairs =
+        ExprParser::parse(Rule::expression, text).map_err(|e| convert_error(text, &tokens, e))?;
     let root = pairs.next().ok_or_else(|| internal(text))?;
     let first = root
         .into_inner()
@@ -70,14 +73,45 @@ struct Builder<'a> {
     text: &'a str,
 }
 
+/// Skips operator levels that hold a single operand (`or_expr` -> ... ->
+/// `neg_expr` -> `paren`), so that building recurses once per real node and
+/// not once per grammar level.
+fn skip_levels(mut pair: Pair<'_, Rule>) -> Pair<'_, Rule> {
+    while matches!(
+        pair.as_rule(),
+        Rule::or_expr
+            | Rule::and_expr
+            | Rule::not_expr
+            | Rule::cmp_expr
+            | Rule::add_expr
+            | Rule::mul_expr
+            | Rule::neg_expr
+    ) {
+        let mut inner = pair.clone().into_inner();
+        match (inner.next(), inner.next()) {
+            (Some(only), None) => pair = only,
+            _ => break,
+        }
+    }
+    pair
+}
+
 impl Builder<'_> {
     fn expr(&self, pair: Pair<'_, Rule>) -> Result<Built, SyntaxError> {
-        let span = span_of(&pair);
+        let pair = skip_levels(pair);
         match pair.as_rule() {
             Rule::or_expr | Rule::and_expr | Rule::cmp_expr | Rule::add_expr | Rule::mul_expr => {
                 self.chain(pair)
             }
             Rule::not_expr | Rule::neg_expr => self.prefix(pair),
+            _ => self.primary(pair),
+        }
+    }
+
+    #[inline(never)]
+    fn primary(&self, pair: Pair<'_, Rule>) -> Result<Built, SyntaxError> {
+        let span = span_of(&pair);
+        match pair.as_rule() {
             Rule::paren => {
                 let inner = pair
                     .into_inner()
@@ -91,7 +125,10 @@ impl Builder<'_> {
             Rule::call => {
                 let mut inner = pair.into_inner();
                 let name_pair = inner.next().ok_or_else(|| internal(self.text))?;
-                let name = Ident { name: name_pair.as_str().to_string(), span: span_of(&name_pair) };
+                let name = Ident {
+                    name: name_pair.as_str().to_string(),
+                    span: span_of(&name_pair),
+                };
                 let mut args = Vec::new();
                 let mut depth = 0;
                 for p in inner.filter(|p| p.as_rule() != Rule::close_paren) {
@@ -104,7 +141,10 @@ impl Builder<'_> {
             Rule::list => {
                 let mut items = Vec::new();
                 let mut depth = 0;
-                for p in pair.into_inner().filter(|p| p.as_rule() != Rule::close_bracket) {
+                for p in pair
+                    .into_inner()
+                    .filter(|p| p.as_rule() != Rule::close_bracket)
+                {
                     let (a, d) = self.expr(p)?;
                     depth = depth.max(d);
                     items.push(a);
@@ -117,21 +157,56 @@ impl Builder<'_> {
                     .map(|p| {
                         let raw = p.as_str();
                         let name = if p.as_rule() == Rule::quoted_ident {
-                            raw.get(1..raw.len().saturating_sub(1)).unwrap_or("").to_string()
+                            raw.get(1..raw.len().saturating_sub(1))
+                                .unwrap_or("")
+                                .to_string()
                         } else {
                             raw.to_string()
                         };
-                        Ident { name, span: span_of(&p) }
+                        Ident {
+                            name,
+                            span: span_of(&p),
+                        }
                     })
                     .collect();
-                Ok((Expr { kind: ExprKind::Path(segs), span }, 1))
+                Ok((
+                    Expr {
+                        kind: ExprKind::Path(segs),
+                        span,
+                    },
+                    1,
+                ))
             }
-            Rule::null_lit => Ok((Expr { kind: ExprKind::Null, span }, 1)),
-            Rule::bool_lit => Ok((Expr { kind: ExprKind::Bool(pair.as_str() == "true"), span }, 1)),
-            Rule::number => Ok((Expr { kind: ExprKind::Number(pair.as_str().to_string()), span }, 1)),
+            Rule::null_lit => Ok((
+                Expr {
+                    kind: ExprKind::Null,
+                    span,
+                },
+                1,
+            )),
+            Rule::bool_lit => Ok((
+                Expr {
+                    kind: ExprKind::Bool(pair.as_str() == "true"),
+                    span,
+                },
+                1,
+            )),
+            Rule::number => Ok((
+                Expr {
+                    kind: ExprKind::Number(pair.as_str().to_string()),
+                    span,
+                },
+                1,
+            )),
             Rule::string => {
                 let value = unescape(pair.as_str(), span.start)?;
-                Ok((Expr { kind: ExprKind::String(value), span }, 1))
+                Ok((
+                    Expr {
+                        kind: ExprKind::String(value),
+                        span,
+                    },
+                    1,
+                ))
             }
             Rule::date_lit => {
                 let raw = pair.as_str();
@@ -180,7 +255,14 @@ impl Builder<'_> {
             if depth > MAX_EXPR_DEPTH {
                 return Err(too_deep(span_of(&op_pair)));
             }
-            lhs = Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span };
+            lhs = Expr {
+                kind: ExprKind::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                span,
+            };
         }
         Ok((lhs, depth))
     }
@@ -204,7 +286,13 @@ impl Builder<'_> {
                 return Err(too_deep(op_span));
             }
             let span = op_span.join(e.span);
-            e = Expr { kind: ExprKind::Unary { op, expr: Box::new(e) }, span };
+            e = Expr {
+                kind: ExprKind::Unary {
+                    op,
+                    expr: Box::new(e),
+                },
+                span,
+            };
         }
         Ok((e, depth))
     }
@@ -299,7 +387,10 @@ fn unescape(raw: &str, at: usize) -> Result<String, SyntaxError> {
                 }
             }
             Some((_, other)) => {
-                return Err(bad(1 + other.len_utf8(), format!("unknown escape `\\{other}` in a string")))
+                return Err(bad(
+                    1 + other.len_utf8(),
+                    format!("unknown escape `\\{other}` in a string"),
+                ))
             }
             None => return Err(bad(1, "a string cannot end with a lone `\\`".into())),
         }
@@ -309,20 +400,26 @@ fn unescape(raw: &str, at: usize) -> Result<String, SyntaxError> {
 
 // ------------------------------------------------------------------- dates
 
-pub(crate) enum DateKind {
+enum DateKind {
     Date,
     DateTime,
 }
 
 fn digits(s: &str, n: usize) -> Option<u32> {
-    (s.len() == n && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+    (s.len() == n && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+fn is_leap(year: u32) -> bool {
+    year.rem_euclid(4) == 0 && (year.rem_euclid(100) != 0 || year.rem_euclid(400) == 0)
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if is_leap(year) => 29,
         2 => 28,
         _ => 0,
     }
@@ -330,9 +427,15 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 
 /// Validates `YYYY-MM-DD` or an RFC 3339 date-time (`T`, `HH:MM:SS`, optional
 /// fraction, `Z` or `±HH:MM`). Returns a short reason on failure.
-pub(crate) fn check_date_literal(s: &str) -> Result<DateKind, &'static str> {
+fn check_date_literal(s: &str) -> Result<DateKind, &'static str> {
     let date = s.get(..10).ok_or("expected `YYYY-MM-DD`")?;
-    let (y, m, d) = match (date.get(0..4), date.get(4..5), date.get(5..7), date.get(7..8), date.get(8..10)) {
+    let (y, m, d) = match (
+        date.get(0..4),
+        date.get(4..5),
+        date.get(5..7),
+        date.get(7..8),
+        date.get(8..10),
+    ) {
         (Some(y), Some("-"), Some(m), Some("-"), Some(d)) => (
             digits(y, 4).ok_or("expected `YYYY-MM-DD`")?,
             digits(m, 2).ok_or("expected `YYYY-MM-DD`")?,
@@ -350,9 +453,17 @@ pub(crate) fn check_date_literal(s: &str) -> Result<DateKind, &'static str> {
     if rest.is_empty() {
         return Ok(DateKind::Date);
     }
-    let time = rest.strip_prefix('T').ok_or("expected `T` and a time after the date")?;
+    let time = rest
+        .strip_prefix('T')
+        .ok_or("expected `T` and a time after the date")?;
     let hms = time.get(..8).ok_or("expected a time `HH:MM:SS`")?;
-    let (h, mi, se) = match (hms.get(0..2), hms.get(2..3), hms.get(3..5), hms.get(5..6), hms.get(6..8)) {
+    let (h, mi, se) = match (
+        hms.get(0..2),
+        hms.get(2..3),
+        hms.get(3..5),
+        hms.get(5..6),
+        hms.get(6..8),
+    ) {
         (Some(h), Some(":"), Some(mi), Some(":"), Some(se)) => (
             digits(h, 2).ok_or("expected a time `HH:MM:SS`")?,
             digits(mi, 2).ok_or("expected a time `HH:MM:SS`")?,
@@ -453,12 +564,16 @@ fn lex(text: &str) -> Vec<Tok> {
             TokKind::Quoted { closed }
         } else if c == b'@' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
             i += 1;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || b"-:.+".contains(&bytes[i])) {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || b"-:.+".contains(&bytes[i]))
+            {
                 i += 1;
             }
             TokKind::Date
         } else if c.is_ascii_digit() {
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.' || bytes[i] == b'_') {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.' || bytes[i] == b'_')
+            {
                 i += 1;
             }
             TokKind::Number
@@ -477,7 +592,13 @@ fn lex(text: &str) -> Vec<Tok> {
             }
             TokKind::Sym
         };
-        toks.push(Tok { kind, start, end: i.min(bytes.len()) });
+        // Multi-byte characters: never end inside one.
+        let mut end = i.min(bytes.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        i = end;
+        toks.push(Tok { kind, start, end });
     }
     toks
 }
@@ -500,9 +621,18 @@ fn check_nesting(text: &str, toks: &[Tok]) -> Result<(), SyntaxError> {
 }
 
 const OPERATOR_WORDS: &[&str] = &["and", "or", "not", "in"];
-const OPERATOR_SYMS: &[&str] = &["+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&&", "||", "!"];
-const ODATA_COMPARISONS: &[(&str, &str)] =
-    &[("eq", "=="), ("ne", "!="), ("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")];
+const KEYWORDS: &[&str] = &["and", "or", "not", "in", "null", "true", "false"];
+const OPERATOR_SYMS: &[&str] = &[
+    "+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&&", "||", "!",
+];
+const ODATA_COMPARISONS: &[(&str, &str)] = &[
+    ("eq", "=="),
+    ("ne", "!="),
+    ("gt", ">"),
+    ("ge", ">="),
+    ("lt", "<"),
+    ("le", "<="),
+];
 
 /// Rules whose presence among pest's expectations means "an operand was
 /// expected here" (rather than an operator).
@@ -546,7 +676,12 @@ fn convert_error(text: &str, toks: &[Tok], e: pest::error::Error<Rule>) -> Synta
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { .. } => {
             // Pest's own call/stack limits.
-            return too_deep(Span::new(pos, pos));
+            return SyntaxError {
+                span: Span::new(pos, pos),
+                message: "the expression nests too deeply".into(),
+                label: "too deep from here on".into(),
+                help: Some("split the computation into simpler expressions".into()),
+            };
         }
     };
     let expect_operand = positives.iter().any(|r| OPERAND_RULES.contains(r));
@@ -568,7 +703,10 @@ fn is_operator(text: &str, t: &Tok) -> bool {
 
 /// One character at `pos`, or an empty span at the end of the text.
 fn char_span(text: &str, pos: usize) -> Span {
-    let len = text.get(pos..).and_then(|r| r.chars().next()).map_or(0, char::len_utf8);
+    let len = text
+        .get(pos..)
+        .and_then(|r| r.chars().next())
+        .map_or(0, char::len_utf8);
     Span::new(pos, pos + len)
 }
 
@@ -591,7 +729,11 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
 
     // An unterminated string or quoted name swallows the rest of the text.
     if let Some(t) = toks.iter().find(|t| {
-        t.start <= pos && matches!(t.kind, TokKind::Str { closed: false } | TokKind::Quoted { closed: false })
+        t.start <= pos
+            && matches!(
+                t.kind,
+                TokKind::Str { closed: false } | TokKind::Quoted { closed: false }
+            )
     }) {
         let quote = text.get(t.start..t.start + 1).unwrap_or("'");
         let (message, help) = if matches!(t.kind, TokKind::Str { .. }) {
@@ -600,9 +742,17 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
                 format!("close the string with a matching {quote}; inside single quotes write `''` or `\\'` for a quote"),
             )
         } else {
-            ("unterminated quoted name", "close the name with a backtick: `` `@odata.etag` ``".to_string())
+            (
+                "unterminated quoted name",
+                "close the name with a backtick: `` `@odata.etag` ``".to_string(),
+            )
         };
-        return err(Span::new(t.start, t.start + 1), message.into(), "this quote is never closed", Some(help));
+        return err(
+            Span::new(t.start, t.start + 1),
+            message.into(),
+            "this quote is never closed",
+            Some(help),
+        );
     }
 
     // Brackets still open at `pos`, innermost last.
@@ -612,7 +762,9 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
         let s = tok_text(text, t);
         match (t.kind, s) {
             (TokKind::Sym, "(") => match prev {
-                Some(p) if p.kind == TokKind::Word && !OPERATOR_WORDS.contains(&tok_text(text, p)) => {
+                Some(p)
+                    if p.kind == TokKind::Word && !OPERATOR_WORDS.contains(&tok_text(text, p)) =>
+                {
                     open.push(Open::Call(tok_text(text, p).to_string()))
                 }
                 _ => open.push(Open::Paren),
@@ -625,18 +777,51 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
         }
         prev = Some(t);
     }
-    let here = toks.iter().find(|t| t.start == pos);
+    // The token at `pos`; a symbol such as `<>` also when `pos` is inside it.
+    let here = toks
+        .iter()
+        .find(|t| t.start == pos || (t.kind == TokKind::Sym && t.start < pos && pos < t.end));
     let at_end = here.is_none() && text.get(pos..).is_none_or(|r| r.trim().is_empty());
+
+    if let Some(word) = here
+        .filter(|t| t.kind == TokKind::Word && expect_operand)
+        .map(|t| tok_text(text, t))
+        .filter(|w| KEYWORDS.contains(w) && text.get(pos.saturating_sub(1)..pos) == Some("."))
+    {
+        return err(
+            char_span(text, pos),
+            format!("`{word}` is a keyword, not a field name"),
+            "keyword",
+            Some(format!("quote it in backticks: `` `{word}` ``")),
+        );
+    }
+    if pos > 0 && text.get(pos - 1..pos) == Some(".") && expect_operand {
+        return err(
+            char_span(text, pos),
+            "expected a name after `.`".into(),
+            "expected a field name",
+            Some("quote a name with other characters in backticks: `` customer.`e-mail` ``".into()),
+        );
+    }
 
     if at_end {
         let end = Span::new(text.len(), text.len());
         if let Some(p) = prev.filter(|p| is_operator(text, p)) {
             let op = tok_text(text, p);
-            return err(end, format!("expected an operand after `{op}`"), "expected an operand", None);
+            return err(
+                end,
+                format!("expected an operand after `{op}`"),
+                "expected an operand",
+                None,
+            );
         }
-        if let Some(p) = prev.filter(|p| tok_text(text, p) == ",") {
-            let _ = p;
-            return err(end, "expected a value after `,`".into(), "expected a value", None);
+        if prev.is_some_and(|p| tok_text(text, p) == ",") {
+            return err(
+                end,
+                "expected a value after `,`".into(),
+                "expected a value",
+                None,
+            );
         }
         return match open.last() {
             Some(Open::Call(name)) => err(
@@ -645,10 +830,30 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
                 "expected `)`",
                 None,
             ),
-            Some(Open::Paren) => err(end, "expected `)` to close `(`".into(), "expected `)`", None),
-            Some(Open::List) => err(end, "expected `]` to close the list".into(), "expected `]`", None),
-            None if expect_operand => err(end, "expected an operand".into(), "expected an operand", None),
-            None => err(end, "unexpected end of expression".into(), "the expression stops here", None),
+            Some(Open::Paren) => err(
+                end,
+                "expected `)` to close `(`".into(),
+                "expected `)`",
+                None,
+            ),
+            Some(Open::List) => err(
+                end,
+                "expected `]` to close the list".into(),
+                "expected `]`",
+                None,
+            ),
+            None if expect_operand => err(
+                end,
+                "expected an operand".into(),
+                "expected an operand",
+                None,
+            ),
+            None => err(
+                end,
+                "unexpected end of expression".into(),
+                "the expression stops here",
+                None,
+            ),
         };
     }
 
@@ -659,29 +864,48 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
     let kind = here.map(|t| t.kind);
 
     if s == "=" {
-        return err(one, "unexpected `=`".into(), "not an operator", Some("use `==` to compare".into()));
+        return err(
+            one,
+            "unexpected `=`".into(),
+            "not an operator",
+            Some("use `==` to compare".into()),
+        );
     }
     if s == "<>" {
-        return err(one, "unexpected `<>`".into(), "not an operator", Some("use `!=` for \"not equal\"".into()));
+        return err(
+            span,
+            "unexpected `<>`".into(),
+            "not an operator",
+            Some("use `!=` for \"not equal\"".into()),
+        );
     }
     if kind == Some(TokKind::Word) && !expect_operand {
-        if let Some((_, sym)) = ODATA_COMPARISONS.iter().find(|(w, _)| w.eq_ignore_ascii_case(s)) {
+        if let Some((_, sym)) = ODATA_COMPARISONS
+            .iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(s))
+        {
             return err(
                 one,
                 format!("unexpected `{s}`"),
                 "expected an operator",
                 Some(format!(
-                    "expressions use `{sym}` here (and `==`, `!=`, `<`, `<=`, `>`, `>=`); \
-                     OData operators such as `{s}` belong in `filter:`"
+                    "expressions use `{sym}`, not `{s}` (comparisons are `==`, `!=`, `<`, `<=`, `>`, `>=`); \
+                     OData operators belong in `filter:`"
                 )),
             );
         }
-        if ["and", "or", "not", "in"].iter().any(|k| k.eq_ignore_ascii_case(s) && *k != s) {
+        if ["and", "or", "not", "in"]
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(s) && *k != s)
+        {
             return err(
                 one,
                 format!("unexpected `{s}`"),
                 "expected an operator",
-                Some(format!("keywords are lowercase: `{}`", s.to_ascii_lowercase())),
+                Some(format!(
+                    "keywords are lowercase: `{}`",
+                    s.to_ascii_lowercase()
+                )),
             );
         }
         if s == "not" {
@@ -693,12 +917,15 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
             );
         }
     }
-    if kind == Some(TokKind::Number) {
+    if kind == Some(TokKind::Number) && expect_operand {
         return err(
             span,
             format!("invalid number `{shown}`"),
             "not a number",
-            Some("numbers are plain decimals such as `42` or `10.005` (no exponent, no leading `.`)".into()),
+            Some(
+                "numbers are plain decimals such as `42` or `10.005` (no exponent, no leading `.`)"
+                    .into(),
+            ),
         );
     }
     if s == "@" || (s.starts_with('@') && kind != Some(TokKind::Date)) {
@@ -712,12 +939,30 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
     if expect_operand {
         if let Some(p) = prev.filter(|p| is_operator(text, p)) {
             let op = tok_text(text, p);
-            return err(one, format!("expected an operand after `{op}`"), "expected an operand", None);
+            return err(
+                one,
+                format!("expected an operand after `{op}`"),
+                "expected an operand",
+                None,
+            );
         }
-        if s == ")" && matches!(open.last(), Some(Open::Call(_))) && prev.is_some_and(|p| tok_text(text, p) == ",") {
-            return err(one, "unexpected `)`".into(), "expected an argument after `,`", None);
+        if s == ")"
+            && matches!(open.last(), Some(Open::Call(_)))
+            && prev.is_some_and(|p| tok_text(text, p) == ",")
+        {
+            return err(
+                one,
+                "unexpected `)`".into(),
+                "expected an argument after `,`",
+                None,
+            );
         }
-        return err(one, format!("unexpected `{shown}`"), "expected an operand", None);
+        return err(
+            one,
+            format!("unexpected `{shown}`"),
+            "expected an operand",
+            None,
+        );
     }
     if kind == Some(TokKind::Sym) && ["==", "!=", "<", "<=", ">", ">="].contains(&s)
         || (kind == Some(TokKind::Word) && s == "in")
@@ -731,11 +976,21 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
     }
     if (s == ")" || s == "]") && open.is_empty() {
         let o = if s == ")" { "(" } else { "[" };
-        return err(one, format!("unexpected `{s}`"), &format!("no `{o}` to close"), None);
+        return err(
+            one,
+            format!("unexpected `{s}`"),
+            &format!("no `{o}` to close"),
+            None,
+        );
     }
     if kind == Some(TokKind::Date) {
         // Reached only when something before the date was incomplete.
-        return err(one, format!("unexpected `{shown}`"), "expected an operator", None);
+        return err(
+            one,
+            format!("unexpected `{shown}`"),
+            "expected an operator",
+            None,
+        );
     }
     let label = match open.last() {
         Some(Open::Call(_)) => "expected an operator, `,` or `)`",
@@ -745,7 +1000,12 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
     };
     if let Some(Open::Call(name)) = open.last() {
         if s == "]" {
-            return err(one, format!("expected `)` to close the call to `{name}`"), "expected `)`", None);
+            return err(
+                one,
+                format!("expected `)` to close the call to `{name}`"),
+                "expected `)`",
+                None,
+            );
         }
     }
     err(one, format!("unexpected `{shown}`"), label, None)

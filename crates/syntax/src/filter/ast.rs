@@ -4,7 +4,7 @@
 //! the filter string, and the spec reader shifts them to file offsets with
 //! [`Filter::map_spans`].
 
-pub use crate::expr::Ident;
+pub use crate::expr::{Ident, SyntaxError};
 use mapc_diag::Span;
 
 /// A whole `$filter`: the root (boolean) expression.
@@ -31,15 +31,31 @@ pub enum FilterKind {
     /// `geo.distance(a, b)`. `name.name` is the canonical spelling
     /// (`contains`, `matchesPattern`, ...), whatever case was written;
     /// `name.span` covers the name as written.
-    Call { name: Ident, args: Vec<FilterExpr> },
+    Call {
+        name: Ident,
+        args: Vec<FilterExpr>,
+    },
     /// `cast(Edm.String)` / `cast(x, Edm.String)`.
-    Cast { expr: Option<Box<FilterExpr>>, type_name: Ident },
+    Cast {
+        expr: Option<Box<FilterExpr>>,
+        type_name: Ident,
+    },
     /// `isof(Model.Manager)` / `isof(x, Model.Manager)`.
-    IsOf { expr: Option<Box<FilterExpr>>, type_name: Ident },
+    IsOf {
+        expr: Option<Box<FilterExpr>>,
+        type_name: Ident,
+    },
     /// `case(cond: value, cond: value, true: default)`.
     Case(Vec<(FilterExpr, FilterExpr)>),
-    Unary { op: UnaryOp, expr: Box<FilterExpr> },
-    Binary { op: BinaryOp, lhs: Box<FilterExpr>, rhs: Box<FilterExpr> },
+    Unary {
+        op: UnaryOp,
+        expr: Box<FilterExpr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<FilterExpr>,
+        rhs: Box<FilterExpr>,
+    },
     /// `('a', 'b')` on the right of `in` (literals only), or a JSON array
     /// `[1, "x", name]`.
     List(Vec<FilterExpr>),
@@ -71,10 +87,16 @@ pub enum Literal {
     Binary(String),
     /// `Namespace.Color'Red'` or `Namespace.Flags'Red,Blue'`: the qualified
     /// type name and the text between the quotes.
-    Enum { type_name: String, value: String },
+    Enum {
+        type_name: String,
+        value: String,
+    },
     /// `geography'SRID=4326;Point(1 2)'` / `geometry'...'`: the text between
     /// the quotes.
-    Geo { geography: bool, text: String },
+    Geo {
+        geography: bool,
+        text: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,9 +175,15 @@ pub enum SegmentKind {
     /// `$filter(...)` applied to a collection.
     Filter(Box<FilterExpr>),
     /// `any()` or `any(x: predicate)`.
-    Any { var: Option<Ident>, predicate: Option<Box<FilterExpr>> },
+    Any {
+        var: Option<Ident>,
+        predicate: Option<Box<FilterExpr>>,
+    },
     /// `all(x: predicate)`.
-    All { var: Ident, predicate: Box<FilterExpr> },
+    All {
+        var: Ident,
+        predicate: Box<FilterExpr>,
+    },
     /// `@Core.Messages`, `@Currency#Reporting`: the name after `@`. As a
     /// first segment (or a function argument) an unqualified `@name` may also
     /// be a parameter alias; that is for the consumer to decide.

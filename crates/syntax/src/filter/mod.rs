@@ -3,3 +3,5 @@ mod ast;
 mod parse;
 pub use ast::*;
 pub use parse::*;
+#[cfg(test)]
+mod tests;

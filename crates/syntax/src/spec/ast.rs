@@ -117,7 +117,7 @@ pub struct Spec {
     pub polling: Option<Polling>,
     #[schemars(default)]
     pub locks: Vec<Lock>,
-    #[schemars(with = "std::collections::BTreeMap<String, Environment>")]
+    #[schemars(with = "std::collections::BTreeMap<String, Environment>", default)]
     pub environments: Named<Environment>,
     #[schemars(default)]
     pub tests: Vec<TestCase>,
@@ -187,7 +187,7 @@ pub struct Environment {
     #[schemars(skip)]
     pub span: Span,
     pub default: Option<Spanned<bool>>,
-    #[schemars(with = "std::collections::BTreeMap<String, Connection>")]
+    #[schemars(with = "std::collections::BTreeMap<String, Connection>", default)]
     pub connections: Named<Connection>,
 }
 
@@ -201,7 +201,7 @@ pub struct Mapping {
     pub active: Option<Spanned<bool>>,
     pub source: Source,
     pub target: Target,
-    #[schemars(with = "std::collections::BTreeMap<String, Related>")]
+    #[schemars(with = "std::collections::BTreeMap<String, Related>", default)]
     pub related: Named<Related>,
     #[schemars(default)]
     pub fields: Vec<Field>,
@@ -294,6 +294,7 @@ pub struct Field {
     pub from: Option<Path>,
     pub expr: Option<ExprText>,
     pub value: Option<Value>,
+    #[schemars(required)]
     pub to: Option<Path>,
     pub sync: Option<Spanned<SyncDirection>>,
     pub conflict: Option<Spanned<Conflict>>,

@@ -1,0 +1,161 @@
+//! Record sources: NDJSON, JSON documents (arrays streamed element by
+//! element) and CSV, all producing the bytes of one JSON value per record.
+//!
+//! Sources hand records out in batches (a block of bytes and the ranges of
+//! the records in it) so the reading side copies as little as possible and
+//! a batch can travel to another thread whole. Every per-record problem the
+//! reader itself finds (a CSV row with the wrong column count, a record over
+//! the size limit, a broken array element) is an item with an error, not an
+//! I/O error: the stream goes on.
+
+mod csv_source;
+mod json_doc;
+mod ndjson;
+
+pub use csv_source::CsvSource;
+pub use json_doc::JsonDocSource;
+pub use ndjson::NdjsonSource;
+
+use crate::json::parse::RecordError;
+use std::io::Read;
+use std::ops::Range;
+use std::path::Path;
+
+/// One record of a batch.
+#[derive(Clone, Debug)]
+pub struct Item {
+    /// 0-based record number in the input.
+    pub index: usize,
+    /// 1-based line where the record starts.
+    pub line: usize,
+    /// The record's bytes in [`Batch::data`], or what was wrong with it.
+    pub body: Result<Range<usize>, RecordError>,
+}
+
+/// A block of records.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub data: Vec<u8>,
+    pub items: Vec<Item>,
+}
+
+/// A stream of records.
+pub trait RecordSource: Send {
+    /// The input's name (a file path), used in rejections.
+    fn name(&self) -> &str;
+    /// Replaces `batch` with the next records; `false` when the input is
+    /// exhausted (then `batch` is empty). An `Err` is an I/O failure of the
+    /// input as a whole (exit 2), never a problem with one record.
+    fn next_batch(&mut self, batch: &mut Batch) -> std::io::Result<bool>;
+}
+
+/// About how many bytes a batch holds before it is handed out.
+pub const BATCH_BYTES: usize = 1 << 20;
+
+/// The input formats, chosen by file extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `.ndjson`, `.jsonl`: one JSON object per line.
+    Ndjson,
+    /// `.json`: an array of objects (streamed), or one or more objects.
+    Json,
+    /// `.csv`: a header row, then one record per row; every value is a string.
+    Csv,
+}
+
+impl Format {
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "ndjson" | "jsonl" => Some(Format::Ndjson),
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// Opens a file as a record source, picking the format by its extension.
+pub fn open(path: &Path) -> std::io::Result<Box<dyn RecordSource>> {
+    let format = Format::from_path(path).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("cannot tell the format of `{}`: use .ndjson/.jsonl, .json or .csv", path.display()),
+        )
+    })?;
+    let file = std::fs::File::open(path)?;
+    Ok(from_reader(format, path.display().to_string(), file))
+}
+
+/// A record source over any reader.
+pub fn from_reader<R: Read + Send + 'static>(format: Format, name: String, r: R) -> Box<dyn RecordSource> {
+    match format {
+        Format::Ndjson => Box::new(NdjsonSource::new(name, r)),
+        Format::Json => Box::new(JsonDocSource::new(name, r)),
+        Format::Csv => Box::new(CsvSource::new(name, r)),
+    }
+}
+
+/// In-memory records (one JSON value each), for tests and `mapc test`.
+pub struct MemorySource {
+    name: String,
+    records: Vec<Vec<u8>>,
+    done: bool,
+}
+
+impl MemorySource {
+    pub fn new(name: impl Into<String>, records: Vec<Vec<u8>>) -> MemorySource {
+        MemorySource { name: name.into(), records, done: false }
+    }
+}
+
+impl RecordSource for MemorySource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn next_batch(&mut self, batch: &mut Batch) -> std::io::Result<bool> {
+        batch.data.clear();
+        batch.items.clear();
+        if self.done {
+            return Ok(false);
+        }
+        self.done = true;
+        for (i, r) in self.records.iter().enumerate() {
+            let s = batch.data.len();
+            batch.data.extend_from_slice(r);
+            batch.items.push(Item { index: i, line: i + 1, body: Ok(s..batch.data.len()) });
+        }
+        Ok(!batch.items.is_empty())
+    }
+}
+
+/// Reads into the spare room of `buf`, retrying on interruption.
+pub(crate) fn read_more<R: Read>(r: &mut R, buf: &mut Vec<u8>, want: usize) -> std::io::Result<usize> {
+    let len = buf.len();
+    buf.resize(len + want, 0);
+    loop {
+        match r.read(&mut buf[len..]) {
+            Ok(n) => {
+                buf.truncate(len + n);
+                return Ok(n);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                buf.truncate(len);
+                return Err(e);
+            }
+        }
+    }
+}
+
+pub(crate) fn too_large(len: usize) -> RecordError {
+    RecordError {
+        code: "R0014",
+        message: format!(
+            "the record is larger than {} bytes{}",
+            crate::exec::MAX_RECORD_BYTES,
+            if len > 0 { format!(" ({len} bytes read before giving up)") } else { String::new() }
+        ),
+        field: None,
+    }
+}

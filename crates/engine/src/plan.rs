@@ -1,0 +1,483 @@
+//! Compiling one mapping of a [`Program`] into an execution plan.
+//!
+//! Every source path the mapping reads (fields, rules, filter, products,
+//! sales prices, companies, the key) is registered in a projection tree and
+//! given a slot; every target path gets a leaf in an ordered output tree.
+//! The per-record work then is: parse the projected keys into slots, run
+//! the compiled expressions over slots, fill leaves, serialize the tree.
+
+use crate::eval::{self, CExpr};
+use crate::json::parse::{ListProj, Proj};
+use crate::value::Value;
+use jiff::civil::Date;
+use mapc_diag::Span;
+use mapc_ir::{Field, Mapping, OnNull, PathRef, Program, RuleAction, SyncDirection, TargetPath, ValueSource};
+use std::sync::Arc;
+
+/// Run options.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// The as-of date: `today()`, `as_of()` and sales-price expiry.
+    pub as_of: Date,
+}
+
+/// Why a mapping cannot be compiled (a spec that passed `mapc check` always can).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompileError {
+    pub message: String,
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+fn cerr(message: impl Into<String>) -> CompileError {
+    CompileError { message: message.into() }
+}
+
+/// Slot allocation for one scope (the record, or one list element).
+#[derive(Default)]
+pub(crate) struct Scope {
+    pub proj: Proj,
+    pub n: u32,
+}
+
+impl Scope {
+    /// The slot holding the whole value at `segs` (shared by equal paths).
+    pub fn slot(&mut self, segs: &[&str]) -> u32 {
+        let mut node = &mut self.proj;
+        let mut path = String::new();
+        for (i, s) in segs.iter().enumerate() {
+            if i > 0 {
+                path.push('.');
+            }
+            path.push_str(s);
+            let c = node.child(s, &path);
+            if i + 1 == segs.len() {
+                if let Some(slot) = c.whole {
+                    return slot;
+                }
+                let slot = self.n;
+                c.whole = Some(slot);
+                self.n += 1;
+                return slot;
+            }
+            node = c.sub.get_or_insert_with(Proj::default);
+        }
+        // An empty path reads nothing.
+        let slot = self.n;
+        self.n += 1;
+        slot
+    }
+
+    /// Registers a projected list at `segs` with element scope `elem`;
+    /// returns nothing, the list id is chosen by the caller.
+    pub fn list(&mut self, segs: &[&str], id: u32, elem: Scope) -> Result<(), CompileError> {
+        let mut node = &mut self.proj;
+        let mut path = String::new();
+        for (i, s) in segs.iter().enumerate() {
+            if i > 0 {
+                path.push('.');
+            }
+            path.push_str(s);
+            let c = node.child(s, &path);
+            if i + 1 == segs.len() {
+                if c.list.is_some() {
+                    return Err(cerr(format!("`{path}` is used for two different lists")));
+                }
+                c.list = Some(ListProj { id, elem: elem.proj, nslots: elem.n });
+                return Ok(());
+            }
+            node = c.sub.get_or_insert_with(Proj::default);
+        }
+        Err(cerr("a list path is empty"))
+    }
+}
+
+fn segs(p: &PathRef) -> Vec<&str> {
+    p.segments.iter().map(|s| &**s).collect()
+}
+
+fn split(s: &str) -> Vec<&str> {
+    s.split('.').filter(|x| !x.is_empty()).collect()
+}
+
+// ---------------------------------------------------------------------------
+// Output tree
+// ---------------------------------------------------------------------------
+
+#[derive(Clone, Debug)]
+pub(crate) enum TNode {
+    Leaf(u32),
+    Obj(Vec<TEntry>),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct TEntry {
+    /// `"key":` pre-escaped.
+    pub key_json: Box<[u8]>,
+    pub key: Arc<str>,
+    pub node: TNode,
+}
+
+/// Builds an ordered output tree: keys in first-written order.
+#[derive(Default)]
+pub(crate) struct Tree {
+    pub root: Vec<TEntry>,
+    pub n: u32,
+}
+
+impl Tree {
+    /// The leaf for a target path; the same path always gets the same leaf.
+    pub fn leaf(&mut self, path: &[Arc<str>]) -> Result<u32, CompileError> {
+        if path.is_empty() {
+            return Err(cerr("an empty target path"));
+        }
+        let dotted = path.iter().map(|s| &**s).collect::<Vec<_>>().join(".");
+        let mut entries = &mut self.root;
+        for (i, seg) in path.iter().enumerate() {
+            let last = i + 1 == path.len();
+            let pos = match entries.iter().position(|e| e.key == *seg) {
+                Some(p) => p,
+                None => {
+                    let mut key_json = Vec::new();
+                    crate::json::write::write_str(seg, &mut key_json);
+                    key_json.push(b':');
+                    let node = if last {
+                        self.n += 1;
+                        TNode::Leaf(self.n - 1)
+                    } else {
+                        TNode::Obj(Vec::new())
+                    };
+                    entries.push(TEntry { key_json: key_json.into(), key: seg.clone(), node });
+                    entries.len() - 1
+                }
+            };
+            match (&mut entries[pos].node, last) {
+                (TNode::Leaf(l), true) => return Ok(*l),
+                (TNode::Obj(children), false) => entries = children,
+                _ => {
+                    return Err(cerr(format!(
+                        "target path `{dotted}` is written both as a value and as an object"
+                    )))
+                }
+            }
+        }
+        Err(cerr("unreachable target path"))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Compiled parts
+// ---------------------------------------------------------------------------
+
+#[derive(Clone, Debug)]
+pub(crate) enum CSource {
+    Slot(u32),
+    Expr(CExpr),
+    Const(Value<'static>),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct CField {
+    pub leaf: u32,
+    pub src: CSource,
+    pub default: Option<Value<'static>>,
+    pub on_null: OnNull,
+    /// Dotted target path, for messages.
+    pub to: Arc<str>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum CAction {
+    Skip,
+    Warn(String),
+    Error(String),
+    Set { leaf: u32, src: CSource, to: Arc<str> },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct CRule {
+    pub when: CExpr,
+    pub action: CAction,
+    pub index: usize,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct CProducts {
+    pub leaf: u32,
+    pub list: u32,
+    pub path: String,
+    pub to: String,
+    pub sku: Option<u32>,
+    pub exclude: Vec<Box<str>>,
+    pub order: Option<(u32, bool)>,
+    pub fields: Vec<CField>,
+    pub tree: Vec<TEntry>,
+    pub nleaves: usize,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct CAmount {
+    pub leaf: u32,
+    pub src: CSource,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct CSales {
+    pub leaf: u32,
+    pub list: u32,
+    pub path: String,
+    pub code: u32,
+    pub end: u32,
+    pub fields: Vec<(String, u32)>,
+    pub codes: Option<Vec<Box<str>>>,
+    pub sep: String,
+    pub delim: String,
+    pub exclude_expired: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct CCompanies {
+    pub leaf: u32,
+    pub id: u32,
+    pub id_field: String,
+    pub number: u32,
+    pub parent: Option<u32>,
+    pub parent_field: Option<String>,
+    pub contacts: Option<(u32, u32)>,
+    pub contacts_path: String,
+    pub hierarchy: bool,
+    pub relationships: bool,
+    pub create_in_prerequisite: bool,
+}
+
+/// One mapping, compiled for execution. Cheap to share across threads.
+pub struct Compiled {
+    pub(crate) name: String,
+    pub(crate) options: Options,
+    pub(crate) proj: Proj,
+    pub(crate) nslots: usize,
+    /// Element slot counts, by list id.
+    pub(crate) list_slots: Vec<usize>,
+    pub(crate) key: Option<u32>,
+    pub(crate) filter: Option<CExpr>,
+    pub(crate) rules: Vec<CRule>,
+    pub(crate) fields: Vec<CField>,
+    pub(crate) products: Option<CProducts>,
+    pub(crate) amounts: Vec<CAmount>,
+    pub(crate) sales: Option<CSales>,
+    pub(crate) companies: Option<CCompanies>,
+    pub(crate) tree: Vec<TEntry>,
+    pub(crate) nleaves: usize,
+    /// `products.overwrite_template_products`, carried for `run`.
+    pub overwrite_template_products: bool,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compiled").field("mapping", &self.name).field("slots", &self.nslots).finish_non_exhaustive()
+    }
+}
+
+fn compile_source(src: &ValueSource, scope: &mut Scope) -> CSource {
+    match src {
+        ValueSource::From(p) => CSource::Slot(scope.slot(&segs(p))),
+        ValueSource::Expr(e) => CSource::Expr(eval::compile(e, &mut |p| scope.slot(&segs(p)))),
+        ValueSource::Value(lit) => CSource::Const(Value::from(lit)),
+    }
+}
+
+/// Fields that reach the target: `target_to_source` ones flow the other way
+/// and are not written (nor read) by the engine.
+fn compile_fields(fields: &[Field], scope: &mut Scope, tree: &mut Tree) -> Result<Vec<CField>, CompileError> {
+    let mut out = Vec::new();
+    for f in fields {
+        if f.sync == SyncDirection::TargetToSource {
+            continue;
+        }
+        let leaf = tree.leaf(&f.to.segments)?;
+        out.push(CField {
+            leaf,
+            src: compile_source(&f.source, scope),
+            default: f.default.as_ref().map(Value::from),
+            on_null: f.on_null,
+            to: f.to.dotted().into(),
+        });
+    }
+    Ok(out)
+}
+
+fn dotted(t: &TargetPath) -> String {
+    t.dotted()
+}
+
+impl Compiled {
+    /// Compiles `program.mappings[mapping]`.
+    pub fn new(program: &Program, mapping: usize, options: Options) -> Result<Compiled, CompileError> {
+        let m: &Mapping = program
+            .mappings
+            .get(mapping)
+            .ok_or_else(|| cerr(format!("the spec has no mapping number {mapping}")))?;
+        let mut scope = Scope::default();
+        let mut tree = Tree::default();
+        let mut list_slots: Vec<usize> = Vec::new();
+
+        let key = {
+            let k = split(&m.source.key);
+            (!k.is_empty()).then(|| scope.slot(&k))
+        };
+        let filter = m.source.filter.as_ref().map(|f| eval::compile(&f.expr, &mut |p| scope.slot(&segs(p))));
+        let fields = compile_fields(&m.fields, &mut scope, &mut tree)?;
+
+        // Rule `set` targets: a path no field writes goes after the fields.
+        let mut rules = Vec::new();
+        for r in &m.rules {
+            let when = eval::compile(&r.when, &mut |p| scope.slot(&segs(p)));
+            let action = match &r.action {
+                RuleAction::Skip => CAction::Skip,
+                RuleAction::Warn(msg) => CAction::Warn(msg.clone()),
+                RuleAction::Error(msg) => CAction::Error(msg.clone()),
+                RuleAction::Set { to, source } => CAction::Set {
+                    leaf: tree.leaf(&to.segments)?,
+                    src: compile_source(source, &mut scope),
+                    to: dotted(to).into(),
+                },
+            };
+            rules.push(CRule { when, action, index: r.index, span: r.span });
+        }
+
+        let mut overwrite = false;
+        let mut amounts = Vec::new();
+        let products = match &m.products {
+            None => None,
+            Some(p) => {
+                overwrite = p.overwrite_template_products;
+                let mut elem = Scope::default();
+                let mut ltree = Tree::default();
+                let sku = p.sku_field.as_deref().map(|s| elem.slot(&split(s)));
+                let order = p.order_by.as_ref().map(|o| (elem.slot(&split(&o.field)), o.descending));
+                let lfields = compile_fields(&p.fields, &mut elem, &mut ltree)?;
+                let id = list_slots.len() as u32;
+                list_slots.push(elem.n as usize);
+                let path: Vec<&str> = p.path.iter().map(|s| &**s).collect();
+                scope.list(&path, id, elem)?;
+                let leaf = tree.leaf(&p.to.segments)?;
+                for a in [&p.discount, &p.tax, &p.freight].into_iter().flatten() {
+                    amounts.push(CAmount { leaf: tree.leaf(&a.to.segments)?, src: compile_source(&a.source, &mut scope) });
+                }
+                Some(CProducts {
+                    leaf,
+                    list: id,
+                    path: path.join("."),
+                    to: dotted(&p.to),
+                    sku,
+                    exclude: p.exclude_skus.iter().map(|s| s.as_str().into()).collect(),
+                    order,
+                    fields: lfields,
+                    tree: ltree.root,
+                    nleaves: ltree.n as usize,
+                })
+            }
+        };
+
+        let sales = match &m.sales_prices {
+            Some(s) if s.transfer_customer_price_groups => {
+                let mut elem = Scope::default();
+                let code = elem.slot(&["salescode"]);
+                let end = elem.slot(&["endingdate"]);
+                let fields = s.fields.iter().map(|f| (f.clone(), elem.slot(&split(f)))).collect();
+                let id = list_slots.len() as u32;
+                list_slots.push(elem.n as usize);
+                let path: Vec<&str> = s.path.iter().map(|x| &**x).collect();
+                scope.list(&path, id, elem)?;
+                Some(CSales {
+                    leaf: tree.leaf(&s.to.segments)?,
+                    list: id,
+                    path: path.join("."),
+                    code,
+                    end,
+                    fields,
+                    codes: s.sales_codes.as_ref().map(|c| c.iter().map(|x| x.as_str().into()).collect()),
+                    sep: s.field_separator.clone(),
+                    delim: s.record_delimiter.clone(),
+                    exclude_expired: s.exclude_expired,
+                })
+            }
+            _ => None,
+        };
+
+        let companies = match &m.companies {
+            None => None,
+            Some(c) => {
+                let id = scope.slot(&split(&c.id_field));
+                let number = scope.slot(&split(&c.number_field));
+                let parent = c.parent_field.as_deref().map(|p| scope.slot(&split(p)));
+                let contacts = if c.relationships {
+                    let mut elem = Scope::default();
+                    let cid = elem.slot(&split(&c.contact_id_field));
+                    let lid = list_slots.len() as u32;
+                    list_slots.push(elem.n as usize);
+                    let path: Vec<&str> = c.contacts_path.iter().map(|x| &**x).collect();
+                    scope.list(&path, lid, elem)?;
+                    Some((lid, cid))
+                } else {
+                    None
+                };
+                Some(CCompanies {
+                    leaf: tree.leaf(&c.to.segments)?,
+                    id,
+                    id_field: c.id_field.clone(),
+                    number,
+                    parent,
+                    parent_field: c.parent_field.clone(),
+                    contacts,
+                    contacts_path: c.contacts_path.iter().map(|x| &**x).collect::<Vec<_>>().join("."),
+                    hierarchy: c.hierarchy,
+                    relationships: c.relationships,
+                    create_in_prerequisite: c.create_in_prerequisite,
+                })
+            }
+        };
+
+        Ok(Compiled {
+            name: m.name.clone(),
+            options,
+            proj: scope.proj,
+            nslots: scope.n as usize,
+            list_slots,
+            key,
+            filter,
+            rules,
+            fields,
+            products,
+            amounts,
+            sales,
+            companies,
+            tree: tree.root,
+            nleaves: tree.n as usize,
+            overwrite_template_products: overwrite,
+        })
+    }
+
+    /// The mapping's name.
+    pub fn mapping_name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn options(&self) -> Options {
+        self.options
+    }
+
+    /// True when output order depends on all records (companies with
+    /// `create_in_prerequisite`, or any parent lookup): such a run buffers
+    /// every record's output until the input ends.
+    pub fn needs_all_records(&self) -> bool {
+        self.companies.is_some()
+    }
+}

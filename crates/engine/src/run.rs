@@ -1,0 +1,305 @@
+//! Running a compiled mapping over a record source: the outcome stream.
+
+use crate::exec::{write_relationships, CompanyData, Processed, Scratch, Verdict, Warning};
+use crate::input::{Batch, RecordSource};
+use crate::json::parse::RecordError;
+use crate::plan::Compiled;
+use mapc_diag::Span;
+use std::borrow::Cow;
+use std::collections::{BinaryHeap, HashMap};
+use std::cmp::Reverse;
+
+/// Where a record came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// 0-based record number in the input (blank lines are not records).
+    pub index: usize,
+    /// 1-based line where the record starts.
+    pub line: usize,
+}
+
+/// A record that was not written because it is broken or a rule said so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    pub file: String,
+    pub at: Position,
+    /// The record's source key, when it could be read.
+    pub key: Option<String>,
+    /// The path concerned (a source path for input errors, a target path for
+    /// mapping errors), when there is one.
+    pub field: Option<String>,
+    /// A runtime diagnostic code (`R0001`...).
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// What became of one input record.
+#[derive(Debug)]
+pub enum Outcome<'o> {
+    /// The target record (compact JSON) and the warnings raised for it.
+    Written { at: Position, key: Option<Cow<'o, str>>, json: &'o [u8], warnings: &'o [Warning] },
+    /// A `skip` rule matched.
+    Skipped { at: Position, key: Option<Cow<'o, str>>, rule: usize, rule_span: Span, message: String },
+    /// The source filter excluded the record (a run would never fetch it).
+    Filtered { at: Position, key: Option<Cow<'o, str>> },
+    Rejected(Rejection),
+}
+
+/// Receives outcomes in order. An `Err` stops the run (e.g. a closed pipe).
+pub trait Sink {
+    fn outcome(&mut self, o: Outcome<'_>) -> std::io::Result<()>;
+}
+
+impl<F: FnMut(Outcome<'_>) -> std::io::Result<()>> Sink for F {
+    fn outcome(&mut self, o: Outcome<'_>) -> std::io::Result<()> {
+        self(o)
+    }
+}
+
+/// Counts of a finished run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub read: usize,
+    pub written: usize,
+    pub skipped: usize,
+    pub filtered: usize,
+    pub rejected: usize,
+    pub warnings: usize,
+}
+
+impl Summary {
+    fn count(&mut self, o: &Outcome) {
+        self.read += 1;
+        match o {
+            Outcome::Written { warnings, .. } => {
+                self.written += 1;
+                self.warnings += warnings.len();
+            }
+            Outcome::Skipped { .. } => self.skipped += 1,
+            Outcome::Filtered { .. } => self.filtered += 1,
+            Outcome::Rejected(_) => self.rejected += 1,
+        }
+    }
+}
+
+fn rejection(file: &str, at: Position, key: Option<String>, e: RecordError) -> Rejection {
+    Rejection { file: file.to_string(), at, key, field: e.field, code: e.code, message: e.message }
+}
+
+/// A record held back until all input is read (companies).
+struct Held {
+    at: Position,
+    key: Option<String>,
+    verdict: Verdict,
+    company: Option<CompanyData>,
+    json: Vec<u8>,
+}
+
+impl Compiled {
+    /// Maps every record of `src`, in input order, into `sink`. One bad
+    /// record never stops the stream; only an I/O error (reading the input,
+    /// or one returned by the sink) does.
+    ///
+    /// Memory is flat in the number of records, except for companies
+    /// mappings: parent lookup and `create_in_prerequisite` ordering need
+    /// every record, so their outputs are held until the input ends.
+    pub fn run(&self, src: &mut dyn RecordSource, sink: &mut dyn Sink) -> std::io::Result<Summary> {
+        let mut summary = Summary::default();
+        let mut scratch = Scratch::new(self);
+        let mut batch = Batch::default();
+        let mut out = Vec::with_capacity(1 << 16);
+        let file = src.name().to_string();
+        let mut held: Vec<Held> = Vec::new();
+        while src.next_batch(&mut batch)? {
+            for item in &batch.items {
+                let at = Position { index: item.index, line: item.line };
+                let body = match &item.body {
+                    Ok(r) => &batch.data[r.clone()],
+                    Err(e) => {
+                        let o = Outcome::Rejected(rejection(&file, at, None, e.clone()));
+                        summary.count(&o);
+                        sink.outcome(o)?;
+                        continue;
+                    }
+                };
+                out.clear();
+                let Processed { key, verdict, company } = self.process(body, &mut scratch, &mut out);
+                if self.companies.is_some() {
+                    held.push(Held { at, key: key.map(Cow::into_owned), verdict, company, json: out.clone() });
+                    continue;
+                }
+                let o = match verdict {
+                    Verdict::Written { ref warnings, .. } => Outcome::Written { at, key, json: &out, warnings },
+                    Verdict::Skipped { rule, span, message } => Outcome::Skipped { at, key, rule, rule_span: span, message },
+                    Verdict::Filtered => Outcome::Filtered { at, key },
+                    Verdict::Rejected(e) => Outcome::Rejected(rejection(&file, at, key.map(Cow::into_owned), e)),
+                };
+                summary.count(&o);
+                sink.outcome(o)?;
+            }
+        }
+        if self.companies.is_some() {
+            self.finish_companies(held, &file, &mut summary, sink)?;
+        }
+        Ok(summary)
+    }
+
+    /// Parent lookup, cycle detection, relationship lists and
+    /// `create_in_prerequisite` ordering over all held records.
+    ///
+    /// Parents are looked up by `number_field` among every record that passed
+    /// the source filter and could be read (skipped and rejected ones
+    /// included); when two records share a number, the first one is the
+    /// parent. Written records are then reordered among the positions written
+    /// records occupy, so skips and rejections keep their input positions in
+    /// the outcome stream.
+    fn finish_companies(&self, mut held: Vec<Held>, file: &str, summary: &mut Summary, sink: &mut dyn Sink) -> std::io::Result<()> {
+        let Some(c) = &self.companies else { return Ok(()) };
+        let n = held.len();
+        let mut by_number: HashMap<&str, usize> = HashMap::new();
+        for (i, h) in held.iter().enumerate() {
+            if let Some(num) = h.company.as_ref().and_then(|d| d.number.as_deref()) {
+                by_number.entry(num).or_insert(i);
+            }
+        }
+        // parent[i]: Some(Ok(j)) found, Some(Err(())) unknown number, None no parent.
+        let parent: Vec<Option<Result<usize, ()>>> = held
+            .iter()
+            .map(|h| {
+                let p = h.company.as_ref()?.parent.as_deref()?;
+                Some(by_number.get(p).copied().ok_or(()))
+            })
+            .collect();
+        // Cycle membership in the functional graph i -> parent(i).
+        let mut on_cycle = vec![false; n];
+        let mut state = vec![0u8; n]; // 0 new, 1 on the current path, 2 done
+        for s in 0..n {
+            let mut path = Vec::new();
+            let mut cur = Some(s);
+            while let Some(i) = cur {
+                match state[i] {
+                    0 => {
+                        state[i] = 1;
+                        path.push(i);
+                        cur = match parent[i] {
+                            Some(Ok(j)) => Some(j),
+                            _ => None,
+                        };
+                    }
+                    1 => {
+                        // Found a cycle: every node from `i` to the end of the path.
+                        if let Some(pos) = path.iter().position(|&x| x == i) {
+                            for &x in &path[pos..] {
+                                on_cycle[x] = true;
+                            }
+                        }
+                        cur = None;
+                    }
+                    _ => cur = None,
+                }
+            }
+            for x in path {
+                state[x] = 2;
+            }
+        }
+        // Records in a cycle are rejected instead of written.
+        for (i, h) in held.iter_mut().enumerate() {
+            if on_cycle[i] && matches!(h.verdict, Verdict::Written { .. }) {
+                let msg = if parent[i] == Some(Ok(i)) {
+                    "the company is its own parent".to_string()
+                } else {
+                    "the company is in a parent cycle".to_string()
+                };
+                h.verdict = Verdict::Rejected(RecordError { code: "R0013", message: msg, field: c.parent_field.clone() });
+                h.json.clear();
+            }
+        }
+        let emitted: Vec<bool> = held.iter().map(|h| matches!(h.verdict, Verdict::Written { .. })).collect();
+        // Emission order.
+        let order: Vec<usize> = if c.create_in_prerequisite {
+            let mut waiting: HashMap<usize, Vec<usize>> = HashMap::new();
+            let mut heap = BinaryHeap::new();
+            for i in (0..n).filter(|&i| emitted[i]) {
+                match parent[i] {
+                    Some(Ok(p)) if emitted[p] && p != i => waiting.entry(p).or_default().push(i),
+                    _ => heap.push(Reverse(i)),
+                }
+            }
+            let mut order = Vec::with_capacity(n);
+            while let Some(Reverse(i)) = heap.pop() {
+                order.push(i);
+                if let Some(kids) = waiting.remove(&i) {
+                    for k in kids {
+                        heap.push(Reverse(k));
+                    }
+                }
+            }
+            order
+        } else {
+            (0..n).filter(|&i| emitted[i]).collect()
+        };
+        let mut next_written = order.into_iter();
+        let mut rel_entries: Vec<(String, String, bool)> = Vec::new();
+        let mut json = Vec::new();
+        for slot in 0..n {
+            let i = if emitted[slot] { next_written.next().unwrap_or(slot) } else { slot };
+            let h = &held[i];
+            let at = h.at;
+            let key = h.key.clone().map(Cow::Owned);
+            let o = match &h.verdict {
+                Verdict::Written { warnings, marker } => {
+                    let mut warnings = warnings.clone();
+                    rel_entries.clear();
+                    let d = h.company.clone().unwrap_or_default();
+                    let company = d.id.clone().unwrap_or_default();
+                    if c.hierarchy {
+                        match parent[i] {
+                            Some(Ok(p)) => match held[p].company.as_ref().and_then(|x| x.id.clone()) {
+                                Some(pid) => rel_entries.push((pid, company.clone(), true)),
+                                None => warnings.push(Warning {
+                                    code: "R0102",
+                                    message: format!(
+                                        "the parent company `{}` has no id; no parent relationship is written",
+                                        d.parent.clone().unwrap_or_default()
+                                    ),
+                                    rule: None,
+                                }),
+                            },
+                            Some(Err(())) => warnings.push(Warning {
+                                code: "R0102",
+                                message: format!(
+                                    "parent company number `{}` matches no company read in this run; no parent relationship is written",
+                                    d.parent.clone().unwrap_or_default()
+                                ),
+                                rule: None,
+                            }),
+                            None => {}
+                        }
+                    }
+                    if c.relationships {
+                        for ct in &d.contacts {
+                            rel_entries.push((ct.clone(), company.clone(), false));
+                        }
+                    }
+                    json.clear();
+                    let m = marker.unwrap_or(h.json.len().saturating_sub(1));
+                    json.extend_from_slice(&h.json[..m.min(h.json.len())]);
+                    write_relationships(&rel_entries, &company, &mut json);
+                    json.extend_from_slice(&h.json[m.min(h.json.len())..]);
+                    let o = Outcome::Written { at, key, json: &json, warnings: &warnings };
+                    summary.count(&o);
+                    sink.outcome(o)?;
+                    continue;
+                }
+                Verdict::Skipped { rule, span, message } => {
+                    Outcome::Skipped { at, key, rule: *rule, rule_span: *span, message: message.clone() }
+                }
+                Verdict::Filtered => Outcome::Filtered { at, key },
+                Verdict::Rejected(e) => Outcome::Rejected(rejection(file, at, h.key.clone(), e.clone())),
+            };
+            summary.count(&o);
+            sink.outcome(o)?;
+        }
+        Ok(())
+    }
+}
