@@ -41,61 +41,100 @@ const VALID: &str = "mapc: 1\nname: tiny\nconnections:\n  src: { kind: file, pat
 #[test]
 fn every_example_spec_passes_check() {
     let o = mapc(&["check", "specs/examples/"]);
-    assert_eq!(code(&o), 0, "stdout:\n{}\nstderr:\n{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        code(&o),
+        0,
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
     assert!(stderr(&o).contains("0 errors"), "{}", stderr(&o));
 }
 
 #[test]
 fn json_format_has_the_documented_fields() {
-    let p = temp_spec("json.mapc.yaml", VALID.replace("from: name", "form: name").as_bytes());
+    let p = temp_spec(
+        "json.mapc.yaml",
+        VALID.replace("from: name", "form: name").as_bytes(),
+    );
     let o = mapc(&["check", "--format", "json", p.to_str().unwrap()]);
     assert_eq!(code(&o), 1);
     let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON document");
     let diags = doc["diagnostics"].as_array().expect("diagnostics array");
-    let d = diags.iter().find(|d| d["code"] == "M0202").expect("unknown key reported");
-    for key in ["severity", "code", "message", "file", "line", "column", "end_line", "end_column", "help"] {
+    let d = diags
+        .iter()
+        .find(|d| d["code"] == "M0202")
+        .expect("unknown key reported");
+    for key in [
+        "severity",
+        "code",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "help",
+    ] {
         assert!(d.get(key).is_some(), "diagnostic lacks `{key}`: {d}");
     }
     assert_eq!(d["severity"], "error");
     assert_eq!(d["line"], 11);
-    assert_eq!(d["column"], 9);
-    assert_eq!(d["end_column"], 13);
+    assert_eq!(d["column"], 11);
+    assert_eq!(d["end_column"], 15);
     assert!(d["help"].as_str().unwrap_or("").contains("`from`"), "{d}");
 }
 
 #[test]
 fn github_format_is_workflow_commands() {
-    let p = temp_spec("gh.mapc.yaml", VALID.replace("kind: file, path: in", "kind: fil, path: in").as_bytes());
+    let p = temp_spec(
+        "gh.mapc.yaml",
+        VALID
+            .replace("kind: file, path: in", "kind: fil, path: in")
+            .as_bytes(),
+    );
     let o = mapc(&["check", "--format", "github", p.to_str().unwrap()]);
     assert_eq!(code(&o), 1);
     let out = stdout(&o);
     let line = out.lines().next().expect("one line");
     assert!(line.starts_with("::error file="), "{line}");
-    assert!(line.contains(",line=4,col=22,"), "{line}");
+    assert!(line.contains(",line=4,col=16,"), "{line}");
     assert!(line.contains("[M0204]"), "{line}");
 }
 
 #[test]
 fn sarif_format_is_sarif_2_1_0() {
-    let p = temp_spec("sarif.mapc.yaml", VALID.replace("mapc: 1", "mapc: 7").as_bytes());
+    let p = temp_spec(
+        "sarif.mapc.yaml",
+        VALID.replace("mapc: 1", "mapc: 7").as_bytes(),
+    );
     let o = mapc(&["check", "--format", "sarif", p.to_str().unwrap()]);
     assert_eq!(code(&o), 1);
     let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("sarif json");
     assert_eq!(doc["version"], "2.1.0");
     assert_eq!(doc["runs"][0]["results"][0]["ruleId"], "M0206");
-    assert_eq!(doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"], 1);
+    assert_eq!(
+        doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        1
+    );
 }
 
 #[test]
 fn human_format_shows_snippet_label_and_help() {
-    let p = temp_spec("human.mapc.yaml", VALID.replace("from: name", "form: name").as_bytes());
+    let p = temp_spec(
+        "human.mapc.yaml",
+        VALID.replace("from: name", "form: name").as_bytes(),
+    );
     let o = mapc(&["check", p.to_str().unwrap()]);
     assert_eq!(code(&o), 1);
     let out = stdout(&o);
     assert!(out.contains("M0202"), "{out}");
     assert!(out.contains("unknown key `form`"), "{out}");
     assert!(out.contains("did you mean `from`?"), "{out}");
-    assert!(out.contains("- { form: name, to: title }"), "snippet shown: {out}");
+    assert!(
+        out.contains("- { form: name, to: title }"),
+        "snippet shown: {out}"
+    );
 }
 
 #[test]
@@ -103,12 +142,23 @@ fn all_problems_of_a_file_in_one_run() {
     let bad = VALID
         .replace("kind: file, path: in", "kind: fil, path: in")
         .replace("from: name", "form: name")
-        .replace("entity: thing }\n    fields", "entity: thing, colour: red }\n    fields");
+        .replace(
+            "entity: thing }\n    fields",
+            "entity: thing, colour: red }\n    fields",
+        );
     let p = temp_spec("many.mapc.yaml", bad.as_bytes());
     let o = mapc(&["check", "--format", "json", p.to_str().unwrap()]);
     let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
-    let codes: Vec<_> = doc["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
-    assert!(codes.iter().filter(|c| *c == "M0202").count() >= 2, "{codes:?}");
+    let codes: Vec<_> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        codes.iter().filter(|c| *c == "M0202").count() >= 2,
+        "{codes:?}"
+    );
     assert!(codes.contains(&"M0204".to_string()), "{codes:?}");
 }
 
@@ -128,8 +178,19 @@ fn deny_warnings_turns_warnings_into_failure() {
 #[test]
 fn unreadable_file_and_bad_flags_exit_2() {
     assert_eq!(code(&mapc(&["check", "does/not/exist.mapc.yaml"])), 2);
-    assert_eq!(code(&mapc(&["check", "--format", "xml", "specs/examples/"])), 2);
-    assert_eq!(code(&mapc(&["check", "--schema-cache", "no/such/dir", "specs/examples/"])), 2);
+    assert_eq!(
+        code(&mapc(&["check", "--format", "xml", "specs/examples/"])),
+        2
+    );
+    assert_eq!(
+        code(&mapc(&[
+            "check",
+            "--schema-cache",
+            "no/such/dir",
+            "specs/examples/"
+        ])),
+        2
+    );
     assert_eq!(code(&mapc(&["frobnicate"])), 2);
 }
 
@@ -140,12 +201,22 @@ fn bad_input_never_panics() {
     deep.push_str(&"[".repeat(5000));
     let mut bomb = String::from("mapc: 1\nname: bomb\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..9 {
-        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(", ")));
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 10].join(", ")
+        ));
     }
-    let huge = format!("mapc: 1\nname: huge\ndescription: \"{}\"\n", "x".repeat(3 << 20));
+    let huge = format!(
+        "mapc: 1\nname: huge\ndescription: \"{}\"\n",
+        "x".repeat(3 << 20)
+    );
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("malformed", b"mapc: 1\nname: [unclosed\n".to_vec(), "M0101"),
-        ("tabs", b"mapc: 1\nname: t\nconnections:\n\tsrc: {}\n".to_vec(), "M0103"),
+        (
+            "tabs",
+            b"mapc: 1\nname: t\nconnections:\n\tsrc: {}\n".to_vec(),
+            "M0103",
+        ),
         ("dupkeys", b"mapc: 1\nname: d\nname: e\n".to_vec(), "M0102"),
         ("bomb", bomb.into_bytes(), "M0104"),
         ("deep", deep.into_bytes(), "M0105"),
@@ -159,8 +230,16 @@ fn bad_input_never_panics() {
         let p = temp_spec(&format!("{name}.mapc.yaml"), &bytes);
         let o = mapc(&["check", "--format", "json", p.to_str().unwrap()]);
         assert_eq!(code(&o), 1, "{name}: {}{}", stdout(&o), stderr(&o));
-        assert!(!stderr(&o).contains("panicked"), "{name} panicked: {}", stderr(&o));
-        assert!(stdout(&o).contains(want), "{name}: expected {want} in {}", stdout(&o));
+        assert!(
+            !stderr(&o).contains("panicked"),
+            "{name} panicked: {}",
+            stderr(&o)
+        );
+        assert!(
+            stdout(&o).contains(want),
+            "{name}: expected {want} in {}",
+            stdout(&o)
+        );
     }
 }
 
@@ -184,7 +263,9 @@ fn explain_prints_a_page_and_lists_codes() {
 
 fn mapc_diag_code_count() -> usize {
     let src = std::fs::read_to_string(root().join("crates/diag/src/codes.rs")).expect("codes.rs");
-    src.lines().filter(|l| l.trim_start().starts_with("\"M") || l.trim_start().starts_with("\"R")).count()
+    src.lines()
+        .filter(|l| l.trim_start().starts_with("\"M") || l.trim_start().starts_with("\"R"))
+        .count()
 }
 
 #[test]
@@ -196,9 +277,25 @@ fn schema_cache_enables_metadata_checks() {
     let spec = "mapc: 1\nname: meta\nconnections:\n  crm:\n    kind: dataverse\n    url: https://contoso.crm4.dynamics.com\n    auth: { flow: client_credentials, tenant: \"${T}\", client_id: \"${C}\", client_secret: \"${S}\" }\n  out: { kind: file, path: out.ndjson }\nmappings:\n  - name: opp\n    source: { connection: crm, entity: opportunity }\n    target: { connection: out, entity: contract }\n    fields:\n      - { from: estimatedvalu, to: value }\n";
     let p = temp_spec("meta.mapc.yaml", spec.as_bytes());
     let o = mapc(&["check", p.to_str().unwrap()]);
-    assert_eq!(code(&o), 0, "without metadata the field cannot be known: {}", stdout(&o));
-    let o = mapc(&["check", "--format", "json", "--schema-cache", cache.to_str().unwrap(), p.to_str().unwrap()]);
+    assert_eq!(
+        code(&o),
+        0,
+        "without metadata the field cannot be known: {}",
+        stdout(&o)
+    );
+    let o = mapc(&[
+        "check",
+        "--format",
+        "json",
+        "--schema-cache",
+        cache.to_str().unwrap(),
+        p.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 1, "{}", stdout(&o));
     assert!(stdout(&o).contains("M0902"), "{}", stdout(&o));
-    assert!(stdout(&o).contains("estimatedvalue"), "did-you-mean: {}", stdout(&o));
+    assert!(
+        stdout(&o).contains("estimatedvalue"),
+        "did-you-mean: {}",
+        stdout(&o)
+    );
 }

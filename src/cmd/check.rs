@@ -48,7 +48,10 @@ pub fn run(args: &CheckArgs) -> i32 {
     let mut unreadable = false;
     for path in &specs {
         let opts = Options {
-            schema_cache: args.schema_cache.clone().or_else(|| super::default_schema_cache(path)),
+            schema_cache: args
+                .schema_cache
+                .clone()
+                .or_else(|| super::default_schema_cache(path)),
         };
         match compile_file(path, &opts) {
             Ok(c) => compiled.push(c),
@@ -59,15 +62,26 @@ pub fn run(args: &CheckArgs) -> i32 {
         }
     }
     let format = match args.format {
-        OutputFormat::Human => Format::Human { color: super::color_stdout() },
+        OutputFormat::Human => Format::Human {
+            color: super::color_stdout(),
+        },
         OutputFormat::Json => Format::Json,
         OutputFormat::Github => Format::Github,
         OutputFormat::Sarif => Format::Sarif,
     };
-    let files: Vec<_> = compiled.iter().map(|c| (&c.file, c.diagnostics.as_slice())).collect();
+    let files: Vec<_> = compiled
+        .iter()
+        .map(|c| (&c.file, c.diagnostics.as_slice()))
+        .collect();
     print!("{}", render(format, &files));
-    let errors: usize = compiled.iter().map(|c| c.diagnostics.iter().filter(|d| d.is_error()).count()).sum();
-    let warnings: usize = compiled.iter().map(|c| c.diagnostics.iter().filter(|d| !d.is_error()).count()).sum();
+    let errors: usize = compiled
+        .iter()
+        .map(|c| c.diagnostics.iter().filter(|d| d.is_error()).count())
+        .sum();
+    let warnings: usize = compiled
+        .iter()
+        .map(|c| c.diagnostics.iter().filter(|d| !d.is_error()).count())
+        .sum();
     if !args.quiet && args.format == OutputFormat::Human {
         let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
         eprintln!(

@@ -9,7 +9,13 @@ pub struct ExplainArgs {
 pub fn run(args: &ExplainArgs) -> i32 {
     let Some(code) = &args.code else {
         for c in CODES {
-            println!("{}  {:<8} {:<26} {}", c.code, format!("{:?}", c.severity).to_lowercase(), c.name, c.summary);
+            println!(
+                "{}  {:<8} {:<26} {}",
+                c.code,
+                format!("{:?}", c.severity).to_lowercase(),
+                c.name,
+                c.summary
+            );
         }
         return 0;
     };

@@ -18,7 +18,8 @@ pub fn expand_specs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     for p in paths {
         if p.is_dir() {
             let mut found = Vec::new();
-            walk(p, &mut found).map_err(|e| format!("cannot read directory {}: {e}", p.display()))?;
+            walk(p, &mut found)
+                .map_err(|e| format!("cannot read directory {}: {e}", p.display()))?;
             if found.is_empty() {
                 return Err(format!("no `*.mapc.yaml` spec found in {}", p.display()));
             }
@@ -35,7 +36,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            if !path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+            if !path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
                 walk(&path, out)?;
             }
         } else if path.to_string_lossy().ends_with(".mapc.yaml") {
@@ -47,6 +51,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// The default schema cache: `.mapc/schema` beside the spec, when it exists.
 pub fn default_schema_cache(spec: &Path) -> Option<PathBuf> {
-    let dir = spec.parent().unwrap_or(Path::new(".")).join(".mapc").join("schema");
+    let dir = spec
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(".mapc")
+        .join("schema");
     dir.is_dir().then_some(dir)
 }

@@ -20,10 +20,18 @@ fn generated_spec() -> String {
         );
         for f in 0..100 {
             match f % 4 {
-                0 => { let _ = writeln!(s, "      - {{ from: field{f}, to: out.f{f} }}"); }
-                1 => { let _ = writeln!(s, "      - {{ expr: \"round(amount{f} * (1 - discount / 100), 2)\", to: out.f{f} }}"); }
-                2 => { let _ = writeln!(s, "      - {{ expr: \"concat(customer.name, ' ', upper(trim(code{f})))\", to: out.f{f} }}"); }
-                _ => { let _ = writeln!(s, "      - {{ value: \"constant {f}\", to: out.f{f} }}"); }
+                0 => {
+                    let _ = writeln!(s, "      - {{ from: field{f}, to: out.f{f} }}");
+                }
+                1 => {
+                    let _ = writeln!(s, "      - {{ expr: \"round(amount{f} * (1 - discount / 100), 2)\", to: out.f{f} }}");
+                }
+                2 => {
+                    let _ = writeln!(s, "      - {{ expr: \"concat(customer.name, ' ', upper(trim(code{f})))\", to: out.f{f} }}");
+                }
+                _ => {
+                    let _ = writeln!(s, "      - {{ value: \"constant {f}\", to: out.f{f} }}");
+                }
             }
         }
     }
@@ -47,5 +55,45 @@ fn check_whole_spec(b: divan::Bencher) {
         let c = mapc_check::compile_str("bench.mapc.yaml", divan::black_box(&text), &opts);
         assert!(!c.has_errors(), "generated spec must be valid");
         c
+    });
+}
+
+// TEMP profiling benches (to be removed)
+#[divan::bench]
+fn tmp_spec_parse(b: divan::Bencher) {
+    let text = generated_spec();
+    b.bench(|| mapc_syntax::spec::parse_str("x", divan::black_box(&text)));
+}
+
+#[divan::bench]
+fn tmp_expr_parse_2600(b: divan::Bencher) {
+    let exprs = [
+        "round(amount7 * (1 - discount / 100), 2)",
+        "concat(customer.name, ' ', upper(trim(code9)))",
+    ];
+    b.bench(|| {
+        for _ in 0..1250 {
+            for e in &exprs {
+                let _ = divan::black_box(mapc_syntax::expr::parse(divan::black_box(e)));
+            }
+        }
+        for _ in 0..50 {
+            let _ = divan::black_box(mapc_syntax::expr::parse(divan::black_box("statecode == 2")));
+            let _ = divan::black_box(mapc_syntax::expr::parse(divan::black_box(
+                "is_null(customer.name)",
+            )));
+        }
+        let _ = i32::default();
+    });
+}
+
+#[divan::bench]
+fn tmp_filter_parse_50(b: divan::Bencher) {
+    b.bench(|| {
+        for _ in 0..50 {
+            let _ = divan::black_box(mapc_syntax::filter::parse_filter(divan::black_box(
+                "statecode eq 0 and estimatedvalue gt 7",
+            )));
+        }
     });
 }

@@ -230,7 +230,13 @@ impl Schemas {
                                 field.to_string(),
                                 crate::rules::inner_span(o, at, at + field.len()),
                             );
-                            if o.value.split_whitespace().count() <= 2 && !field.contains(',') {
+                            // A malformed `order_by` is M0705's; check only a well-formed field.
+                            let well_formed = field
+                                .chars()
+                                .next()
+                                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                                && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                            if o.value.split_whitespace().count() <= 2 && well_formed {
                                 line_cx.field(line, &s, diags);
                             }
                         }

@@ -185,9 +185,22 @@ mod tests {
     fn every_explain_page_has_a_bad_and_a_fixed_example() {
         for c in CODES {
             let page = c.explain;
-            assert!(page.starts_with(&format!("# {}", c.code)), "{}: page must start with `# {}`", c.code, c.code);
-            assert!(page.contains("## Bad") && page.contains("## Fixed"), "{}: explain page needs `## Bad` and `## Fixed` sections", c.code);
-            assert!(page.matches("```").count() >= 4, "{}: explain page needs a code block in each example", c.code);
+            assert!(
+                page.starts_with(&format!("# {}", c.code)),
+                "{}: page must start with `# {}`",
+                c.code,
+                c.code
+            );
+            assert!(
+                page.contains("## Bad") && page.contains("## Fixed"),
+                "{}: explain page needs `## Bad` and `## Fixed` sections",
+                c.code
+            );
+            assert!(
+                page.matches("```").count() >= 4,
+                "{}: explain page needs a code block in each example",
+                c.code
+            );
         }
     }
 }

@@ -8,7 +8,9 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// miette report; `color` picks ANSI or plain text.
-    Human { color: bool },
+    Human {
+        color: bool,
+    },
     Json,
     Github,
     Sarif,
@@ -27,8 +29,8 @@ pub fn render(format: Format, files: &[(&SourceFile, &[Diagnostic])]) -> String 
                 .iter()
                 .flat_map(|(f, ds)| ds.iter().map(move |d| to_json(f, d)))
                 .collect();
-            let mut s = serde_json::to_string_pretty(&json!({ "diagnostics": all }))
-                .unwrap_or_default();
+            let mut s =
+                serde_json::to_string_pretty(&json!({ "diagnostics": all })).unwrap_or_default();
             s.push('\n');
             s
         }
@@ -107,7 +109,10 @@ fn human(file: &SourceFile, d: &Diagnostic, color: bool) -> String {
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         let (line, col) = file.line_col(d.span.start);
-        out = format!("{}:{}:{}: {} [{}]\n", file.name, line, col, d.message, d.code);
+        out = format!(
+            "{}:{}:{}: {} [{}]\n",
+            file.name, line, col, d.message, d.code
+        );
     }
     out
 }
@@ -138,7 +143,10 @@ fn to_json(file: &SourceFile, d: &Diagnostic) -> Value {
 
 /// Escapes per the GitHub workflow-command rules (data and property values).
 fn gh_escape(s: &str, property: bool) -> String {
-    let mut out = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let mut out = s
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
     if property {
         out = out.replace(':', "%3A").replace(',', "%2C");
     }

@@ -20,7 +20,10 @@ mod tests {
     #[test]
     fn suggests_close_and_rejects_far() {
         let keys = ["estimatedvalue", "name", "statecode"];
-        assert_eq!(did_you_mean("estimatedvalu", keys), Some("estimatedvalue".into()));
+        assert_eq!(
+            did_you_mean("estimatedvalu", keys),
+            Some("estimatedvalue".into())
+        );
         assert_eq!(did_you_mean("zzz", keys), None);
     }
 }

@@ -52,7 +52,10 @@ pub struct EvalError {
 pub type EResult<T> = Result<T, EvalError>;
 
 fn rt(code: &'static str, message: impl Into<String>) -> EvalError {
-    EvalError { code, message: message.into() }
+    EvalError {
+        code,
+        message: message.into(),
+    }
 }
 
 /// Compiles an IR expression; `resolve` turns each path into a slot.
@@ -67,9 +70,15 @@ pub fn compile(e: &Expr, resolve: &mut dyn FnMut(&PathRef) -> u32) -> CExpr {
             Const::DateTime(t) => Value::DateTime(*t),
         }),
         ExprKind::Path(p) => CExpr::Slot(resolve(p)),
-        ExprKind::Call(f, args) => CExpr::Call(*f, args.iter().map(|a| compile(a, resolve)).collect()),
+        ExprKind::Call(f, args) => {
+            CExpr::Call(*f, args.iter().map(|a| compile(a, resolve)).collect())
+        }
         ExprKind::Unary(op, a) => CExpr::Unary(*op, Box::new(compile(a, resolve))),
-        ExprKind::Binary(op, a, b) => CExpr::Binary(*op, Box::new(compile(a, resolve)), Box::new(compile(b, resolve))),
+        ExprKind::Binary(op, a, b) => CExpr::Binary(
+            *op,
+            Box::new(compile(a, resolve)),
+            Box::new(compile(b, resolve)),
+        ),
         ExprKind::List(items) => CExpr::List(items.iter().map(|a| compile(a, resolve)).collect()),
     }
 }
@@ -90,7 +99,10 @@ impl CExpr {
             CExpr::Unary(UnaryOp::Not, a) => match a.eval(cx)? {
                 Value::Bool(b) => Ok(Value::Bool(!b)),
                 v if v.is_null() => Ok(Value::Null),
-                v => Err(rt("R0010", format!("`not` needs a boolean, found {}", v.kind_name()))),
+                v => Err(rt(
+                    "R0010",
+                    format!("`not` needs a boolean, found {}", v.kind_name()),
+                )),
             },
             CExpr::Unary(UnaryOp::Neg, a) => {
                 let v = a.eval(cx)?;
@@ -100,7 +112,9 @@ impl CExpr {
                 }
             }
             CExpr::Binary(op, a, b) => binary(*op, a, b, cx),
-            CExpr::List(items) => Ok(Value::List(items.iter().map(|i| i.eval(cx)).collect::<EResult<_>>()?)),
+            CExpr::List(items) => Ok(Value::List(
+                items.iter().map(|i| i.eval(cx)).collect::<EResult<_>>()?,
+            )),
         }
     }
 
@@ -109,7 +123,10 @@ impl CExpr {
         match self.eval(cx)? {
             Value::Bool(b) => Ok(b),
             v if v.is_null() => Ok(false),
-            v => Err(rt("R0010", format!("a condition must be a boolean, found {}", v.kind_name()))),
+            v => Err(rt(
+                "R0010",
+                format!("a condition must be a boolean, found {}", v.kind_name()),
+            )),
         }
     }
 }
@@ -118,7 +135,10 @@ fn bool3(v: &Value, op: &str) -> EResult<Option<bool>> {
     match v {
         Value::Bool(b) => Ok(Some(*b)),
         v if v.is_null() => Ok(None),
-        v => Err(rt("R0010", format!("`{op}` needs booleans, found {}", v.kind_name()))),
+        v => Err(rt(
+            "R0010",
+            format!("`{op}` needs booleans, found {}", v.kind_name()),
+        )),
     }
 }
 
@@ -170,7 +190,10 @@ fn binary<'a>(op: BinaryOp, a: &'a CExpr, b: &'a CExpr, cx: Ctx<'_, 'a>) -> ERes
             match b.eval(cx)? {
                 Value::List(items) => Ok(Value::Bool(items.iter().any(|i| equal(&l, i)))),
                 v if v.is_null() => Ok(Value::Bool(false)),
-                v => Err(rt("R0010", format!("`in` needs a list on the right, found {}", v.kind_name()))),
+                v => Err(rt(
+                    "R0010",
+                    format!("`in` needs a list on the right, found {}", v.kind_name()),
+                )),
             }
         }
         Add | Sub | Mul | Div | Mod => {
@@ -189,11 +212,14 @@ fn binary<'a>(op: BinaryOp, a: &'a CExpr, b: &'a CExpr, cx: Ctx<'_, 'a>) -> ERes
                 Add => x.checked_add(y),
                 Sub => x.checked_sub(y),
                 Mul => x.checked_mul(y),
-                Div | Mod if y.is_zero() => return Err(rt("R0011", format!("division by zero ({x} {name} 0)"))),
+                Div | Mod if y.is_zero() => {
+                    return Err(rt("R0011", format!("division by zero ({x} {name} 0)")))
+                }
                 Div => x.checked_div(y),
                 _ => x.checked_rem(y),
             };
-            res.map(Value::Num).ok_or_else(|| rt("R0011", format!("arithmetic overflow in {x} {name} {y}")))
+            res.map(Value::Num)
+                .ok_or_else(|| rt("R0011", format!("arithmetic overflow in {x} {name} {y}")))
         }
     }
 }
@@ -211,8 +237,12 @@ pub fn equal(a: &Value, b: &Value) -> bool {
         }
         (Value::Date(_) | Value::DateTime(_), Value::Date(_) | Value::DateTime(_))
         | (Value::Str(_), Value::Date(_) | Value::DateTime(_))
-        | (Value::Date(_) | Value::DateTime(_), Value::Str(_)) => compare(a, b).is_ok_and(|o| o == Ordering::Equal),
-        (Value::List(x), Value::List(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equal(p, q)),
+        | (Value::Date(_) | Value::DateTime(_), Value::Str(_)) => {
+            compare(a, b).is_ok_and(|o| o == Ordering::Equal)
+        }
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equal(p, q))
+        }
         (Value::Obj(x), Value::Obj(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| b.get(k).is_some_and(|w| equal(v, w)))
         }
@@ -231,7 +261,10 @@ pub fn compare(a: &Value, b: &Value) -> EResult<Ordering> {
             let y = num_arg(b, "comparison")?.unwrap_or_default();
             Ok(x.cmp(&y))
         }
-        (Value::Date(_) | Value::DateTime(_) | Value::Str(_), Value::Date(_) | Value::DateTime(_))
+        (
+            Value::Date(_) | Value::DateTime(_) | Value::Str(_),
+            Value::Date(_) | Value::DateTime(_),
+        )
         | (Value::Date(_) | Value::DateTime(_), Value::Str(_)) => {
             let x = date_arg(a, "comparison")?;
             let y = date_arg(b, "comparison")?;
@@ -241,7 +274,10 @@ pub fn compare(a: &Value, b: &Value) -> EResult<Ordering> {
                 _ => Ok(Ordering::Equal),
             }
         }
-        _ => Err(rt("R0010", format!("cannot compare {} with {}", a.kind_name(), b.kind_name()))),
+        _ => Err(rt(
+            "R0010",
+            format!("cannot compare {} with {}", a.kind_name(), b.kind_name()),
+        )),
     }
 }
 
@@ -260,10 +296,19 @@ pub fn num_arg(v: &Value, what: &str) -> EResult<Option<Decimal>> {
         v if v.is_null() => Ok(None),
         Value::Str(s) => match parse_decimal(s.trim().as_bytes(), true) {
             Ok(d) => Ok(Some(d)),
-            Err(NumError::Range) => Err(rt("R0002", format!("the number \"{s}\" does not fit an exact decimal"))),
-            Err(NumError::Syntax) => Err(rt("R0010", format!("`{what}` needs a number, found the string \"{}\"", clip(s)))),
+            Err(NumError::Range) => Err(rt(
+                "R0002",
+                format!("the number \"{s}\" does not fit an exact decimal"),
+            )),
+            Err(NumError::Syntax) => Err(rt(
+                "R0010",
+                format!("`{what}` needs a number, found the string \"{}\"", clip(s)),
+            )),
         },
-        v => Err(rt("R0010", format!("`{what}` needs a number, found {}", v.kind_name()))),
+        v => Err(rt(
+            "R0010",
+            format!("`{what}` needs a number, found {}", v.kind_name()),
+        )),
     }
 }
 
@@ -273,9 +318,14 @@ fn int_arg(v: &Value, what: &str) -> EResult<Option<i64>> {
         Some(d) if d.is_integer() => {
             let n = d.trunc().mantissa();
             let n = n / 10i128.pow(d.trunc().scale());
-            i64::try_from(n).map(Some).map_err(|_| rt("R0010", format!("`{what}`: {d} is out of range")))
+            i64::try_from(n)
+                .map(Some)
+                .map_err(|_| rt("R0010", format!("`{what}`: {d} is out of range")))
         }
-        Some(d) => Err(rt("R0010", format!("`{what}` needs a whole number, found {d}"))),
+        Some(d) => Err(rt(
+            "R0010",
+            format!("`{what}` needs a whole number, found {d}"),
+        )),
     }
 }
 
@@ -286,10 +336,19 @@ pub fn date_arg(v: &Value, what: &str) -> EResult<Option<DateLike>> {
         Value::Date(d) => Ok(Some(DateLike::Date(*d))),
         Value::DateTime(t) => Ok(Some(DateLike::DateTime(*t))),
         v if v.is_null() => Ok(None),
-        Value::Str(s) => parse_date_like(s)
-            .map(Some)
-            .ok_or_else(|| rt("R0003", format!("`{what}`: \"{}\" is not a date (YYYY-MM-DD) or date-time (RFC 3339)", clip(s)))),
-        v => Err(rt("R0010", format!("`{what}` needs a date, found {}", v.kind_name()))),
+        Value::Str(s) => parse_date_like(s).map(Some).ok_or_else(|| {
+            rt(
+                "R0003",
+                format!(
+                    "`{what}`: \"{}\" is not a date (YYYY-MM-DD) or date-time (RFC 3339)",
+                    clip(s)
+                ),
+            )
+        }),
+        v => Err(rt(
+            "R0010",
+            format!("`{what}` needs a date, found {}", v.kind_name()),
+        )),
     }
 }
 
@@ -299,7 +358,10 @@ fn text_arg<'v, 'a>(v: &'v Value<'a>, what: &str) -> EResult<Option<Cow<'v, str>
     match v {
         Value::Str(s) => Ok(Some(Cow::Borrowed(s.as_ref()))),
         v if v.is_null() => Ok(None),
-        Value::List(_) | Value::Obj(_) => Err(rt("R0010", format!("`{what}` needs a string, found {}", v.kind_name()))),
+        Value::List(_) | Value::Obj(_) => Err(rt(
+            "R0010",
+            format!("`{what}` needs a string, found {}", v.kind_name()),
+        )),
         other => {
             let mut out = Vec::new();
             write_text_shortest(other, &mut out);
@@ -353,7 +415,9 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
     let arg = |i: usize| vals.get(i).unwrap_or(&Value::Absent);
     match f {
         Round => {
-            let Some(x) = num_arg(arg(0), name)? else { return Ok(Value::Null) };
+            let Some(x) = num_arg(arg(0), name)? else {
+                return Ok(Value::Null);
+            };
             let places = if vals.len() > 1 {
                 match int_arg(arg(1), name)? {
                     Some(p) => p,
@@ -362,21 +426,30 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
             } else {
                 0
             };
-            let mode = if vals.len() > 2 { text_arg(arg(2), name)?.map(|m| m.into_owned()) } else { None };
+            let mode = if vals.len() > 2 {
+                text_arg(arg(2), name)?.map(|m| m.into_owned())
+            } else {
+                None
+            };
             round(x, places, mode.as_deref().unwrap_or("half_away_from_zero")).map(Value::Num)
         }
         Concat => {
             let mut out = Vec::new();
             for v in &vals {
                 if !write_text_plain(v, &mut out) {
-                    return Err(rt("R0010", format!("`concat` cannot join {}", v.kind_name())));
+                    return Err(rt(
+                        "R0010",
+                        format!("`concat` cannot join {}", v.kind_name()),
+                    ));
                 }
             }
             Ok(owned(String::from_utf8(out).unwrap_or_default()))
         }
         IsNull => Ok(Value::Bool(arg(0).is_null())),
         Upper | Lower | Trim => {
-            let Some(s) = text_arg(arg(0), name)? else { return Ok(Value::Null) };
+            let Some(s) = text_arg(arg(0), name)? else {
+                return Ok(Value::Null);
+            };
             Ok(match f {
                 Upper => owned(s.to_uppercase()),
                 Lower => owned(s.to_lowercase()),
@@ -384,9 +457,17 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
             })
         }
         Substring => {
-            let Some(s) = text_arg(arg(0), name)? else { return Ok(Value::Null) };
-            let Some(start) = int_arg(arg(1), name)? else { return Ok(Value::Null) };
-            let len = if vals.len() > 2 { int_arg(arg(2), name)? } else { None };
+            let Some(s) = text_arg(arg(0), name)? else {
+                return Ok(Value::Null);
+            };
+            let Some(start) = int_arg(arg(1), name)? else {
+                return Ok(Value::Null);
+            };
+            let len = if vals.len() > 2 {
+                int_arg(arg(2), name)?
+            } else {
+                None
+            };
             if vals.len() > 2 && len.is_none() {
                 return Ok(Value::Null);
             }
@@ -408,16 +489,31 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
             }
         },
         FormatDate => {
-            let Some(d) = date_arg(arg(0), name)? else { return Ok(Value::Null) };
-            let Some(p) = text_arg(arg(1), name)? else { return Ok(Value::Null) };
+            let Some(d) = date_arg(arg(0), name)? else {
+                return Ok(Value::Null);
+            };
+            let Some(p) = text_arg(arg(1), name)? else {
+                return Ok(Value::Null);
+            };
             Ok(owned(format_date(d, &p)))
         }
         ParseDate => {
-            let Some(s) = text_arg(arg(0), name)? else { return Ok(Value::Null) };
-            let pattern = if vals.len() > 1 { text_arg(arg(1), name)? } else { Some(Cow::Borrowed("YYYY-MM-DD")) };
-            let Some(p) = pattern else { return Ok(Value::Null) };
+            let Some(s) = text_arg(arg(0), name)? else {
+                return Ok(Value::Null);
+            };
+            let pattern = if vals.len() > 1 {
+                text_arg(arg(1), name)?
+            } else {
+                Some(Cow::Borrowed("YYYY-MM-DD"))
+            };
+            let Some(p) = pattern else {
+                return Ok(Value::Null);
+            };
             parse_date_pattern(&s, &p).map(Value::Date).ok_or_else(|| {
-                rt("R0003", format!("\"{}\" does not match the date pattern '{p}'", clip(&s)))
+                rt(
+                    "R0003",
+                    format!("\"{}\" does not match the date pattern '{p}'", clip(&s)),
+                )
             })
         }
         Today | AsOf => Ok(Value::Date(cx.as_of)),
@@ -436,10 +532,22 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
             Value::Num(d) => Ok(Value::Num(*d)),
             Value::Str(s) => match parse_decimal(s.trim().as_bytes(), true) {
                 Ok(d) => Ok(Value::Num(d)),
-                Err(NumError::Range) => Err(rt("R0002", format!("\"{}\" does not fit an exact decimal", clip(s)))),
-                Err(NumError::Syntax) => Err(rt("R0010", format!("`to_decimal`: \"{}\" is not a number", clip(s)))),
+                Err(NumError::Range) => Err(rt(
+                    "R0002",
+                    format!("\"{}\" does not fit an exact decimal", clip(s)),
+                )),
+                Err(NumError::Syntax) => Err(rt(
+                    "R0010",
+                    format!("`to_decimal`: \"{}\" is not a number", clip(s)),
+                )),
             },
-            v => Err(rt("R0010", format!("`to_decimal` needs a string or number, found {}", v.kind_name()))),
+            v => Err(rt(
+                "R0010",
+                format!(
+                    "`to_decimal` needs a string or number, found {}",
+                    v.kind_name()
+                ),
+            )),
         },
         Contains | StartsWith | EndsWith | IndexOf => {
             let (Some(s), Some(p)) = (text_arg(arg(0), name)?, text_arg(arg(1), name)?) else {
@@ -449,11 +557,16 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
                 Contains => Value::Bool(s.contains(p.as_ref())),
                 StartsWith => Value::Bool(s.starts_with(p.as_ref())),
                 EndsWith => Value::Bool(s.ends_with(p.as_ref())),
-                _ => int_value(s.find(p.as_ref()).map_or(-1, |i| s[..i].chars().count() as i64)),
+                _ => int_value(
+                    s.find(p.as_ref())
+                        .map_or(-1, |i| s[..i].chars().count() as i64),
+                ),
             })
         }
         Year | Month | Day => {
-            let Some(d) = date_arg(arg(0), name)? else { return Ok(Value::Null) };
+            let Some(d) = date_arg(arg(0), name)? else {
+                return Ok(Value::Null);
+            };
             let d = match d {
                 DateLike::Date(d) => d,
                 DateLike::DateTime(t) => utc_date(t),
@@ -465,7 +578,9 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
             }))
         }
         Floor | Ceiling | Abs => {
-            let Some(x) = num_arg(arg(0), name)? else { return Ok(Value::Null) };
+            let Some(x) = num_arg(arg(0), name)? else {
+                return Ok(Value::Null);
+            };
             Ok(Value::Num(match f {
                 Floor => x.floor(),
                 Ceiling => x.ceil(),
@@ -484,24 +599,40 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
 pub fn round(x: Decimal, places: i64, mode: &str) -> EResult<Decimal> {
     use RoundingStrategy as S;
     let neg = x.is_sign_negative();
-    let strategy = match mode {
-        "half_away_from_zero" => S::MidpointAwayFromZero,
-        "half_even" => S::MidpointNearestEven,
-        "half_up" => if neg { S::MidpointTowardZero } else { S::MidpointAwayFromZero },
-        "half_down" => if neg { S::MidpointAwayFromZero } else { S::MidpointTowardZero },
-        "up" => S::AwayFromZero,
-        "down" => S::ToZero,
-        "floor" => S::ToNegativeInfinity,
-        "ceiling" => S::ToPositiveInfinity,
-        other => {
-            return Err(rt(
+    let strategy =
+        match mode {
+            "half_away_from_zero" => S::MidpointAwayFromZero,
+            "half_even" => S::MidpointNearestEven,
+            "half_up" => {
+                if neg {
+                    S::MidpointTowardZero
+                } else {
+                    S::MidpointAwayFromZero
+                }
+            }
+            "half_down" => {
+                if neg {
+                    S::MidpointAwayFromZero
+                } else {
+                    S::MidpointTowardZero
+                }
+            }
+            "up" => S::AwayFromZero,
+            "down" => S::ToZero,
+            "floor" => S::ToNegativeInfinity,
+            "ceiling" => S::ToPositiveInfinity,
+            other => return Err(rt(
                 "R0010",
-                format!("unknown rounding mode '{other}' (use half_away_from_zero, half_even, half_up, half_down, up, down, floor or ceiling)"),
-            ))
-        }
-    };
+                format!(
+                    "unknown rounding mode '{other}' (use half_away_from_zero, half_even, half_up, half_down, up, down, floor or ceiling)"
+                ),
+            )),
+        };
     if places > 28 {
-        return Err(rt("R0010", format!("`round`: {places} places is more than the 28 an exact decimal holds")));
+        return Err(rt(
+            "R0010",
+            format!("`round`: {places} places is more than the 28 an exact decimal holds"),
+        ));
     }
     if places >= 0 {
         let p = places as u32;
@@ -518,10 +649,16 @@ pub fn round(x: Decimal, places: i64, mode: &str) -> EResult<Decimal> {
     if new_scale > 28 {
         return Ok(Decimal::ZERO);
     }
-    shifted.set_scale(new_scale).map_err(|_| rt("R0011", "rounding overflow"))?;
+    shifted
+        .set_scale(new_scale)
+        .map_err(|_| rt("R0011", "rounding overflow"))?;
     let whole = shifted.round_dp_with_strategy(0, strategy);
-    let factor = Decimal::from_i128_with_scale(10i128.pow(k), 0);
-    whole.checked_mul(factor).map(|d| d.round_dp(0)).ok_or_else(|| rt("R0011", format!("arithmetic overflow rounding {x}")))
+    let factor = Decimal::try_from_i128_with_scale(10i128.pow(k), 0)
+        .map_err(|_| rt("R0011", "rounding overflow"))?;
+    whole
+        .checked_mul(factor)
+        .map(|d| d.round_dp(0))
+        .ok_or_else(|| rt("R0011", format!("arithmetic overflow rounding {x}")))
 }
 
 /// Formats with the tokens `YYYY MM DD HH mm ss` (UTC for date-times).
@@ -536,9 +673,16 @@ pub fn format_date(d: DateLike, pattern: &str) -> String {
     let mut out = String::new();
     let mut rest = pattern;
     while !rest.is_empty() {
-        let tok = [("YYYY", 4), ("MM", 2), ("DD", 2), ("HH", 2), ("mm", 2), ("ss", 2)]
-            .into_iter()
-            .find(|(t, _)| rest.starts_with(t));
+        let tok = [
+            ("YYYY", 4),
+            ("MM", 2),
+            ("DD", 2),
+            ("HH", 2),
+            ("mm", 2),
+            ("ss", 2),
+        ]
+        .into_iter()
+        .find(|(t, _)| rest.starts_with(t));
         match tok {
             Some((t, _)) => {
                 let v: i64 = match t {
@@ -573,7 +717,9 @@ pub fn parse_date_pattern(s: &str, pattern: &str) -> Option<Date> {
     let mut rest = pattern;
     let mut src = s;
     while !rest.is_empty() {
-        let tok = ["YYYY", "MM", "DD", "HH", "mm", "ss"].into_iter().find(|t| rest.starts_with(t));
+        let tok = ["YYYY", "MM", "DD", "HH", "mm", "ss"]
+            .into_iter()
+            .find(|t| rest.starts_with(t));
         match tok {
             Some(t) => {
                 let w = if t == "YYYY" { 4 } else { 2 };
@@ -601,7 +747,12 @@ pub fn parse_date_pattern(s: &str, pattern: &str) -> Option<Date> {
     if !src.is_empty() {
         return None;
     }
-    Date::new(i16::try_from(y?).ok()?, i8::try_from(m?).ok()?, i8::try_from(d?).ok()?).ok()
+    Date::new(
+        i16::try_from(y?).ok()?,
+        i8::try_from(m?).ok()?,
+        i8::try_from(d?).ok()?,
+    )
+    .ok()
 }
 
 #[cfg(test)]
@@ -640,7 +791,10 @@ mod tests {
     fn dates_format_and_parse() {
         let dt = DateLike::Date(Date::constant(2026, 1, 5));
         assert_eq!(format_date(dt, "DD.MM.YYYY HH:mm"), "05.01.2026 00:00");
-        assert_eq!(parse_date_pattern("05.01.2026", "DD.MM.YYYY"), Some(Date::constant(2026, 1, 5)));
+        assert_eq!(
+            parse_date_pattern("05.01.2026", "DD.MM.YYYY"),
+            Some(Date::constant(2026, 1, 5))
+        );
         assert_eq!(parse_date_pattern("5.01.2026", "DD.MM.YYYY"), None);
         assert_eq!(parse_date_pattern("31.02.2026", "DD.MM.YYYY"), None);
         assert_eq!(parse_date_pattern("2026-01-05x", "YYYY-MM-DD"), None);
@@ -655,7 +809,17 @@ mod tests {
         assert!(equal(&Value::str("1.0"), &one));
         assert!(!equal(&Value::str("x"), &one));
         assert!(compare(&Value::str("x"), &one).is_err());
-        assert_eq!(compare(&Value::str("2026-01-02"), &Value::Date(Date::constant(2026, 1, 1))), Ok(Ordering::Greater));
-        assert_eq!(compare(&Value::str("bad"), &Value::Date(Date::constant(2026, 1, 1))).map_err(|e| e.code), Err("R0003"));
+        assert_eq!(
+            compare(
+                &Value::str("2026-01-02"),
+                &Value::Date(Date::constant(2026, 1, 1))
+            ),
+            Ok(Ordering::Greater)
+        );
+        assert_eq!(
+            compare(&Value::str("bad"), &Value::Date(Date::constant(2026, 1, 1)))
+                .map_err(|e| e.code),
+            Err("R0003")
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! sales prices, company data, then serialization into the output buffer.
 
 use crate::eval::{date_arg, Ctx, EvalError};
-use crate::json::parse::{parse_record, recycle, Frame, ListData, ListState, RecordError};
+use crate::json::parse::{parse_record, Frame, ListData, ListState, RecordError};
 use crate::json::write::{write_str, write_value};
 use crate::plan::{CField, CSource, Compiled, TEntry, TNode};
 use crate::value::{id_text, sort_cmp, utc_date, write_text_shortest, DateLike, Value};
@@ -61,7 +61,10 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new(c: &Compiled) -> Scratch {
-        Scratch { frame: Frame::new(c.nslots, &c.list_slots), ..Scratch::default() }
+        Scratch {
+            frame: Frame::new(c.nslots, &c.list_slots),
+            ..Scratch::default()
+        }
     }
 }
 
@@ -84,7 +87,11 @@ fn recycle_sets<'b>(mut v: Vec<(u32, Value<'_>)>) -> Vec<(u32, Value<'b>)> {
 }
 
 fn reject(code: &'static str, message: impl Into<String>, field: Option<String>) -> RecordError {
-    RecordError { code, message: message.into(), field }
+    RecordError {
+        code,
+        message: message.into(),
+        field,
+    }
 }
 
 fn from_eval(e: EvalError, field: Option<&str>) -> RecordError {
@@ -92,7 +99,11 @@ fn from_eval(e: EvalError, field: Option<&str>) -> RecordError {
         Some(f) => format!("`{f}`: {}", e.message),
         None => e.message,
     };
-    RecordError { code: e.code, message, field: field.map(str::to_string) }
+    RecordError {
+        code: e.code,
+        message,
+        field: field.map(str::to_string),
+    }
 }
 
 /// The text of a key-like value, borrowing from the record when possible.
@@ -116,14 +127,23 @@ pub(crate) struct Processed<'a> {
 impl Compiled {
     /// Maps one record (`bytes` of one JSON value); appends its output to
     /// `out` when it is written, and leaves `out` untouched otherwise.
-    pub(crate) fn process<'a>(&self, bytes: &'a [u8], scratch: &mut Scratch, out: &mut Vec<u8>) -> Processed<'a> {
+    pub(crate) fn process<'a>(
+        &self,
+        bytes: &'a [u8],
+        scratch: &mut Scratch,
+        out: &mut Vec<u8>,
+    ) -> Processed<'a> {
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
                 let at = e.valid_up_to();
                 return Processed {
                     key: None,
-                    verdict: Verdict::Rejected(reject("R0007", format!("invalid UTF-8 at byte {} of the record", at + 1), None)),
+                    verdict: Verdict::Rejected(reject(
+                        "R0007",
+                        format!("invalid UTF-8 at byte {} of the record", at + 1),
+                        None,
+                    )),
                     company: None,
                 };
             }
@@ -133,7 +153,11 @@ impl Compiled {
                 key: None,
                 verdict: Verdict::Rejected(reject(
                     "R0014",
-                    format!("the record is {} bytes; at most {} are accepted", bytes.len(), MAX_RECORD_BYTES),
+                    format!(
+                        "the record is {} bytes; at most {} are accepted",
+                        bytes.len(),
+                        MAX_RECORD_BYTES
+                    ),
                     None,
                 )),
                 company: None,
@@ -148,14 +172,23 @@ impl Compiled {
         let mut sets = recycle_sets(std::mem::take(&mut scratch.sets));
         let start = out.len();
         let res = match parse_record(text, &self.proj, &mut frame) {
-            Err(e) => Processed { key: None, verdict: Verdict::Rejected(e), company: None },
+            Err(e) => Processed {
+                key: None,
+                verdict: Verdict::Rejected(e),
+                company: None,
+            },
             Ok(()) => {
                 let key = self.key.and_then(|k| key_of(&frame.slots[k as usize]));
-                let (verdict, company) = self.map_record(&frame, scratch, &mut leaves, &mut lines, &mut sets, out);
+                let (verdict, company) =
+                    self.map_record(&frame, scratch, &mut leaves, &mut lines, &mut sets, out);
                 if !matches!(verdict, Verdict::Written { .. }) {
                     out.truncate(start);
                 }
-                Processed { key, verdict, company }
+                Processed {
+                    key,
+                    verdict,
+                    company,
+                }
             }
         };
         scratch.frame = frame.reuse();
@@ -174,7 +207,10 @@ impl Compiled {
         sets: &mut Vec<(u32, Value<'a>)>,
         out: &mut Vec<u8>,
     ) -> (Verdict, Option<CompanyData>) {
-        let cx = Ctx { slots: &frame.slots, as_of: self.options.as_of };
+        let cx = Ctx {
+            slots: &frame.slots,
+            as_of: self.options.as_of,
+        };
         if let Some(f) = &self.filter {
             match f.test(cx) {
                 Ok(true) => {}
@@ -207,13 +243,24 @@ impl Compiled {
             match &r.action {
                 crate::plan::CAction::Skip => {
                     return (
-                        Verdict::Skipped { rule: r.index, span: r.span, message: format!("skipped by rule {}", r.index) },
+                        Verdict::Skipped {
+                            rule: r.index,
+                            span: r.span,
+                            message: format!("skipped by rule {}", r.index),
+                        },
                         company,
                     )
                 }
-                crate::plan::CAction::Warn(m) => warnings.push(Warning { code: "R0101", message: m.clone(), rule: Some(r.index) }),
+                crate::plan::CAction::Warn(m) => warnings.push(Warning {
+                    code: "R0101",
+                    message: m.clone(),
+                    rule: Some(r.index),
+                }),
                 crate::plan::CAction::Error(m) => {
-                    return (Verdict::Rejected(reject("R0008", format!("rule {}: {m}", r.index), None)), company)
+                    return (
+                        Verdict::Rejected(reject("R0008", format!("rule {}: {m}", r.index), None)),
+                        company,
+                    )
                 }
                 crate::plan::CAction::Set { leaf, src, to } => match eval_source(src, cx) {
                     Ok(v) => sets.push((*leaf, v)),
@@ -234,7 +281,9 @@ impl Compiled {
         }
         for a in &self.amounts {
             match eval_source(&a.src, cx) {
-                Ok(v) => leaves[a.leaf as usize] = Out::Val(if v.is_null() { Value::Null } else { v }),
+                Ok(v) => {
+                    leaves[a.leaf as usize] = Out::Val(if v.is_null() { Value::Null } else { v })
+                }
                 Err(e) => return (Verdict::Rejected(from_eval(e, None)), company),
             }
         }
@@ -253,7 +302,10 @@ impl Compiled {
 
         let start = out.len();
         let mut marker = None;
-        let products = self.products.as_ref().map(|p| (p, &lines[..], scratch.order.len()));
+        let products = self
+            .products
+            .as_ref()
+            .map(|p| (p, &lines[..], scratch.order.len()));
         out.push(b'{');
         write_entries(&self.tree, leaves, products, &mut marker, start, out);
         out.push(b'}');
@@ -298,14 +350,22 @@ impl Compiled {
         lines.clear();
         lines.resize(order.len() * p.nleaves, Out::Omit);
         for (j, &i) in order.iter().enumerate() {
-            let cx = Ctx { slots: ld.item(i), as_of: self.options.as_of };
+            let cx = Ctx {
+                slots: ld.item(i),
+                as_of: self.options.as_of,
+            };
             let dst = &mut lines[j * p.nleaves..(j + 1) * p.nleaves];
             map_fields(&p.fields, cx, dst, Some((&p.to, j, &p.path, i)))?;
         }
         Ok(())
     }
 
-    fn sales_string<'a>(&self, s: &crate::plan::CSales, frame: &Frame<'a>, buf: &mut Vec<u8>) -> Result<Value<'a>, RecordError> {
+    fn sales_string<'a>(
+        &self,
+        s: &crate::plan::CSales,
+        frame: &Frame<'a>,
+        buf: &mut Vec<u8>,
+    ) -> Result<Value<'a>, RecordError> {
         let ld = &frame.lists[s.list as usize];
         check_list(ld, &s.path, "sales price rules")?;
         buf.clear();
@@ -315,14 +375,17 @@ impl Compiled {
             let item = ld.item(i);
             if let Some(codes) = &s.codes {
                 // A null sales code matches no listed code.
-                let Some(code) = id_text(&item[s.code as usize]) else { continue };
+                let Some(code) = id_text(&item[s.code as usize]) else {
+                    continue;
+                };
                 if !codes.iter().any(|c| **c == *code) {
                     continue;
                 }
             }
             if s.exclude_expired {
                 let end = &item[s.end as usize];
-                let d = date_arg(end, "endingdate").map_err(|e| from_eval(e, Some(&format!("{}[{i}].endingdate", s.path))))?;
+                let d = date_arg(end, "endingdate")
+                    .map_err(|e| from_eval(e, Some(&format!("{}[{i}].endingdate", s.path))))?;
                 let expired = match d {
                     None => false,
                     Some(DateLike::Date(d)) => d < self.options.as_of,
@@ -344,7 +407,10 @@ impl Compiled {
                 if !write_text_shortest(v, &mut field_text) {
                     return Err(reject(
                         "R0010",
-                        format!("sales price rule {i}: `{name}` is {}, which has no text form", v.kind_name()),
+                        format!(
+                            "sales price rule {i}: `{name}` is {}, which has no text form",
+                            v.kind_name()
+                        ),
                         Some(format!("{}[{i}].{name}", s.path)),
                     ));
                 }
@@ -363,10 +429,16 @@ impl Compiled {
             }
             count += 1;
         }
-        Ok(Value::Str(Cow::Owned(String::from_utf8_lossy(buf).into_owned())))
+        Ok(Value::Str(Cow::Owned(
+            String::from_utf8_lossy(buf).into_owned(),
+        )))
     }
 
-    fn company_data(&self, c: &crate::plan::CCompanies, frame: &Frame) -> Result<CompanyData, RecordError> {
+    fn company_data(
+        &self,
+        c: &crate::plan::CCompanies,
+        frame: &Frame,
+    ) -> Result<CompanyData, RecordError> {
         let s = &frame.slots;
         let text = |slot: u32| id_text(&s[slot as usize]).map(Cow::into_owned);
         let id = text(c.id);
@@ -387,11 +459,19 @@ impl Compiled {
         if id.is_none() && needs_id {
             return Err(reject(
                 "R0010",
-                format!("the company id `{}` is null or absent, so its relationships cannot be built", c.id_field),
+                format!(
+                    "the company id `{}` is null or absent, so its relationships cannot be built",
+                    c.id_field
+                ),
                 Some(c.id_field.clone()),
             ));
         }
-        Ok(CompanyData { id, number, parent, contacts })
+        Ok(CompanyData {
+            id,
+            number,
+            parent,
+            contacts,
+        })
     }
 }
 
@@ -401,10 +481,15 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 
 fn check_list(ld: &ListData, path: &str, what: &str) -> Result<(), RecordError> {
     match ld.state {
-        ListState::NotList(kind) => {
-            Err(reject("R0010", format!("`{path}` is {kind}, expected a list of {what}"), Some(path.to_string())))
-        }
-        ListState::Items { bad_item: Some((i, kind)), .. } => Err(reject(
+        ListState::NotList(kind) => Err(reject(
+            "R0010",
+            format!("`{path}` is {kind}, expected a list of {what}"),
+            Some(path.to_string()),
+        )),
+        ListState::Items {
+            bad_item: Some((i, kind)),
+            ..
+        } => Err(reject(
             "R0010",
             format!("`{path}[{i}]` is {kind}, expected an object"),
             Some(format!("{path}[{i}]")),
@@ -454,7 +539,11 @@ fn map_fields<'a>(
                 OnNull::Skip => Out::Omit,
                 OnNull::Error => {
                     let n = name(f);
-                    return Err(reject("R0009", format!("`{n}` is null (on_null: error){}", origin()), Some(n)));
+                    return Err(reject(
+                        "R0009",
+                        format!("`{n}` is null (on_null: error){}", origin()),
+                        Some(n),
+                    ));
                 }
             }
         } else {
@@ -527,7 +616,11 @@ fn write_entries(
 }
 
 /// Writes a company relationship list.
-pub(crate) fn write_relationships(entries: &[(String, String, bool)], company: &str, out: &mut Vec<u8>) {
+pub(crate) fn write_relationships(
+    entries: &[(String, String, bool)],
+    company: &str,
+    out: &mut Vec<u8>,
+) {
     // (other id, our id, is_parent): parent entries are (parentId, childId).
     out.push(b'[');
     for (i, (other, _, is_parent)) in entries.iter().enumerate() {
@@ -553,9 +646,4 @@ pub(crate) fn write_relationships(entries: &[(String, String, bool)], company: &
         }
     }
     out.push(b']');
-}
-
-#[allow(dead_code)]
-fn _recycle_check<'a>(v: Vec<Value<'a>>) -> Vec<Value<'static>> {
-    recycle(v)
 }

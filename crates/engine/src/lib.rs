@@ -1,10 +1,129 @@
-//! The mapc engine (work in progress).
+//! The mapc engine: executes one mapping of a compiled spec (`mapc_ir::Program`)
+//! over a stream of source records, for `preview`, `test` and `run`.
+//!
+//! # Use
+//!
+//! ```no_run
+//! # fn demo(program: &mapc_ir::Program) -> std::io::Result<()> {
+//! use mapc_engine::{input, Compiled, Options, Outcome};
+//! let as_of = jiff::civil::Date::constant(2026, 11, 22);
+//! let engine = Compiled::new(program, 0, Options { as_of }).expect("a checked spec compiles");
+//! let mut src = input::open(std::path::Path::new("records.ndjson"))?;
+//! let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
+//!     if let Outcome::Written { json, .. } = o { println!("{}", String::from_utf8_lossy(json)); }
+//!     Ok(())
+//! };
+//! let summary = engine.run_parallel(&mut *src, &mut sink)?;
+//! # let _ = summary; Ok(()) }
+//! ```
+//!
+//! Every input record yields exactly one [`Outcome`], in input order:
+//! `Written` (the target record as compact JSON bytes, plus warnings),
+//! `Skipped` (a `skip` rule matched), `Filtered` (the source filter excluded
+//! it) or `Rejected` (code, file, line, record index, key, field, message).
+//! One bad record never stops the stream; only an I/O failure of the input
+//! as a whole does.
+//!
+//! # How it is fast
+//!
+//! [`Compiled::new`] collects every source path the mapping reads (fields,
+//! rules, filter, products, sales prices, companies, the key) into a
+//! projection tree and gives each a slot. The record parser
+//! ([`json::parse`]) then walks each record once, materializing only those
+//! keys into slots and skipping everything else with a validating byte
+//! scanner; strings without escapes are borrowed from the input, numbers go
+//! straight from their text to exact decimals. Expressions are compiled to
+//! slot reads, and output is serialized into a reused byte buffer in a key
+//! order fixed at compile time. [`Compiled::run_parallel`] maps batches of
+//! records on several threads and hands outcomes out in input order.
+//! Memory is flat in the number of records (see *Companies* for the one
+//! exception).
+//!
+//! # Semantics and policies
+//!
+//! * **Numbers** are exact decimals (`rust_decimal`, 96-bit mantissa, at most
+//!   28 decimal places) from parsing to output; there is no binary floating
+//!   point anywhere on the value path. A number that cannot be held exactly
+//!   (e.g. 40 digits) is R0002 naming the field, but only when the mapping
+//!   reads it. Output keeps the scale a value has: a copied `45.10` stays
+//!   `45.10`, `3.00 * 3.3350` is `10.005000`, `round(x, 2)` has exactly two
+//!   places. Division is exact to 28 significant digits; overflow and
+//!   division by zero are R0011.
+//! * **Absent, null, empty string** stay apart: an absent path reads as null
+//!   in expressions (null-safe), `default:` replaces null and absent but never
+//!   `""`, `on_null` (`write` / `skip` / `error` = R0009) applies to null and
+//!   absent. A nested target object all of whose keys were left out is left
+//!   out itself.
+//! * **Expressions and filters** share one evaluator ([`eval`]) with OData
+//!   comparison rules (`null eq null`; `lt`/`gt` with null are false),
+//!   three-valued `and`/`or`/`not`, and strings meeting numbers or dates
+//!   parsed exactly (R0010 / R0003 when they cannot be). `half_up` rounds
+//!   ties towards +infinity, `half_down` towards -infinity.
+//! * **Order of work per record**: source filter, rules in order (`skip` ends
+//!   the record; `warn` adds R0101; `error` rejects with R0008; `set` values
+//!   are computed now and assigned after the fields, overriding them), fields,
+//!   product lines, document amounts, sales prices, companies.
+//! * **Target key order** is the order of the spec: fields first (nested
+//!   objects at their first-written position), then `set`-rule targets that
+//!   no field writes, then the products list, discount/tax/freight, the
+//!   sales-price string and the relationship list.
+//! * **Preview and test treat every record as a create**: `sync: once` fields
+//!   are written; `target_to_source` fields are never written (nor read).
+//!   `overwrite_template_products` only changes how `run` writes lines into
+//!   an existing target record, so a preview does not show it; it is carried
+//!   as [`Compiled::overwrite_template_products`].
+//! * **Products**: lines at `path` (absent or null = no lines; anything else
+//!   but a list of objects is R0010), excluded SKUs dropped (exact,
+//!   case-sensitive), stable sort by `order_by` with nulls last in both
+//!   directions and ties in input order, then each line mapped by the product
+//!   fields (including the implicit locked `quantity`/`price`). No lines give
+//!   `[]`. Errors name the output line (`line_items[2].sku`) and the source
+//!   line.
+//! * **Sales prices**: rules at `path` in input order; with `sales_codes`,
+//!   only rules whose `salescode` is listed (exact, case-sensitive; a null
+//!   code matches nothing); with `exclude_expired`, rules whose `endingdate`
+//!   (`YYYY-MM-DD`, or a date-time's UTC date) is before the as-of date are
+//!   dropped, a null ending date never expires, an unreadable one is R0003.
+//!   Field text: strings as they are, numbers in shortest plain form (`45.10`
+//!   -> `45.1`, `100.00` -> `100`, never an exponent), dates `YYYY-MM-DD`,
+//!   null `""`. No remaining rule gives `""`; with
+//!   `transfer_customer_price_groups: false` the key is not written at all.
+//!   **Policy: a value that contains the field separator or the record
+//!   delimiter rejects the record with R0012**, naming the rule's index and
+//!   field (`salesprices[1].description`). The engine does not escape:
+//!   the flattened format has no escape convention a receiver could rely on,
+//!   so an escaped value would be misread there silently; a rejection is seen.
+//! * **Companies**: the relationship list at `to` holds the `Parent Company`
+//!   entry first (when `hierarchy` and the parent is found), then one
+//!   `Person` entry per contact with an id, in input order; a contact without
+//!   an id is left out. Parents are looked up by `number_field` among every
+//!   record read that passed the filter, skipped and rejected ones included
+//!   (the first record wins when numbers repeat). An unknown parent number is
+//!   warning R0102 and no hierarchy entry; a company that is its own parent
+//!   or in a parent cycle is rejected with R0013. With
+//!   `create_in_prerequisite` the written records are ordered by the spec's
+//!   algorithm (repeatedly the earliest remaining record whose parent is
+//!   emitted already or is not emitted in this run); skips and rejections
+//!   keep their input positions in the outcome stream. **Memory**: a
+//!   companies mapping holds every record's output until the input ends,
+//!   because the last record may be the parent of the first.
+//! * **Input** ([`input`]): NDJSON (blank lines are not records), `.json`
+//!   (an array streamed element by element, or whitespace-separated values),
+//!   CSV (header row = keys, dotted headers nest, every value a string, an
+//!   empty cell the empty string). Per-record errors: R0001 not an object,
+//!   R0002 number out of range, R0005 invalid JSON (also in keys the mapping
+//!   never reads), R0006 wrong CSV width, R0007 invalid UTF-8, R0014 a record
+//!   over [`exec::MAX_RECORD_BYTES`] (64 MiB) or nested deeper than 128
+//!   levels. A 10 MB string is an ordinary value.
+
 pub mod eval;
 pub mod exec;
 pub mod input;
 pub mod json;
 pub mod plan;
+pub mod preview;
 pub mod run;
+pub mod testing;
 pub mod value;
 
 pub use exec::{Scratch, Warning};

@@ -11,7 +11,9 @@ use crate::json::parse::{ListProj, Proj};
 use crate::value::Value;
 use jiff::civil::Date;
 use mapc_diag::Span;
-use mapc_ir::{Field, Mapping, OnNull, PathRef, Program, RuleAction, SyncDirection, TargetPath, ValueSource};
+use mapc_ir::{
+    Field, Mapping, OnNull, PathRef, Program, RuleAction, SyncDirection, TargetPath, ValueSource,
+};
 use std::sync::Arc;
 
 /// Run options.
@@ -36,7 +38,9 @@ impl std::fmt::Display for CompileError {
 impl std::error::Error for CompileError {}
 
 fn cerr(message: impl Into<String>) -> CompileError {
-    CompileError { message: message.into() }
+    CompileError {
+        message: message.into(),
+    }
 }
 
 /// Slot allocation for one scope (the record, or one list element).
@@ -74,8 +78,8 @@ impl Scope {
         slot
     }
 
-    /// Registers a projected list at `segs` with element scope `elem`;
-    /// returns nothing, the list id is chosen by the caller.
+    /// Registers a projected list at `segs` with element scope `elem`
+    /// (the list id is chosen by the caller).
     pub fn list(&mut self, segs: &[&str], id: u32, elem: Scope) -> Result<(), CompileError> {
         let mut node = &mut self.proj;
         let mut path = String::new();
@@ -86,10 +90,22 @@ impl Scope {
             path.push_str(s);
             let c = node.child(s, &path);
             if i + 1 == segs.len() {
-                if c.list.is_some() {
-                    return Err(cerr(format!("`{path}` is used for two different lists")));
+                let lp = ListProj {
+                    id,
+                    elem: elem.proj,
+                    nslots: elem.n,
+                };
+                if c.list.is_none() {
+                    c.list = Some(lp);
+                } else {
+                    // A second list over the same path: materialize the value
+                    // once and serve both lists from it.
+                    c.more_lists.push(lp);
+                    if c.whole.is_none() {
+                        c.whole = Some(self.n);
+                        self.n += 1;
+                    }
                 }
-                c.list = Some(ListProj { id, elem: elem.proj, nslots: elem.n });
                 return Ok(());
             }
             node = c.sub.get_or_insert_with(Proj::default);
@@ -153,7 +169,11 @@ impl Tree {
                     } else {
                         TNode::Obj(Vec::new())
                     };
-                    entries.push(TEntry { key_json: key_json.into(), key: seg.clone(), node });
+                    entries.push(TEntry {
+                        key_json: key_json.into(),
+                        key: seg.clone(),
+                        node,
+                    });
                     entries.len() - 1
                 }
             };
@@ -197,7 +217,11 @@ pub(crate) enum CAction {
     Skip,
     Warn(String),
     Error(String),
-    Set { leaf: u32, src: CSource, to: Arc<str> },
+    Set {
+        leaf: u32,
+        src: CSource,
+        to: Arc<str>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -205,6 +229,7 @@ pub(crate) struct CRule {
     pub when: CExpr,
     pub action: CAction,
     pub index: usize,
+    /// The span of the rule's `when:` condition.
     pub span: Span,
 }
 
@@ -281,7 +306,10 @@ pub struct Compiled {
 
 impl std::fmt::Debug for Compiled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Compiled").field("mapping", &self.name).field("slots", &self.nslots).finish_non_exhaustive()
+        f.debug_struct("Compiled")
+            .field("mapping", &self.name)
+            .field("slots", &self.nslots)
+            .finish_non_exhaustive()
     }
 }
 
@@ -295,7 +323,11 @@ fn compile_source(src: &ValueSource, scope: &mut Scope) -> CSource {
 
 /// Fields that reach the target: `target_to_source` ones flow the other way
 /// and are not written (nor read) by the engine.
-fn compile_fields(fields: &[Field], scope: &mut Scope, tree: &mut Tree) -> Result<Vec<CField>, CompileError> {
+fn compile_fields(
+    fields: &[Field],
+    scope: &mut Scope,
+    tree: &mut Tree,
+) -> Result<Vec<CField>, CompileError> {
     let mut out = Vec::new();
     for f in fields {
         if f.sync == SyncDirection::TargetToSource {
@@ -319,7 +351,11 @@ fn dotted(t: &TargetPath) -> String {
 
 impl Compiled {
     /// Compiles `program.mappings[mapping]`.
-    pub fn new(program: &Program, mapping: usize, options: Options) -> Result<Compiled, CompileError> {
+    pub fn new(
+        program: &Program,
+        mapping: usize,
+        options: Options,
+    ) -> Result<Compiled, CompileError> {
         let m: &Mapping = program
             .mappings
             .get(mapping)
@@ -332,7 +368,11 @@ impl Compiled {
             let k = split(&m.source.key);
             (!k.is_empty()).then(|| scope.slot(&k))
         };
-        let filter = m.source.filter.as_ref().map(|f| eval::compile(&f.expr, &mut |p| scope.slot(&segs(p))));
+        let filter = m
+            .source
+            .filter
+            .as_ref()
+            .map(|f| eval::compile(&f.expr, &mut |p| scope.slot(&segs(p))));
         let fields = compile_fields(&m.fields, &mut scope, &mut tree)?;
 
         // Rule `set` targets: a path no field writes goes after the fields.
@@ -349,7 +389,12 @@ impl Compiled {
                     to: dotted(to).into(),
                 },
             };
-            rules.push(CRule { when, action, index: r.index, span: r.span });
+            rules.push(CRule {
+                when,
+                action,
+                index: r.index,
+                span: r.when.span,
+            });
         }
 
         let mut overwrite = false;
@@ -361,7 +406,10 @@ impl Compiled {
                 let mut elem = Scope::default();
                 let mut ltree = Tree::default();
                 let sku = p.sku_field.as_deref().map(|s| elem.slot(&split(s)));
-                let order = p.order_by.as_ref().map(|o| (elem.slot(&split(&o.field)), o.descending));
+                let order = p
+                    .order_by
+                    .as_ref()
+                    .map(|o| (elem.slot(&split(&o.field)), o.descending));
                 let lfields = compile_fields(&p.fields, &mut elem, &mut ltree)?;
                 let id = list_slots.len() as u32;
                 list_slots.push(elem.n as usize);
@@ -369,7 +417,10 @@ impl Compiled {
                 scope.list(&path, id, elem)?;
                 let leaf = tree.leaf(&p.to.segments)?;
                 for a in [&p.discount, &p.tax, &p.freight].into_iter().flatten() {
-                    amounts.push(CAmount { leaf: tree.leaf(&a.to.segments)?, src: compile_source(&a.source, &mut scope) });
+                    amounts.push(CAmount {
+                        leaf: tree.leaf(&a.to.segments)?,
+                        src: compile_source(&a.source, &mut scope),
+                    });
                 }
                 Some(CProducts {
                     leaf,
@@ -391,7 +442,11 @@ impl Compiled {
                 let mut elem = Scope::default();
                 let code = elem.slot(&["salescode"]);
                 let end = elem.slot(&["endingdate"]);
-                let fields = s.fields.iter().map(|f| (f.clone(), elem.slot(&split(f)))).collect();
+                let fields = s
+                    .fields
+                    .iter()
+                    .map(|f| (f.clone(), elem.slot(&split(f))))
+                    .collect();
                 let id = list_slots.len() as u32;
                 list_slots.push(elem.n as usize);
                 let path: Vec<&str> = s.path.iter().map(|x| &**x).collect();
@@ -403,7 +458,10 @@ impl Compiled {
                     code,
                     end,
                     fields,
-                    codes: s.sales_codes.as_ref().map(|c| c.iter().map(|x| x.as_str().into()).collect()),
+                    codes: s
+                        .sales_codes
+                        .as_ref()
+                        .map(|c| c.iter().map(|x| x.as_str().into()).collect()),
                     sep: s.field_separator.clone(),
                     delim: s.record_delimiter.clone(),
                     exclude_expired: s.exclude_expired,
@@ -437,7 +495,12 @@ impl Compiled {
                     parent,
                     parent_field: c.parent_field.clone(),
                     contacts,
-                    contacts_path: c.contacts_path.iter().map(|x| &**x).collect::<Vec<_>>().join("."),
+                    contacts_path: c
+                        .contacts_path
+                        .iter()
+                        .map(|x| &**x)
+                        .collect::<Vec<_>>()
+                        .join("."),
                     hierarchy: c.hierarchy,
                     relationships: c.relationships,
                     create_in_prerequisite: c.create_in_prerequisite,

@@ -6,8 +6,8 @@ use crate::json::parse::RecordError;
 use crate::plan::Compiled;
 use mapc_diag::Span;
 use std::borrow::Cow;
-use std::collections::{BinaryHeap, HashMap};
 use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 /// Where a record came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,11 +37,25 @@ pub struct Rejection {
 #[derive(Debug)]
 pub enum Outcome<'o> {
     /// The target record (compact JSON) and the warnings raised for it.
-    Written { at: Position, key: Option<Cow<'o, str>>, json: &'o [u8], warnings: &'o [Warning] },
-    /// A `skip` rule matched.
-    Skipped { at: Position, key: Option<Cow<'o, str>>, rule: usize, rule_span: Span, message: String },
+    Written {
+        at: Position,
+        key: Option<Cow<'o, str>>,
+        json: &'o [u8],
+        warnings: &'o [Warning],
+    },
+    /// A `skip` rule matched (`rule_span`: its `when:` condition in the spec).
+    Skipped {
+        at: Position,
+        key: Option<Cow<'o, str>>,
+        rule: usize,
+        rule_span: Span,
+        message: String,
+    },
     /// The source filter excluded the record (a run would never fetch it).
-    Filtered { at: Position, key: Option<Cow<'o, str>> },
+    Filtered {
+        at: Position,
+        key: Option<Cow<'o, str>>,
+    },
     Rejected(Rejection),
 }
 
@@ -83,7 +97,14 @@ impl Summary {
 }
 
 fn rejection(file: &str, at: Position, key: Option<String>, e: RecordError) -> Rejection {
-    Rejection { file: file.to_string(), at, key, field: e.field, code: e.code, message: e.message }
+    Rejection {
+        file: file.to_string(),
+        at,
+        key,
+        field: e.field,
+        code: e.code,
+        message: e.message,
+    }
 }
 
 /// A record held back until all input is read (companies).
@@ -112,7 +133,10 @@ impl Compiled {
         let mut held: Vec<Held> = Vec::new();
         while src.next_batch(&mut batch)? {
             for item in &batch.items {
-                let at = Position { index: item.index, line: item.line };
+                let at = Position {
+                    index: item.index,
+                    line: item.line,
+                };
                 let body = match &item.body {
                     Ok(r) => &batch.data[r.clone()],
                     Err(e) => {
@@ -123,16 +147,43 @@ impl Compiled {
                     }
                 };
                 out.clear();
-                let Processed { key, verdict, company } = self.process(body, &mut scratch, &mut out);
+                let Processed {
+                    key,
+                    verdict,
+                    company,
+                } = self.process(body, &mut scratch, &mut out);
                 if self.companies.is_some() {
-                    held.push(Held { at, key: key.map(Cow::into_owned), verdict, company, json: out.clone() });
+                    held.push(Held {
+                        at,
+                        key: key.map(Cow::into_owned),
+                        verdict,
+                        company,
+                        json: out.clone(),
+                    });
                     continue;
                 }
                 let o = match verdict {
-                    Verdict::Written { ref warnings, .. } => Outcome::Written { at, key, json: &out, warnings },
-                    Verdict::Skipped { rule, span, message } => Outcome::Skipped { at, key, rule, rule_span: span, message },
+                    Verdict::Written { ref warnings, .. } => Outcome::Written {
+                        at,
+                        key,
+                        json: &out,
+                        warnings,
+                    },
+                    Verdict::Skipped {
+                        rule,
+                        span,
+                        message,
+                    } => Outcome::Skipped {
+                        at,
+                        key,
+                        rule,
+                        rule_span: span,
+                        message,
+                    },
                     Verdict::Filtered => Outcome::Filtered { at, key },
-                    Verdict::Rejected(e) => Outcome::Rejected(rejection(&file, at, key.map(Cow::into_owned), e)),
+                    Verdict::Rejected(e) => {
+                        Outcome::Rejected(rejection(&file, at, key.map(Cow::into_owned), e))
+                    }
                 };
                 summary.count(&o);
                 sink.outcome(o)?;
@@ -144,6 +195,174 @@ impl Compiled {
         Ok(summary)
     }
 
+    /// Like [`Compiled::run`], with records mapped on several threads (one
+    /// per available core, at most 4) while this thread reads input and
+    /// feeds `sink`. Outcomes arrive in input order, exactly as from `run`.
+    /// Companies mappings, and machines with one core, run single-threaded.
+    pub fn run_parallel(
+        &self,
+        src: &mut dyn RecordSource,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<Summary> {
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4);
+        self.run_threads(src, sink, workers)
+    }
+
+    /// [`Compiled::run_parallel`] with an explicit number of mapping threads.
+    pub fn run_threads(
+        &self,
+        src: &mut dyn RecordSource,
+        sink: &mut dyn Sink,
+        workers: usize,
+    ) -> std::io::Result<Summary> {
+        if workers <= 1 || self.companies.is_some() {
+            return self.run(src, sink);
+        }
+        use std::sync::mpsc;
+        use std::sync::{Arc, Mutex};
+        struct Res {
+            at: Position,
+            key: Option<String>,
+            verdict: Verdict,
+            range: std::ops::Range<usize>,
+        }
+        struct Done {
+            seq: u64,
+            batch: Batch,
+            out: Vec<u8>,
+            results: Vec<Res>,
+        }
+        let file = src.name().to_string();
+        let (job_tx, job_rx) = mpsc::sync_channel::<(u64, Batch, Vec<u8>)>(workers);
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let (res_tx, res_rx) = mpsc::channel::<Done>();
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let job_rx = Arc::clone(&job_rx);
+                let res_tx = res_tx.clone();
+                scope.spawn(move || {
+                    let mut scratch = Scratch::new(self);
+                    loop {
+                        let job = match job_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok((seq, batch, mut out)) = job else {
+                            return;
+                        };
+                        out.clear();
+                        let mut results = Vec::with_capacity(batch.items.len());
+                        for item in &batch.items {
+                            let at = Position {
+                                index: item.index,
+                                line: item.line,
+                            };
+                            let start = out.len();
+                            let (key, verdict) = match &item.body {
+                                Ok(r) => {
+                                    let p = self.process(
+                                        &batch.data[r.clone()],
+                                        &mut scratch,
+                                        &mut out,
+                                    );
+                                    (p.key.map(Cow::into_owned), p.verdict)
+                                }
+                                Err(e) => (None, Verdict::Rejected(e.clone())),
+                            };
+                            results.push(Res {
+                                at,
+                                key,
+                                verdict,
+                                range: start..out.len(),
+                            });
+                        }
+                        if res_tx
+                            .send(Done {
+                                seq,
+                                batch,
+                                out,
+                                results,
+                            })
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(res_tx);
+            let mut summary = Summary::default();
+            let mut pending: std::collections::BTreeMap<u64, Done> =
+                std::collections::BTreeMap::new();
+            let mut free: Vec<(Batch, Vec<u8>)> = Vec::new();
+            let (mut seq, mut next, mut in_flight, mut eof) = (0u64, 0u64, 0usize, false);
+            let max_in_flight = workers * 2;
+            let result = (|| -> std::io::Result<Summary> {
+                loop {
+                    while in_flight < max_in_flight && !eof {
+                        let (mut b, o) = free.pop().unwrap_or_default();
+                        if !src.next_batch(&mut b)? {
+                            eof = true;
+                            break;
+                        }
+                        if job_tx.send((seq, b, o)).is_err() {
+                            return Err(std::io::Error::other("a mapping thread stopped"));
+                        }
+                        seq += 1;
+                        in_flight += 1;
+                    }
+                    if in_flight == 0 {
+                        return Ok(summary);
+                    }
+                    let done = res_rx
+                        .recv()
+                        .map_err(|_| std::io::Error::other("a mapping thread stopped"))?;
+                    in_flight -= 1;
+                    pending.insert(done.seq, done);
+                    while let Some(d) = pending.remove(&next) {
+                        next += 1;
+                        for r in d.results {
+                            let key = r.key.map(Cow::Owned);
+                            let o = match r.verdict {
+                                Verdict::Written { ref warnings, .. } => Outcome::Written {
+                                    at: r.at,
+                                    key,
+                                    json: &d.out[r.range.clone()],
+                                    warnings,
+                                },
+                                Verdict::Skipped {
+                                    rule,
+                                    span,
+                                    message,
+                                } => Outcome::Skipped {
+                                    at: r.at,
+                                    key,
+                                    rule,
+                                    rule_span: span,
+                                    message,
+                                },
+                                Verdict::Filtered => Outcome::Filtered { at: r.at, key },
+                                Verdict::Rejected(e) => Outcome::Rejected(rejection(
+                                    &file,
+                                    r.at,
+                                    key.map(Cow::into_owned),
+                                    e,
+                                )),
+                            };
+                            summary.count(&o);
+                            sink.outcome(o)?;
+                        }
+                        free.push((d.batch, d.out));
+                    }
+                }
+            })();
+            drop(job_tx);
+            result
+        })
+    }
+
     /// Parent lookup, cycle detection, relationship lists and
     /// `create_in_prerequisite` ordering over all held records.
     ///
@@ -153,8 +372,16 @@ impl Compiled {
     /// parent. Written records are then reordered among the positions written
     /// records occupy, so skips and rejections keep their input positions in
     /// the outcome stream.
-    fn finish_companies(&self, mut held: Vec<Held>, file: &str, summary: &mut Summary, sink: &mut dyn Sink) -> std::io::Result<()> {
-        let Some(c) = &self.companies else { return Ok(()) };
+    fn finish_companies(
+        &self,
+        mut held: Vec<Held>,
+        file: &str,
+        summary: &mut Summary,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
+        let Some(c) = &self.companies else {
+            return Ok(());
+        };
         let n = held.len();
         let mut by_number: HashMap<&str, usize> = HashMap::new();
         for (i, h) in held.iter().enumerate() {
@@ -210,11 +437,18 @@ impl Compiled {
                 } else {
                     "the company is in a parent cycle".to_string()
                 };
-                h.verdict = Verdict::Rejected(RecordError { code: "R0013", message: msg, field: c.parent_field.clone() });
+                h.verdict = Verdict::Rejected(RecordError {
+                    code: "R0013",
+                    message: msg,
+                    field: c.parent_field.clone(),
+                });
                 h.json.clear();
             }
         }
-        let emitted: Vec<bool> = held.iter().map(|h| matches!(h.verdict, Verdict::Written { .. })).collect();
+        let emitted: Vec<bool> = held
+            .iter()
+            .map(|h| matches!(h.verdict, Verdict::Written { .. }))
+            .collect();
         // Emission order.
         let order: Vec<usize> = if c.create_in_prerequisite {
             let mut waiting: HashMap<usize, Vec<usize>> = HashMap::new();
@@ -241,8 +475,12 @@ impl Compiled {
         let mut next_written = order.into_iter();
         let mut rel_entries: Vec<(String, String, bool)> = Vec::new();
         let mut json = Vec::new();
-        for slot in 0..n {
-            let i = if emitted[slot] { next_written.next().unwrap_or(slot) } else { slot };
+        for (slot, &is_written) in emitted.iter().enumerate() {
+            let i = if is_written {
+                next_written.next().unwrap_or(slot)
+            } else {
+                slot
+            };
             let h = &held[i];
             let at = h.at;
             let key = h.key.clone().map(Cow::Owned);
@@ -286,16 +524,31 @@ impl Compiled {
                     json.extend_from_slice(&h.json[..m.min(h.json.len())]);
                     write_relationships(&rel_entries, &company, &mut json);
                     json.extend_from_slice(&h.json[m.min(h.json.len())..]);
-                    let o = Outcome::Written { at, key, json: &json, warnings: &warnings };
+                    let o = Outcome::Written {
+                        at,
+                        key,
+                        json: &json,
+                        warnings: &warnings,
+                    };
                     summary.count(&o);
                     sink.outcome(o)?;
                     continue;
                 }
-                Verdict::Skipped { rule, span, message } => {
-                    Outcome::Skipped { at, key, rule: *rule, rule_span: *span, message: message.clone() }
-                }
+                Verdict::Skipped {
+                    rule,
+                    span,
+                    message,
+                } => Outcome::Skipped {
+                    at,
+                    key,
+                    rule: *rule,
+                    rule_span: *span,
+                    message: message.clone(),
+                },
                 Verdict::Filtered => Outcome::Filtered { at, key },
-                Verdict::Rejected(e) => Outcome::Rejected(rejection(file, at, h.key.clone(), e.clone())),
+                Verdict::Rejected(e) => {
+                    Outcome::Rejected(rejection(file, at, h.key.clone(), e.clone()))
+                }
             };
             summary.count(&o);
             sink.outcome(o)?;

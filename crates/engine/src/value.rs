@@ -71,7 +71,11 @@ impl<'a> Value<'a> {
             Value::Date(d) => Value::Date(d),
             Value::DateTime(t) => Value::DateTime(t),
             Value::List(v) => Value::List(v.into_iter().map(Value::into_owned).collect()),
-            Value::Obj(v) => Value::Obj(v.into_iter().map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned())).collect()),
+            Value::Obj(v) => Value::Obj(
+                v.into_iter()
+                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+                    .collect(),
+            ),
         }
     }
 
@@ -81,7 +85,11 @@ impl<'a> Value<'a> {
         match self {
             Value::Str(s) => Value::Str(Cow::Borrowed(s.as_ref())),
             Value::List(v) => Value::List(v.iter().map(Value::reborrow).collect()),
-            Value::Obj(v) => Value::Obj(v.iter().map(|(k, v)| (Cow::Borrowed(k.as_ref()), v.reborrow())).collect()),
+            Value::Obj(v) => Value::Obj(
+                v.iter()
+                    .map(|(k, v)| (Cow::Borrowed(k.as_ref()), v.reborrow()))
+                    .collect(),
+            ),
             other => other.clone(),
         }
     }
@@ -104,7 +112,12 @@ impl From<&mapc_ir::Literal> for Value<'static> {
             L::Number(n) => Value::Num(*n),
             L::String(s) => Value::Str(Cow::Owned(s.to_string())),
             L::List(items) => Value::List(items.iter().map(Value::from).collect()),
-            L::Map(entries) => Value::Obj(entries.iter().map(|(k, v)| (Cow::Owned(k.to_string()), Value::from(v))).collect()),
+            L::Map(entries) => Value::Obj(
+                entries
+                    .iter()
+                    .map(|(k, v)| (Cow::Owned(k.to_string()), Value::from(v)))
+                    .collect(),
+            ),
         }
     }
 }
@@ -149,10 +162,8 @@ pub fn parse_decimal(text: &[u8], lenient: bool) -> Result<Decimal, NumError> {
         i += 1;
     }
     let int_len = i - int_start;
-    if !lenient {
-        if int_len == 0 || (int_len > 1 && text[int_start] == b'0') {
-            return Err(NumError::Syntax);
-        }
+    if !lenient && (int_len == 0 || (int_len > 1 && text[int_start] == b'0')) {
+        return Err(NumError::Syntax);
     }
     let mut scale: i64 = 0;
     let mut frac_len = 0;
@@ -212,7 +223,7 @@ pub fn parse_decimal(text: &[u8], lenient: bool) -> Result<Decimal, NumError> {
     }
     if scale > 28 {
         // Trailing zeros beyond 28 places carry no value: 1.000...0 (30 zeros).
-        while scale > 28 && mant % 10 == 0 && mant != 0 {
+        while scale > 28 && mant != 0 && mant.checked_rem(10) == Some(0) {
             mant /= 10;
             scale -= 1;
         }
@@ -324,7 +335,9 @@ pub fn parse_date_like(s: &str) -> Option<DateLike> {
         return Some(DateLike::DateTime(ts));
     }
     let dt = s.parse::<jiff::civil::DateTime>().ok()?;
-    dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| DateLike::DateTime(z.timestamp()))
+    dt.to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| DateLike::DateTime(z.timestamp()))
 }
 
 /// Fast exact `YYYY-MM-DD` (the common case; no general parser involved).
@@ -345,7 +358,12 @@ pub fn parse_ymd(b: &[u8]) -> Option<Date> {
     let y = num(&b[0..4])?;
     let m = num(&b[5..7])?;
     let d = num(&b[8..10])?;
-    Date::new(i16::try_from(y).ok()?, i8::try_from(m).ok()?, i8::try_from(d).ok()?).ok()
+    Date::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(m).ok()?,
+        i8::try_from(d).ok()?,
+    )
+    .ok()
 }
 
 /// The UTC calendar date of an instant.
@@ -355,7 +373,9 @@ pub fn utc_date(ts: Timestamp) -> Date {
 
 /// Midnight UTC of a date, for comparing a date with a date-time.
 pub fn date_start(d: Date) -> Option<Timestamp> {
-    d.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+    d.to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
 }
 
 /// `YYYY-MM-DD`.
@@ -453,8 +473,12 @@ pub fn sort_cmp(a: &Value, b: &Value) -> Ordering {
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         (Value::Date(x), Value::Date(y)) => x.cmp(y),
         (Value::DateTime(x), Value::DateTime(y)) => x.cmp(y),
-        (Value::Date(x), Value::DateTime(y)) => date_start(*x).map_or(Ordering::Equal, |x| x.cmp(y)),
-        (Value::DateTime(x), Value::Date(y)) => date_start(*y).map_or(Ordering::Equal, |y| x.cmp(&y)),
+        (Value::Date(x), Value::DateTime(y)) => {
+            date_start(*x).map_or(Ordering::Equal, |x| x.cmp(y))
+        }
+        (Value::DateTime(x), Value::Date(y)) => {
+            date_start(*y).map_or(Ordering::Equal, |y| x.cmp(&y))
+        }
         _ => rank(a).cmp(&rank(b)),
     }
 }
@@ -477,13 +501,22 @@ mod tests {
         assert_eq!(p("0.000").unwrap(), "0.000");
         assert_eq!(p("1e2").unwrap(), "100");
         assert_eq!(p("1.5E-3").unwrap(), "0.0015");
-        assert_eq!(p("79228162514264337593543950335").unwrap(), "79228162514264337593543950335");
-        assert_eq!(p("0.0000000000000000000000000001").unwrap(), "0.0000000000000000000000000001");
+        assert_eq!(
+            p("79228162514264337593543950335").unwrap(),
+            "79228162514264337593543950335"
+        );
+        assert_eq!(
+            p("0.0000000000000000000000000001").unwrap(),
+            "0.0000000000000000000000000001"
+        );
     }
 
     #[test]
     fn rejects_what_does_not_fit() {
-        assert_eq!(p("1234567890123456789012345678901234567890"), Err(NumError::Range));
+        assert_eq!(
+            p("1234567890123456789012345678901234567890"),
+            Err(NumError::Range)
+        );
         assert_eq!(p("79228162514264337593543950336"), Err(NumError::Range));
         assert_eq!(p("1e-40"), Err(NumError::Range));
         assert_eq!(p("1e40"), Err(NumError::Range));
@@ -520,10 +553,22 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(parse_date_like("2026-11-22"), Some(DateLike::Date(Date::constant(2026, 11, 22))));
-        assert!(matches!(parse_date_like("2026-11-22T08:05:09Z"), Some(DateLike::DateTime(_))));
-        assert!(matches!(parse_date_like("2026-11-22T08:05:09+01:00"), Some(DateLike::DateTime(_))));
-        assert!(matches!(parse_date_like("2026-11-22T08:05:09"), Some(DateLike::DateTime(_))));
+        assert_eq!(
+            parse_date_like("2026-11-22"),
+            Some(DateLike::Date(Date::constant(2026, 11, 22)))
+        );
+        assert!(matches!(
+            parse_date_like("2026-11-22T08:05:09Z"),
+            Some(DateLike::DateTime(_))
+        ));
+        assert!(matches!(
+            parse_date_like("2026-11-22T08:05:09+01:00"),
+            Some(DateLike::DateTime(_))
+        ));
+        assert!(matches!(
+            parse_date_like("2026-11-22T08:05:09"),
+            Some(DateLike::DateTime(_))
+        ));
         assert_eq!(parse_date_like("2026-02-30"), None);
         assert_eq!(parse_date_like("22.11.2026"), None);
         let mut out = Vec::new();

@@ -47,7 +47,11 @@ pub struct PathRef {
 
 impl PathRef {
     pub fn dotted(&self) -> String {
-        self.segments.iter().map(|s| &**s).collect::<Vec<_>>().join(".")
+        self.segments
+            .iter()
+            .map(|s| &**s)
+            .collect::<Vec<_>>()
+            .join(".")
     }
 }
 
@@ -80,7 +84,9 @@ impl Expr {
     pub fn paths<'a>(&'a self, out: &mut Vec<&'a PathRef>) {
         match &self.kind {
             ExprKind::Path(p) => out.push(p),
-            ExprKind::Call(_, args) | ExprKind::List(args) => args.iter().for_each(|a| a.paths(out)),
+            ExprKind::Call(_, args) | ExprKind::List(args) => {
+                args.iter().for_each(|a| a.paths(out))
+            }
             ExprKind::Unary(_, e) => e.paths(out),
             ExprKind::Binary(_, a, b) => {
                 a.paths(out);

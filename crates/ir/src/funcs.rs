@@ -141,7 +141,9 @@ pub const FUNCS: &[FuncInfo] = &[
 ];
 
 pub fn lookup(name: &str) -> Option<&'static FuncInfo> {
-    FUNCS.iter().find(|f| f.name == name || f.aliases.contains(&name))
+    FUNCS
+        .iter()
+        .find(|f| f.name == name || f.aliases.contains(&name))
 }
 
 pub fn info(func: Func) -> &'static FuncInfo {
@@ -175,7 +177,11 @@ pub fn result_type(func: Func, args: &[Type]) -> Type {
         Round | Floor | Ceiling | Abs | ToDecimal => Type::Decimal,
         Concat | Upper | Lower | Trim | Substring | FormatDate | ToString => Type::String,
         Coalesce => args.iter().fold(Type::Null, |acc, t| acc.join(t)),
-        If => args.get(1).cloned().unwrap_or(Type::Unknown).join(args.get(2).unwrap_or(&Type::Unknown)),
+        If => args
+            .get(1)
+            .cloned()
+            .unwrap_or(Type::Unknown)
+            .join(args.get(2).unwrap_or(&Type::Unknown)),
         IsNull | Contains | StartsWith | EndsWith => Type::Bool,
         Len | IndexOf | Year | Month | Day => Type::Integer,
         ParseDate | Today | AsOf => Type::Date,

@@ -6,7 +6,9 @@ use mapc_diag::Span;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
-pub use mapc_syntax::spec::{Action, AuthFlow, Conflict, ConnectionKind, ContactsEndpoint, OnNull, SyncDirection, WriteMode};
+pub use mapc_syntax::spec::{
+    Action, AuthFlow, Conflict, ConnectionKind, ContactsEndpoint, OnNull, SyncDirection, WriteMode,
+};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Program {
@@ -39,7 +41,10 @@ pub struct Connection {
 
 impl Connection {
     pub fn setting(&self, key: &str) -> Option<&str> {
-        self.settings.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.settings
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -60,7 +65,11 @@ pub struct TargetPath {
 
 impl TargetPath {
     pub fn dotted(&self) -> String {
-        self.segments.iter().map(|s| &**s).collect::<Vec<_>>().join(".")
+        self.segments
+            .iter()
+            .map(|s| &**s)
+            .collect::<Vec<_>>()
+            .join(".")
     }
 }
 

@@ -166,7 +166,10 @@ pub fn parse(text: &str, limits: Limits, diags: &mut Diagnostics) -> Option<Node
         match parser.next_event() {
             None => break,
             Some(Ok((ev, span))) => {
-                let span = Span::new(offsets.byte(span.start.index()), offsets.byte(span.end.index()));
+                let span = Span::new(
+                    offsets.byte(span.start.index()),
+                    offsets.byte(span.end.index()),
+                );
                 match b.on_event(ev, span) {
                     Ok(true) => {}
                     Ok(false) => break,
@@ -180,7 +183,17 @@ pub fn parse(text: &str, limits: Limits, diags: &mut Diagnostics) -> Option<Node
                 let at = offsets.byte(e.marker().index());
                 let info = e.info();
                 // A tab in indentation already has its own, clearer diagnostic.
-                if !(info.contains("tab") && diags.iter().any(|d| d.code == "M0103")) {
+                if info.contains("recursion limit") {
+                    diags.push(
+                        Diagnostic::new(
+                            "M0105",
+                            Span::new(at, (at + 1).min(text.len()).max(at)),
+                            "the document nests deeper than the YAML parser allows",
+                        )
+                        .label("too deep from here on")
+                        .help("a spec never needs this much nesting; flatten the structure"),
+                    );
+                } else if !(info.contains("tab") && diags.iter().any(|d| d.code == "M0103")) {
                     diags.push(
                         Diagnostic::new("M0101", Span::new(at, (at + 1).min(text.len()).max(at)), format!("invalid YAML: {info}"))
                             .label("the YAML parser stopped here")
@@ -195,9 +208,13 @@ pub fn parse(text: &str, limits: Limits, diags: &mut Diagnostics) -> Option<Node
     if docs.len() > 1 {
         let second = &docs[1];
         diags.push(
-            Diagnostic::new("M0109", second.span, "the file holds more than one YAML document")
-                .label("a second document starts here")
-                .help("put each spec in its own file; remove the `---` separator"),
+            Diagnostic::new(
+                "M0109",
+                second.span,
+                "the file holds more than one YAML document",
+            )
+            .label("a second document starts here")
+            .help("put each spec in its own file; remove the `---` separator"),
         );
         return None;
     }
@@ -205,13 +222,38 @@ pub fn parse(text: &str, limits: Limits, diags: &mut Diagnostics) -> Option<Node
         Some(n) if !n.is_null() => Some(n),
         _ => {
             diags.push(
-                Diagnostic::new("M0108", Span::new(0, text.len().min(1)), "the file contains no spec")
-                    .label("empty document")
-                    .help("a spec starts with `mapc: 1` and `name:`; see `mapc explain M0108`"),
+                Diagnostic::new(
+                    "M0108",
+                    Span::new(0, text.len().min(1)),
+                    "the file contains no spec",
+                )
+                .label("empty document")
+                .help("a spec starts with `mapc: 1` and `name:`; see `mapc explain M0108`"),
             );
             None
         }
     }
+}
+
+/// Length of a quoted scalar's text up to and including its closing quote.
+fn quoted_len(raw: &str) -> Option<usize> {
+    let b = raw.as_bytes();
+    let q = *b.first()?;
+    let mut i = 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if q == b'"' => i += 2,
+            c if c == q => {
+                if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                } else {
+                    return Some(i + 1);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 fn check_tabs(text: &str, diags: &mut Diagnostics) {
@@ -222,9 +264,13 @@ fn check_tabs(text: &str, diags: &mut Diagnostics) {
             let rest = line[indent_end..].trim_end();
             if !rest.is_empty() && !rest.starts_with('#') {
                 diags.push(
-                    Diagnostic::new("M0103", Span::new(pos + i, pos + i + 1), "a tab is used for indentation")
-                        .label("tab")
-                        .help("YAML indentation must use spaces; replace the tab with spaces"),
+                    Diagnostic::new(
+                        "M0103",
+                        Span::new(pos + i, pos + i + 1),
+                        "a tab is used for indentation",
+                    )
+                    .label("tab")
+                    .help("YAML indentation must use spaces; replace the tab with spaces"),
                 );
                 return;
             }
@@ -247,7 +293,10 @@ impl CharOffsets {
         } else {
             text.char_indices().map(|(i, _)| i).collect()
         };
-        CharOffsets { table, len: text.len() }
+        CharOffsets {
+            table,
+            len: text.len(),
+        }
     }
     fn byte(&self, char_index: usize) -> usize {
         if self.table.is_empty() {
@@ -259,8 +308,17 @@ impl CharOffsets {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, start: usize, anchor: usize },
-    Map { entries: Vec<(Node, Node)>, key: Option<Node>, start: usize, anchor: usize },
+    Seq {
+        items: Vec<Node>,
+        start: usize,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        start: usize,
+        anchor: usize,
+    },
 }
 
 struct Builder<'a> {
@@ -282,7 +340,10 @@ impl Builder<'_> {
             Event::Nothing | Event::StreamStart | Event::DocumentStart(_) | Event::DocumentEnd => {}
             Event::Alias(id) => {
                 let Some(node) = self.anchors.get(&id) else {
-                    return Err(Box::new(Diagnostic::new("M0101", span, "alias refers to an unknown anchor").help("define the anchor (`&name`) before using it (`*name`)")));
+                    return Err(Box::new(
+                        Diagnostic::new("M0101", span, "alias refers to an unknown anchor")
+                            .help("define the anchor (`&name`) before using it (`*name`)"),
+                    ));
                 };
                 let n = node.count();
                 let mut node = node.clone();
@@ -293,9 +354,17 @@ impl Builder<'_> {
             Event::Scalar(value, style, anchor, tag) => {
                 if value.len() > self.limits.max_scalar_bytes {
                     return Err(Box::new(
-                        Diagnostic::new("M0106", Span::new(span.start, (span.start + 1).min(self.text.len())), format!("a scalar of {} bytes is larger than the limit of {} bytes", value.len(), self.limits.max_scalar_bytes))
-                            .label("this value")
-                            .help("specs hold settings, not data; move large values to a data file"),
+                        Diagnostic::new(
+                            "M0106",
+                            Span::new(span.start, (span.start + 1).min(self.text.len())),
+                            format!(
+                                "a scalar of {} bytes is larger than the limit of {} bytes",
+                                value.len(),
+                                self.limits.max_scalar_bytes
+                            ),
+                        )
+                        .label("this value")
+                        .help("specs hold settings, not data; move large values to a data file"),
                     ));
                 }
                 self.budget(1, span)?;
@@ -307,11 +376,21 @@ impl Builder<'_> {
                     ScalarStyle::Folded => Style::Folded,
                 };
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
-                // The scanner may extend a flow scalar's span over trailing blanks.
+                // The scanner may extend a scalar's span over trailing blanks
+                // (and a comment); diagnostics must underline the value alone.
                 let raw = self.text.get(span.start..span.end).unwrap_or("");
-                let span = Span::new(span.start, span.start + raw.trim_end().len());
+                let len = match style {
+                    Style::SingleQuoted | Style::DoubleQuoted => quoted_len(raw),
+                    _ => None,
+                }
+                .unwrap_or_else(|| raw.trim_end().len());
+                let span = Span::new(span.start, span.start + len);
                 let node = Node {
-                    kind: NodeKind::Scalar(Scalar { text: value.into_owned(), style, tag }),
+                    kind: NodeKind::Scalar(Scalar {
+                        text: value.into_owned(),
+                        style,
+                        tag,
+                    }),
                     span,
                 };
                 if anchor > 0 {
@@ -320,21 +399,48 @@ impl Builder<'_> {
                 self.add(node)?;
             }
             Event::SequenceStart(anchor, _) => {
-                self.push(Frame::Seq { items: Vec::new(), start: span.start, anchor }, span)?;
+                self.push(
+                    Frame::Seq {
+                        items: Vec::new(),
+                        start: span.start,
+                        anchor,
+                    },
+                    span,
+                )?;
             }
             Event::MappingStart(anchor, _) => {
-                self.push(Frame::Map { entries: Vec::new(), key: None, start: span.start, anchor }, span)?;
+                self.push(
+                    Frame::Map {
+                        entries: Vec::new(),
+                        key: None,
+                        start: span.start,
+                        anchor,
+                    },
+                    span,
+                )?;
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(frame) = self.stack.pop() else {
                     return Ok(true);
                 };
                 let (kind, start, anchor) = match frame {
-                    Frame::Seq { items, start, anchor } => (NodeKind::Seq(items), start, anchor),
-                    Frame::Map { entries, start, anchor, .. } => (NodeKind::Map(entries), start, anchor),
+                    Frame::Seq {
+                        items,
+                        start,
+                        anchor,
+                    } => (NodeKind::Seq(items), start, anchor),
+                    Frame::Map {
+                        entries,
+                        start,
+                        anchor,
+                        ..
+                    } => (NodeKind::Map(entries), start, anchor),
                 };
                 let end = self.end_of(&kind).max(span.end).max(start);
-                let node = Node { kind, span: Span::new(start, end) };
+                let node = Node {
+                    kind,
+                    span: Span::new(start, end),
+                };
                 if anchor > 0 {
                     self.anchors.insert(anchor, node.clone());
                 }
@@ -355,9 +461,16 @@ impl Builder<'_> {
     fn push(&mut self, frame: Frame, span: Span) -> Result<(), Box<Diagnostic>> {
         if self.stack.len() >= self.limits.max_depth {
             return Err(Box::new(
-                Diagnostic::new("M0105", span, format!("the document nests deeper than {} levels", self.limits.max_depth))
-                    .label("too deep from here on")
-                    .help("a spec never needs this much nesting; flatten the structure"),
+                Diagnostic::new(
+                    "M0105",
+                    span,
+                    format!(
+                        "the document nests deeper than {} levels",
+                        self.limits.max_depth
+                    ),
+                )
+                .label("too deep from here on")
+                .help("a spec never needs this much nesting; flatten the structure"),
             ));
         }
         self.budget(1, span)?;
@@ -433,13 +546,15 @@ mod tests {
 
     #[test]
     fn flow_scalar_spans_end_at_the_value() {
-        let src = "m: { a: \"x\" , b: 'y'  }\n";
+        let src = "m: { a: \"x\" , b: 'y''z'  }\nc: \"q\\\"\" # it's\n";
         let n = parse_ok(src);
         let m = n.get("m").unwrap();
         let a = m.get("a").unwrap();
         assert_eq!(&src[a.span.start..a.span.end], "\"x\"");
         let b = m.get("b").unwrap();
-        assert_eq!(&src[b.span.start..b.span.end], "'y'");
+        assert_eq!(&src[b.span.start..b.span.end], "'y''z'");
+        let c = n.get("c").unwrap();
+        assert_eq!(&src[c.span.start..c.span.end], "\"q\\\"\"");
     }
 
     #[test]

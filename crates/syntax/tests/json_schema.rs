@@ -18,10 +18,17 @@ fn committed_schema_is_current() {
 
 #[test]
 fn schema_lists_every_top_level_key() {
-    let schema: serde_json::Value = serde_json::from_str(&mapc_syntax::spec::json_schema()).expect("json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&mapc_syntax::spec::json_schema()).expect("json");
     let props = schema["properties"].as_object().expect("properties");
     for key in mapc_syntax::spec::TOP_KEYS {
-        assert!(props.contains_key(*key), "schema lacks top-level key `{key}`");
+        assert!(
+            props.contains_key(*key),
+            "schema lacks top-level key `{key}`"
+        );
     }
-    assert_eq!(schema["additionalProperties"], serde_json::Value::Bool(false));
+    assert_eq!(
+        schema["additionalProperties"],
+        serde_json::Value::Bool(false)
+    );
 }

@@ -17,6 +17,9 @@ use crate::json::parse::RecordError;
 use crate::json::write::write_str;
 use std::io::Read;
 
+/// The header row: column names, and the tree that nests dotted names.
+type Headers = (Vec<String>, Vec<(String, HNode)>);
+
 enum HNode {
     Col(usize),
     Obj(Vec<(String, HNode)>),
@@ -25,7 +28,7 @@ enum HNode {
 pub struct CsvSource<R: Read> {
     name: String,
     reader: csv::Reader<R>,
-    headers: Option<(Vec<String>, Vec<(String, HNode)>)>,
+    headers: Option<Headers>,
     row: csv::ByteRecord,
     index: usize,
     done: bool,
@@ -33,13 +36,27 @@ pub struct CsvSource<R: Read> {
 
 impl<R: Read> CsvSource<R> {
     pub fn new(name: String, r: R) -> Self {
-        let reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(r);
-        CsvSource { name, reader, headers: None, row: csv::ByteRecord::new(), index: 0, done: false }
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(r);
+        CsvSource {
+            name,
+            reader,
+            headers: None,
+            row: csv::ByteRecord::new(),
+            index: 0,
+            done: false,
+        }
     }
 
     fn read_headers(&mut self) -> std::io::Result<bool> {
         let bad = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
-        if !self.reader.read_byte_record(&mut self.row).map_err(csv_io)? {
+        if !self
+            .reader
+            .read_byte_record(&mut self.row)
+            .map_err(csv_io)?
+        {
             return Ok(false);
         }
         let mut names = Vec::new();
@@ -48,20 +65,27 @@ impl<R: Read> CsvSource<R> {
             if i == 0 {
                 cell = cell.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(cell);
             }
-            let s = std::str::from_utf8(cell).map_err(|_| bad(format!("CSV header {} is not valid UTF-8", i + 1)))?;
+            let s = std::str::from_utf8(cell)
+                .map_err(|_| bad(format!("CSV header {} is not valid UTF-8", i + 1)))?;
             names.push(s.to_string());
         }
         let mut root: Vec<(String, HNode)> = Vec::new();
         for (col, name) in names.iter().enumerate() {
             let segs: Vec<&str> = name.split('.').collect();
-            let segs = if segs.iter().any(|s| s.is_empty()) { vec![name.as_str()] } else { segs };
+            let segs = if segs.iter().any(|s| s.is_empty()) {
+                vec![name.as_str()]
+            } else {
+                segs
+            };
             let mut level = &mut root;
             for (k, seg) in segs.iter().enumerate() {
                 let last = k + 1 == segs.len();
                 let pos = level.iter().position(|(n, _)| n == seg);
                 if last {
                     if pos.is_some() {
-                        return Err(bad(format!("CSV header `{name}` appears twice, or is also the prefix of another header")));
+                        return Err(bad(format!(
+                            "CSV header `{name}` appears twice, or is also the prefix of another header"
+                        )));
                     }
                     level.push((seg.to_string(), HNode::Col(col)));
                     break;
@@ -77,9 +101,9 @@ impl<R: Read> CsvSource<R> {
                     HNode::Obj(v) => level = v,
                     HNode::Col(_) => {
                         return Err(bad(format!(
-                            "CSV header `{name}` nests under `{}`, which is also a column of its own",
-                            segs[..=k].join(".")
-                        )))
+                        "CSV header `{name}` nests under `{}`, which is also a column of its own",
+                        segs[..=k].join(".")
+                    )))
                     }
                 }
             }
@@ -96,7 +120,11 @@ fn csv_io(e: csv::Error) -> std::io::Error {
     }
 }
 
-fn write_obj(nodes: &[(String, HNode)], row: &csv::ByteRecord, out: &mut Vec<u8>) -> Result<(), usize> {
+fn write_obj(
+    nodes: &[(String, HNode)],
+    row: &csv::ByteRecord,
+    out: &mut Vec<u8>,
+) -> Result<(), usize> {
     out.push(b'{');
     for (i, (name, node)) in nodes.iter().enumerate() {
         if i > 0 {
@@ -132,9 +160,15 @@ impl<R: Read + Send> RecordSource for CsvSource<R> {
             self.done = true;
             return Ok(false);
         }
-        let Some((names, tree)) = &self.headers else { return Ok(false) };
+        let Some((names, tree)) = &self.headers else {
+            return Ok(false);
+        };
         while batch.data.len() < BATCH_BYTES {
-            if !self.reader.read_byte_record(&mut self.row).map_err(csv_io)? {
+            if !self
+                .reader
+                .read_byte_record(&mut self.row)
+                .map_err(csv_io)?
+            {
                 self.done = true;
                 break;
             }
@@ -142,7 +176,11 @@ impl<R: Read + Send> RecordSource for CsvSource<R> {
             let body = if self.row.len() != names.len() {
                 Err(RecordError {
                     code: "R0006",
-                    message: format!("the row has {} columns, the header has {}", self.row.len(), names.len()),
+                    message: format!(
+                        "the row has {} columns, the header has {}",
+                        self.row.len(),
+                        names.len()
+                    ),
                     field: None,
                 })
             } else {
@@ -156,11 +194,19 @@ impl<R: Read + Send> RecordSource for CsvSource<R> {
                     Err(col) => {
                         batch.data.truncate(s);
                         let name = names.get(col).cloned().unwrap_or_default();
-                        Err(RecordError { code: "R0007", message: format!("column `{name}` is not valid UTF-8"), field: Some(name) })
+                        Err(RecordError {
+                            code: "R0007",
+                            message: format!("column `{name}` is not valid UTF-8"),
+                            field: Some(name),
+                        })
                     }
                 }
             };
-            batch.items.push(Item { index: self.index, line, body });
+            batch.items.push(Item {
+                index: self.index,
+                line,
+                body,
+            });
             self.index += 1;
         }
         Ok(!batch.items.is_empty())
@@ -177,7 +223,13 @@ mod tests {
         let mut out = Vec::new();
         while s.next_batch(&mut b)? {
             for it in &b.items {
-                out.push((it.line, it.body.clone().map(|r| String::from_utf8_lossy(&b.data[r]).into_owned()).map_err(|e| e.code)));
+                out.push((
+                    it.line,
+                    it.body
+                        .clone()
+                        .map(|r| String::from_utf8_lossy(&b.data[r]).into_owned())
+                        .map_err(|e| e.code),
+                ));
             }
         }
         Ok(out)
@@ -185,9 +237,24 @@ mod tests {
 
     #[test]
     fn rows_become_objects() {
-        let got = read_all(b"id,name,customer.name,customer.no\n1,A,,7\n2,\"B, \"\"q\"\"\",C,8\n3,x\n4,\xff,y,z\n").unwrap();
-        assert_eq!(got[0], (2, Ok(r#"{"id":"1","name":"A","customer":{"name":"","no":"7"}}"#.into())));
-        assert_eq!(got[1], (3, Ok(r#"{"id":"2","name":"B, \"q\"","customer":{"name":"C","no":"8"}}"#.into())));
+        let got = read_all(
+            b"id,name,customer.name,customer.no\n1,A,,7\n2,\"B, \"\"q\"\"\",C,8\n3,x\n4,\xff,y,z\n",
+        )
+        .unwrap();
+        assert_eq!(
+            got[0],
+            (
+                2,
+                Ok(r#"{"id":"1","name":"A","customer":{"name":"","no":"7"}}"#.into())
+            )
+        );
+        assert_eq!(
+            got[1],
+            (
+                3,
+                Ok(r#"{"id":"2","name":"B, \"q\"","customer":{"name":"C","no":"8"}}"#.into())
+            )
+        );
         assert_eq!(got[2], (4, Err("R0006")));
         assert_eq!(got[3], (5, Err("R0007")));
     }

@@ -18,7 +18,9 @@ use std::io::Read;
 enum Mode {
     Start,
     /// Inside a top-level array, expecting an element (or `]` if `first`).
-    ArrayElem { first: bool },
+    ArrayElem {
+        first: bool,
+    },
     /// After an element, expecting `,` or `]`.
     ArrayAfter,
     /// Whitespace-separated values.
@@ -58,7 +60,13 @@ fn extent(b: &[u8], start: usize, eof: bool) -> Extent {
                             i = e + 1;
                             continue;
                         }
-                        None => return if eof { Extent::End(b.len()) } else { Extent::More },
+                        None => {
+                            return if eof {
+                                Extent::End(b.len())
+                            } else {
+                                Extent::More
+                            }
+                        }
                     },
                     b'{' | b'[' => depth += 1,
                     b'}' | b']' => {
@@ -83,7 +91,12 @@ fn extent(b: &[u8], start: usize, eof: bool) -> Extent {
             None => Extent::More,
         },
         _ => {
-            while i < b.len() && !matches!(b[i], b' ' | b'\n' | b'\r' | b'\t' | b',' | b']' | b'}' | b'[' | b'{' | b'"') {
+            while i < b.len()
+                && !matches!(
+                    b[i],
+                    b' ' | b'\n' | b'\r' | b'\t' | b',' | b']' | b'}' | b'[' | b'{' | b'"'
+                )
+            {
                 i += 1;
             }
             if i == b.len() && !eof {
@@ -112,7 +125,16 @@ fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
 
 impl<R: Read> JsonDocSource<R> {
     pub fn new(name: String, r: R) -> Self {
-        JsonDocSource { name, r, buf: Vec::new(), pos: 0, line: 1, index: 0, eof: false, mode: Mode::Start }
+        JsonDocSource {
+            name,
+            r,
+            buf: Vec::new(),
+            pos: 0,
+            line: 1,
+            index: 0,
+            eof: false,
+            mode: Mode::Start,
+        }
     }
 
     fn advance(&mut self, to: usize) {
@@ -161,7 +183,11 @@ impl<R: Read> JsonDocSource<R> {
         items.push(Item {
             index: self.index,
             line: self.line,
-            body: Err(RecordError { code: "R0005", message: format!("invalid JSON: {msg}; the rest of the file is not read"), field: None }),
+            body: Err(RecordError {
+                code: "R0005",
+                message: format!("invalid JSON: {msg}; the rest of the file is not read"),
+                field: None,
+            }),
         });
         self.index += 1;
         self.mode = Mode::Done;
@@ -190,7 +216,10 @@ impl<R: Read + Send> RecordSource for JsonDocSource<R> {
             if self.pos >= self.buf.len() {
                 match self.mode {
                     Mode::Start | Mode::Sequence => self.mode = Mode::Done,
-                    _ => self.structural_error(&mut batch.items, "the file ends inside the top-level array"),
+                    _ => self.structural_error(
+                        &mut batch.items,
+                        "the file ends inside the top-level array",
+                    ),
                 }
                 break;
             }
@@ -215,7 +244,10 @@ impl<R: Read + Send> RecordSource for JsonDocSource<R> {
                             self.advance(self.pos + 1);
                             self.mode = Mode::Sequence; // anything after is more values
                         }
-                        _ => self.structural_error(&mut batch.items, "expected `,` or `]` after an array element"),
+                        _ => self.structural_error(
+                            &mut batch.items,
+                            "expected `,` or `]` after an array element",
+                        ),
                     }
                     continue;
                 }
@@ -225,7 +257,10 @@ impl<R: Read + Send> RecordSource for JsonDocSource<R> {
                             self.advance(self.pos + 1);
                             self.mode = Mode::Sequence;
                         } else {
-                            self.structural_error(&mut batch.items, "`]` after `,` (trailing comma)");
+                            self.structural_error(
+                                &mut batch.items,
+                                "`]` after `,` (trailing comma)",
+                            );
                         }
                         continue;
                     }
@@ -238,7 +273,11 @@ impl<R: Read + Send> RecordSource for JsonDocSource<R> {
                     Extent::End(e) => break e,
                     Extent::More => {
                         if self.buf.len() - self.pos > MAX_RECORD_BYTES {
-                            batch.items.push(Item { index: self.index, line: self.line, body: Err(too_large(self.buf.len() - self.pos)) });
+                            batch.items.push(Item {
+                                index: self.index,
+                                line: self.line,
+                                body: Err(too_large(self.buf.len() - self.pos)),
+                            });
                             self.index += 1;
                             self.mode = Mode::Done;
                             return Ok(!batch.items.is_empty());
@@ -249,8 +288,16 @@ impl<R: Read + Send> RecordSource for JsonDocSource<R> {
             };
             let s = batch.data.len();
             batch.data.extend_from_slice(&self.buf[self.pos..end]);
-            let body = if end - self.pos > MAX_RECORD_BYTES { Err(too_large(end - self.pos)) } else { Ok(s..batch.data.len()) };
-            batch.items.push(Item { index: self.index, line: self.line, body });
+            let body = if end - self.pos > MAX_RECORD_BYTES {
+                Err(too_large(end - self.pos))
+            } else {
+                Ok(s..batch.data.len())
+            };
+            batch.items.push(Item {
+                index: self.index,
+                line: self.line,
+                body,
+            });
             self.index += 1;
             self.advance(end);
             if let Mode::ArrayElem { .. } = self.mode {
@@ -274,7 +321,10 @@ mod tests {
                 out.push((
                     it.index,
                     it.line,
-                    it.body.clone().map(|r| String::from_utf8_lossy(&b.data[r]).into_owned()).map_err(|e| e.code),
+                    it.body
+                        .clone()
+                        .map(|r| String::from_utf8_lossy(&b.data[r]).into_owned())
+                        .map_err(|e| e.code),
                 ));
             }
         }
@@ -320,7 +370,9 @@ mod tests {
             if i > 0 {
                 input.extend_from_slice(b",\n");
             }
-            input.extend_from_slice(format!("{{\"i\":{i},\"s\":\"{}\"}}", "y".repeat(i % 120)).as_bytes());
+            input.extend_from_slice(
+                format!("{{\"i\":{i},\"s\":\"{}\"}}", "y".repeat(i % 120)).as_bytes(),
+            );
         }
         input.push(b']');
         let got = read_all(&input);

@@ -80,7 +80,10 @@ pub fn open(path: &Path) -> std::io::Result<Box<dyn RecordSource>> {
     let format = Format::from_path(path).ok_or_else(|| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
-            format!("cannot tell the format of `{}`: use .ndjson/.jsonl, .json or .csv", path.display()),
+            format!(
+                "cannot tell the format of `{}`: use .ndjson/.jsonl, .json or .csv",
+                path.display()
+            ),
         )
     })?;
     let file = std::fs::File::open(path)?;
@@ -88,7 +91,11 @@ pub fn open(path: &Path) -> std::io::Result<Box<dyn RecordSource>> {
 }
 
 /// A record source over any reader.
-pub fn from_reader<R: Read + Send + 'static>(format: Format, name: String, r: R) -> Box<dyn RecordSource> {
+pub fn from_reader<R: Read + Send + 'static>(
+    format: Format,
+    name: String,
+    r: R,
+) -> Box<dyn RecordSource> {
     match format {
         Format::Ndjson => Box::new(NdjsonSource::new(name, r)),
         Format::Json => Box::new(JsonDocSource::new(name, r)),
@@ -105,7 +112,11 @@ pub struct MemorySource {
 
 impl MemorySource {
     pub fn new(name: impl Into<String>, records: Vec<Vec<u8>>) -> MemorySource {
-        MemorySource { name: name.into(), records, done: false }
+        MemorySource {
+            name: name.into(),
+            records,
+            done: false,
+        }
     }
 }
 
@@ -123,14 +134,22 @@ impl RecordSource for MemorySource {
         for (i, r) in self.records.iter().enumerate() {
             let s = batch.data.len();
             batch.data.extend_from_slice(r);
-            batch.items.push(Item { index: i, line: i + 1, body: Ok(s..batch.data.len()) });
+            batch.items.push(Item {
+                index: i,
+                line: i + 1,
+                body: Ok(s..batch.data.len()),
+            });
         }
         Ok(!batch.items.is_empty())
     }
 }
 
 /// Reads into the spare room of `buf`, retrying on interruption.
-pub(crate) fn read_more<R: Read>(r: &mut R, buf: &mut Vec<u8>, want: usize) -> std::io::Result<usize> {
+pub(crate) fn read_more<R: Read>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+    want: usize,
+) -> std::io::Result<usize> {
     let len = buf.len();
     buf.resize(len + want, 0);
     loop {
@@ -154,7 +173,11 @@ pub(crate) fn too_large(len: usize) -> RecordError {
         message: format!(
             "the record is larger than {} bytes{}",
             crate::exec::MAX_RECORD_BYTES,
-            if len > 0 { format!(" ({len} bytes read before giving up)") } else { String::new() }
+            if len > 0 {
+                format!(" ({len} bytes read before giving up)")
+            } else {
+                String::new()
+            }
         ),
         field: None,
     }

@@ -23,7 +23,15 @@ pub struct NdjsonSource<R> {
 
 impl<R: Read> NdjsonSource<R> {
     pub fn new(name: String, r: R) -> Self {
-        NdjsonSource { name, r, carry: Vec::new(), line: 1, index: 0, eof: false, discarding: false }
+        NdjsonSource {
+            name,
+            r,
+            carry: Vec::new(),
+            line: 1,
+            index: 0,
+            eof: false,
+            discarding: false,
+        }
     }
 
     fn emit(&mut self, data: &[u8], start: usize, end: usize, items: &mut Vec<Item>) {
@@ -36,11 +44,22 @@ impl<R: Read> NdjsonSource<R> {
         if e > start && data[e - 1] == b'\r' {
             e -= 1;
         }
-        if data[start..e].iter().all(|c| matches!(c, b' ' | b'\t' | b'\r')) {
+        if data[start..e]
+            .iter()
+            .all(|c| matches!(c, b' ' | b'\t' | b'\r'))
+        {
             return;
         }
-        let body = if e - start > MAX_RECORD_BYTES { Err(too_large(e - start)) } else { Ok(start..e) };
-        items.push(Item { index: self.index, line, body });
+        let body = if e - start > MAX_RECORD_BYTES {
+            Err(too_large(e - start))
+        } else {
+            Ok(start..e)
+        };
+        items.push(Item {
+            index: self.index,
+            line,
+            body,
+        });
         self.index += 1;
     }
 }
@@ -78,7 +97,11 @@ impl<R: Read + Send> RecordSource for NdjsonSource<R> {
             if self.discarding {
                 data.truncate(scan);
             } else if data.len() - scan > MAX_RECORD_BYTES {
-                items.push(Item { index: self.index, line: self.line, body: Err(too_large(data.len() - scan)) });
+                items.push(Item {
+                    index: self.index,
+                    line: self.line,
+                    body: Err(too_large(data.len() - scan)),
+                });
                 self.index += 1;
                 self.discarding = true;
                 data.truncate(scan);
@@ -110,7 +133,10 @@ mod tests {
                 out.push((
                     it.index,
                     it.line,
-                    it.body.clone().map(|r| String::from_utf8_lossy(&b.data[r]).into_owned()).map_err(|e| e.code),
+                    it.body
+                        .clone()
+                        .map(|r| String::from_utf8_lossy(&b.data[r]).into_owned())
+                        .map_err(|e| e.code),
                 ));
             }
         }
@@ -134,7 +160,9 @@ mod tests {
     fn many_batches_keep_order() {
         let mut input = Vec::new();
         for i in 0..50_000 {
-            input.extend_from_slice(format!("{{\"i\":{i},\"pad\":\"{}\"}}\n", "x".repeat(i % 90)).as_bytes());
+            input.extend_from_slice(
+                format!("{{\"i\":{i},\"pad\":\"{}\"}}\n", "x".repeat(i % 90)).as_bytes(),
+            );
         }
         let got = read_all(&input);
         assert_eq!(got.len(), 50_000);

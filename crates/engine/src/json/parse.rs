@@ -32,6 +32,9 @@ pub struct ProjChild {
     pub sub: Option<Proj>,
     /// Elements projected one by one, when the value is a list.
     pub list: Option<ListProj>,
+    /// Further lists over the same value (two blocks iterating one path):
+    /// then the value is also wanted `whole` and all lists are served from it.
+    pub more_lists: Vec<ListProj>,
 }
 
 #[derive(Clone, Debug)]
@@ -49,7 +52,14 @@ impl Proj {
         let i = match self.children.iter().position(|c| &*c.key == key) {
             Some(i) => i,
             None => {
-                self.children.push(ProjChild { key: key.into(), path: path.into(), whole: None, sub: None, list: None });
+                self.children.push(ProjChild {
+                    key: key.into(),
+                    path: path.into(),
+                    whole: None,
+                    sub: None,
+                    list: None,
+                    more_lists: Vec::new(),
+                });
                 self.children.len() - 1
             }
         };
@@ -63,7 +73,9 @@ impl Proj {
                 return Some(hint);
             }
         }
-        self.children.iter().position(|c| c.key.len() == key.len() && c.key.as_bytes() == key)
+        self.children
+            .iter()
+            .position(|c| c.key.len() == key.len() && c.key.as_bytes() == key)
     }
 }
 
@@ -76,7 +88,10 @@ pub enum ListState {
     NotList(&'static str),
     /// `n` elements; an element that was not an object is reported by
     /// `bad_item` (its index and kind).
-    Items { n: usize, bad_item: Option<(usize, &'static str)> },
+    Items {
+        n: usize,
+        bad_item: Option<(usize, &'static str)>,
+    },
 }
 
 #[derive(Debug)]
@@ -122,7 +137,14 @@ impl Frame<'_> {
     pub fn new(nslots: usize, list_slots: &[usize]) -> Frame<'static> {
         Frame {
             slots: vec![Value::Absent; nslots],
-            lists: list_slots.iter().map(|&n| ListData { state: ListState::Absent, nslots: n, values: Vec::new() }).collect(),
+            lists: list_slots
+                .iter()
+                .map(|&n| ListData {
+                    state: ListState::Absent,
+                    nslots: n,
+                    values: Vec::new(),
+                })
+                .collect(),
         }
     }
 
@@ -136,7 +158,11 @@ impl Frame<'_> {
             lists: self
                 .lists
                 .into_iter()
-                .map(|l| ListData { state: ListState::Absent, nslots: l.nslots, values: recycle(l.values) })
+                .map(|l| ListData {
+                    state: ListState::Absent,
+                    nslots: l.nslots,
+                    values: recycle(l.values),
+                })
                 .collect(),
         }
     }
@@ -153,24 +179,40 @@ pub struct RecordError {
 
 impl RecordError {
     pub fn syntax(e: SyntaxError, text: &str) -> RecordError {
-        let col = text.get(..e.pos.min(text.len())).map_or(e.pos, |s| s.chars().count()) + 1;
+        let col = text
+            .get(..e.pos.min(text.len()))
+            .map_or(e.pos, |s| s.chars().count())
+            + 1;
         let message = if e.code == "R0014" {
             format!("{} (at column {col})", e.msg)
         } else {
             format!("invalid JSON at column {col}: {}", e.msg)
         };
-        RecordError { code: e.code, message, field: None }
+        RecordError {
+            code: e.code,
+            message,
+            field: None,
+        }
     }
 }
 
 /// Parses one record (the bytes of one JSON value) into `frame`.
-pub fn parse_record<'a>(text: &'a str, proj: &Proj, frame: &mut Frame<'a>) -> Result<(), RecordError> {
+pub fn parse_record<'a>(
+    text: &'a str,
+    proj: &Proj,
+    frame: &mut Frame<'a>,
+) -> Result<(), RecordError> {
     let b = text.as_bytes();
-    let mut p = Parser { s: text, b, i: skip_ws(b, 0) };
+    let mut p = Parser {
+        s: text,
+        b,
+        i: skip_ws(b, 0),
+    };
     match b.get(p.i) {
         Some(b'{') => {
             let Frame { slots, lists } = frame;
-            p.object(proj, slots, Some(lists), 0).map_err(|e| p.fail(e))?;
+            p.object(proj, slots, Some(lists), 0)
+                .map_err(|e| p.fail(e))?;
         }
         Some(_) => {
             // Not an object: invalid JSON is reported as such first.
@@ -183,15 +225,31 @@ pub fn parse_record<'a>(text: &'a str, proj: &Proj, frame: &mut Frame<'a>) -> Re
             };
             let end = scan::skip_value(b, p.i, 0).map_err(|e| RecordError::syntax(e, text))?;
             if skip_ws(b, end) != b.len() {
-                return Err(RecordError::syntax(scan::err(skip_ws(b, end), "unexpected data after the value"), text));
+                return Err(RecordError::syntax(
+                    scan::err(skip_ws(b, end), "unexpected data after the value"),
+                    text,
+                ));
             }
-            return Err(RecordError { code: "R0001", message: format!("the record is {kind}, not a JSON object"), field: None });
+            return Err(RecordError {
+                code: "R0001",
+                message: format!("the record is {kind}, not a JSON object"),
+                field: None,
+            });
         }
-        None => return Err(RecordError { code: "R0005", message: "empty record".into(), field: None }),
+        None => {
+            return Err(RecordError {
+                code: "R0005",
+                message: "empty record".into(),
+                field: None,
+            })
+        }
     }
     let end = skip_ws(b, p.i);
     if end != b.len() {
-        return Err(RecordError::syntax(scan::err(end, "unexpected data after the record"), text));
+        return Err(RecordError::syntax(
+            scan::err(end, "unexpected data after the record"),
+            text,
+        ));
     }
     Ok(())
 }
@@ -200,11 +258,18 @@ pub fn parse_record<'a>(text: &'a str, proj: &Proj, frame: &mut Frame<'a>) -> Re
 /// an expected record. Numbers that do not fit are R0002.
 pub fn parse_value(text: &str) -> Result<Value<'_>, RecordError> {
     let b = text.as_bytes();
-    let mut p = Parser { s: text, b, i: skip_ws(b, 0) };
+    let mut p = Parser {
+        s: text,
+        b,
+        i: skip_ws(b, 0),
+    };
     let v = p.value(0, "").map_err(|e| p.fail(e))?;
     let end = skip_ws(b, p.i);
     if end != b.len() {
-        return Err(RecordError::syntax(scan::err(end, "unexpected data after the value"), text));
+        return Err(RecordError::syntax(
+            scan::err(end, "unexpected data after the value"),
+            text,
+        ));
     }
     Ok(v)
 }
@@ -232,7 +297,9 @@ impl<'a> Parser<'a> {
             PErr::Syntax(e) => RecordError::syntax(e, self.s),
             PErr::Range { path } => RecordError {
                 code: "R0002",
-                message: format!("the number in `{path}` does not fit an exact decimal (at most 28 significant digits and 28 decimal places)"),
+                message: format!(
+                    "the number in `{path}` does not fit an exact decimal (at most 28 significant digits and 28 decimal places)"
+                ),
                 field: Some(path),
             },
         }
@@ -244,7 +311,10 @@ impl<'a> Parser<'a> {
         let start = self.i + 1;
         let (end, escaped) = scan::scan_string(self.b, start)?;
         self.i = end + 1;
-        let raw = self.s.get(start..end).ok_or_else(|| scan::err(start, "invalid string"))?;
+        let raw = self
+            .s
+            .get(start..end)
+            .ok_or_else(|| scan::err(start, "invalid string"))?;
         if escaped {
             scan::unescape(raw, start).map(Cow::Owned)
         } else {
@@ -282,7 +352,11 @@ impl<'a> Parser<'a> {
             Some(b'"') => Ok(Value::Str(self.string()?)),
             Some(b'{') => {
                 if depth + 1 > MAX_DEPTH {
-                    return Err(PErr::Syntax(SyntaxError { pos: self.i, msg: "nesting deeper than 128 levels", code: "R0014" }));
+                    return Err(PErr::Syntax(SyntaxError {
+                        pos: self.i,
+                        msg: "nesting deeper than 128 levels",
+                        code: "R0014",
+                    }));
                 }
                 self.i = skip_ws(self.b, self.i + 1);
                 let mut entries: Vec<(Cow<'a, str>, Value<'a>)> = Vec::new();
@@ -296,7 +370,11 @@ impl<'a> Parser<'a> {
                     }
                     let key = self.string()?;
                     self.colon()?;
-                    let sub = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+                    let sub = if path.is_empty() {
+                        key.to_string()
+                    } else {
+                        format!("{path}.{key}")
+                    };
                     let v = self.value(depth + 1, &sub)?;
                     match entries.iter_mut().find(|(k, _)| *k == key) {
                         Some(slot) => slot.1 = v,
@@ -309,7 +387,11 @@ impl<'a> Parser<'a> {
             }
             Some(b'[') => {
                 if depth + 1 > MAX_DEPTH {
-                    return Err(PErr::Syntax(SyntaxError { pos: self.i, msg: "nesting deeper than 128 levels", code: "R0014" }));
+                    return Err(PErr::Syntax(SyntaxError {
+                        pos: self.i,
+                        msg: "nesting deeper than 128 levels",
+                        code: "R0014",
+                    }));
                 }
                 self.i = skip_ws(self.b, self.i + 1);
                 let mut items = Vec::new();
@@ -367,7 +449,14 @@ impl<'a> Parser<'a> {
                 self.i += 1;
                 Ok(false)
             }
-            _ => Err(scan::err(self.i, if close == b'}' { "expected `,` or `}`" } else { "expected `,` or `]`" })),
+            _ => Err(scan::err(
+                self.i,
+                if close == b'}' {
+                    "expected `,` or `}`"
+                } else {
+                    "expected `,` or `]`"
+                },
+            )),
         }
     }
 
@@ -380,7 +469,11 @@ impl<'a> Parser<'a> {
         depth: usize,
     ) -> Result<(), PErr> {
         if depth + 1 > MAX_DEPTH {
-            return Err(PErr::Syntax(SyntaxError { pos: self.i, msg: "nesting deeper than 128 levels", code: "R0014" }));
+            return Err(PErr::Syntax(SyntaxError {
+                pos: self.i,
+                msg: "nesting deeper than 128 levels",
+                code: "R0014",
+            }));
         }
         self.i = skip_ws(self.b, self.i + 1);
         if self.b.get(self.i) == Some(&b'}') {
@@ -466,19 +559,32 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn list(&mut self, lp: &ListProj, path: &str, lists: &mut [ListData<'a>], depth: usize) -> Result<(), PErr> {
+    fn list(
+        &mut self,
+        lp: &ListProj,
+        path: &str,
+        lists: &mut [ListData<'a>],
+        depth: usize,
+    ) -> Result<(), PErr> {
         let data = &mut lists[lp.id as usize];
         data.values.clear();
         let ns = data.nslots;
         if depth + 1 > MAX_DEPTH {
-            return Err(PErr::Syntax(SyntaxError { pos: self.i, msg: "nesting deeper than 128 levels", code: "R0014" }));
+            return Err(PErr::Syntax(SyntaxError {
+                pos: self.i,
+                msg: "nesting deeper than 128 levels",
+                code: "R0014",
+            }));
         }
         self.i = skip_ws(self.b, self.i + 1);
         let mut n = 0usize;
         let mut bad_item = None;
         if self.b.get(self.i) == Some(&b']') {
             self.i += 1;
-            data.state = ListState::Items { n: 0, bad_item: None };
+            data.state = ListState::Items {
+                n: 0,
+                bad_item: None,
+            };
             return Ok(());
         }
         loop {
@@ -487,10 +593,13 @@ impl<'a> Parser<'a> {
             match self.b.get(self.i) {
                 Some(b'{') => {
                     let elem = &mut data.values[base..base + ns];
-                    self.object(&lp.elem, elem, None, depth + 1).map_err(|e| match e {
-                        PErr::Range { path: p } => PErr::Range { path: format!("{path}[{n}].{p}") },
-                        other => other,
-                    })?;
+                    self.object(&lp.elem, elem, None, depth + 1)
+                        .map_err(|e| match e {
+                            PErr::Range { path: p } => PErr::Range {
+                                path: format!("{path}[{n}].{p}"),
+                            },
+                            other => other,
+                        })?;
                 }
                 Some(&c) => {
                     if bad_item.is_none() {
@@ -509,7 +618,9 @@ impl<'a> Parser<'a> {
     }
 }
 
-static EMPTY: Proj = Proj { children: Vec::new() };
+static EMPTY: Proj = Proj {
+    children: Vec::new(),
+};
 
 fn kind_of_byte(c: u8) -> &'static str {
     match c {
@@ -542,14 +653,20 @@ fn clear_sub(proj: &Proj, slots: &mut [Value]) {
 
 /// Serves a projection from an already materialized value (used when a
 /// path is wanted whole and also below: `from: customer` plus `customer.name`).
-pub fn project_from_value<'a>(v: &Value<'a>, child: &ProjChild, slots: &mut [Value<'a>], lists: Option<&mut Vec<ListData<'a>>>) {
+pub fn project_from_value<'a>(
+    v: &Value<'a>,
+    child: &ProjChild,
+    slots: &mut [Value<'a>],
+    lists: Option<&mut Vec<ListData<'a>>>,
+) {
     if let Some(sub) = &child.sub {
         match v {
             Value::Obj(_) => project_object(v, sub, slots),
             _ => clear_sub(sub, slots),
         }
     }
-    if let (Some(lp), Some(lists)) = (&child.list, lists) {
+    let Some(lists) = lists else { return };
+    for lp in child.list.iter().chain(&child.more_lists) {
         let data = &mut lists[lp.id as usize];
         data.values.clear();
         data.state = match v {
@@ -569,7 +686,10 @@ pub fn project_from_value<'a>(v: &Value<'a>, child: &ProjChild, slots: &mut [Val
                         }
                     }
                 }
-                ListState::Items { n: items.len(), bad_item }
+                ListState::Items {
+                    n: items.len(),
+                    bad_item,
+                }
             }
             other => ListState::NotList(other.kind_name()),
         };
@@ -620,7 +740,13 @@ mod tests {
         let text = r#"{"a": "x", "b": [1, {"z": 2}], "c": {"d": 45.10, "q": null}, "zz": true}"#;
         parse_record(text, &p, &mut f).unwrap();
         assert_eq!(f.slots[0], Value::str("x"));
-        assert_eq!(crate::value::decimal_text(&match &f.slots[1] { Value::Num(d) => *d, _ => panic!() }), "45.10");
+        assert_eq!(
+            crate::value::decimal_text(&match &f.slots[1] {
+                Value::Num(d) => *d,
+                _ => panic!(),
+            }),
+            "45.10"
+        );
         assert_eq!(f.slots[2], Value::Absent);
     }
 
@@ -641,9 +767,15 @@ mod tests {
         };
         assert_eq!(run(r#"[1,2]"#), Some(("R0001", None)));
         assert_eq!(run(r#""s""#), Some(("R0001", None)));
-        assert_eq!(run(r#"{"a": 1234567890123456789012345678901234567890}"#), Some(("R0002", Some("a".into()))));
+        assert_eq!(
+            run(r#"{"a": 1234567890123456789012345678901234567890}"#),
+            Some(("R0002", Some("a".into())))
+        );
         // An unread huge number is not an error: nothing reads it.
-        assert_eq!(run(r#"{"b": 1234567890123456789012345678901234567890}"#), None);
+        assert_eq!(
+            run(r#"{"b": 1234567890123456789012345678901234567890}"#),
+            None
+        );
         assert_eq!(run(r#"{"a": 1,}"#).map(|e| e.0), Some("R0005"));
         assert_eq!(run(r#"{"b": [1,}"#).map(|e| e.0), Some("R0005"));
         assert_eq!(run(r#"{"a": 1} x"#).map(|e| e.0), Some("R0005"));
@@ -656,11 +788,26 @@ mod tests {
         let c = root.child("lines", "lines");
         let mut elem = Proj::default();
         elem.child("q", "q").whole = Some(0);
-        c.list = Some(ListProj { id: 0, elem, nslots: 1 });
+        c.list = Some(ListProj {
+            id: 0,
+            elem,
+            nslots: 1,
+        });
         let mut f = Frame::new(0, &[1]);
-        parse_record(r#"{"lines": [{"q": 1, "x": 2}, {"y": 3}, 7]}"#, &root, &mut f).unwrap();
+        parse_record(
+            r#"{"lines": [{"q": 1, "x": 2}, {"y": 3}, 7]}"#,
+            &root,
+            &mut f,
+        )
+        .unwrap();
         let l = &f.lists[0];
-        assert_eq!(l.state, ListState::Items { n: 3, bad_item: Some((2, "a number")) });
+        assert_eq!(
+            l.state,
+            ListState::Items {
+                n: 3,
+                bad_item: Some((2, "a number"))
+            }
+        );
         assert!(matches!(l.item(0)[0], Value::Num(_)));
         assert_eq!(l.item(1)[0], Value::Absent);
         let mut f = f.reuse();

@@ -21,7 +21,11 @@ pub const MAX_DEPTH: usize = 128;
 
 #[inline]
 pub fn err(pos: usize, msg: &'static str) -> SyntaxError {
-    SyntaxError { pos, msg, code: "R0005" }
+    SyntaxError {
+        pos,
+        msg,
+        code: "R0005",
+    }
 }
 
 #[inline]
@@ -89,7 +93,9 @@ pub fn scan_string(b: &[u8], start: usize) -> Result<(usize, bool), SyntaxError>
                 match b.get(i + 1) {
                     Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
                     Some(b'u') => {
-                        let hex = b.get(i + 2..i + 6).ok_or_else(|| err(i, "truncated \\u escape"))?;
+                        let hex = b
+                            .get(i + 2..i + 6)
+                            .ok_or_else(|| err(i, "truncated \\u escape"))?;
                         if !hex.iter().all(u8::is_ascii_hexdigit) {
                             return Err(err(i, "invalid \\u escape"));
                         }
@@ -138,7 +144,10 @@ pub fn unescape(raw: &str, base: usize) -> Result<String, SyntaxError> {
             b'r' => out.push('\r'),
             b't' => out.push('\t'),
             b'u' => {
-                let hi = b.get(i + 2..i + 6).map(hex4).ok_or_else(|| err(base + i, "truncated \\u escape"))?;
+                let hi = b
+                    .get(i + 2..i + 6)
+                    .map(hex4)
+                    .ok_or_else(|| err(base + i, "truncated \\u escape"))?;
                 if (0xD800..0xDC00).contains(&hi) {
                     let lo = match (b.get(i + 6), b.get(i + 7), b.get(i + 8..i + 12)) {
                         (Some(b'\\'), Some(b'u'), Some(h)) => hex4(h),
@@ -148,11 +157,16 @@ pub fn unescape(raw: &str, base: usize) -> Result<String, SyntaxError> {
                         return Err(err(base + i, "unpaired surrogate in \\u escape"));
                     }
                     let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                    out.push(char::from_u32(cp).ok_or_else(|| err(base + i, "invalid \\u escape"))?);
+                    out.push(
+                        char::from_u32(cp).ok_or_else(|| err(base + i, "invalid \\u escape"))?,
+                    );
                     i += 12;
                     continue;
                 }
-                out.push(char::from_u32(hi).ok_or_else(|| err(base + i, "unpaired surrogate in \\u escape"))?);
+                out.push(
+                    char::from_u32(hi)
+                        .ok_or_else(|| err(base + i, "unpaired surrogate in \\u escape"))?,
+                );
                 i += 6;
                 continue;
             }
@@ -264,7 +278,11 @@ fn skip_container(b: &[u8], start: usize, depth: usize) -> Result<usize, SyntaxE
         match st {
             St::Open => {
                 if depth + level + 1 > MAX_DEPTH {
-                    return Err(SyntaxError { pos: i, msg: "nesting deeper than 128 levels", code: "R0014" });
+                    return Err(SyntaxError {
+                        pos: i,
+                        msg: "nesting deeper than 128 levels",
+                        code: "R0014",
+                    });
                 }
                 let is_obj = b[i] == b'{';
                 stack = (stack << 1) | u128::from(is_obj);
@@ -311,7 +329,16 @@ fn skip_container(b: &[u8], start: usize, depth: usize) -> Result<usize, SyntaxE
                         i += 1;
                         st = St::Closed;
                     }
-                    _ => return Err(err(i, if is_obj { "expected `,` or `}`" } else { "expected `,` or `]`" })),
+                    _ => {
+                        return Err(err(
+                            i,
+                            if is_obj {
+                                "expected `,` or `}`"
+                            } else {
+                                "expected `,` or `]`"
+                            },
+                        ))
+                    }
                 }
             }
             St::Closed => {
@@ -351,8 +378,19 @@ mod tests {
     #[test]
     fn rejects_invalid_values() {
         for s in [
-            r#"{"a":1,}"#, r#"[1,]"#, r#"{"a" 1}"#, r#"{a:1}"#, r#"[1 2]"#, "\"a\tb\"", r#""\x""#,
-            r#"[01]"#, r#"{"a":tru}"#, r#"{"a":nul"#, r#"["#, r#"{"a":[}"#, r#"1.e5"#,
+            r#"{"a":1,}"#,
+            r#"[1,]"#,
+            r#"{"a" 1}"#,
+            r#"{a:1}"#,
+            r#"[1 2]"#,
+            "\"a\tb\"",
+            r#""\x""#,
+            r#"[01]"#,
+            r#"{"a":tru}"#,
+            r#"{"a":nul"#,
+            r#"["#,
+            r#"{"a":[}"#,
+            r#"1.e5"#,
         ] {
             assert!(skip(s).is_err(), "{s} should fail");
         }
@@ -378,7 +416,10 @@ mod tests {
 
     #[test]
     fn unescapes() {
-        assert_eq!(unescape(r#"a\"b\\c\u00e9\ud83d\ude00"#, 0).unwrap(), "a\"b\\cé😀");
+        assert_eq!(
+            unescape(r#"a\"b\\c\u00e9\ud83d\ude00"#, 0).unwrap(),
+            "a\"b\\cé😀"
+        );
         assert!(unescape(r#"\ud83d"#, 0).is_err());
     }
 }

@@ -158,15 +158,23 @@ pub fn top_level_entries(json: &[u8]) -> Vec<(String, &[u8])> {
     }
     i = skip_ws(b, i + 1);
     while b.get(i) == Some(&b'"') {
-        let Ok((end, esc)) = scan::scan_string(b, i + 1) else { break };
+        let Ok((end, esc)) = scan::scan_string(b, i + 1) else {
+            break;
+        };
         let raw = std::str::from_utf8(&b[i + 1..end]).unwrap_or("");
-        let key = if esc { scan::unescape(raw, 0).unwrap_or_default() } else { raw.to_string() };
+        let key = if esc {
+            scan::unescape(raw, 0).unwrap_or_default()
+        } else {
+            raw.to_string()
+        };
         i = skip_ws(b, end + 1);
         if b.get(i) != Some(&b':') {
             break;
         }
         i = skip_ws(b, i + 1);
-        let Ok(vend) = scan::skip_value(b, i, 0) else { break };
+        let Ok(vend) = scan::skip_value(b, i, 0) else {
+            break;
+        };
         out.push((key, &b[i..vend]));
         i = skip_ws(b, vend);
         if b.get(i) == Some(&b',') {
@@ -194,13 +202,22 @@ mod tests {
         let mut out = Vec::new();
         pretty(br#"{"a":[1,{"b":"x,y:z"}],"c":{},"d":[]}"#, 0, &mut out);
         let s = String::from_utf8(out).unwrap();
-        assert_eq!(s, "{\n  \"a\": [\n    1,\n    {\n      \"b\": \"x,y:z\"\n    }\n  ],\n  \"c\": {},\n  \"d\": []\n}");
+        assert_eq!(
+            s,
+            "{\n  \"a\": [\n    1,\n    {\n      \"b\": \"x,y:z\"\n    }\n  ],\n  \"c\": {},\n  \"d\": []\n}"
+        );
     }
 
     #[test]
     fn splits_top_level() {
         let e = top_level_entries(br#"{"a":1,"b":{"c":[1,2]},"d":"x"}"#);
-        let keys: Vec<_> = e.iter().map(|(k, v)| (k.as_str(), std::str::from_utf8(v).unwrap())).collect();
-        assert_eq!(keys, vec![("a", "1"), ("b", r#"{"c":[1,2]}"#), ("d", r#""x""#)]);
+        let keys: Vec<_> = e
+            .iter()
+            .map(|(k, v)| (k.as_str(), std::str::from_utf8(v).unwrap()))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![("a", "1"), ("b", r#"{"c":[1,2]}"#), ("d", r#""x""#)]
+        );
     }
 }

@@ -6,6 +6,7 @@ use crate::funcs::{self, Func, FuncInfo, FUNCS};
 use crate::{BinaryOp, ConnectionKind, Const, Expr, ExprKind, PathRef, Related, Type, UnaryOp};
 use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
 use mapc_syntax::expr as ast;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::SchemaInfo;
@@ -373,13 +374,14 @@ pub fn call(
         );
     }
     for (i, arg) in args.iter().enumerate() {
+        // Borrowed from the function table, not copied, in the common case.
         let Some(allowed) = funcs::arg_type(func, i)
-            .map(<[Type]>::to_vec)
-            .or_else(|| extra_arg_type(func, i))
+            .map(Cow::Borrowed)
+            .or_else(|| extra_arg_type(func, i).map(Cow::Owned))
         else {
             continue;
         };
-        let allowed = allowed.as_slice();
+        let allowed = &*allowed;
         if !fits_any(&arg.ty, allowed) {
             let position = if info.max_args > 1 {
                 format!(" as argument {}", i + 1)

@@ -394,21 +394,21 @@ fn one_source(
     to: Option<&str>,
     diags: &mut Diagnostics,
 ) -> Option<&'static str> {
-    let present: Vec<(&str, Span)> = sources
-        .iter()
-        .filter_map(|(k, s)| s.map(|s| (*k, s)))
-        .collect();
-    let names = sources
-        .iter()
-        .map(|(k, _)| format!("`{k}`"))
-        .collect::<Vec<_>>();
-    let what = match to {
+    let mut present = sources.iter().filter_map(|(k, s)| s.map(|s| (*k, s)));
+    let (first, second) = (present.next(), present.next());
+    // Message parts are built only for an error: this runs for every field.
+    let what = || match to {
         Some(t) => format!("the entry for `{t}`"),
         None => "this entry".to_string(),
     };
-    match present.as_slice() {
-        [(k, _)] => Some(k),
-        [] => {
+    match (first, second) {
+        (Some((k, _)), None) => Some(k),
+        (None, _) => {
+            let names = sources
+                .iter()
+                .map(|(k, _)| format!("`{k}`"))
+                .collect::<Vec<_>>();
+            let what = what();
             diags.push(
                 Diagnostic::new(
                     "M0406",
@@ -423,11 +423,12 @@ fn one_source(
             );
             None
         }
-        [(k1, s1), (k2, s2), ..] => {
+        (Some((k1, s1)), Some((k2, s2))) => {
+            let what = what();
             diags.push(
-                Diagnostic::new("M0406", *s2, format!("{what} has both `{k1}` and `{k2}`"))
+                Diagnostic::new("M0406", s2, format!("{what} has both `{k1}` and `{k2}`"))
                     .label(format!("second value source `{k2}`"))
-                    .related(*s1, format!("first value source `{k1}`"))
+                    .related(s1, format!("first value source `{k1}`"))
                     .help("keep exactly one of them; a fallback constant for a null source goes in `default:`"),
             );
             None

@@ -25,9 +25,19 @@ pub enum ExprKind {
     DateTime(String),
     /// `customer.name`: one or more segments.
     Path(Vec<Ident>),
-    Call { name: Ident, args: Vec<Expr> },
-    Unary { op: UnaryOp, expr: Box<Expr> },
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Call {
+        name: Ident,
+        args: Vec<Expr>,
+    },
+    Unary {
+        op: UnaryOp,
+        expr: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     /// `[a, b]`, used with `in`.
     List(Vec<Expr>),
 }

@@ -102,7 +102,11 @@ impl CodeList {
 }
 
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
-#[schemars(deny_unknown_fields, title = "mapc spec", description = "A mapc mapping spec (format version 1).")]
+#[schemars(
+    deny_unknown_fields,
+    title = "mapc spec",
+    description = "A mapc mapping spec (format version 1)."
+)]
 pub struct Spec {
     /// Format version; must be 1.
     pub mapc: Spanned<u32>,

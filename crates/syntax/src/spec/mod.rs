@@ -30,11 +30,19 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> Parsed {
             let mut diagnostics = Diagnostics::new();
             let (line, col) = file.line_col(at);
             diagnostics.push(
-                Diagnostic::new("M0107", Span::new(at, at + 1), format!("the file is not valid UTF-8 (byte {at}, line {line}, column {col})"))
-                    .label("invalid byte")
-                    .help("save the spec as UTF-8"),
+                Diagnostic::new(
+                    "M0107",
+                    Span::new(at, at + 1),
+                    format!("the file is not valid UTF-8 (byte {at}, line {line}, column {col})"),
+                )
+                .label("invalid byte")
+                .help("save the spec as UTF-8"),
             );
-            Parsed { file, spec: None, diagnostics }
+            Parsed {
+                file,
+                spec: None,
+                diagnostics,
+            }
         }
     }
 }
@@ -43,8 +51,15 @@ pub fn parse_str(name: &str, text: &str) -> Parsed {
     let file = SourceFile::new(name, text);
     let mut diagnostics = Diagnostics::new();
     let spec = yaml::parse(text, Limits::default(), &mut diagnostics).and_then(|node| {
-        let mut r = read::Reader { src: text, diags: &mut diagnostics };
+        let mut r = read::Reader {
+            src: text,
+            diags: &mut diagnostics,
+        };
         structs::spec(&node, &mut r)
     });
-    Parsed { file, spec, diagnostics }
+    Parsed {
+        file,
+        spec,
+        diagnostics,
+    }
 }

@@ -5,6 +5,7 @@
 use super::ast::*;
 use crate::yaml::{Node, NodeKind, Scalar, Style};
 use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
+use std::borrow::Cow;
 
 /// Reading context: the source text (for span arithmetic) and the sink.
 pub struct Reader<'a> {
@@ -31,9 +32,10 @@ impl Reader<'_> {
         )
         .label(format!("expected {expected}"));
         let d = match node.as_scalar() {
-            Some(s) if !s.is_string() && expected.contains("string") => {
-                d.help(format!("quote the value to make it a string: \"{}\"", s.text))
-            }
+            Some(s) if !s.is_string() && expected.contains("string") => d.help(format!(
+                "quote the value to make it a string: \"{}\"",
+                s.text
+            )),
             _ => d,
         };
         self.push(d);
@@ -56,17 +58,20 @@ pub struct MapReader<'n> {
     entries: &'n [(Node, Node)],
     used: Vec<bool>,
     /// Human name of what this mapping is, for messages ("connection `crm`").
-    what: String,
+    /// Mostly a fixed text ("a field entry"), which then is not copied.
+    what: Cow<'static, str>,
 }
 
 impl<'n> MapReader<'n> {
-    pub fn new(node: &'n Node, what: impl Into<String>, r: &mut Reader) -> Option<Self> {
+    pub fn new(node: &'n Node, what: impl Into<Cow<'static, str>>, r: &mut Reader) -> Option<Self> {
         let what = what.into();
         match &node.kind {
             NodeKind::Map(entries) => {
                 let mut ok = true;
                 for (k, _) in entries {
-                    if k.as_scalar().is_none_or(|s| !s.is_string() && s.as_number().is_none()) {
+                    if k.as_scalar()
+                        .is_none_or(|s| !s.is_string() && s.as_number().is_none())
+                    {
                         r.wrong_type(k, "a string key");
                         ok = false;
                     }
@@ -117,9 +122,13 @@ impl<'n> MapReader<'n> {
             Some(node) if !node.is_null() => T::from_node(node, r),
             Some(node) => {
                 r.push(
-                    Diagnostic::new("M0201", node.span, format!("`{key}` of {} is empty", self.what))
-                        .label(format!("expected {}", T::EXPECTED))
-                        .help(format!("give `{key}` a value")),
+                    Diagnostic::new(
+                        "M0201",
+                        node.span,
+                        format!("`{key}` of {} is empty", self.what),
+                    )
+                    .label(format!("expected {}", T::EXPECTED))
+                    .help(format!("give `{key}` a value")),
                 );
                 None
             }
@@ -133,9 +142,13 @@ impl<'n> MapReader<'n> {
     pub fn missing(&self, key: &str, expected: &str, r: &mut Reader) {
         let at = Span::new(self.span.start, self.span.start);
         r.push(
-            Diagnostic::new("M0201", at, format!("{} is missing the required key `{key}`", self.what))
-                .label(format!("`{key}` missing here"))
-                .help(format!("add `{key}:` with {expected}")),
+            Diagnostic::new(
+                "M0201",
+                at,
+                format!("{} is missing the required key `{key}`", self.what),
+            )
+            .label(format!("`{key}` missing here"))
+            .help(format!("add `{key}:` with {expected}")),
         );
     }
 
@@ -153,12 +166,24 @@ impl<'n> MapReader<'n> {
             }
             let help = match did_you_mean(name, known.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => format!("known keys here: {}", known.iter().filter(|k| !k.starts_with('$')).map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
+                None => format!(
+                    "known keys here: {}",
+                    known
+                        .iter()
+                        .filter(|k| !k.starts_with('$'))
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             };
             r.push(
-                Diagnostic::new("M0202", k.span, format!("unknown key `{name}` in {}", self.what))
-                    .label("unknown key")
-                    .help(help),
+                Diagnostic::new(
+                    "M0202",
+                    k.span,
+                    format!("unknown key `{name}` in {}", self.what),
+                )
+                .label("unknown key")
+                .help(help),
             );
         }
     }
@@ -194,7 +219,11 @@ macro_rules! int_from_node {
         impl FromNode for Spanned<$t> {
             const EXPECTED: &'static str = "a whole number";
             fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
-                match node.as_scalar().and_then(|s| s.as_number()).map(|t| t.parse::<$t>()) {
+                match node
+                    .as_scalar()
+                    .and_then(|s| s.as_number())
+                    .map(|t| t.parse::<$t>())
+                {
                     Some(Ok(v)) => Some(Spanned::new(v, node.span)),
                     _ => {
                         r.wrong_type(node, Self::EXPECTED);
@@ -265,22 +294,56 @@ enum_from_node!(ContactsEndpoint, "contacts endpoint", ["contacts" => ContactsEn
 
 /// Maps byte offsets inside a scalar's decoded text back to the file, so a
 /// diagnostic can underline the exact character inside an expression.
+///
+/// Most scalars (`to: out.f1`, `expr: "round(x, 2)"`) stand in the file
+/// exactly as decoded: ASCII on one line, without escapes or doubled quotes.
+/// For them an offset only moves by the start of the content, so no table is
+/// built; `content_table` handles the rest (escapes, folded lines, non-ASCII
+/// text, where every byte of a character maps to the character's start).
 pub fn content_offsets(node: &Node, src: &str) -> impl Fn(usize) -> usize {
     let (text, style) = match node.as_scalar() {
-        Some(s) => (s.text.clone(), s.style),
-        None => (String::new(), Style::Plain),
+        Some(s) => (s.text.as_str(), s.style),
+        None => ("", Style::Plain),
     };
-    let raw = src.get(node.span.start..node.span.end.min(src.len())).unwrap_or("");
+    let raw = src
+        .get(node.span.start..node.span.end.min(src.len()))
+        .unwrap_or("");
     let base = node.span.start;
-    let mut table = Vec::with_capacity(text.len() + 1);
-    let rb = raw.as_bytes();
-    let mut j = match style {
-        Style::SingleQuoted | Style::DoubleQuoted => 1.min(rb.len()),
+    let content = match style {
+        Style::SingleQuoted | Style::DoubleQuoted => 1.min(raw.len()),
         Style::Literal | Style::Folded => raw.find('\n').map(|i| i + 1).unwrap_or(0),
         Style::Plain => 0,
     };
-    for (i, c) in text.char_indices() {
-        let _ = i;
+    // Characters that `content_table` reads as escapes must not occur.
+    let special = match style {
+        Style::DoubleQuoted => text.contains('\\'),
+        Style::SingleQuoted => text.contains('\''),
+        _ => false,
+    };
+    let verbatim = text.is_ascii()
+        && !special
+        && raw.as_bytes().get(content..content + text.len()) == Some(text.as_bytes());
+    let table = (!verbatim).then(|| content_table(text, style, raw.as_bytes(), base, content));
+    let start = base + content;
+    let len = text.len();
+    move |off: usize| match &table {
+        None => start + off.min(len),
+        Some((table, end)) => table.get(off).copied().unwrap_or(*end),
+    }
+}
+
+/// The file offset of every byte of `text`, found by walking `raw` (the
+/// scalar's source) from `j` (where its content starts), and the offset of
+/// the content's end.
+fn content_table(
+    text: &str,
+    style: Style,
+    rb: &[u8],
+    base: usize,
+    mut j: usize,
+) -> (Vec<usize>, usize) {
+    let mut table = Vec::with_capacity(text.len() + 1);
+    for c in text.chars() {
         let mut buf = [0u8; 4];
         let cb = c.encode_utf8(&mut buf).as_bytes();
         let at;
@@ -310,8 +373,7 @@ pub fn content_offsets(node: &Node, src: &str) -> impl Fn(usize) -> usize {
             table.push(base + at);
         }
     }
-    let end = base + j.min(rb.len());
-    move |off: usize| table.get(off).copied().unwrap_or(end)
+    (table, base + j.min(rb.len()))
 }
 
 impl FromNode for ExprText {
@@ -328,9 +390,20 @@ impl FromNode for ExprText {
             }
             Err(e) => {
                 let span = shift(e.span);
-                let span = if span.is_empty() { Span::new(span.start, span.start + 1) } else { span };
-                let span = Span::new(span.start.min(node.span.end.saturating_sub(1)), span.end.min(node.span.end.max(span.start)));
-                r.push(Diagnostic::new("M0301", span, format!("invalid expression: {}", e.message)).label(e.label).help_opt(e.help));
+                let span = if span.is_empty() {
+                    Span::new(span.start, span.start + 1)
+                } else {
+                    span
+                };
+                let span = Span::new(
+                    span.start.min(node.span.end.saturating_sub(1)),
+                    span.end.min(node.span.end.max(span.start)),
+                );
+                r.push(
+                    Diagnostic::new("M0301", span, format!("invalid expression: {}", e.message))
+                        .label(e.label)
+                        .help_opt(e.help),
+                );
                 None
             }
         };
@@ -352,9 +425,20 @@ impl FromNode for FilterText {
             }
             Err(e) => {
                 let span = shift(e.span);
-                let span = if span.is_empty() { Span::new(span.start, span.start + 1) } else { span };
-                let span = Span::new(span.start.min(node.span.end.saturating_sub(1)), span.end.min(node.span.end.max(span.start)));
-                r.push(Diagnostic::new("M0302", span, format!("invalid filter: {}", e.message)).label(e.label).help_opt(e.help));
+                let span = if span.is_empty() {
+                    Span::new(span.start, span.start + 1)
+                } else {
+                    span
+                };
+                let span = Span::new(
+                    span.start.min(node.span.end.saturating_sub(1)),
+                    span.end.min(node.span.end.max(span.start)),
+                );
+                r.push(
+                    Diagnostic::new("M0302", span, format!("invalid filter: {}", e.message))
+                        .label(e.label)
+                        .help_opt(e.help),
+                );
                 None
             }
         };
@@ -404,7 +488,11 @@ impl FromNode for Path {
                         return None;
                     }
                     None => {
-                        bad(r, pos, format!("field path `{text}` is empty or ends with a dot"));
+                        bad(
+                            r,
+                            pos,
+                            format!("field path `{text}` is empty or ends with a dot"),
+                        );
                         return None;
                     }
                 }
@@ -424,7 +512,10 @@ impl FromNode for Path {
                 }
             }
         }
-        Some(Path { text: Spanned::new(text, node.span), segments })
+        Some(Path {
+            text: Spanned::new(text, node.span),
+            segments,
+        })
     }
 }
 
@@ -453,19 +544,29 @@ pub fn split_codes(t: &Spanned<String>) -> Vec<Spanned<String>> {
         let lead = part.len() - part.trim_start().len();
         let trimmed = part.trim();
         let s = base + pos + lead;
-        out.push(Spanned::new(trimmed.to_string(), Span::new(s, s + trimmed.len())));
+        out.push(Spanned::new(
+            trimmed.to_string(),
+            Span::new(s, s + trimmed.len()),
+        ));
         pos += part.len() + 1;
     }
     out
 }
 
 /// `name -> T` mappings (connections, related, environments).
-pub fn named<T>(node: &Node, what: &str, r: &mut Reader, mut f: impl FnMut(&Node, &str, &mut Reader) -> Option<T>) -> Named<T> {
+pub fn named<T>(
+    node: &Node,
+    what: &str,
+    r: &mut Reader,
+    mut f: impl FnMut(&Node, &str, &mut Reader) -> Option<T>,
+) -> Named<T> {
     let mut out = Vec::new();
     match &node.kind {
         NodeKind::Map(entries) => {
             for (k, v) in entries {
-                let Some(name) = Spanned::<String>::from_node(k, r) else { continue };
+                let Some(name) = Spanned::<String>::from_node(k, r) else {
+                    continue;
+                };
                 if let Some(t) = f(v, &name.value, r) {
                     out.push((name, t));
                 }
@@ -475,4 +576,41 @@ pub fn named<T>(node: &Node, what: &str, r: &mut Reader, mut f: impl FnMut(&Node
         _ => r.wrong_type(node, &format!("a mapping of {what}")),
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table-free mapping of verbatim scalars agrees with the table.
+    #[test]
+    fn content_offsets_agree_with_the_table() {
+        let src = "a: x.y\nb: 'p(q, 1)'\nc: \"r + s\"\nd: 'it''s'\ne: \"t\\n\\\"u\\\"\"\n\
+                   f: é.x\ng: ''\nh: \"\"\ni: |\n  lit\n  two\nj: >\n  fold\n  ed\n\
+                   k: plain\n  folded\nl: \"a\\\\b\"\nm: '\"q\"'\nn: \"'q'\"\n";
+        let mut diags = Diagnostics::new();
+        let root = crate::yaml::parse(src, Default::default(), &mut diags).unwrap();
+        let NodeKind::Map(entries) = &root.kind else {
+            panic!()
+        };
+        let mut verbatim = 0;
+        for (_, node) in entries {
+            let s = node.as_scalar().unwrap();
+            let raw = &src.as_bytes()[node.span.start..node.span.end];
+            let content = match s.style {
+                Style::SingleQuoted | Style::DoubleQuoted => 1,
+                Style::Literal | Style::Folded => raw.iter().position(|&b| b == b'\n').unwrap() + 1,
+                Style::Plain => 0,
+            };
+            let (table, end) = content_table(&s.text, s.style, raw, node.span.start, content);
+            let map = content_offsets(node, src);
+            for off in 0..s.text.len() + 3 {
+                let want = table.get(off).copied().unwrap_or(end);
+                assert_eq!(map(off), want, "offset {off} of {:?}", s.text);
+            }
+            verbatim +=
+                usize::from(raw.get(content..content + s.text.len()) == Some(s.text.as_bytes()));
+        }
+        assert!(verbatim >= 6);
+    }
 }

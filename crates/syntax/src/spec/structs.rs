@@ -6,13 +6,29 @@ use crate::yaml::Node;
 use mapc_diag::Diagnostic;
 
 const CONNECTION_KEYS: &[&str] = &[
-    "kind", "url", "api_version", "auth", "page_size", "batch_size", "max_concurrency", "tenant",
-    "environment", "company", "base_url", "entity_url_convention", "path", "dir",
+    "kind",
+    "url",
+    "api_version",
+    "auth",
+    "page_size",
+    "batch_size",
+    "max_concurrency",
+    "tenant",
+    "environment",
+    "company",
+    "base_url",
+    "entity_url_convention",
+    "path",
+    "dir",
 ];
 
 fn connection(node: &Node, name: &str, overlay: bool, r: &mut Reader) -> Option<Connection> {
     let mut m = MapReader::new(node, format!("connection `{name}`"), r)?;
-    let kind = if overlay { m.opt("kind", r) } else { m.req("kind", r) };
+    let kind = if overlay {
+        m.opt("kind", r)
+    } else {
+        m.req("kind", r)
+    };
     let c = Connection {
         span: node.span,
         kind,
@@ -48,7 +64,18 @@ impl FromNode for Auth {
             authority: m.opt("authority", r),
             redirect_uri: m.opt("redirect_uri", r),
         };
-        m.finish(&["flow", "tenant", "client_id", "client_secret", "scope", "authority", "redirect_uri"], r);
+        m.finish(
+            &[
+                "flow",
+                "tenant",
+                "client_id",
+                "client_secret",
+                "scope",
+                "authority",
+                "redirect_uri",
+            ],
+            r,
+        );
         Some(a)
     }
 }
@@ -57,11 +84,17 @@ fn environment(node: &Node, name: &str, r: &mut Reader) -> Option<Environment> {
     let mut m = MapReader::new(node, format!("environment `{name}`"), r)?;
     let default = m.opt("default", r);
     let connections = match m.get("connections") {
-        Some(n) => named(n, "connection overlays", r, |v, name, r| connection(v, name, true, r)),
+        Some(n) => named(n, "connection overlays", r, |v, name, r| {
+            connection(v, name, true, r)
+        }),
         None => Vec::new(),
     };
     m.finish(&["default", "connections"], r);
-    Some(Environment { span: node.span, default, connections })
+    Some(Environment {
+        span: node.span,
+        default,
+        connections,
+    })
 }
 
 impl FromNode for Source {
@@ -76,7 +109,17 @@ impl FromNode for Source {
             m.opt("filter", r),
             m.opt("changed_since", r),
         );
-        m.finish(&["connection", "entity", "entity_set", "key", "filter", "changed_since"], r);
+        m.finish(
+            &[
+                "connection",
+                "entity",
+                "entity_set",
+                "key",
+                "filter",
+                "changed_since",
+            ],
+            r,
+        );
         Some(Source {
             span: node.span,
             connection: connection?,
@@ -95,8 +138,23 @@ impl FromNode for Target {
         let mut m = MapReader::new(node, "`target`", r)?;
         let connection = m.req("connection", r);
         let entity = m.req("entity", r);
-        let rest = (m.opt("entity_set", r), m.opt("key", r), m.opt("write", r), m.opt("delete", r));
-        m.finish(&["connection", "entity", "entity_set", "key", "write", "delete"], r);
+        let rest = (
+            m.opt("entity_set", r),
+            m.opt("key", r),
+            m.opt("write", r),
+            m.opt("delete", r),
+        );
+        m.finish(
+            &[
+                "connection",
+                "entity",
+                "entity_set",
+                "key",
+                "write",
+                "delete",
+            ],
+            r,
+        );
         Some(Target {
             span: node.span,
             connection: connection?,
@@ -115,10 +173,17 @@ fn related(node: &Node, name: &str, r: &mut Reader) -> Option<Related> {
     let via = m.req("via", r);
     let entity_set = m.opt("entity_set", r);
     m.finish(&["entity", "via", "entity_set"], r);
-    Some(Related { span: node.span, entity: entity?, via: via?, entity_set })
+    Some(Related {
+        span: node.span,
+        entity: entity?,
+        via: via?,
+        entity_set,
+    })
 }
 
-const FIELD_KEYS: &[&str] = &["from", "expr", "value", "to", "sync", "conflict", "default", "on_null"];
+const FIELD_KEYS: &[&str] = &[
+    "from", "expr", "value", "to", "sync", "conflict", "default", "on_null",
+];
 
 impl FromNode for Field {
     const EXPECTED: &'static str = "a field mapping";
@@ -149,7 +214,15 @@ impl FromNode for Rule {
         let rest = (m.opt("message", r), m.opt("to", r), m.opt("expr", r));
         let value = m.get("value").map(|n| Value { node: n.clone() });
         m.finish(&["when", "action", "message", "to", "expr", "value"], r);
-        Some(Rule { span: node.span, when: when?, action: action?, message: rest.0, to: rest.1, expr: rest.2, value })
+        Some(Rule {
+            span: node.span,
+            when: when?,
+            action: action?,
+            message: rest.0,
+            to: rest.1,
+            expr: rest.2,
+            value,
+        })
     }
 }
 
@@ -157,7 +230,13 @@ impl FromNode for Amount {
     const EXPECTED: &'static str = "an amount mapping";
     fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut m = MapReader::new(node, "a document amount", r)?;
-        let a = Amount { span: node.span, from: m.opt("from", r), expr: m.opt("expr", r), to: m.opt("to", r), sync: m.opt("sync", r) };
+        let a = Amount {
+            span: node.span,
+            from: m.opt("from", r),
+            expr: m.opt("expr", r),
+            to: m.opt("to", r),
+            sync: m.opt("sync", r),
+        };
         m.finish(&["from", "expr", "to", "sync"], r);
         Some(a)
     }
@@ -185,10 +264,27 @@ impl FromNode for Products {
             freight: m.opt("freight", r),
         };
         m.finish(
-            &["source", "path", "navigation", "sku_field", "order_by", "overwrite_template_products", "exclude_skus", "to", "sync", "fields", "discount", "tax", "freight"],
+            &[
+                "source",
+                "path",
+                "navigation",
+                "sku_field",
+                "order_by",
+                "overwrite_template_products",
+                "exclude_skus",
+                "to",
+                "sync",
+                "fields",
+                "discount",
+                "tax",
+                "freight",
+            ],
             r,
         );
-        Some(Products { source: source?, ..p })
+        Some(Products {
+            source: source?,
+            ..p
+        })
     }
 }
 
@@ -207,7 +303,19 @@ impl FromNode for SalesPrices {
             exclude_expired: m.opt("exclude_expired", r),
             fields: m.opt("fields", r),
         };
-        m.finish(&["path", "to", "transfer_customer_price_groups", "sales_codes", "field_separator", "record_delimiter", "exclude_expired", "fields"], r);
+        m.finish(
+            &[
+                "path",
+                "to",
+                "transfer_customer_price_groups",
+                "sales_codes",
+                "field_separator",
+                "record_delimiter",
+                "exclude_expired",
+                "fields",
+            ],
+            r,
+        );
         Some(s)
     }
 }
@@ -230,7 +338,18 @@ impl FromNode for Companies {
             create_in_prerequisite: m.opt("create_in_prerequisite", r),
         };
         m.finish(
-            &["to", "id_field", "number_field", "parent_field", "hierarchy", "relationships", "contacts_path", "contact_id_field", "contacts_endpoint", "create_in_prerequisite"],
+            &[
+                "to",
+                "id_field",
+                "number_field",
+                "parent_field",
+                "hierarchy",
+                "relationships",
+                "contacts_path",
+                "contact_id_field",
+                "contacts_endpoint",
+                "create_in_prerequisite",
+            ],
             r,
         );
         Some(c)
@@ -243,7 +362,10 @@ impl FromNode for Polling {
         let mut m = MapReader::new(node, "`polling`", r)?;
         let lookback_days = m.get("lookback_days").map(|n| Value { node: n.clone() });
         m.finish(&["lookback_days"], r);
-        Some(Polling { span: node.span, lookback_days })
+        Some(Polling {
+            span: node.span,
+            lookback_days,
+        })
     }
 }
 
@@ -253,15 +375,26 @@ impl FromNode for Lock {
         let mut m = MapReader::new(node, "a lock rule", r)?;
         let entity = m.req("entity", r);
         let fields = match m.get("fields") {
-            Some(n) => named(n, "locked fields", r, |v, _, r| Spanned::<String>::from_node(v, r)),
+            Some(n) => named(n, "locked fields", r, |v, _, r| {
+                Spanned::<String>::from_node(v, r)
+            }),
             None => {
-                m.missing("fields", "a mapping of locked source field -> target field", r);
+                m.missing(
+                    "fields",
+                    "a mapping of locked source field -> target field",
+                    r,
+                );
                 Vec::new()
             }
         };
         let two_way = m.opt("two_way", r);
         m.finish(&["entity", "fields", "two_way"], r);
-        Some(Lock { span: node.span, entity: entity?, fields, two_way })
+        Some(Lock {
+            span: node.span,
+            entity: entity?,
+            fields,
+            two_way,
+        })
     }
 }
 
@@ -275,12 +408,30 @@ impl FromNode for TestCase {
         let input = m.req("input", r);
         let expect = m.req("expect", r);
         m.finish(&["name", "mapping", "as_of", "input", "expect"], r);
-        Some(TestCase { span: node.span, name: name?, mapping, as_of, input: input?, expect: expect? })
+        Some(TestCase {
+            span: node.span,
+            name: name?,
+            mapping,
+            as_of,
+            input: input?,
+            expect: expect?,
+        })
     }
 }
 
 const MAPPING_KEYS: &[&str] = &[
-    "name", "description", "active", "source", "target", "related", "fields", "rules", "products", "sales_prices", "companies", "polling",
+    "name",
+    "description",
+    "active",
+    "source",
+    "target",
+    "related",
+    "fields",
+    "rules",
+    "products",
+    "sales_prices",
+    "companies",
+    "polling",
 ];
 
 impl FromNode for Mapping {
@@ -330,8 +481,14 @@ impl FromNode for Mapping {
 }
 
 fn check_name(n: &Spanned<String>, what: &str, r: &mut Reader) {
-    let ok = n.value.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && n.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let ok = n
+        .value
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && n.value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !ok {
         let fixed: String = n
             .value
@@ -342,15 +499,30 @@ fn check_name(n: &Spanned<String>, what: &str, r: &mut Reader) {
             .trim_matches('-')
             .to_string();
         r.push(
-            Diagnostic::new("M0205", n.span, format!("{what} `{}` must match [a-z0-9][a-z0-9-]*", n.value))
-                .label("lowercase letters, digits and `-` only")
-                .help(format!("try `{fixed}`")),
+            Diagnostic::new(
+                "M0205",
+                n.span,
+                format!("{what} `{}` must match [a-z0-9][a-z0-9-]*", n.value),
+            )
+            .label("lowercase letters, digits and `-` only")
+            .help(format!("try `{fixed}`")),
         );
     }
 }
 
 pub const TOP_KEYS: &[&str] = &[
-    "mapc", "name", "description", "connections", "mappings", "sales_prices", "companies", "polling", "locks", "environments", "tests", "$schema",
+    "mapc",
+    "name",
+    "description",
+    "connections",
+    "mappings",
+    "sales_prices",
+    "companies",
+    "polling",
+    "locks",
+    "environments",
+    "tests",
+    "$schema",
 ];
 
 /// Reads the whole spec; `None` only when the top level is not a mapping.
@@ -360,9 +532,15 @@ pub fn spec(node: &Node, r: &mut Reader) -> Option<Spec> {
     if let Some(v) = &version {
         if v.value != 1 {
             r.push(
-                Diagnostic::new("M0206", v.span, format!("spec format version {} is not supported", v.value))
-                    .label("this mapc supports version 1")
-                    .help("write `mapc: 1`, or upgrade mapc if the spec was written for a newer version"),
+                Diagnostic::new(
+                    "M0206",
+                    v.span,
+                    format!("spec format version {} is not supported", v.value),
+                )
+                .label("this mapc supports version 1")
+                .help(
+                    "write `mapc: 1`, or upgrade mapc if the spec was written for a newer version",
+                ),
             );
         }
     }
@@ -372,17 +550,31 @@ pub fn spec(node: &Node, r: &mut Reader) -> Option<Spec> {
     }
     let description = m.opt("description", r);
     let connections = match m.get("connections") {
-        Some(n) => named(n, "connections", r, |v, name, r| connection(v, name, false, r)),
+        Some(n) => named(n, "connections", r, |v, name, r| {
+            connection(v, name, false, r)
+        }),
         None => {
-            m.missing("connections", "a mapping of connection name -> connection", r);
+            m.missing(
+                "connections",
+                "a mapping of connection name -> connection",
+                r,
+            );
             Vec::new()
         }
     };
     let mappings: Vec<Mapping> = match m.get("mappings") {
         Some(n) => {
             let v = Vec::<Mapping>::from_node(n, r).unwrap_or_default();
-            if matches!(&n.kind, crate::yaml::NodeKind::Seq(items) if items.is_empty()) || n.is_null() {
-                r.push(Diagnostic::new("M0207", n.span, "`mappings` is empty").label("no mappings").help("add at least one mapping with `name`, `source`, `target` and `fields`"));
+            if matches!(&n.kind, crate::yaml::NodeKind::Seq(items) if items.is_empty())
+                || n.is_null()
+            {
+                r.push(
+                    Diagnostic::new("M0207", n.span, "`mappings` is empty")
+                        .label("no mappings")
+                        .help(
+                            "add at least one mapping with `name`, `source`, `target` and `fields`",
+                        ),
+                );
             }
             v
         }

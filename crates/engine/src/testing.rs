@@ -1,0 +1,373 @@
+//! Mapping tests: running one test case through the engine and comparing
+//! the outcome with its expectation, and reading `*.test.yaml` files.
+//!
+//! A test input goes through exactly the path a preview record takes (it is
+//! written as JSON and read by the record parser), so a test can never pass
+//! on semantics a preview would not show.
+//!
+//! Expectations:
+//! * `skip`: a `skip` rule matched, or the source filter excluded the record
+//!   (either way nothing is written);
+//! * `{ error: CODE }`: the record was rejected with that code;
+//! * a record: partial match. Every key given must be present in the output
+//!   with an equal value, recursively for objects; keys not given are not
+//!   compared. Lists are compared whole (same length, elements equal in full,
+//!   objects in them with exactly the same keys). Numbers compare by value
+//!   (`10.01` equals `10.010`), strings exactly; `null` matches only a key
+//!   that is present with `null` (an absent key is not null).
+
+use crate::input::MemorySource;
+use crate::json::parse::parse_value;
+use crate::json::write::{to_string, write_str, write_value};
+use crate::plan::{Compiled, Options};
+use crate::run::Outcome;
+use crate::value::{write_decimal, Value};
+use jiff::civil::Date;
+use mapc_diag::{Diagnostics, SourceFile, Span};
+use mapc_ir::{Expect, Literal, Program, Test};
+use mapc_syntax::spec::read::{FromNode, MapReader, Reader};
+use mapc_syntax::spec::{Spanned, TestCase};
+
+/// One difference between the expected and the actual record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    /// Dotted path with list indices (`line_items[1].line_total`); empty for
+    /// the record as a whole.
+    pub path: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+/// What a test case came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaseResult {
+    Passed,
+    Failed { mismatches: Vec<Mismatch> },
+}
+
+impl CaseResult {
+    pub fn passed(&self) -> bool {
+        matches!(self, CaseResult::Passed)
+    }
+}
+
+/// Writes a literal as JSON (the test input as a record).
+pub fn literal_json(lit: &Literal, out: &mut Vec<u8>) {
+    match lit {
+        Literal::Null => out.extend_from_slice(b"null"),
+        Literal::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Literal::Number(d) => write_decimal(d, out),
+        Literal::String(s) => write_str(s, out),
+        Literal::List(items) => {
+            out.push(b'[');
+            for (i, it) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                literal_json(it, out);
+            }
+            out.push(b']');
+        }
+        Literal::Map(entries) => {
+            out.push(b'{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(k, out);
+                out.push(b':');
+                literal_json(v, out);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+/// The as-of date of a test: its own `as_of`, else the command's.
+pub fn test_as_of(test: &Test, default: Date) -> Date {
+    test.as_of.unwrap_or(default)
+}
+
+/// Runs one test case of `program`.
+pub fn run_case(program: &Program, test: &Test, default_as_of: Date) -> CaseResult {
+    let fail = |expected: String, actual: String| CaseResult::Failed {
+        mismatches: vec![Mismatch {
+            path: String::new(),
+            expected,
+            actual,
+        }],
+    };
+    let options = Options {
+        as_of: test_as_of(test, default_as_of),
+    };
+    let compiled = match Compiled::new(program, test.mapping, options) {
+        Ok(c) => c,
+        Err(e) => {
+            return fail(
+                expect_text(&test.expect),
+                format!("the mapping cannot run: {e}"),
+            )
+        }
+    };
+    let mut input = Vec::new();
+    literal_json(&test.input, &mut input);
+    let mut src = MemorySource::new(format!("test `{}`", test.name), vec![input]);
+    let mut actual: Option<Actual> = None;
+    let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
+        actual = Some(match o {
+            Outcome::Written { json, .. } => {
+                Actual::Written(String::from_utf8_lossy(json).into_owned())
+            }
+            Outcome::Skipped { rule, .. } => Actual::Skipped(format!("skipped by rule {rule}")),
+            Outcome::Filtered { .. } => Actual::Skipped("excluded by the source filter".into()),
+            Outcome::Rejected(r) => Actual::Rejected(r.code.to_string(), r.message),
+        });
+        Ok(())
+    };
+    if let Err(e) = compiled.run(&mut src, &mut sink) {
+        return fail(
+            expect_text(&test.expect),
+            format!("the test could not run: {e}"),
+        );
+    }
+    let Some(actual) = actual else {
+        return fail(expect_text(&test.expect), "no outcome".into());
+    };
+    compare(&test.expect, &actual)
+}
+
+enum Actual {
+    Written(String),
+    Skipped(String),
+    Rejected(String, String),
+}
+
+fn actual_text(a: &Actual) -> String {
+    match a {
+        Actual::Written(json) => format!("a written record {json}"),
+        Actual::Skipped(why) => format!("skip ({why})"),
+        Actual::Rejected(code, msg) => format!("error {code}: {msg}"),
+    }
+}
+
+fn expect_text(e: &Expect) -> String {
+    match e {
+        Expect::Skip => "skip".into(),
+        Expect::Error(code) => format!("error {code}"),
+        Expect::Record(lit) => {
+            let mut out = Vec::new();
+            literal_json(lit, &mut out);
+            format!("a record matching {}", String::from_utf8_lossy(&out))
+        }
+    }
+}
+
+fn compare(expect: &Expect, actual: &Actual) -> CaseResult {
+    let whole = |actual: &Actual| CaseResult::Failed {
+        mismatches: vec![Mismatch {
+            path: String::new(),
+            expected: expect_text(expect),
+            actual: actual_text(actual),
+        }],
+    };
+    match (expect, actual) {
+        (Expect::Skip, Actual::Skipped(_)) => CaseResult::Passed,
+        (Expect::Error(code), Actual::Rejected(c, _)) if c == code => CaseResult::Passed,
+        (Expect::Record(lit), Actual::Written(json)) => {
+            let expected = Value::from(lit);
+            match parse_value(json) {
+                Ok(actual) => {
+                    let mut mismatches = Vec::new();
+                    partial(&expected, &actual, "", &mut mismatches);
+                    if mismatches.is_empty() {
+                        CaseResult::Passed
+                    } else {
+                        CaseResult::Failed { mismatches }
+                    }
+                }
+                Err(e) => CaseResult::Failed {
+                    mismatches: vec![Mismatch {
+                        path: String::new(),
+                        expected: expect_text(expect),
+                        actual: format!("output that is not JSON ({})", e.message),
+                    }],
+                },
+            }
+        }
+        _ => whole(actual),
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn shown(v: &Value) -> String {
+    match v {
+        Value::Absent => "(absent)".into(),
+        other => to_string(other),
+    }
+}
+
+/// Partial match: objects recursively by the expected keys, anything else whole.
+fn partial(expected: &Value, actual: &Value, path: &str, out: &mut Vec<Mismatch>) {
+    match (expected, actual) {
+        (Value::Obj(entries), Value::Obj(_)) => {
+            for (k, e) in entries {
+                let a = actual.get(k).cloned().unwrap_or(Value::Absent);
+                partial(e, &a, &join(path, k), out);
+            }
+        }
+        _ => whole(expected, actual, path, out),
+    }
+}
+
+/// Whole match: lists element by element, objects with exactly the same keys.
+fn whole(expected: &Value, actual: &Value, path: &str, out: &mut Vec<Mismatch>) {
+    let mism = |out: &mut Vec<Mismatch>| {
+        out.push(Mismatch {
+            path: path.to_string(),
+            expected: shown(expected),
+            actual: shown(actual),
+        })
+    };
+    match (expected, actual) {
+        (Value::Obj(e), Value::Obj(a)) => {
+            for (k, ev) in e {
+                let av = actual.get(k).cloned().unwrap_or(Value::Absent);
+                whole(ev, &av, &join(path, k), out);
+            }
+            for (k, av) in a {
+                if expected.get(k).is_none() {
+                    out.push(Mismatch {
+                        path: join(path, k),
+                        expected: "(absent)".into(),
+                        actual: shown(av),
+                    });
+                }
+            }
+        }
+        (Value::List(e), Value::List(a)) => {
+            if e.len() != a.len() {
+                out.push(Mismatch {
+                    path: path.to_string(),
+                    expected: format!("{} ({} items)", shown(expected), e.len()),
+                    actual: format!("{} ({} items)", shown(actual), a.len()),
+                });
+                return;
+            }
+            for (i, (x, y)) in e.iter().zip(a).enumerate() {
+                whole(x, y, &format!("{path}[{i}]"), out);
+            }
+        }
+        (Value::Num(x), Value::Num(y)) if x == y => {}
+        (Value::Null, Value::Null) | (Value::Absent, Value::Absent) => {}
+        (Value::Str(x), Value::Str(y)) if x == y => {}
+        (Value::Bool(x), Value::Bool(y)) if x == y => {}
+        _ => mism(out),
+    }
+}
+
+/// A `*.test.yaml` file: `spec:` (optional) and `tests:`.
+pub struct TestFile {
+    pub file: SourceFile,
+    /// The spec it tests, as written (relative to the test file).
+    pub spec: Option<Spanned<String>>,
+    pub cases: Vec<TestCase>,
+    /// Problems reading the file (rendered against `file`).
+    pub diagnostics: Diagnostics,
+}
+
+/// Reads a `*.test.yaml` file with the spec reader's YAML tree and test-case
+/// shape, so its diagnostics look exactly like the spec's own.
+pub fn parse_test_file(name: &str, text: &str) -> TestFile {
+    let file = SourceFile::new(name, text);
+    let mut diagnostics = Diagnostics::new();
+    let mut spec = None;
+    let mut cases = Vec::new();
+    if let Some(node) =
+        mapc_syntax::yaml::parse(text, mapc_syntax::yaml::Limits::default(), &mut diagnostics)
+    {
+        let mut r = Reader {
+            src: text,
+            diags: &mut diagnostics,
+        };
+        if let Some(mut m) = MapReader::new(&node, "the test file", &mut r) {
+            spec = m.opt::<Spanned<String>>("spec", &mut r);
+            match m.get("tests") {
+                Some(n) => cases = Vec::<TestCase>::from_node(n, &mut r).unwrap_or_default(),
+                None => m.missing("tests", "a list of test cases", &mut r),
+            }
+            m.finish(&["spec", "tests"], &mut r);
+        }
+    }
+    TestFile {
+        file,
+        spec,
+        cases,
+        diagnostics,
+    }
+}
+
+/// The 1-based line of a span (where a test case starts).
+pub fn line_of(file: &SourceFile, span: Span) -> usize {
+    file.line_col(span.start).0
+}
+
+/// A compact rendering of a value for messages.
+pub fn value_text(v: &Value) -> String {
+    let mut out = Vec::new();
+    write_value(v, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Value<'_> {
+        parse_value(s).unwrap()
+    }
+
+    fn diff(e: &str, a: &str) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        partial(&p(e), &p(a), "", &mut out);
+        out.into_iter()
+            .map(|m| (m.path, m.expected, m.actual))
+            .collect()
+    }
+
+    #[test]
+    fn partial_objects_whole_lists() {
+        assert!(diff(r#"{"a": 1.0}"#, r#"{"a": 1, "b": 2}"#).is_empty());
+        assert!(diff(r#"{"o": {"x": "y"}}"#, r#"{"o": {"x": "y", "z": 1}}"#).is_empty());
+        assert_eq!(
+            diff(r#"{"a": null}"#, r#"{}"#),
+            vec![("a".into(), "null".into(), "(absent)".into())]
+        );
+        assert_eq!(
+            diff(r#"{"l": [{"q": 1}]}"#, r#"{"l": [{"q": 1, "r": 2}]}"#),
+            vec![("l[0].r".into(), "(absent)".into(), "2".into())]
+        );
+        assert_eq!(diff(r#"{"l": [1, 2]}"#, r#"{"l": [1]}"#).len(), 1);
+        assert_eq!(diff(r#"{"s": "1"}"#, r#"{"s": 1}"#).len(), 1);
+    }
+
+    #[test]
+    fn reads_test_files() {
+        let t = parse_test_file(
+            "x.test.yaml",
+            "spec: a.mapc.yaml\ntests:\n  - name: one\n    input: {a: 1}\n    expect: skip\n",
+        );
+        assert!(t.diagnostics.is_empty());
+        assert_eq!(t.spec.map(|s| s.value), Some("a.mapc.yaml".to_string()));
+        assert_eq!(t.cases.len(), 1);
+        let t = parse_test_file("x.test.yaml", "spec: a\ntets: []\n");
+        assert!(t.diagnostics.iter().any(|d| d.code == "M0202"));
+        assert!(t.diagnostics.iter().any(|d| d.code == "M0201"));
+    }
+}

@@ -1,0 +1,207 @@
+//! `mapc preview SPEC --input FILE`: run one mapping over sample records.
+//!
+//! Standard output carries only target records (a pretty JSON array, NDJSON,
+//! or a table); skipped, rejected and warned records are listed on standard
+//! error, in input order, followed by a one-line summary. Exit 0, or 1 when a
+//! record was rejected or the spec has errors, 2 for usage problems and
+//! unreadable files.
+
+use mapc_check::{compile_file, Options as CheckOptions};
+use mapc_diag::{render, Format};
+use mapc_engine::preview::{report_lines, select_mapping, PrettyArray, Table};
+use mapc_engine::{input, Compiled, Options, Outcome};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PreviewFormat {
+    /// A pretty-printed JSON array of target records.
+    #[default]
+    Json,
+    /// One target record per line.
+    Ndjson,
+    /// An aligned table of the top-level target fields.
+    Table,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PreviewArgs {
+    /// The spec file.
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Sample source records: `.ndjson`/`.jsonl`, `.json` (an array) or `.csv`.
+    #[arg(long, short, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Output format of the target records.
+    #[arg(long, value_enum, default_value_t = PreviewFormat::Json)]
+    pub format: PreviewFormat,
+    /// The mapping to run [default: the only active one, else the one reading a file].
+    #[arg(long, value_name = "NAME")]
+    pub mapping: Option<String>,
+    /// The as-of date (YYYY-MM-DD) for `today()` and sales-price expiry [default: today, UTC].
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Cached `$metadata` for type checks [default: `.mapc/schema` beside the spec, when present].
+    #[arg(long, value_name = "DIR")]
+    pub schema_cache: Option<PathBuf>,
+}
+
+/// Parses `--as-of`, or today's date in UTC.
+pub fn as_of_date(arg: Option<&str>) -> Result<jiff::civil::Date, String> {
+    match arg {
+        Some(s) => mapc_engine::value::parse_ymd(s.trim().as_bytes())
+            .ok_or_else(|| format!("--as-of `{s}` is not a date in the form YYYY-MM-DD")),
+        None => Ok(jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()),
+    }
+}
+
+pub fn preview(args: &PreviewArgs) -> i32 {
+    let as_of = match as_of_date(args.as_of.as_deref()) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let opts = CheckOptions {
+        schema_cache: args
+            .schema_cache
+            .clone()
+            .or_else(|| super::default_schema_cache(&args.spec)),
+    };
+    let compiled = match compile_file(&args.spec, &opts) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", args.spec.display());
+            return 2;
+        }
+    };
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    if !compiled.diagnostics.is_empty() {
+        eprint!(
+            "{}",
+            render(
+                Format::Human { color },
+                &[(&compiled.file, compiled.diagnostics.as_slice())]
+            )
+        );
+    }
+    let program = match (&compiled.program, compiled.has_errors()) {
+        (Some(p), false) => p,
+        _ => {
+            eprintln!(
+                "error: {} has errors; fix them (see `mapc check`) before previewing",
+                args.spec.display()
+            );
+            return 1;
+        }
+    };
+    let index = match select_mapping(program, args.mapping.as_deref()) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let engine = match Compiled::new(program, index, Options { as_of }) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!(
+                "error: mapping `{}` cannot run: {e}",
+                program.mappings[index].name
+            );
+            return 1;
+        }
+    };
+    let mut src = match input::open(&args.input) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", args.input.display());
+            return 2;
+        }
+    };
+
+    let stdout = std::io::stdout();
+    let out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let file = &compiled.file;
+    let input_name = args.input.display().to_string();
+    let mut reports: Vec<String> = Vec::new();
+    let result = match args.format {
+        PreviewFormat::Ndjson => {
+            let mut out = out;
+            let stderr = std::io::stderr();
+            let mut err = std::io::BufWriter::new(stderr.lock());
+            let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
+                if let Outcome::Written { json, .. } = &o {
+                    out.write_all(json)?;
+                    out.write_all(b"\n")?;
+                }
+                for l in report_lines(&o, Some(file), &input_name) {
+                    writeln!(err, "{l}")?;
+                }
+                Ok(())
+            };
+            let r = engine.run_parallel(&mut *src, &mut sink);
+            let flushed = out.flush().and(err.flush());
+            r.and_then(|s| flushed.map(|_| s))
+        }
+        PreviewFormat::Json => {
+            let mut arr = PrettyArray::new(out);
+            let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
+                if let Outcome::Written { json, .. } = &o {
+                    arr.record(json)?;
+                }
+                reports.extend(report_lines(&o, Some(file), &input_name));
+                Ok(())
+            };
+            let r = engine.run_parallel(&mut *src, &mut sink);
+            r.and_then(|s| arr.finish().map(|_| s))
+        }
+        PreviewFormat::Table => {
+            let mut table = Table::default();
+            let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
+                if let Outcome::Written { json, .. } = &o {
+                    table.record(json);
+                }
+                reports.extend(report_lines(&o, Some(file), &input_name));
+                Ok(())
+            };
+            let r = engine.run_parallel(&mut *src, &mut sink);
+            let mut out = out;
+            r.and_then(|s| {
+                out.write_all(table.render().as_bytes())
+                    .and(out.flush())
+                    .map(|_| s)
+            })
+        }
+    };
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return 0,
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.input.display());
+            return 2;
+        }
+    };
+    for l in &reports {
+        eprintln!("{l}");
+    }
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    eprintln!(
+        "{} read: {} written, {} skipped, {} filtered out, {} rejected, {} (mapping `{}`, as of {as_of})",
+        plural(summary.read, "record"),
+        summary.written,
+        summary.skipped,
+        summary.filtered,
+        summary.rejected,
+        plural(summary.warnings, "warning"),
+        engine.mapping_name(),
+    );
+    if summary.rejected > 0 {
+        1
+    } else {
+        0
+    }
+}
