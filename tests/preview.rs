@@ -52,6 +52,11 @@ fn examples() -> Vec<(String, String)> {
                 )
         });
         data.sort();
+        assert!(
+            !data.is_empty(),
+            "example spec {} has no sample data: add specs/examples/data/{stem}.ndjson",
+            rel(&spec)
+        );
         for d in data {
             out.push((rel(&spec), rel(&d)));
         }

@@ -173,7 +173,11 @@ impl Compiled {
         let start = out.len();
         let res = match parse_record(text, &self.proj, &mut frame) {
             Err(e) => Processed {
-                key: None,
+                key: if e.code == "R0002" {
+                    self.salvage_key(text)
+                } else {
+                    None
+                },
                 verdict: Verdict::Rejected(e),
                 company: None,
             },
@@ -196,6 +200,15 @@ impl Compiled {
         scratch.lines = recycle_out(lines);
         scratch.sets = recycle_sets(sets);
         res
+    }
+
+    /// The key of a record rejected for a number that does not fit: the
+    /// record is valid JSON, so a parse that reads only the key finds it and
+    /// the rejection can say which record it was.
+    fn salvage_key<'a>(&self, text: &'a str) -> Option<Cow<'a, str>> {
+        let mut frame = Frame::new(1, &[]);
+        parse_record(text, &self.key_proj, &mut frame).ok()?;
+        key_of(&frame.slots[0])
     }
 
     fn map_record<'a>(
@@ -615,15 +628,11 @@ fn write_entries(
     !first
 }
 
-/// Writes a company relationship list.
-pub(crate) fn write_relationships(
-    entries: &[(String, String, bool)],
-    company: &str,
-    out: &mut Vec<u8>,
-) {
-    // (other id, our id, is_parent): parent entries are (parentId, childId).
+/// Writes a company relationship list: `(other id, is_parent)` entries,
+/// where `other` is the parent's id or the contact's id.
+pub(crate) fn write_relationships(entries: &[(String, bool)], company: &str, out: &mut Vec<u8>) {
     out.push(b'[');
-    for (i, (other, _, is_parent)) in entries.iter().enumerate() {
+    for (i, (other, is_parent)) in entries.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }

@@ -291,6 +291,9 @@ pub struct Compiled {
     /// Element slot counts, by list id.
     pub(crate) list_slots: Vec<usize>,
     pub(crate) key: Option<u32>,
+    /// A projection of only the key (slot 0), to name records whose full
+    /// parse failed on a number.
+    pub(crate) key_proj: Proj,
     pub(crate) filter: Option<CExpr>,
     pub(crate) rules: Vec<CRule>,
     pub(crate) fields: Vec<CField>,
@@ -508,7 +511,16 @@ impl Compiled {
             }
         };
 
+        let key_proj = {
+            let mut k = Scope::default();
+            let segs = split(&m.source.key);
+            if !segs.is_empty() {
+                k.slot(&segs);
+            }
+            k.proj
+        };
         Ok(Compiled {
+            key_proj,
             name: m.name.clone(),
             options,
             proj: scope.proj,

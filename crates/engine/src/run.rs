@@ -473,7 +473,7 @@ impl Compiled {
             (0..n).filter(|&i| emitted[i]).collect()
         };
         let mut next_written = order.into_iter();
-        let mut rel_entries: Vec<(String, String, bool)> = Vec::new();
+        let mut rel_entries: Vec<(String, bool)> = Vec::new();
         let mut json = Vec::new();
         for (slot, &is_written) in emitted.iter().enumerate() {
             let i = if is_written {
@@ -493,7 +493,7 @@ impl Compiled {
                     if c.hierarchy {
                         match parent[i] {
                             Some(Ok(p)) => match held[p].company.as_ref().and_then(|x| x.id.clone()) {
-                                Some(pid) => rel_entries.push((pid, company.clone(), true)),
+                                Some(pid) => rel_entries.push((pid, true)),
                                 None => warnings.push(Warning {
                                     code: "R0102",
                                     message: format!(
@@ -516,7 +516,7 @@ impl Compiled {
                     }
                     if c.relationships {
                         for ct in &d.contacts {
-                            rel_entries.push((ct.clone(), company.clone(), false));
+                            rel_entries.push((ct.clone(), false));
                         }
                     }
                     json.clear();

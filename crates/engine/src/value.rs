@@ -264,15 +264,29 @@ pub fn write_decimal(d: &Decimal, out: &mut Vec<u8>) {
     if m < 0 {
         out.push(b'-');
     }
-    let mut abs = m.unsigned_abs();
+    let abs = m.unsigned_abs();
     let mut buf = [0u8; 40];
     let mut pos = buf.len();
-    loop {
-        pos -= 1;
-        buf[pos] = b'0' + (abs % 10) as u8;
-        abs /= 10;
-        if abs == 0 {
-            break;
+    // Most amounts fit 64 bits, where division is far cheaper than on u128.
+    match u64::try_from(abs) {
+        Ok(mut v) => loop {
+            pos -= 1;
+            buf[pos] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        },
+        Err(_) => {
+            let mut v = abs;
+            loop {
+                pos -= 1;
+                buf[pos] = b'0' + (v % 10) as u8;
+                v /= 10;
+                if v == 0 {
+                    break;
+                }
+            }
         }
     }
     let digits = &buf[pos..];

@@ -174,8 +174,8 @@ fn csv_rows_with_wrong_width_or_bad_utf8() {
     let input = b"id,amount,note\nr1,12.50,\nr2,1\nr3,2,\xff\nr4,3,\"quoted, note\"\n".to_vec();
     let got = run_bytes(&spec(), Format::Csv, input);
     assert_eq!(got.len(), 4);
-    // CSV values are strings; an empty cell is the empty string.
-    assert_eq!(got[0].json(), r#"{"id":"r1","amount":"12.50","note":""}"#);
+    // CSV values are strings; an empty cell is null.
+    assert_eq!(got[0].json(), r#"{"id":"r1","amount":"12.50","note":null}"#);
     assert_eq!(rejected(&got[1]), ("R0006".into(), 3, 1));
     assert_eq!(rejected(&got[2]), ("R0007".into(), 4, 2));
     assert_eq!(
@@ -217,4 +217,25 @@ fn mangled_records_never_panic() {
     let c = compiled(&s, AS_OF);
     let got = collect(&c, &mut mapc_engine::input::MemorySource::new("m", recs));
     assert_eq!(got.len(), n);
+}
+
+#[test]
+fn a_number_rejection_still_names_the_record_key() {
+    let c = compiled(&spec(), AS_OF);
+    let mut src = mapc_engine::input::MemorySource::new(
+        "m",
+        vec![br#"{"amount": 1234567890123456789012345678901234567890, "id": "k-42"}"#.to_vec()],
+    );
+    let mut keys = Vec::new();
+    let mut sink = |o: mapc_engine::Outcome<'_>| -> std::io::Result<()> {
+        if let mapc_engine::Outcome::Rejected(r) = o {
+            keys.push((r.code, r.key, r.file, r.at.line));
+        }
+        Ok(())
+    };
+    c.run(&mut src, &mut sink).unwrap();
+    assert_eq!(
+        keys,
+        vec![("R0002", Some("k-42".to_string()), "m".to_string(), 1)]
+    );
 }

@@ -1,5 +1,7 @@
 //! CSV: the header row names the keys, every other row is one record whose
-//! values are strings (an empty cell is the empty string, never null).
+//! values are strings. An empty cell is null: CSV has no other way to say
+//! "no value", and users expect `default:` and `on_null:` to apply to it
+//! (as spreadsheet and Dataverse imports treat blanks).
 //!
 //! A dotted header (`customer.name`) nests (`{"customer": {"name": ...}}`),
 //! so related-record paths work on CSV input as they do on JSON. A header
@@ -136,7 +138,11 @@ fn write_obj(
             HNode::Col(c) => {
                 let cell = row.get(*c).unwrap_or(b"");
                 let s = std::str::from_utf8(cell).map_err(|_| *c)?;
-                write_str(s, out);
+                if s.is_empty() {
+                    out.extend_from_slice(b"null");
+                } else {
+                    write_str(s, out);
+                }
             }
             HNode::Obj(children) => write_obj(children, row, out)?,
         }
@@ -245,7 +251,7 @@ mod tests {
             got[0],
             (
                 2,
-                Ok(r#"{"id":"1","name":"A","customer":{"name":"","no":"7"}}"#.into())
+                Ok(r#"{"id":"1","name":"A","customer":{"name":null,"no":"7"}}"#.into())
             )
         );
         assert_eq!(

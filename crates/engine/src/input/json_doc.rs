@@ -226,6 +226,10 @@ impl<R: Read + Send> RecordSource for JsonDocSource<R> {
             let c = self.buf[self.pos];
             match self.mode {
                 Mode::Start => {
+                    if self.buf[self.pos..].starts_with(b"\xEF\xBB\xBF") {
+                        self.advance(self.pos + 3);
+                        continue;
+                    }
                     if c == b'[' {
                         self.advance(self.pos + 1);
                         self.mode = Mode::ArrayElem { first: true };
@@ -342,6 +346,11 @@ mod tests {
                 (2, 4, Ok("7".into())),
             ]
         );
+    }
+
+    #[test]
+    fn a_leading_bom_is_skipped() {
+        assert_eq!(read_all(b"\xEF\xBB\xBF[{\"a\":1}]").len(), 1);
     }
 
     #[test]

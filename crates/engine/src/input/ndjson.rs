@@ -19,6 +19,8 @@ pub struct NdjsonSource<R> {
     eof: bool,
     /// Inside an over-long line that is being thrown away.
     discarding: bool,
+    /// A UTF-8 byte order mark at the very start was looked for.
+    bom_checked: bool,
 }
 
 impl<R: Read> NdjsonSource<R> {
@@ -31,6 +33,7 @@ impl<R: Read> NdjsonSource<R> {
             index: 0,
             eof: false,
             discarding: false,
+            bom_checked: false,
         }
     }
 
@@ -77,6 +80,13 @@ impl<R: Read + Send> RecordSource for NdjsonSource<R> {
         let mut scan = 0usize;
         let mut items = std::mem::take(&mut batch.items);
         loop {
+            if !self.bom_checked && (data.len() >= 3 || self.eof) {
+                // Editors on Windows like to start files with a BOM; it is not part of a record.
+                self.bom_checked = true;
+                if data.starts_with(b"\xEF\xBB\xBF") {
+                    scan = 3;
+                }
+            }
             while let Some(k) = memchr::memchr(b'\n', &data[scan..]) {
                 let end = scan + k;
                 self.emit(&data, scan, end, &mut items);
@@ -154,6 +164,12 @@ mod tests {
                 (2, 5, Ok("{\"c\":3}".into())),
             ]
         );
+    }
+
+    #[test]
+    fn a_leading_bom_is_not_part_of_the_first_record() {
+        let got = read_all(b"\xEF\xBB\xBF{\"a\":1}\n");
+        assert_eq!(got, vec![(0, 1, Ok("{\"a\":1}".into()))]);
     }
 
     #[test]
