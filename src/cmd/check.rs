@@ -85,8 +85,8 @@ pub fn run(args: &CheckArgs) -> i32 {
     if !args.quiet && args.format == OutputFormat::Human {
         let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
         eprintln!(
-            "{}: {}, {}",
-            plural(compiled.len(), "spec checked").replace("specs checked", "specs checked"),
+            "{} checked: {}, {}",
+            plural(compiled.len(), "spec"),
             plural(errors, "error"),
             plural(warnings, "warning")
         );
