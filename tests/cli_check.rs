@@ -210,7 +210,13 @@ fn bad_input_never_panics() {
         "mapc: 1\nname: huge\ndescription: \"{}\"\n",
         "x".repeat(3 << 20)
     );
+    let mut many_keys = String::from("mapc: 1\nname: wide\nx:\n");
+    for i in 0..60_000 {
+        many_keys.push_str(&format!("  k{i}: {i}\n"));
+    }
+    many_keys.push_str("  k7: again\n");
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("many-keys", many_keys.into_bytes(), "M0102"),
         ("malformed", b"mapc: 1\nname: [unclosed\n".to_vec(), "M0101"),
         (
             "tabs",
@@ -298,4 +304,21 @@ fn schema_cache_enables_metadata_checks() {
         "did-you-mean: {}",
         stdout(&o)
     );
+}
+
+/// A literal secret in a spec is reported, but never printed, in any format.
+#[test]
+fn literal_secrets_never_appear_in_output() {
+    let secret = "Zq8~hunter2-DoNotPrint";
+    let spec = format!(
+        "mapc: 1\nname: leak\nconnections:\n  crm:\n    kind: dataverse\n    url: https://contoso.crm4.dynamics.com\n    auth: {{ flow: client_credentials, tenant: \"${{T}}\", client_id: \"${{C}}\", client_secret: \"{secret}\" }}\n  out: {{ kind: file, path: out.ndjson }}\nmappings:\n  - name: m\n    source: {{ connection: crm, entity: account }}\n    target: {{ connection: out, entity: a }}\n    fields:\n      - {{ from: name, to: title }}\n"
+    );
+    let p = temp_spec("leak.mapc.yaml", spec.as_bytes());
+    for format in ["human", "json", "github", "sarif"] {
+        let o = mapc(&["check", "--format", format, p.to_str().unwrap()]);
+        assert_eq!(code(&o), 1, "{format}");
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(all.contains("M0801"), "{format}: {all}");
+        assert!(!all.contains("hunter2"), "{format} leaks the secret: {all}");
+    }
 }

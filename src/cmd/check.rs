@@ -47,6 +47,15 @@ pub fn run(args: &CheckArgs) -> i32 {
     let mut compiled = Vec::new();
     let mut unreadable = false;
     for path in &specs {
+        if path.to_string_lossy().ends_with(".test.yaml") {
+            eprintln!(
+                "error: {} is a test file (`spec:` + `tests:`), not a spec; run `mapc test {}`",
+                path.display(),
+                path.display()
+            );
+            unreadable = true;
+            continue;
+        }
         let opts = Options {
             schema_cache: args
                 .schema_cache
@@ -82,7 +91,7 @@ pub fn run(args: &CheckArgs) -> i32 {
         .iter()
         .map(|c| c.diagnostics.iter().filter(|d| !d.is_error()).count())
         .sum();
-    if !args.quiet && args.format == OutputFormat::Human {
+    if !args.quiet && args.format == OutputFormat::Human && !compiled.is_empty() {
         let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
         eprintln!(
             "{} checked: {}, {}",
@@ -90,6 +99,9 @@ pub fn run(args: &CheckArgs) -> i32 {
             plural(errors, "error"),
             plural(warnings, "warning")
         );
+        if errors == 0 && warnings > 0 && args.deny_warnings {
+            eprintln!("failing because of --deny-warnings");
+        }
     }
     if unreadable {
         2

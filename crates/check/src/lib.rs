@@ -64,9 +64,14 @@ pub fn compile_bytes(name: &str, bytes: &[u8], opts: &Options) -> Compiled {
         }
         lowered.program
     });
+    let diagnostics = diags.into_sorted();
+    let mut file = parsed.file;
+    for d in diagnostics.iter().filter(|d| d.code == "M0801") {
+        file.redact(d.span);
+    }
     Compiled {
-        file: parsed.file,
+        file,
         program,
-        diagnostics: diags.into_sorted(),
+        diagnostics,
     }
 }

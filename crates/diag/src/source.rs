@@ -69,6 +69,28 @@ impl SourceFile {
         (line + 1, col)
     }
 
+    /// Overwrites the text inside `span` with `*` (byte for byte, so every
+    /// other span stays valid), keeping surrounding quotes. Used so that a
+    /// literal secret found in a spec is never printed in a report snippet.
+    pub fn redact(&mut self, span: Span) {
+        let end = span.end.min(self.text.len());
+        let mut start = span.start.min(end);
+        let mut stop = end;
+        let bytes = self.text.as_bytes();
+        if stop > start + 1
+            && matches!(bytes[start], b'"' | b'\'')
+            && bytes[stop - 1] == bytes[start]
+        {
+            start += 1;
+            stop -= 1;
+        }
+        if !self.text.is_char_boundary(start) || !self.text.is_char_boundary(stop) {
+            return;
+        }
+        let stars = "*".repeat(stop - start);
+        self.text.replace_range(start..stop, &stars);
+    }
+
     /// Byte offset of a 1-based line and character column.
     pub fn offset(&self, line: usize, col: usize) -> usize {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
@@ -79,5 +101,20 @@ impl SourceFile {
             .nth(col.saturating_sub(1))
             .map(|(i, _)| start + i)
             .unwrap_or(self.text.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_keeps_offsets_and_quotes() {
+        let mut f = SourceFile::new("a.yaml", "a: \"s3cr3t\" # x\nb: ü\n");
+        f.redact(Span::new(3, 11));
+        assert_eq!(f.text, "a: \"******\" # x\nb: ü\n");
+        f.redact(Span::new(19, 21));
+        assert_eq!(f.text, "a: \"******\" # x\nb: **\n");
+        assert_eq!(f.line_col(19), (2, 4));
     }
 }

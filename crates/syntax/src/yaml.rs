@@ -316,6 +316,9 @@ enum Frame {
     Map {
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
+        /// Scalar key text -> index in `entries`: duplicate detection must stay
+        /// linear, or a file with many keys becomes a denial of service.
+        seen: HashMap<String, usize>,
         start: usize,
         anchor: usize,
     },
@@ -413,6 +416,7 @@ impl Builder<'_> {
                     Frame::Map {
                         entries: Vec::new(),
                         key: None,
+                        seen: HashMap::new(),
                         start: span.start,
                         anchor,
                     },
@@ -484,7 +488,7 @@ impl Builder<'_> {
             return Err(Box::new(
                 Diagnostic::new("M0104", span, format!("the document expands to more than {} nodes", self.limits.max_nodes))
                     .label("expansion passes the budget here")
-                    .help("YAML aliases (`*name`) copy whole subtrees; avoid nested aliases that multiply (an \"alias bomb\")"),
+                    .help("a spec is never this large; if the file uses YAML aliases (`*name`), they copy whole subtrees: avoid nested aliases that multiply (an \"alias bomb\")"),
             ));
         }
         Ok(())
@@ -494,13 +498,16 @@ impl Builder<'_> {
         match self.stack.last_mut() {
             None => self.docs.push(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries, key, seen, ..
+            }) => match key.take() {
                 None => *key = Some(node),
                 Some(k) => {
                     if let Some(ks) = k.as_scalar() {
-                        if let Some((first, _)) = entries
-                            .iter()
-                            .find(|(e, _)| e.as_scalar().is_some_and(|s| s.text == ks.text))
+                        if let Some(first) = seen
+                            .get(&ks.text)
+                            .and_then(|&i| entries.get(i))
+                            .map(|(e, _)| e)
                         {
                             return Err(Box::new(
                                 Diagnostic::new("M0102", k.span, format!("the key `{}` appears twice in this mapping", ks.text))
@@ -509,6 +516,9 @@ impl Builder<'_> {
                                     .help("remove one of the two entries; YAML keeps only one of them, so the other would be silently lost"),
                             ));
                         }
+                    }
+                    if let Some(ks) = k.as_scalar() {
+                        seen.insert(ks.text.clone(), entries.len());
                     }
                     entries.push((k, node));
                 }

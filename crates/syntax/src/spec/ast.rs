@@ -408,7 +408,7 @@ pub struct Polling {
     #[schemars(skip)]
     pub span: Span,
     /// Positive integer; default 5.
-    #[schemars(with = "Option<u32>")]
+    #[schemars(with = "Option<u32>", range(min = 1))]
     pub lookback_days: Option<Value>,
 }
 

@@ -399,11 +399,12 @@ impl FromNode for ExprText {
                     span.start.min(node.span.end.saturating_sub(1)),
                     span.end.min(node.span.end.max(span.start)),
                 );
-                r.push(
+                let d = if literal_error(&e.message) {
+                    Diagnostic::new("M0303", span, e.message)
+                } else {
                     Diagnostic::new("M0301", span, format!("invalid expression: {}", e.message))
-                        .label(e.label)
-                        .help_opt(e.help),
-                );
+                };
+                r.push(d.label(e.label).help_opt(e.help));
                 None
             }
         };
@@ -434,11 +435,12 @@ impl FromNode for FilterText {
                     span.start.min(node.span.end.saturating_sub(1)),
                     span.end.min(node.span.end.max(span.start)),
                 );
-                r.push(
+                let d = if literal_error(&e.message) {
+                    Diagnostic::new("M0303", span, e.message)
+                } else {
                     Diagnostic::new("M0302", span, format!("invalid filter: {}", e.message))
-                        .label(e.label)
-                        .help_opt(e.help),
-                );
+                };
+                r.push(d.label(e.label).help_opt(e.help));
                 None
             }
         };
@@ -613,4 +615,17 @@ mod tests {
         }
         assert!(verbatim >= 6);
     }
+}
+
+/// Literal errors (a date that does not exist, a malformed number or escape)
+/// have their own code, M0303, apart from structural syntax errors.
+fn literal_error(message: &str) -> bool {
+    [
+        "invalid date",
+        "invalid number",
+        "invalid unicode escape",
+        "invalid guid",
+    ]
+    .iter()
+    .any(|p| message.starts_with(p))
 }
