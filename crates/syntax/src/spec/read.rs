@@ -376,38 +376,60 @@ fn content_table(
     (table, base + j.min(rb.len()))
 }
 
+/// Parses a string value written in one of the small languages (expressions,
+/// filters): spans move from string offsets to file offsets, and a syntax
+/// error is reported at the exact character, with its own code.
+fn embedded<T>(
+    node: &Node,
+    r: &mut Reader,
+    expected: &str,
+    (code, what): (&'static str, &str),
+    parse: impl Fn(&str) -> Result<T, crate::expr::SyntaxError>,
+    map_spans: impl Fn(&mut T, &dyn Fn(Span) -> Span),
+) -> Option<(Spanned<String>, Option<T>)> {
+    let s = r.scalar(node, expected)?;
+    let text = Spanned::new(s.text.clone(), node.span);
+    let map = content_offsets(node, r.src);
+    let shift = |sp: Span| Span::new(map(sp.start), map(sp.end).max(map(sp.start)));
+    let ast = match parse(&s.text) {
+        Ok(mut t) => {
+            map_spans(&mut t, &shift);
+            Some(t)
+        }
+        Err(e) => {
+            let span = shift(e.span);
+            let span = if span.is_empty() {
+                Span::new(span.start, span.start + 1)
+            } else {
+                span
+            };
+            let span = Span::new(
+                span.start.min(node.span.end.saturating_sub(1)),
+                span.end.min(node.span.end.max(span.start)),
+            );
+            let d = if literal_error(&e.message) {
+                Diagnostic::new("M0303", span, e.message)
+            } else {
+                Diagnostic::new(code, span, format!("invalid {what}: {}", e.message))
+            };
+            r.push(d.label(e.label).help_opt(e.help));
+            None
+        }
+    };
+    Some((text, ast))
+}
+
 impl FromNode for ExprText {
     const EXPECTED: &'static str = "an expression string";
     fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
-        let s = r.scalar(node, Self::EXPECTED)?;
-        let text = Spanned::new(s.text.clone(), node.span);
-        let map = content_offsets(node, r.src);
-        let shift = |sp: Span| Span::new(map(sp.start), map(sp.end).max(map(sp.start)));
-        let ast = match crate::expr::parse(&s.text) {
-            Ok(mut e) => {
-                e.map_spans(&shift);
-                Some(e)
-            }
-            Err(e) => {
-                let span = shift(e.span);
-                let span = if span.is_empty() {
-                    Span::new(span.start, span.start + 1)
-                } else {
-                    span
-                };
-                let span = Span::new(
-                    span.start.min(node.span.end.saturating_sub(1)),
-                    span.end.min(node.span.end.max(span.start)),
-                );
-                let d = if literal_error(&e.message) {
-                    Diagnostic::new("M0303", span, e.message)
-                } else {
-                    Diagnostic::new("M0301", span, format!("invalid expression: {}", e.message))
-                };
-                r.push(d.label(e.label).help_opt(e.help));
-                None
-            }
-        };
+        let (text, ast) = embedded(
+            node,
+            r,
+            Self::EXPECTED,
+            ("M0301", "expression"),
+            crate::expr::parse,
+            |e, f| e.map_spans(&f),
+        )?;
         Some(ExprText { text, ast })
     }
 }
@@ -415,35 +437,14 @@ impl FromNode for ExprText {
 impl FromNode for FilterText {
     const EXPECTED: &'static str = "an OData $filter string";
     fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
-        let s = r.scalar(node, Self::EXPECTED)?;
-        let text = Spanned::new(s.text.clone(), node.span);
-        let map = content_offsets(node, r.src);
-        let shift = |sp: Span| Span::new(map(sp.start), map(sp.end).max(map(sp.start)));
-        let ast = match crate::filter::parse_filter(&s.text) {
-            Ok(mut f) => {
-                f.map_spans(&shift);
-                Some(f)
-            }
-            Err(e) => {
-                let span = shift(e.span);
-                let span = if span.is_empty() {
-                    Span::new(span.start, span.start + 1)
-                } else {
-                    span
-                };
-                let span = Span::new(
-                    span.start.min(node.span.end.saturating_sub(1)),
-                    span.end.min(node.span.end.max(span.start)),
-                );
-                let d = if literal_error(&e.message) {
-                    Diagnostic::new("M0303", span, e.message)
-                } else {
-                    Diagnostic::new("M0302", span, format!("invalid filter: {}", e.message))
-                };
-                r.push(d.label(e.label).help_opt(e.help));
-                None
-            }
-        };
+        let (text, ast) = embedded(
+            node,
+            r,
+            Self::EXPECTED,
+            ("M0302", "filter"),
+            crate::filter::parse_filter,
+            |e, f| e.map_spans(&f),
+        )?;
         Some(FilterText { text, ast })
     }
 }
