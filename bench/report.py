@@ -7,7 +7,8 @@
 The results files hold one bench.py row per tool per round (bench.py --runs 1), in
 round order: the k-th row of a tool belongs to round k. Per tool: min / median / max
 wall seconds, median CPU seconds, the highest peak RSS, records/s and MB/s from the
-median wall (input records and bytes, as bench.py counts them), and "x identity":
+median wall (input records and bytes, as bench.py counts them), peak RSS as the median
+(and max) over rounds, and "x identity":
 the median over rounds of identity's wall / the tool's wall in the same round (> 1 =
 faster than the serde_json identity). The exact column is canon.py's tally against
 ref.py on the 1k check.
@@ -75,6 +76,7 @@ def summarize(by):
             "wall_min": min(walls), "wall_med": med, "wall_max": max(walls),
             "cpu_med": statistics.median(r["cpu_med"] for r in rs),
             "peak": max(r["peak_mib_max"] for r in rs),
+            "peak_med": statistics.median(r["peak_mib_max"] for r in rs),
             "rps": rs[0]["records"] / med, "mbs": rs[0]["bytes"] / 1e6 / med,
             "x_paired": statistics.median(paired) if paired else None,
             "x_spread": (min(paired), max(paired)) if paired else None,
@@ -85,16 +87,16 @@ def summarize(by):
 
 
 def table(rows, exact):
-    print("| tool | records/s (median) | MB/s | wall s min / med / max | CPU s (median) | peak RSS MiB "
+    print("| tool | records/s (median) | MB/s | wall s min / med / max | CPU s (median) | peak RSS MiB med (max) "
           "| x identity (paired, median [min-max]) | exact vs ref.py (1k) |")
     print("|---|---:|---:|---|---:|---:|---:|---|")
     for r in rows:
         x = "n/a" if r["x_paired"] is None else "%.2f [%.2f-%.2f]" % (r["x_paired"], *r["x_spread"])
         ex = exact_text(exact.get(r["name"])) if r["name"] in exact else (
             "n/a (no mapping)" if r["name"].startswith("identity") or r["name"] == "cat" else "-")
-        print("| %s | %s | %.1f | %.3f / %.3f / %.3f | %.2f | %.1f | %s | %s |%s" % (
+        print("| %s | %s | %.1f | %.3f / %.3f / %.3f | %.2f | %.1f (%.1f) | %s | %s |%s" % (
             LABELS.get(r["name"], r["name"]), format(int(round(r["rps"])), ","), r["mbs"],
-            r["wall_min"], r["wall_med"], r["wall_max"], r["cpu_med"], r["peak"], x, ex,
+            r["wall_min"], r["wall_med"], r["wall_max"], r["cpu_med"], r["peak_med"], r["peak"], x, ex,
             "  <!-- %d non-zero exits -->" % r["bad"] if r["bad"] else ""))
 
 
@@ -124,11 +126,13 @@ def main():
             format(r1m[0]["records"], ","), format(r1m[0]["bytes"], ","), max(r["rounds"] for r in r1m)))
         table(r1m, exact)
         print()
-        p100 = {r["name"]: r["peak"] for r in r100}
+        p100 = {r["name"]: r for r in r100}
         for r in r1m:
-            if r["name"] in p100 and p100[r["name"]] > 0:
-                print("- peak RSS %s: %.1f MiB at 1M vs %.1f MiB at 100k (x %.2f)" % (
-                    r["name"], r["peak"], p100[r["name"]], r["peak"] / p100[r["name"]]))
+            b = p100.get(r["name"])
+            if b and b["peak_med"] > 0 and r["name"].startswith("mapc"):
+                print("- peak RSS %s, 1M vs 100k: median %.1f vs %.1f MiB (x %.2f), max %.1f vs %.1f MiB (x %.2f)" % (
+                    r["name"], r["peak_med"], b["peak_med"], r["peak_med"] / b["peak_med"],
+                    r["peak"], b["peak"], r["peak"] / b["peak"]))
         print()
     if a.check_100k:
         t = tally(a.check_100k)

@@ -72,7 +72,7 @@ fi
 HARNESS=$(cd "$HARNESS" && pwd)
 command -v python3 >/dev/null || { echo "python3 is required" >&2; exit 2; }
 mkdir -p "$WORK" "$DATA" "$RES" "$TOOLS"
-: > "$RES/notes.txt"
+[ "$STEPS" = report ] || : > "$RES/notes.txt"   # a report-only call keeps the last notes
 
 MAPC=$ROOT/target/release/mapc
 SPEC=$ROOT/bench/reference.mapc.yaml
