@@ -15,8 +15,35 @@ fn mapc(args: &[&str]) -> String {
         .args(args)
         .current_dir(root())
         .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
         .output()
         .expect("mapc runs");
+    shown(&out)
+}
+
+/// Runs mapc with `input` on standard input.
+fn mapc_stdin(args: &[&str], input: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mapc"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("mapc runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("mapc runs");
+    writer.join().expect("writer");
+    shown(&out)
+}
+
+fn shown(out: &std::process::Output) -> String {
     format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
         out.status.code().unwrap_or(-1),
@@ -113,6 +140,181 @@ fn every_example_previews_as_ndjson_and_table() {
     }
 }
 
+const SPEC: &str = "specs/examples/contract-tool.mapc.yaml";
+const DATA: &str = "specs/examples/data/contract-tool.ndjson";
+
+/// The part of a `mapc()` result between two markers.
+fn part<'a>(got: &'a str, from: &str, to: &str) -> &'a str {
+    got.split(from)
+        .nth(1)
+        .and_then(|s| s.split(to).next())
+        .unwrap_or("")
+}
+
+#[test]
+fn preview_ends_with_why_the_exit_code_is_1() {
+    let got = mapc(&["preview", SPEC, "--input", DATA, "--as-of", "2026-11-22"]);
+    assert!(got.starts_with("exit: 1\n"), "{got}");
+    assert!(
+        got.ends_with("1 rejected, 1 warning (mapping `opportunity-contract`, as of 2026-11-22)\nexit 1: 1 record was rejected (see above)\n"),
+        "{got}"
+    );
+    // Nothing rejected: exit 0 and no such line.
+    let got = mapc(&[
+        "preview",
+        "specs/examples/odata-copy.mapc.yaml",
+        "--input",
+        "specs/examples/data/odata-copy.ndjson",
+    ]);
+    assert!(got.starts_with("exit: 0\n"), "{got}");
+    assert!(!got.contains("exit 1:"), "{got}");
+}
+
+#[test]
+fn preview_reads_standard_input_with_an_input_format() {
+    let data = std::fs::read(root().join(DATA)).expect("sample data");
+    let from_file = mapc(&["preview", SPEC, "--input", DATA, "--as-of", "2026-11-22"]);
+    let got = mapc_stdin(
+        &[
+            "preview",
+            SPEC,
+            "--input",
+            "-",
+            "--input-format",
+            "ndjson",
+            "--as-of",
+            "2026-11-22",
+        ],
+        &data,
+    );
+    assert!(got.starts_with("exit: 1\n"), "{got}");
+    assert_eq!(
+        part(&got, "--- stdout\n", "--- stderr\n"),
+        part(&from_file, "--- stdout\n", "--- stderr\n")
+    );
+    assert!(
+        got.contains("\n<stdin>:4: rejected R0008: record 4 "),
+        "{got}"
+    );
+    // Standard input has no extension: the format is required.
+    let got = mapc_stdin(&["preview", SPEC, "--input", "-"], &data);
+    assert!(got.starts_with("exit: 2\n"), "{got}");
+    assert!(got.contains("--input-format"), "{got}");
+    // `--input-format` also overrides a file's extension.
+    let dir = TempDir::new("input-format");
+    let txt = dir.path("records.txt");
+    std::fs::write(&txt, &data).unwrap();
+    let got = mapc(&["preview", SPEC, "--input", &txt, "--as-of", "2026-11-22"]);
+    assert!(got.starts_with("exit: 2\n"), "{got}");
+    assert!(got.contains("cannot tell the format"), "{got}");
+    let got = mapc(&[
+        "preview",
+        SPEC,
+        "--input",
+        &txt,
+        "--input-format",
+        "jsonl",
+        "--as-of",
+        "2026-11-22",
+    ]);
+    assert_eq!(
+        part(&got, "--- stdout\n", "--- stderr\n"),
+        part(&from_file, "--- stdout\n", "--- stderr\n")
+    );
+}
+
+#[test]
+fn preview_of_a_directory_says_it_is_a_directory() {
+    let got = mapc(&["preview", SPEC, "--input", "specs/examples/data"]);
+    assert!(got.starts_with("exit: 2\n"), "{got}");
+    assert!(
+        got.contains("error: `specs/examples/data` is a directory; give one file of records"),
+        "{got}"
+    );
+    assert!(!got.contains("cannot tell the format"), "{got}");
+}
+
+#[test]
+fn preview_as_update_leaves_out_once_fields() {
+    let got = mapc(&[
+        "preview",
+        SPEC,
+        "--input",
+        DATA,
+        "--as-of",
+        "2026-11-22",
+        "--format",
+        "ndjson",
+        "--as-update",
+    ]);
+    insta::assert_snapshot!(
+        "contract-tool_ndjson_as_update",
+        got,
+        &format!(
+            "mapc preview {SPEC} --input {DATA} --as-of 2026-11-22 --format ndjson --as-update"
+        )
+    );
+    let create = mapc(&[
+        "preview",
+        SPEC,
+        "--input",
+        DATA,
+        "--as-of",
+        "2026-11-22",
+        "--format",
+        "ndjson",
+    ]);
+    let records = |got: &str| -> Vec<serde_json::Value> {
+        part(got, "--- stdout\n", "--- stderr\n")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON record per line"))
+            .collect()
+    };
+    let (c, u) = (records(&create), records(&got));
+    assert_eq!(c.len(), u.len());
+    // `external_id` and `title` are `sync: once` in the example.
+    assert!(c
+        .iter()
+        .all(|r| r.get("external_id").is_some() && r.get("title").is_some()));
+    assert!(u
+        .iter()
+        .all(|r| r.get("external_id").is_none() && r.get("title").is_none()));
+    assert!(u.iter().all(|r| r.get("counterparty").is_some()));
+    assert!(got.contains("as of 2026-11-22, as an update)"), "{got}");
+}
+
+#[test]
+fn test_of_a_directory_without_specs_or_tests_exits_2() {
+    let dir = TempDir::new("empty");
+    let got = mapc(&["test", &dir.path("")]);
+    assert!(got.starts_with("exit: 2\n"), "{got}");
+    assert!(
+        got.contains("no `*.mapc.yaml` spec and no `*.test.yaml` file found"),
+        "{got}"
+    );
+    // `check` says the same kind of thing with the same exit code.
+    assert!(mapc(&["check", &dir.path("")]).starts_with("exit: 2\n"));
+    let got = mapc(&["test", &dir.path("typo")]);
+    assert!(got.starts_with("exit: 2\n"), "{got}");
+    assert!(got.contains("does not exist"), "{got}");
+    // Specs without tests: exit 0, with a note.
+    std::fs::copy(
+        root().join("specs/examples/odata-copy.mapc.yaml"),
+        dir.path("a.mapc.yaml"),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(dir.path("a.mapc.yaml")).unwrap();
+    let cut = text.find("\ntests:").expect("the example has tests");
+    std::fs::write(dir.path("a.mapc.yaml"), &text[..cut + 1]).unwrap();
+    let got = mapc(&["test", &dir.path("")]);
+    assert!(got.starts_with("exit: 0\n"), "{got}");
+    assert!(got.contains("0 passed, 0 failed"), "{got}");
+    assert!(
+        got.contains("note: no tests found: the spec given has no `tests:` and no `*.test.yaml` beside it (exit 0)"),
+        "{got}"
+    );
+}
+
 #[test]
 fn preview_usage_errors_exit_2() {
     let spec = "specs/examples/contract-tool.mapc.yaml";
@@ -198,15 +400,15 @@ fn failing_tests_show_a_diff_and_exit_1() {
   - name: wrong value
     mapping: opportunity-contract
     as_of: 2026-11-22
-    input: { opportunityid: x1, name: A, statecode: 0, estimatedvalue: 10.005 }
+    input: { opportunityid: x1, name: A, statecode: 0, estimatedvalue: 10.005, customer: null, contact: null }
     expect: { value: 10.00, counterparty: { country: DE } }
   - name: right value
     mapping: opportunity-contract
-    input: { opportunityid: x1, name: A, statecode: 0, estimatedvalue: 10.005 }
+    input: { opportunityid: x1, name: A, statecode: 0, estimatedvalue: 10.005, customer: null, contact: null }
     expect: { value: 10.01 }
   - name: wrong outcome
     mapping: opportunity-contract
-    input: { opportunityid: x1, name: A, statecode: 0, estimatedvalue: -1 }
+    input: { opportunityid: x1, name: A, statecode: 0, estimatedvalue: -1, customer: null, contact: null }
     expect: skip
 ",
     )

@@ -2,14 +2,21 @@
 //!
 //! Standard output carries only target records (a pretty JSON array, NDJSON,
 //! or a table); skipped, rejected and warned records are listed on standard
-//! error, in input order, followed by a one-line summary. Exit 0, or 1 when a
-//! record was rejected or the spec has errors, 2 for usage problems and
-//! unreadable files.
+//! error, in input order, followed by a one-line summary and, when records
+//! were rejected, a line saying that this is why the exit code is 1. Exit 0,
+//! or 1 when a record was rejected or the spec has errors, 2 for usage
+//! problems and unreadable files (a directory, a file whose format cannot be
+//! told).
+//!
+//! `--input -` reads standard input; its format must be given with
+//! `--input-format` (which also overrides a file's extension).
+//! `--as-update` shows what an update of existing target records would
+//! write: `sync: once` entries are left out.
 
 use mapc_check::{compile_file, Options as CheckOptions};
 use mapc_diag::{render, Format};
-use mapc_engine::preview::{report_lines, select_mapping, PrettyArray, Table};
-use mapc_engine::{input, Compiled, Options, Outcome};
+use mapc_engine::preview::{exit_line, report_lines, select_mapping, PrettyArray, Table};
+use mapc_engine::{input, Compiled, Options, Outcome, WriteMode};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -24,14 +31,42 @@ pub enum PreviewFormat {
     Table,
 }
 
+/// The format of the input records.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFormat {
+    /// One JSON object per line (also `jsonl`).
+    #[value(alias = "jsonl")]
+    Ndjson,
+    /// A JSON array of objects (or objects one after another).
+    Json,
+    /// A header row, then one record per row.
+    Csv,
+}
+
+impl From<InputFormat> for input::Format {
+    fn from(f: InputFormat) -> input::Format {
+        match f {
+            InputFormat::Ndjson => input::Format::Ndjson,
+            InputFormat::Json => input::Format::Json,
+            InputFormat::Csv => input::Format::Csv,
+        }
+    }
+}
+
 #[derive(clap::Args, Debug)]
 pub struct PreviewArgs {
     /// The spec file.
     #[arg(value_name = "SPEC")]
     pub spec: PathBuf,
-    /// Sample source records: `.ndjson`/`.jsonl`, `.json` (an array) or `.csv`.
+    /// Sample source records: `.ndjson`/`.jsonl`, `.json` (an array) or `.csv`; `-` for standard input.
     #[arg(long, short, value_name = "FILE")]
     pub input: PathBuf,
+    /// The input's format [default: from the file extension; required for `--input -`].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<InputFormat>,
+    /// Show what an update of existing target records would write (`sync: once` fields left out).
+    #[arg(long)]
+    pub as_update: bool,
     /// Output format of the target records.
     #[arg(long, value_enum, default_value_t = PreviewFormat::Json)]
     pub format: PreviewFormat,
@@ -105,7 +140,12 @@ pub fn preview(args: &PreviewArgs) -> i32 {
             return 2;
         }
     };
-    let engine = match Compiled::new(program, index, Options { as_of }) {
+    let mode = if args.as_update {
+        WriteMode::Update
+    } else {
+        WriteMode::Create
+    };
+    let engine = match Compiled::new(program, index, Options { as_of, mode }) {
         Ok(c) => c,
         Err(e) => {
             eprintln!(
@@ -115,8 +155,12 @@ pub fn preview(args: &PreviewArgs) -> i32 {
             return 1;
         }
     };
-    let mut src = match input::open(&args.input) {
+    let mut src = match input::open_as(&args.input, args.input_format.map(Into::into)) {
         Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            eprintln!("error: {e}");
+            return 2;
+        }
         Err(e) => {
             eprintln!("error: cannot read {}: {e}", args.input.display());
             return 2;
@@ -126,7 +170,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let stdout = std::io::stdout();
     let out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let file = &compiled.file;
-    let input_name = args.input.display().to_string();
+    let input_name = src.name().to_string();
     let mut reports: Vec<String> = Vec::new();
     let result = match args.format {
         PreviewFormat::Ndjson => {
@@ -181,7 +225,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return 0,
         Err(e) => {
-            eprintln!("error: {}: {e}", args.input.display());
+            eprintln!("error: {input_name}: {e}");
             return 2;
         }
     };
@@ -190,7 +234,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     }
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     eprintln!(
-        "{} read: {} written, {} skipped, {} filtered out, {} rejected, {} (mapping `{}`, as of {as_of})",
+        "{} read: {} written, {} skipped, {} filtered out, {} rejected, {} (mapping `{}`, as of {as_of}{})",
         plural(summary.read, "record"),
         summary.written,
         summary.skipped,
@@ -198,7 +242,11 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         summary.rejected,
         plural(summary.warnings, "warning"),
         engine.mapping_name(),
+        if args.as_update { ", as an update" } else { "" },
     );
+    if let Some(l) = exit_line(summary.rejected) {
+        eprintln!("{l}");
+    }
     if summary.rejected > 0 {
         1
     } else {

@@ -8,8 +8,14 @@
 //! file); without it, `x.test.yaml` tests `x.mapc.yaml` (else `x.yaml`).
 //!
 //! Exit 0 when every test passed, 1 when a test failed or a spec or test file
-//! has errors, 2 for usage problems (a path that does not exist, an
-//! unreadable file, a bad `--as-of`).
+//! has errors, 2 for usage problems: a path that does not exist, a directory
+//! with no `*.mapc.yaml` spec and no `*.test.yaml` file in it (a typo'd
+//! directory must not pass CI, as with `mapc check`), an unreadable file, a
+//! bad `--as-of`.
+//!
+//! Specs that exist but have no tests are not an error: they were compiled
+//! (a spec with errors fails), and a new spec may not have tests yet. When no
+//! test ran at all, a note on standard error says so and the exit code is 0.
 
 use mapc_check::{compile_file, Options as CheckOptions};
 use mapc_diag::{render, Diagnostic, Format};
@@ -132,6 +138,12 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<Unit>, String> {
         if p.is_dir() {
             walk(p, &mut specs, &mut tests)
                 .map_err(|e| format!("cannot read directory {}: {e}", p.display()))?;
+            if specs.is_empty() && tests.is_empty() {
+                return Err(format!(
+                    "no `*.mapc.yaml` spec and no `*.test.yaml` file found in {}",
+                    p.display()
+                ));
+            }
         } else if is_test_file(p) {
             tests.push(p.clone());
         } else {
@@ -379,12 +391,18 @@ pub fn test(args: &TestArgs) -> i32 {
         } else {
             println!("{}", rep.paint("32", &summary));
         }
-        if rep.passed + rep.failed == 0 {
-            eprintln!("note: no tests found");
-        }
     } else {
         let doc = json!({ "tests": rep.json, "passed": rep.passed, "failed": rep.failed });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    }
+    if rep.passed + rep.failed == 0 && !unreadable {
+        let n = units.len();
+        eprintln!(
+            "note: no tests found: the {} given ha{} no `tests:` and no `*.test.yaml` beside {} (exit 0)",
+            if n == 1 { "spec".to_string() } else { format!("{n} specs") },
+            if n == 1 { "s" } else { "ve" },
+            if n == 1 { "it" } else { "them" },
+        );
     }
     if unreadable {
         2

@@ -11,7 +11,10 @@
 //!   `changed_since`, `sku_field`, `order_by`, `navigation`, company fields
 //!   and target paths;
 //! - M0903: `related.via` is a single-valued navigation to the related entity;
-//! - M0904: a `value:`/`default:` constant does not fit the target property's type;
+//! - M0904: a `value:`/`default:` constant, or the inferred type of a `from:`
+//!   path or an `expr:` (of fields, `set` rules and document amounts), does
+//!   not fit the target property's type (only clear mismatches: see
+//!   [`value_mismatch`]);
 //! - M0905: a string constant is longer than the target property's MaxLength.
 //!
 //! Connections without a cached model are skipped silently (after M0907):
@@ -21,7 +24,9 @@ use mapc_connect::metadata::{
     load_cache, suggest, ComplexType, EdmType, EntityType, LookupError, Model, Property, ViaError,
 };
 use mapc_diag::{Diagnostic, Diagnostics, Span};
-use mapc_ir::{Program, SchemaInfo, Type};
+use mapc_ir::{
+    Mapping as IrMapping, PathRef, Program, RuleAction, SchemaInfo, TargetPath, Type, ValueSource,
+};
 use mapc_syntax::expr::{Expr, ExprKind};
 use mapc_syntax::filter::{FilterExpr, FilterKind, SegmentKind};
 use mapc_syntax::spec::{
@@ -97,9 +102,107 @@ impl Schemas {
     }
 
     pub fn check(&self, spec: &Spec, program: &Program, diags: &mut Diagnostics) {
-        let _ = program;
         for m in &spec.mappings {
             self.mapping(spec, m, diags);
+        }
+        for m in &program.mappings {
+            self.value_types(m, diags);
+        }
+    }
+
+    /// M0904 for `from:` paths and expressions (of fields, `set` rules and
+    /// document amounts) whose type, inferred with the source metadata, does
+    /// not fit the target property. Only mappings lowered without errors are
+    /// looked at (their types are trustworthy), and only clear mismatches are
+    /// reported; see [`value_mismatch`].
+    fn value_types(&self, m: &IrMapping, diags: &mut Diagnostics) {
+        let Some(model) = self.model(&m.target.connection) else {
+            return;
+        };
+        let Ok(target) = model.entity(&m.target.entity) else {
+            return;
+        };
+        let mut entries: Vec<(&ValueSource, &TargetPath)> = m
+            .fields
+            .iter()
+            .filter(|f| !f.implicit)
+            .map(|f| (&f.source, &f.to))
+            .collect();
+        for r in &m.rules {
+            if let RuleAction::Set { to, source } = &r.action {
+                entries.push((source, to));
+            }
+        }
+        if let Some(p) = &m.products {
+            for a in [&p.discount, &p.tax, &p.freight].into_iter().flatten() {
+                entries.push((&a.source, &a.to));
+            }
+        }
+        for (source, to) in entries {
+            let (ty, span, what, arg) = match source {
+                ValueSource::From(p) => (
+                    self.source_path_type(m, p),
+                    p.span,
+                    format!("`from: {}`", p.dotted()),
+                    p.dotted(),
+                ),
+                ValueSource::Expr(e) => (
+                    e.ty.clone(),
+                    e.span,
+                    "the expression".to_string(),
+                    "...".to_string(),
+                ),
+                ValueSource::Value(_) => continue, // constants: `TargetCx::constant`
+            };
+            let segs: Vec<(&str, Span)> = to.segments.iter().map(|s| (&**s, to.span)).collect();
+            // Unknown target paths were reported (M0902) by the spec walk.
+            let mut ignored = Diagnostics::new();
+            let Some(prop) = walk(model, &m.target.connection, target, &segs, &mut ignored) else {
+                continue;
+            };
+            if prop.collection {
+                continue;
+            }
+            let Some(help) = value_mismatch(&ty, &prop.ty, &arg) else {
+                continue;
+            };
+            diags.push(
+                Diagnostic::new(
+                    "M0904",
+                    span,
+                    format!(
+                        "{what} is {}, but `{}` of `{}` is {} (connection `{}`)",
+                        mapc_ir_a(&ty),
+                        to.dotted(),
+                        target.name(),
+                        prop.ty,
+                        m.target.connection
+                    ),
+                )
+                .label(format!("{} does not fit {}", mapc_ir_a(&ty), prop.ty))
+                .help(help),
+            );
+        }
+    }
+
+    /// The type of a source path from the source metadata (as the lowering
+    /// infers it), else `Unknown`.
+    fn source_path_type(&self, m: &IrMapping, p: &PathRef) -> Type {
+        let conn = &m.source.connection;
+        match p.related {
+            Some(i) => match p.segments.len() {
+                1 => Type::Record,
+                2 => m
+                    .related
+                    .get(i)
+                    .and_then(|r| self.field_type(conn, &r.entity, &p.segments[1]))
+                    .unwrap_or(Type::Unknown),
+                _ => Type::Unknown,
+            },
+            None if p.segments.len() == 1 => self
+                .field_type(conn, &m.source.entity, &p.segments[0])
+                .unwrap_or(Type::Unknown),
+            None => Type::Unknown,
         }
     }
 
@@ -861,6 +964,94 @@ impl<'m> TargetCx<'m> {
                     .help(format!("shorten the constant to at most {max} characters")),
                 );
             }
+        }
+    }
+}
+
+fn mapc_ir_a(t: &Type) -> String {
+    let name = t.name();
+    match name.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {name}"),
+        _ => format!("a {name}"),
+    }
+}
+
+/// The help for a value of type `found` written to a property of type
+/// `want`, when that is a clear mismatch; `None` when it fits or may fit.
+/// `arg` is what the suggested conversion applies to (a path, or `...`).
+///
+/// Conservative by design: what is written is JSON, and a mismatch is
+/// reported only when the service rejects (or silently mangles) the JSON
+/// value for every record:
+/// - unknown, null, time-of-day, binary, enum and complex types: never;
+/// - text (`Edm.String`): numbers and booleans are reported (a JSON number
+///   or `true` is not a string to OData); dates, date-times and GUIDs are
+///   written as JSON strings and fit;
+/// - numbers (`Edm.Decimal`, `Edm.Double`, `Edm.Int*`): integers, decimals
+///   and numbers fit (a decimal to an integer column may still be whole);
+///   text, booleans and dates are reported;
+/// - `Edm.Boolean`: only booleans fit;
+/// - `Edm.Date`: dates fit; text (it may not be a date), numbers and
+///   booleans are reported (a date-time is not: `format_date` would not help);
+/// - `Edm.DateTimeOffset`: date-times and dates fit, and text is not reported
+///   (there is no text-to-date-time conversion to suggest); numbers and
+///   booleans are;
+/// - `Edm.Guid`: GUIDs and text fit; numbers, booleans and dates do not;
+/// - lists and records never fit a single scalar property.
+pub fn value_mismatch(found: &Type, want: &EdmType, arg: &str) -> Option<String> {
+    use Type as T;
+    let scalar_target = matches!(
+        want,
+        EdmType::String
+            | EdmType::Boolean
+            | EdmType::Date
+            | EdmType::DateTimeOffset
+            | EdmType::Guid
+    ) || want.is_numeric();
+    if !scalar_target {
+        return None;
+    }
+    let describe_want = describe(want);
+    match found {
+        T::Unknown | T::Null => None,
+        T::List(_) | T::Record => Some(format!(
+            "write a single value ({describe_want}), e.g. one field of the related record"
+        )),
+        t => {
+            let numeric = t.is_numeric();
+            let fits = match want {
+                EdmType::String => !numeric && *t != T::Bool,
+                EdmType::Boolean => *t == T::Bool,
+                EdmType::Date => matches!(t, T::Date | T::DateTime),
+                EdmType::DateTimeOffset => matches!(t, T::DateTime | T::Date | T::String),
+                EdmType::Guid => matches!(t, T::Guid | T::String),
+                w if w.is_numeric() => numeric,
+                _ => true,
+            };
+            if fits {
+                return None;
+            }
+            Some(match (t, want) {
+                (_, EdmType::String) => {
+                    format!("convert the value to text with `expr: \"to_string({arg})\"`")
+                }
+                (T::String, w) if w.is_numeric() => {
+                    format!("convert the text to a number with `expr: \"to_decimal({arg})\"`")
+                }
+                (T::String, EdmType::Date) => {
+                    format!("parse the text with `expr: \"parse_date({arg}, 'YYYY-MM-DD')\"`")
+                }
+                (T::Bool, w) if w.is_numeric() => {
+                    format!("turn the condition into a number with `expr: \"if({arg}, 1, 0)\"`")
+                }
+                (t, EdmType::Boolean) if t.is_numeric() => {
+                    format!("turn the value into a condition, e.g. `expr: \"{arg} > 0\"`")
+                }
+                (T::String, EdmType::Boolean) => {
+                    format!("turn the text into a condition, e.g. `expr: \"{arg} == 'yes'\"`")
+                }
+                _ => format!("map a value of the right type ({describe_want})"),
+            })
         }
     }
 }

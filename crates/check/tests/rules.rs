@@ -83,6 +83,15 @@ fn texts(c: &Compiled, code: &str) -> Vec<String> {
         .collect()
 }
 
+/// The text of `src` (the spec before redaction) under each diagnostic with
+/// `code`; for M0801, whose spans are redacted in `c.file`.
+fn src_texts(src: &str, c: &Compiled, code: &str) -> Vec<String> {
+    with_code(c, code)
+        .iter()
+        .map(|d| src[d.span.start..d.span.end].to_string())
+        .collect()
+}
+
 /// Fails with every diagnostic listed when the spec is not clean.
 fn assert_clean(c: &Compiled) {
     let all: Vec<String> = c
@@ -458,8 +467,11 @@ fn m0801_literal_secret_is_never_echoed() {
     let auth = format!(
         "      flow: client_credentials\n      tenant: ${{AZURE_TENANT_ID}}\n      client_id: ${{MAPC_CLIENT_ID}}\n      client_secret: {SECRET}\n"
     );
-    let c = compile(&with_auth(&auth));
-    assert_eq!(texts(&c, "M0801"), [SECRET]);
+    let src = with_auth(&auth);
+    let c = compile(&src);
+    assert_eq!(src_texts(&src, &c, "M0801"), [SECRET]);
+    // The report shows the place, not the secret.
+    assert_eq!(texts(&c, "M0801"), ["*".repeat(SECRET.len())]);
     let rendered = mapc_diag::render(mapc_diag::Format::Json, &[(&c.file, &c.diagnostics)]);
     assert!(
         !rendered.contains(SECRET),
@@ -478,15 +490,20 @@ fn m0801_literal_secret_is_never_echoed() {
 #[test]
 fn m0801_partial_and_url_credentials() {
     let auth = "      flow: client_credentials\n      tenant: t\n      client_id: c\n      client_secret: \"pre-${MAPC_CLIENT_SECRET}\"\n";
-    let c = compile(&with_auth(auth));
-    assert_eq!(texts(&c, "M0801"), ["\"pre-${MAPC_CLIENT_SECRET}\""]);
+    let src = with_auth(auth);
+    let c = compile(&src);
+    assert_eq!(
+        src_texts(&src, &c, "M0801"),
+        ["\"pre-${MAPC_CLIENT_SECRET}\""]
+    );
     assert!(with_code(&c, "M0801")[0].message.contains("partly"));
     // Only references: fine.
     let auth = "      flow: client_credentials\n      tenant: t\n      client_id: c\n      client_secret: ${A}${B}\n";
     assert!(texts(&compile(&with_auth(auth)), "M0801").is_empty());
     let conns = CONNECTIONS.replace("path: out/contracts.ndjson", "path: out/contracts.ndjson\n  svc:\n    kind: odata\n    url: https://me:hunter2@svc.example.com/odata/\n    auth: { flow: none }");
-    let c = compile(&spec_with(&conns, "", ""));
-    assert_eq!(texts(&c, "M0801"), ["hunter2"]);
+    let src = spec_with(&conns, "", "");
+    let c = compile(&src);
+    assert_eq!(src_texts(&src, &c, "M0801"), ["hunter2"]);
     assert!(!with_code(&c, "M0801")[0].message.contains("hunter2"));
     let conns = CONNECTIONS.replace("path: out/contracts.ndjson", "path: out/contracts.ndjson\n  svc:\n    kind: odata\n    url: https://me:${SVC_PASSWORD}@svc.example.com/odata/\n    auth: { flow: none }");
     assert!(texts(&compile(&spec_with(&conns, "", "")), "M0801").is_empty());
@@ -939,4 +956,298 @@ fn metadata_types_reach_the_type_checker() {
         "without metadata the type is unknown"
     );
     assert_eq!(texts(&compile_cached(&src), "M0503"), ["estimatedvalue"]);
+}
+
+// ------------------------------------------------------------------ M0804
+
+#[test]
+fn m0804_service_urls_need_https() {
+    let conns = |crm_url: &str, authority: &str, bc_base: &str| {
+        format!(
+            "connections:
+  crm:
+    kind: dataverse
+    url: {crm_url}
+    auth:
+      flow: client_credentials
+      tenant: ${{AZURE_TENANT_ID}}
+      client_id: ${{MAPC_CLIENT_ID}}
+      client_secret: ${{MAPC_CLIENT_SECRET}}
+      authority: {authority}
+  bc:
+    kind: business_central
+    tenant: ${{BC_TENANT_ID}}
+    environment: production
+    company: CRONUS
+    base_url: {bc_base}
+    auth: {{ flow: none }}
+  out:
+    kind: file
+    path: out/contracts.ndjson
+"
+        )
+    };
+    let src = spec_with(
+        &conns(
+            "contoso.crm4.dynamics.com",
+            "http://login.microsoftonline.com",
+            "ftp://api.businesscentral.dynamics.com",
+        ),
+        "",
+        "",
+    );
+    let c = compile(&src);
+    assert_eq!(
+        texts(&c, "M0804"),
+        [
+            "contoso.crm4.dynamics.com",
+            "http://login.microsoftonline.com",
+            "ftp://api.businesscentral.dynamics.com"
+        ]
+    );
+    let d = with_code(&c, "M0804");
+    assert!(d.iter().all(|d| d.is_error()));
+    assert!(d[0]
+        .help
+        .as_deref()
+        .unwrap()
+        .starts_with("write `url: https://contoso.crm4.dynamics.com`"));
+    assert!(d[1]
+        .help
+        .as_deref()
+        .unwrap()
+        .starts_with("write `authority: https://login.microsoftonline.com`"));
+    assert!(d[2]
+        .help
+        .as_deref()
+        .unwrap()
+        .starts_with("write `base_url: https://api.businesscentral.dynamics.com`"));
+    // Loopback test servers over plain HTTP, `${ENV}` values and https are fine.
+    for (url, authority, base) in [
+        (
+            "http://localhost:8080/",
+            "http://127.0.0.1:9000",
+            "http://[::1]:7000",
+        ),
+        (
+            "${CRM_URL}",
+            "${AUTHORITY}/common",
+            "https://api.businesscentral.dynamics.com",
+        ),
+        (
+            "HTTPS://contoso.crm4.dynamics.com",
+            "https://login.microsoftonline.com",
+            "http://LOCALHOST",
+        ),
+    ] {
+        let c = compile(&spec_with(&conns(url, authority, base), "", ""));
+        assert!(texts(&c, "M0804").is_empty(), "{url} {authority} {base}");
+    }
+    // No host, and credentials are never repeated in the help.
+    let src = spec_with(
+        &conns(
+            "https://",
+            "http://me:hunter2@login.example.com",
+            "https://x",
+        ),
+        "",
+        "",
+    );
+    let c = compile(&src);
+    assert_eq!(
+        src_texts(&src, &c, "M0804"),
+        ["https://", "http://me:hunter2@login.example.com"]
+    );
+    for d in with_code(&c, "M0804") {
+        let all = format!("{} {:?} {:?}", d.message, d.label, d.help);
+        assert!(!all.contains("hunter2"), "{all}");
+    }
+}
+
+#[test]
+fn m0804_in_environment_overlays_and_not_for_files() {
+    let top = "environments:
+  test:
+    connections:
+      crm: { url: contoso-test.crm4.dynamics.com }
+";
+    let c = compile(&spec("", top));
+    assert_eq!(texts(&c, "M0804"), ["contoso-test.crm4.dynamics.com"]);
+    assert!(with_code(&c, "M0804")[0]
+        .message
+        .contains("environment `test`"));
+    // A file connection has paths, not URLs.
+    let conns = CONNECTIONS.replace(
+        "path: out/contracts.ndjson",
+        "path: out/contracts.ndjson\n    url: not-a-url",
+    );
+    let c = compile(&spec_with(&conns, "", ""));
+    assert!(texts(&c, "M0804").is_empty());
+}
+
+// ------------------------------------------------- M0801 under unknown keys
+
+/// Reads and checks like `compile`, through `rules::run_with_source`.
+fn rules_with_source(src: &str) -> Vec<mapc_diag::Diagnostic> {
+    let parsed = mapc_syntax::spec::parse_str("rules-test.yaml", src);
+    let mut diags = parsed.diagnostics;
+    mapc_check::rules::run_with_source(parsed.spec.as_ref().expect("a spec"), src, &mut diags);
+    diags.into_sorted()
+}
+
+#[test]
+fn m0801_literal_secret_under_a_misspelled_key() {
+    let auth = format!(
+        "      flow: client_credentials\n      tenant: ${{AZURE_TENANT_ID}}\n      client_id: ${{MAPC_CLIENT_ID}}\n      client_secert: {SECRET}\n"
+    );
+    let src = with_auth(&auth);
+    let diags = rules_with_source(&src);
+    let found: Vec<(&str, &str)> = diags
+        .iter()
+        .map(|d| (d.code, &src[d.span.start..d.span.end]))
+        .collect();
+    assert!(found.contains(&("M0202", "client_secert")), "{found:?}");
+    assert!(found.contains(&("M0801", SECRET)), "{found:?}");
+    let d = diags.iter().find(|d| d.code == "M0801").unwrap();
+    for text in [Some(&d.message), d.label.as_ref(), d.help.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        assert!(!text.contains(SECRET) && !text.contains("s3cr3t"), "{text}");
+    }
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap()
+            .contains("`client_secret: ${MAPC_CLIENT_SECRET}`"),
+        "{:?}",
+        d.help
+    );
+
+    // Other secret-looking keys, also in an environment overlay.
+    let auth = "      flow: client_credentials\n      tenant: t\n      client_id: c\n      client_secret: ${S}\n      password: hunter2\n      app_pwd: \"12345\"\n      note: plain text\n";
+    let top = "environments:
+  test:
+    connections:
+      crm:
+        auth: { flow: client_credentials, clientsecret: hunter3 }
+";
+    let src = format!("{}{top}", with_auth(auth));
+    let diags = rules_with_source(&src);
+    let secrets: Vec<&str> = diags
+        .iter()
+        .filter(|d| d.code == "M0801")
+        .map(|d| &src[d.span.start..d.span.end])
+        .collect();
+    assert_eq!(secrets, ["hunter2", "\"12345\"", "hunter3"]);
+
+    // A reference under a misspelled key is only M0202.
+    let auth = "      flow: client_credentials\n      tenant: t\n      client_id: c\n      client_secret: ${S}\n      client_secert: ${MAPC_CLIENT_SECRET}\n";
+    let diags = rules_with_source(&with_auth(auth));
+    assert!(!diags.iter().any(|d| d.code == "M0801"), "{diags:?}");
+    assert!(diags.iter().any(|d| d.code == "M0202"));
+}
+
+// -------------------------------------------------- M0904 from / expr
+
+#[test]
+fn m0904_from_paths_and_expressions_vs_edm_types() {
+    let c = compile_cached(&to_bc(
+        "      - { from: name, to: creditLimit }
+      - { expr: \"creditlimit > 0\", to: displayName }
+      - { expr: \"numberofemployees + 1\", to: taxLiable }
+      - { from: creditonhold, to: balanceDue }
+",
+    ));
+    assert_eq!(
+        texts(&c, "M0904"),
+        [
+            "name",
+            "creditlimit > 0",
+            "numberofemployees + 1",
+            "creditonhold",
+        ],
+        "{:#?}",
+        c.diagnostics
+    );
+    let d = with_code(&c, "M0904");
+    assert_eq!(
+        d[0].message,
+        "`from: name` is a string, but `creditLimit` of `customer` is Edm.Decimal (connection `bc`)"
+    );
+    assert!(d[0].help.as_deref().unwrap().contains("to_decimal(name)"));
+    assert!(d[1].help.as_deref().unwrap().contains("to_string"));
+    // A mapping with errors (here a second write to creditLimit, M0405) is not
+    // type-checked against metadata: its types are not trustworthy.
+    let c = compile_cached(&to_bc(
+        "      - { from: name, to: creditLimit }
+      - { from: name, to: creditLimit }
+",
+    ));
+    assert_eq!(texts(&c, "M0405").len(), 1);
+    assert!(texts(&c, "M0904").is_empty());
+}
+
+#[test]
+fn m0904_fitting_and_unknown_types_are_not_reported() {
+    let c = compile_cached(&to_bc(
+        "      - { from: name, to: displayName }
+      - { expr: \"numberofemployees\", to: creditLimit }
+      - { expr: \"round(creditlimit * 1.2, 2)\", to: balanceDue }
+      - { from: creditonhold, to: taxLiable }
+      - { expr: \"to_string(numberofemployees)\", to: website }
+      - { from: accountid, to: taxAreaId }
+      - { expr: \"format_date(today(), 'YYYY')\", to: state }
+      - { from: new_unknownfield, to: postalCode }
+      - { expr: \"coalesce(address1_city, 1)\", to: city }
+",
+    ));
+    assert!(texts(&c, "M0904").is_empty(), "{:#?}", c.diagnostics);
+}
+
+#[test]
+fn m0904_value_mismatch_is_conservative() {
+    use mapc_check::metadata::value_mismatch;
+    use mapc_connect::metadata::EdmType;
+    use mapc_ir::Type;
+    let bad = |t: Type, e: EdmType| value_mismatch(&t, &e, "x").is_some();
+    // Never for unknown or null.
+    for e in [
+        EdmType::String,
+        EdmType::Decimal,
+        EdmType::Boolean,
+        EdmType::Date,
+    ] {
+        assert!(!bad(Type::Unknown, e.clone()));
+        assert!(!bad(Type::Null, e));
+    }
+    // Text columns: numbers and booleans are not strings in JSON; dates are.
+    assert!(bad(Type::Decimal, EdmType::String));
+    assert!(bad(Type::Number, EdmType::String));
+    assert!(bad(Type::Bool, EdmType::String));
+    assert!(!bad(Type::Date, EdmType::String));
+    assert!(!bad(Type::Guid, EdmType::String));
+    // Numbers: integer fits decimal, decimal may fit an integer column.
+    assert!(!bad(Type::Integer, EdmType::Decimal));
+    assert!(!bad(Type::Decimal, EdmType::Int32));
+    assert!(!bad(Type::Number, EdmType::Int64));
+    assert!(bad(Type::String, EdmType::Decimal));
+    assert!(bad(Type::String, EdmType::Int32));
+    assert!(bad(Type::Date, EdmType::Double));
+    // Booleans and dates.
+    assert!(bad(Type::String, EdmType::Boolean));
+    assert!(bad(Type::Integer, EdmType::Boolean));
+    assert!(bad(Type::String, EdmType::Date));
+    assert!(bad(Type::Decimal, EdmType::Date));
+    assert!(!bad(Type::DateTime, EdmType::Date));
+    assert!(!bad(Type::Date, EdmType::DateTimeOffset));
+    assert!(!bad(Type::String, EdmType::DateTimeOffset));
+    assert!(bad(Type::Bool, EdmType::DateTimeOffset));
+    assert!(!bad(Type::String, EdmType::Guid));
+    assert!(bad(Type::Integer, EdmType::Guid));
+    // Records and lists never fit one scalar; unchecked Edm types are skipped.
+    assert!(bad(Type::Record, EdmType::String));
+    assert!(bad(Type::List(Box::new(Type::String)), EdmType::String));
+    assert!(!bad(Type::String, EdmType::Binary));
+    assert!(!bad(Type::Integer, EdmType::Enum("Microsoft.NAV.x".into())));
 }

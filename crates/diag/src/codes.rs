@@ -80,6 +80,7 @@ codes! {
     "M0302" "filter-syntax"          Error Syntax "an OData `$filter` does not parse";
     "M0303" "invalid-literal"        Error Syntax "a literal in an expression or filter is invalid";
     "M0304" "invalid-path"           Error Syntax "a field path is not a dotted list of names";
+    "M0305" "filter-not-local"       Warning Syntax "preview and test cannot evaluate a filter construct locally";
 
     "M0401" "unknown-connection"     Error Reference "a connection name is not defined";
     "M0402" "unknown-mapping"        Error Reference "a mapping name is not defined";
@@ -91,6 +92,8 @@ codes! {
     "M0408" "ambiguous-test-mapping" Error Reference "a test does not say which mapping it exercises";
     "M0409" "set-rule-shape"         Error Reference "a `set` rule needs `to` and one of `expr`/`value`";
     "M0410" "inactive-test-mapping"  Warning Reference "a test exercises an inactive mapping";
+    "M0411" "target-key-unmapped"    Error Reference "no field or `set` rule writes the target key";
+    "M0412" "several-default-environments" Error Reference "more than one environment is marked `default: true`";
 
     "M0501" "unknown-function"       Error Types "an expression calls a function that does not exist";
     "M0502" "arity"                  Error Types "a function is called with the wrong number of arguments";
@@ -113,6 +116,7 @@ codes! {
     "M0801" "literal-secret"         Error Security "a secret is written literally instead of `${ENV}`";
     "M0802" "invalid-env-reference"  Error Security "a `${...}` reference is malformed";
     "M0803" "missing-auth-setting"   Error Security "an auth flow lacks a setting it needs";
+    "M0804" "invalid-url"            Error Security "a service or sign-in URL is not an `https://` URL";
 
     "M0901" "unknown-entity"         Error Metadata "an entity is not in the connection's `$metadata`";
     "M0902" "unknown-field"          Error Metadata "a field is not a property of the entity";

@@ -29,6 +29,7 @@ use mapc_ir::{BinaryOp, Const, Expr, ExprKind, Func, PathRef, UnaryOp};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 /// A compiled expression.
 #[derive(Clone, Debug)]
@@ -36,17 +37,50 @@ pub enum CExpr {
     Const(Value<'static>),
     /// A slot of the current scope (the record, or one product line).
     Slot(u32),
+    /// A slot read of a path into a related alias: R0004 when the record
+    /// does not have the alias at all (an explicit `null` reads as null).
+    Related(u32, Arc<RelatedCheck>),
     Call(Func, Vec<CExpr>),
     Unary(UnaryOp, Box<CExpr>),
     Binary(BinaryOp, Box<CExpr>, Box<CExpr>),
     List(Vec<CExpr>),
 }
 
-/// A per-record evaluation error: a runtime diagnostic code and a message.
+/// What a read of a related alias checks first.
+#[derive(Debug)]
+pub struct RelatedCheck {
+    /// The slot the parser sets when the alias key is in the record.
+    pub present: u32,
+    pub alias: String,
+    pub entity: String,
+    pub via: String,
+}
+
+impl RelatedCheck {
+    fn missing(&self) -> EvalError {
+        let RelatedCheck {
+            alias, entity, via, ..
+        } = self;
+        rt(
+            "R0004",
+            format!(
+                "the related record `{alias}` is missing: the record has no `{alias}` key (expected the {entity} embedded as `\"{alias}\": {{...}}`)"
+            ),
+        )
+        .help(format!(
+            "when the lookup `{via}` has no value, embed `\"{alias}\": null`; its fields then read as null"
+        ))
+    }
+}
+
+/// A per-record evaluation error: a runtime diagnostic code, a message
+/// (what went wrong, never where: the caller knows the field or rule) and
+/// an optional hint how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EvalError {
     pub code: &'static str,
     pub message: String,
+    pub help: Option<String>,
 }
 
 pub type EResult<T> = Result<T, EvalError>;
@@ -55,11 +89,24 @@ fn rt(code: &'static str, message: impl Into<String>) -> EvalError {
     EvalError {
         code,
         message: message.into(),
+        help: None,
     }
 }
 
-/// Compiles an IR expression; `resolve` turns each path into a slot.
-pub fn compile(e: &Expr, resolve: &mut dyn FnMut(&PathRef) -> u32) -> CExpr {
+impl EvalError {
+    fn help(mut self, h: impl Into<String>) -> EvalError {
+        self.help = Some(h.into());
+        self
+    }
+}
+
+/// The hint for a text that is not a date.
+pub const DATE_HELP: &str =
+    "send dates as YYYY-MM-DD (or RFC 3339 date-times); read other formats with `parse_date(x, 'DD.MM.YYYY')`";
+
+/// Compiles an IR expression; `resolve` turns each path into a read (a slot,
+/// or a checked read of a related alias).
+pub fn compile(e: &Expr, resolve: &mut dyn FnMut(&PathRef) -> CExpr) -> CExpr {
     match &e.kind {
         ExprKind::Const(c) => CExpr::Const(match c {
             Const::Null => Value::Null,
@@ -69,7 +116,7 @@ pub fn compile(e: &Expr, resolve: &mut dyn FnMut(&PathRef) -> u32) -> CExpr {
             Const::Date(d) => Value::Date(*d),
             Const::DateTime(t) => Value::DateTime(*t),
         }),
-        ExprKind::Path(p) => CExpr::Slot(resolve(p)),
+        ExprKind::Path(p) => resolve(p),
         ExprKind::Call(f, args) => {
             CExpr::Call(*f, args.iter().map(|a| compile(a, resolve)).collect())
         }
@@ -95,6 +142,13 @@ impl CExpr {
         match self {
             CExpr::Const(v) => Ok(v.reborrow()),
             CExpr::Slot(s) => Ok(cx.slots.get(*s as usize).cloned().unwrap_or(Value::Absent)),
+            CExpr::Related(s, check) => {
+                match cx.slots.get(check.present as usize) {
+                    Some(Value::Absent) | None => return Err(check.missing()),
+                    Some(_) => {}
+                }
+                Ok(cx.slots.get(*s as usize).cloned().unwrap_or(Value::Absent))
+            }
             CExpr::Call(f, args) => call(*f, args, cx),
             CExpr::Unary(UnaryOp::Not, a) => match a.eval(cx)? {
                 Value::Bool(b) => Ok(Value::Bool(!b)),
@@ -213,7 +267,11 @@ fn binary<'a>(op: BinaryOp, a: &'a CExpr, b: &'a CExpr, cx: Ctx<'_, 'a>) -> ERes
                 Sub => x.checked_sub(y),
                 Mul => x.checked_mul(y),
                 Div | Mod if y.is_zero() => {
-                    return Err(rt("R0011", format!("division by zero ({x} {name} 0)")))
+                    return Err(
+                        rt("R0011", format!("division by zero ({x} {name} 0)")).help(format!(
+                            "guard the divisor, e.g. `if(d == 0, null, n {name} d)`"
+                        )),
+                    )
                 }
                 Div => x.checked_div(y),
                 _ => x.checked_rem(y),
@@ -257,8 +315,8 @@ pub fn compare(a: &Value, b: &Value) -> EResult<Ordering> {
         (Value::Str(x), Value::Str(y)) => Ok(x.as_ref().cmp(y.as_ref())),
         (Value::Bool(x), Value::Bool(y)) => Ok(x.cmp(y)),
         (Value::Str(_), Value::Num(_)) | (Value::Num(_), Value::Str(_)) => {
-            let x = num_arg(a, "comparison")?.unwrap_or_default();
-            let y = num_arg(b, "comparison")?.unwrap_or_default();
+            let x = num_arg(a, "")?.unwrap_or_default();
+            let y = num_arg(b, "")?.unwrap_or_default();
             Ok(x.cmp(&y))
         }
         (
@@ -266,8 +324,8 @@ pub fn compare(a: &Value, b: &Value) -> EResult<Ordering> {
             Value::Date(_) | Value::DateTime(_),
         )
         | (Value::Date(_) | Value::DateTime(_), Value::Str(_)) => {
-            let x = date_arg(a, "comparison")?;
-            let y = date_arg(b, "comparison")?;
+            let x = date_arg(a, "")?;
+            let y = date_arg(b, "")?;
             match (x, y) {
                 (Some(DateLike::Date(x)), Some(DateLike::Date(y))) => Ok(x.cmp(&y)),
                 (Some(x), Some(y)) => Ok(instant(x).cmp(&instant(y))),
@@ -289,8 +347,16 @@ fn instant(d: DateLike) -> Option<jiff::Timestamp> {
 }
 
 /// A number operand: numbers as they are, numeric strings parsed exactly,
-/// null -> `None`, anything else R0010.
+/// null -> `None`, anything else R0010. `what` is the operator or function
+/// that needs it, as the user wrote it; empty for a comparison.
 pub fn num_arg(v: &Value, what: &str) -> EResult<Option<Decimal>> {
+    let needs = |found: String| {
+        if what.is_empty() {
+            format!("{found} cannot be compared with a number")
+        } else {
+            format!("`{what}` needs a number, found {found}")
+        }
+    };
     match v {
         Value::Num(d) => Ok(Some(*d)),
         v if v.is_null() => Ok(None),
@@ -298,17 +364,11 @@ pub fn num_arg(v: &Value, what: &str) -> EResult<Option<Decimal>> {
             Ok(d) => Ok(Some(d)),
             Err(NumError::Range) => Err(rt(
                 "R0002",
-                format!("the number \"{s}\" does not fit an exact decimal"),
+                format!("the number \"{}\" does not fit an exact decimal", clip(s)),
             )),
-            Err(NumError::Syntax) => Err(rt(
-                "R0010",
-                format!("`{what}` needs a number, found the string \"{}\"", clip(s)),
-            )),
+            Err(NumError::Syntax) => Err(rt("R0010", needs(format!("the string \"{}\"", clip(s))))),
         },
-        v => Err(rt(
-            "R0010",
-            format!("`{what}` needs a number, found {}", v.kind_name()),
-        )),
+        v => Err(rt("R0010", needs(v.kind_name().to_string()))),
     }
 }
 
@@ -330,24 +390,32 @@ fn int_arg(v: &Value, what: &str) -> EResult<Option<i64>> {
 }
 
 /// A date operand: dates, date-times, or strings that parse as one (R0003
-/// otherwise); null -> `None`.
+/// otherwise); null -> `None`. `what` is the function that needs it, as the
+/// user wrote it; empty for a comparison or a date-typed field.
 pub fn date_arg(v: &Value, what: &str) -> EResult<Option<DateLike>> {
     match v {
         Value::Date(d) => Ok(Some(DateLike::Date(*d))),
         Value::DateTime(t) => Ok(Some(DateLike::DateTime(*t))),
         v if v.is_null() => Ok(None),
         Value::Str(s) => parse_date_like(s).map(Some).ok_or_else(|| {
-            rt(
-                "R0003",
-                format!(
-                    "`{what}`: \"{}\" is not a date (YYYY-MM-DD) or date-time (RFC 3339)",
-                    clip(s)
-                ),
-            )
+            let base = format!(
+                "\"{}\" is not a date (YYYY-MM-DD) or date-time (RFC 3339)",
+                clip(s)
+            );
+            let message = if what.is_empty() {
+                base
+            } else {
+                format!("`{what}` needs a date: {base}")
+            };
+            rt("R0003", message).help(DATE_HELP)
         }),
         v => Err(rt(
             "R0010",
-            format!("`{what}` needs a date, found {}", v.kind_name()),
+            if what.is_empty() {
+                format!("{} is not a date", v.kind_name())
+            } else {
+                format!("`{what}` needs a date, found {}", v.kind_name())
+            },
         )),
     }
 }

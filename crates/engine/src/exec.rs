@@ -5,7 +5,7 @@ use crate::eval::{date_arg, Ctx, EvalError};
 use crate::json::parse::{parse_record, Frame, ListData, ListState, RecordError};
 use crate::json::write::{write_str, write_value};
 use crate::plan::{CField, CSource, Compiled, TEntry, TNode};
-use crate::value::{id_text, sort_cmp, utc_date, write_text_shortest, DateLike, Value};
+use crate::value::{id_text, sort_cmp, utc_date, write_date, write_text_shortest, DateLike, Value};
 use mapc_diag::Span;
 use mapc_ir::OnNull;
 use std::borrow::Cow;
@@ -17,8 +17,9 @@ pub struct Warning {
     /// `R0101` (a `warn` rule matched) or `R0102` (unknown parent company).
     pub code: &'static str,
     pub message: String,
-    /// The rule's index for R0101.
-    pub rule: Option<usize>,
+    /// The rule for R0101: its 0-based index in `rules:` and the span of
+    /// its `when:` condition (reports number rules from 1).
+    pub rule: Option<(usize, Span)>,
 }
 
 /// What a record's company fields say (companies mappings only).
@@ -86,23 +87,15 @@ fn recycle_sets<'b>(mut v: Vec<(u32, Value<'_>)>) -> Vec<(u32, Value<'b>)> {
     v.into_iter().map(|_| (0, Value::Absent)).collect()
 }
 
-fn reject(code: &'static str, message: impl Into<String>, field: Option<String>) -> RecordError {
-    RecordError {
-        code,
-        message: message.into(),
-        field,
-    }
+fn reject(code: &'static str, message: impl Into<String>) -> RecordError {
+    RecordError::new(code, message)
 }
 
-fn from_eval(e: EvalError, field: Option<&str>) -> RecordError {
-    let message = match field {
-        Some(f) => format!("`{f}`: {}", e.message),
-        None => e.message,
-    };
+/// An evaluation error as a rejection; the caller says where.
+fn from_eval(e: EvalError) -> RecordError {
     RecordError {
-        code: e.code,
-        message,
-        field: field.map(str::to_string),
+        help: e.help.map(String::into_boxed_str),
+        ..RecordError::new(e.code, e.message)
     }
 }
 
@@ -139,11 +132,10 @@ impl Compiled {
                 let at = e.valid_up_to();
                 return Processed {
                     key: None,
-                    verdict: Verdict::Rejected(reject(
-                        "R0007",
-                        format!("invalid UTF-8 at byte {} of the record", at + 1),
-                        None,
-                    )),
+                    verdict: Verdict::Rejected(RecordError {
+                        offset: Some(at),
+                        ..reject("R0007", "invalid UTF-8").with_help("save the input as UTF-8")
+                    }),
                     company: None,
                 };
             }
@@ -158,7 +150,6 @@ impl Compiled {
                         bytes.len(),
                         MAX_RECORD_BYTES
                     ),
-                    None,
                 )),
                 company: None,
             };
@@ -205,7 +196,7 @@ impl Compiled {
     /// The key of a record rejected for a number that does not fit: the
     /// record is valid JSON, so a parse that reads only the key finds it and
     /// the rejection can say which record it was.
-    fn salvage_key<'a>(&self, text: &'a str) -> Option<Cow<'a, str>> {
+    pub(crate) fn salvage_key<'a>(&self, text: &'a str) -> Option<Cow<'a, str>> {
         let mut frame = Frame::new(1, &[]);
         parse_record(text, &self.key_proj, &mut frame).ok()?;
         key_of(&frame.slots[0])
@@ -228,7 +219,13 @@ impl Compiled {
             match f.test(cx) {
                 Ok(true) => {}
                 Ok(false) => return (Verdict::Filtered, None),
-                Err(e) => return (Verdict::Rejected(from_eval(e, Some("source.filter"))), None),
+                Err(e) => {
+                    let place = match &self.filter_text {
+                        Some(t) => format!("the source filter `{t}`"),
+                        None => "the source filter".to_string(),
+                    };
+                    return (Verdict::Rejected(from_eval(e).with_place(place)), None);
+                }
             }
         }
         // Company identity is read before the rules: a skipped or rejected
@@ -245,8 +242,7 @@ impl Compiled {
             let hit = match r.when.test(cx) {
                 Ok(b) => b,
                 Err(e) => {
-                    let mut e = from_eval(e, None);
-                    e.message = format!("rule {}: {}", r.index, e.message);
+                    let e = from_eval(e).with_rule(r.index, r.span);
                     return (Verdict::Rejected(e), company);
                 }
             };
@@ -259,7 +255,7 @@ impl Compiled {
                         Verdict::Skipped {
                             rule: r.index,
                             span: r.span,
-                            message: format!("skipped by rule {}", r.index),
+                            message: format!("skipped by rule {}", r.index + 1),
                         },
                         company,
                     )
@@ -267,17 +263,20 @@ impl Compiled {
                 crate::plan::CAction::Warn(m) => warnings.push(Warning {
                     code: "R0101",
                     message: m.clone(),
-                    rule: Some(r.index),
+                    rule: Some((r.index, r.span)),
                 }),
                 crate::plan::CAction::Error(m) => {
-                    return (
-                        Verdict::Rejected(reject("R0008", format!("rule {}: {m}", r.index), None)),
-                        company,
-                    )
+                    let e = reject("R0008", m.clone()).with_rule(r.index, r.span);
+                    return (Verdict::Rejected(e), company);
                 }
                 crate::plan::CAction::Set { leaf, src, to } => match eval_source(src, cx) {
                     Ok(v) => sets.push((*leaf, v)),
-                    Err(e) => return (Verdict::Rejected(from_eval(e, Some(to))), company),
+                    Err(e) => {
+                        let e = from_eval(e)
+                            .with_field(to.to_string())
+                            .with_rule(r.index, r.span);
+                        return (Verdict::Rejected(e), company);
+                    }
                 },
             }
         }
@@ -297,7 +296,12 @@ impl Compiled {
                 Ok(v) => {
                     leaves[a.leaf as usize] = Out::Val(if v.is_null() { Value::Null } else { v })
                 }
-                Err(e) => return (Verdict::Rejected(from_eval(e, None)), company),
+                Err(e) => {
+                    return (
+                        Verdict::Rejected(from_eval(e).with_field(a.to.to_string())),
+                        company,
+                    )
+                }
             }
         }
         if let Some(s) = &self.sales {
@@ -386,6 +390,16 @@ impl Compiled {
         let mut field_text = Vec::new();
         for i in 0..ld.len() {
             let item = ld.item(i);
+            // Where a problem is: the rule numbered from 1 for people, the
+            // JSON path (0-based) for programs.
+            let at = |e: RecordError, name: &str| {
+                e.with_field(format!("{}[{i}].{name}", s.path))
+                    .with_place(format!(
+                        "price rule {} of `{}`, field `{name}`",
+                        i + 1,
+                        s.path
+                    ))
+            };
             if let Some(codes) = &s.codes {
                 // A null sales code matches no listed code.
                 let Some(code) = id_text(&item[s.code as usize]) else {
@@ -397,8 +411,7 @@ impl Compiled {
             }
             if s.exclude_expired {
                 let end = &item[s.end as usize];
-                let d = date_arg(end, "endingdate")
-                    .map_err(|e| from_eval(e, Some(&format!("{}[{i}].endingdate", s.path))))?;
+                let d = date_arg(end, "").map_err(|e| at(from_eval(e), "endingdate"))?;
                 let expired = match d {
                     None => false,
                     Some(DateLike::Date(d)) => d < self.options.as_of,
@@ -411,30 +424,44 @@ impl Compiled {
             if count > 0 {
                 buf.extend_from_slice(s.delim.as_bytes());
             }
-            for (k, (name, slot)) in s.fields.iter().enumerate() {
+            for (k, f) in s.fields.iter().enumerate() {
                 if k > 0 {
                     buf.extend_from_slice(s.sep.as_bytes());
                 }
                 field_text.clear();
-                let v = &item[*slot as usize];
-                if !write_text_shortest(v, &mut field_text) {
-                    return Err(reject(
-                        "R0010",
-                        format!(
-                            "sales price rule {i}: `{name}` is {}, which has no text form",
-                            v.kind_name()
+                let v = &item[f.slot as usize];
+                if f.date {
+                    // Date-typed price fields are validated and written as
+                    // `YYYY-MM-DD` (a date-time as its UTC date), as the
+                    // ending date is for expiry.
+                    match date_arg(v, "").map_err(|e| at(from_eval(e), &f.name))? {
+                        None => {}
+                        Some(DateLike::Date(d)) => write_date(d, &mut field_text),
+                        Some(DateLike::DateTime(t)) => write_date(utc_date(t), &mut field_text),
+                    }
+                } else if !write_text_shortest(v, &mut field_text) {
+                    return Err(at(
+                        reject(
+                            "R0010",
+                            format!(
+                                "the value is {}, which has no text form in a price string",
+                                v.kind_name()
+                            ),
                         ),
-                        Some(format!("{}[{i}].{name}", s.path)),
+                        &f.name,
                     ));
                 }
                 for (what, sep) in [("field separator", &s.sep), ("record delimiter", &s.delim)] {
                     if !sep.is_empty() && contains(&field_text, sep.as_bytes()) {
-                        return Err(reject(
-                            "R0012",
-                            format!(
-                                "sales price rule {i}: the value of `{name}` contains the {what} `{sep}`, which would make the price string ambiguous"
-                            ),
-                            Some(format!("{}[{i}].{name}", s.path)),
+                        return Err(at(
+                            reject(
+                                "R0012",
+                                format!(
+                                    "the value contains the {what} `{sep}`, which would make the price string ambiguous"
+                                ),
+                            )
+                            .with_help("choose a `field_separator` and `record_delimiter` that never occur in the data, or clean the value at the source"),
+                            &f.name,
                         ));
                     }
                 }
@@ -472,12 +499,9 @@ impl Compiled {
         if id.is_none() && needs_id {
             return Err(reject(
                 "R0010",
-                format!(
-                    "the company id `{}` is null or absent, so its relationships cannot be built",
-                    c.id_field
-                ),
-                Some(c.id_field.clone()),
-            ));
+                "the company id is null or absent, so the company's relationships cannot be built",
+            )
+            .with_field(c.id_field.clone()));
         }
         Ok(CompanyData {
             id,
@@ -496,17 +520,18 @@ fn check_list(ld: &ListData, path: &str, what: &str) -> Result<(), RecordError> 
     match ld.state {
         ListState::NotList(kind) => Err(reject(
             "R0010",
-            format!("`{path}` is {kind}, expected a list of {what}"),
-            Some(path.to_string()),
-        )),
+            format!("the value is {kind}, expected a list of {what}"),
+        )
+        .with_field(path)),
         ListState::Items {
             bad_item: Some((i, kind)),
             ..
         } => Err(reject(
             "R0010",
-            format!("`{path}[{i}]` is {kind}, expected an object"),
-            Some(format!("{path}[{i}]")),
-        )),
+            format!("the item is {kind}, expected an object (one of the {what})"),
+        )
+        .with_field(format!("{path}[{i}]"))
+        .with_place(format!("item {} of `{path}`", i + 1))),
         _ => Ok(()),
     }
 }
@@ -527,20 +552,21 @@ fn map_fields<'a>(
     leaves: &mut [Out<'a>],
     line: Option<(&str, usize, &str, usize)>,
 ) -> Result<(), RecordError> {
-    let name = |f: &CField| match line {
-        Some((to, j, _, _)) => format!("{to}[{j}].{}", f.to),
-        None => f.to.to_string(),
-    };
-    let origin = || match line {
-        Some((_, _, path, i)) => format!(" (source line `{path}[{i}]`)"),
-        None => String::new(),
+    // Where: the target field; for a product line also the line, numbered
+    // from 1 in input order for people (`product line 3 of `products``)
+    // and as the output path for programs (`line_items[1].sku`).
+    let at = |e: RecordError, f: &CField| match line {
+        Some((to, j, path, i)) => e
+            .with_field(format!("{to}[{j}].{}", f.to))
+            .with_place(format!(
+                "product line {} of `{path}`, field `{}`",
+                i + 1,
+                f.to
+            )),
+        None => e.with_field(f.to.to_string()),
     };
     for f in fields {
-        let mut v = eval_source(&f.src, cx).map_err(|e| {
-            let mut r = from_eval(e, Some(&name(f)));
-            r.message.push_str(&origin());
-            r
-        })?;
+        let mut v = eval_source(&f.src, cx).map_err(|e| at(from_eval(e), f))?;
         if v.is_null() {
             if let Some(d) = &f.default {
                 v = d.reborrow();
@@ -551,11 +577,12 @@ fn map_fields<'a>(
                 OnNull::Write => Out::Val(Value::Null),
                 OnNull::Skip => Out::Omit,
                 OnNull::Error => {
-                    let n = name(f);
-                    return Err(reject(
-                        "R0009",
-                        format!("`{n}` is null (on_null: error){}", origin()),
-                        Some(n),
+                    return Err(at(
+                        reject(
+                            "R0009",
+                            "the value is null and the field has `on_null: error`",
+                        ),
+                        f,
                     ));
                 }
             }

@@ -7,7 +7,7 @@
 //! # fn demo(program: &mapc_ir::Program) -> std::io::Result<()> {
 //! use mapc_engine::{input, Compiled, Options, Outcome};
 //! let as_of = jiff::civil::Date::constant(2026, 11, 22);
-//! let engine = Compiled::new(program, 0, Options { as_of }).expect("a checked spec compiles");
+//! let engine = Compiled::new(program, 0, Options::new(as_of)).expect("a checked spec compiles");
 //! let mut src = input::open(std::path::Path::new("records.ndjson"))?;
 //! let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
 //!     if let Outcome::Written { json, .. } = o { println!("{}", String::from_utf8_lossy(json)); }
@@ -20,9 +20,23 @@
 //! Every input record yields exactly one [`Outcome`], in input order:
 //! `Written` (the target record as compact JSON bytes, plus warnings),
 //! `Skipped` (a `skip` rule matched), `Filtered` (the source filter excluded
-//! it) or `Rejected` (code, file, line, record index, key, field, message).
-//! One bad record never stops the stream; only an I/O failure of the input
-//! as a whole does.
+//! it) or `Rejected` (code, file, line, record index, key, where, message,
+//! help). One bad record never stops the stream; only an I/O failure of the
+//! input as a whole does.
+//!
+//! # Reports
+//!
+//! A rejection keeps its parts apart so that [`preview::rejection_line`]
+//! says each once, on one line: the input file and line, the record
+//! (numbered from 1) and its key, where (the rule, `rule 3 `when``; or in
+//! words, `price rule 2 of `salesprices`, field `endingdate``, `product line
+//! 3 of `products`, field `sku``; or `field `revenue_k``), what went wrong,
+//! and a `help:` when there is a useful fix. Everything people read counts
+//! from 1: records, rules, price rules, product lines, items of a list, and
+//! lines and columns of the input. The machine-readable
+//! [`Rejection::field`] keeps JSON paths, whose list positions are 0-based
+//! (`salesprices[1].endingdate`), and [`Outcome::Skipped::rule`] and
+//! [`Warning::rule`] are 0-based indices into `rules:`.
 //!
 //! # How it is fast
 //!
@@ -67,11 +81,25 @@
 //!   objects at their first-written position), then `set`-rule targets that
 //!   no field writes, then the products list, discount/tax/freight, the
 //!   sales-price string and the relationship list.
-//! * **Preview and test treat every record as a create**: `sync: once` fields
-//!   are written; `target_to_source` fields are never written (nor read).
-//!   `overwrite_template_products` only changes how `run` writes lines into
-//!   an existing target record, so a preview does not show it; it is carried
-//!   as [`Compiled::overwrite_template_products`].
+//! * **Create or update** ([`Options::mode`], a [`WriteMode`]): by default
+//!   every record is mapped as the create of its target record, and
+//!   `sync: once` entries are written. [`WriteMode::Update`] shows what an
+//!   update of an existing target record writes: every `sync: once` entry is
+//!   left out, neither read nor written: fields, product line fields, the
+//!   whole `products` list when `products.sync` is `once`, `discount`, `tax`
+//!   and `freight` with `sync: once`, and a `set` rule whose target path a
+//!   `once` field writes. `mapc preview --as-update` uses it; `mapc test`
+//!   maps as a create. `target_to_source` fields are never written (nor
+//!   read). `overwrite_template_products` only changes how `run` writes
+//!   lines into an existing target record, so a preview does not show it;
+//!   it is carried as [`Compiled::overwrite_template_products`].
+//! * **Related records** are embedded under their alias (`customer: {...}`).
+//!   A read of a related alias (a field, rule, filter or amount that reads
+//!   `customer.x`) in a record without the `customer` key at all rejects it
+//!   with R0004, naming the alias and the embedding expected; an explicit
+//!   `"customer": null` is a lookup without a value and reads as null. The
+//!   check is made at the read: a record skipped before anything reads the
+//!   alias is not rejected for it.
 //! * **Products**: lines at `path` (absent or null = no lines; anything else
 //!   but a list of objects is R0010), excluded SKUs dropped (exact,
 //!   case-sensitive), stable sort by `order_by` with nulls last in both
@@ -84,13 +112,16 @@
 //!   code matches nothing); with `exclude_expired`, rules whose `endingdate`
 //!   (`YYYY-MM-DD`, or a date-time's UTC date) is before the as-of date are
 //!   dropped, a null ending date never expires, an unreadable one is R0003.
-//!   Field text: strings as they are, numbers in shortest plain form (`45.10`
-//!   -> `45.1`, `100.00` -> `100`, never an exponent), dates `YYYY-MM-DD`,
-//!   null `""`. No remaining rule gives `""`; with
+//!   The date-typed price fields `startingdate` and `endingdate` are
+//!   validated the same way in every transferred rule (R0003 naming the
+//!   price rule and field, e.g. for `2026-02-30`) and written as
+//!   `YYYY-MM-DD` (a date-time as its UTC date). Field text: strings as they
+//!   are, numbers in shortest plain form (`45.10` -> `45.1`, `100.00` ->
+//!   `100`, never an exponent), dates `YYYY-MM-DD`, null `""`. No remaining rule gives `""`; with
 //!   `transfer_customer_price_groups: false` the key is not written at all.
 //!   **Policy: a value that contains the field separator or the record
-//!   delimiter rejects the record with R0012**, naming the rule's index and
-//!   field (`salesprices[1].description`). The engine does not escape:
+//!   delimiter rejects the record with R0012**, naming the price rule and
+//!   field (`price rule 2 of `salesprices`, field `description``). The engine does not escape:
 //!   the flattened format has no escape convention a receiver could rely on,
 //!   so an escaped value would be misread there silently; a rejection is seen.
 //! * **Companies**: the relationship list at `to` holds the `Parent Company`
@@ -110,11 +141,15 @@
 //! * **Input** ([`input`]): NDJSON (blank lines are not records), `.json`
 //!   (an array streamed element by element, or whitespace-separated values),
 //!   CSV (header row = keys, dotted headers nest, every value a string, an
-//!   empty cell the empty string). Per-record errors: R0001 not an object,
-//!   R0002 number out of range, R0005 invalid JSON (also in keys the mapping
-//!   never reads), R0006 wrong CSV width, R0007 invalid UTF-8, R0014 a record
-//!   over [`exec::MAX_RECORD_BYTES`] (64 MiB) or nested deeper than 128
-//!   levels. A 10 MB string is an ordinary value.
+//!   empty cell null). Per-record errors: R0001 not an object, R0002 number
+//!   out of range, R0005 invalid JSON (also in keys the mapping never reads;
+//!   the position is the line and column in the input file; an array
+//!   element cut off by the end of the file is one R0005), R0006 wrong CSV
+//!   width or an unclosed quote (naming the record's key when the row has
+//!   the key column), R0007 invalid UTF-8, R0014 a record over
+//!   [`exec::MAX_RECORD_BYTES`] (64 MiB) or nested deeper than 128 levels. A
+//!   10 MB string is an ordinary value. [`input::open_as`] reads a file by
+//!   its extension or a given [`input::Format`], and `-` as standard input.
 
 pub mod eval;
 pub mod exec;
@@ -127,6 +162,6 @@ pub mod testing;
 pub mod value;
 
 pub use exec::{Scratch, Warning};
-pub use plan::{CompileError, Compiled, Options};
+pub use plan::{CompileError, Compiled, Options, WriteMode};
 pub use run::{Outcome, Position, Rejection, Sink, Summary};
 pub use value::Value;

@@ -6,21 +6,50 @@
 //! The per-record work then is: parse the projected keys into slots, run
 //! the compiled expressions over slots, fill leaves, serialize the tree.
 
-use crate::eval::{self, CExpr};
+use crate::eval::{self, CExpr, RelatedCheck};
 use crate::json::parse::{ListProj, Proj};
 use crate::value::Value;
 use jiff::civil::Date;
 use mapc_diag::Span;
 use mapc_ir::{
-    Field, Mapping, OnNull, PathRef, Program, RuleAction, SyncDirection, TargetPath, ValueSource,
+    Field, Mapping, OnNull, PathRef, Program, Related, RuleAction, SyncDirection, TargetPath,
+    ValueSource,
 };
 use std::sync::Arc;
+
+/// Whether the target records are being created or updated: decides
+/// whether `sync: once` entries are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WriteMode {
+    /// A new target record: everything that flows source -> target is
+    /// written, `sync: once` entries included.
+    #[default]
+    Create,
+    /// An existing target record: `sync: once` entries (fields, product
+    /// line fields, a `products` block with `sync: once`, and `discount`,
+    /// `tax`, `freight` with `sync: once`) are left out; they are neither
+    /// read nor written. A `set` rule whose target a `once` field writes is
+    /// left out with it.
+    Update,
+}
 
 /// Run options.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
     /// The as-of date: `today()`, `as_of()` and sales-price expiry.
     pub as_of: Date,
+    /// Create (default) or update of the target records.
+    pub mode: WriteMode,
+}
+
+impl Options {
+    /// Options for creating target records as of `as_of`.
+    pub fn new(as_of: Date) -> Options {
+        Options {
+            as_of,
+            mode: WriteMode::Create,
+        }
+    }
 }
 
 /// Why a mapping cannot be compiled (a spec that passed `mapc check` always can).
@@ -48,9 +77,56 @@ fn cerr(message: impl Into<String>) -> CompileError {
 pub(crate) struct Scope {
     pub proj: Proj,
     pub n: u32,
+    /// The mapping's related aliases (record scope only), with the check a
+    /// read of each compiles to once one is read.
+    related: Vec<(Related, Option<Arc<RelatedCheck>>)>,
 }
 
 impl Scope {
+    fn with_related(related: &[Related]) -> Scope {
+        Scope {
+            related: related.iter().map(|r| (r.clone(), None)).collect(),
+            ..Scope::default()
+        }
+    }
+
+    /// A read of `p`: a slot, or for a path into a related alias a slot
+    /// read that first checks the alias is in the record (R0004).
+    pub fn path(&mut self, p: &PathRef) -> CExpr {
+        let slot = self.slot(&segs(p));
+        let Some(i) = p.related.filter(|&i| i < self.related.len()) else {
+            return CExpr::Slot(slot);
+        };
+        let check = match &self.related[i].1 {
+            Some(c) => c.clone(),
+            None => {
+                let r = self.related[i].0.clone();
+                let present = self.presence(&r.alias);
+                let c = Arc::new(RelatedCheck {
+                    present,
+                    alias: r.alias,
+                    entity: r.entity,
+                    via: r.via,
+                });
+                self.related[i].1 = Some(c.clone());
+                c
+            }
+        };
+        CExpr::Related(slot, check)
+    }
+
+    /// A slot that the parser sets when the top-level `key` is in the record.
+    fn presence(&mut self, key: &str) -> u32 {
+        let c = self.proj.child(key, key);
+        if let Some(p) = c.present {
+            return p;
+        }
+        let p = self.n;
+        c.present = Some(p);
+        self.n += 1;
+        p
+    }
+
     /// The slot holding the whole value at `segs` (shared by equal paths).
     pub fn slot(&mut self, segs: &[&str]) -> u32 {
         let mut node = &mut self.proj;
@@ -251,7 +327,22 @@ pub(crate) struct CProducts {
 pub(crate) struct CAmount {
     pub leaf: u32,
     pub src: CSource,
+    /// Dotted target path, for messages.
+    pub to: Arc<str>,
 }
+
+/// One field of a flattened price rule.
+#[derive(Clone, Debug)]
+pub(crate) struct CSalesField {
+    pub name: String,
+    pub slot: u32,
+    /// A date-typed field (`startingdate`, `endingdate`): validated and
+    /// written as `YYYY-MM-DD`.
+    pub date: bool,
+}
+
+/// The price-rule fields that hold dates.
+pub(crate) const SALES_DATE_FIELDS: [&str; 2] = ["startingdate", "endingdate"];
 
 #[derive(Clone, Debug)]
 pub(crate) struct CSales {
@@ -260,7 +351,7 @@ pub(crate) struct CSales {
     pub path: String,
     pub code: u32,
     pub end: u32,
-    pub fields: Vec<(String, u32)>,
+    pub fields: Vec<CSalesField>,
     pub codes: Option<Vec<Box<str>>>,
     pub sep: String,
     pub delim: String,
@@ -295,6 +386,8 @@ pub struct Compiled {
     /// parse failed on a number.
     pub(crate) key_proj: Proj,
     pub(crate) filter: Option<CExpr>,
+    /// The filter as written, for messages.
+    pub(crate) filter_text: Option<String>,
     pub(crate) rules: Vec<CRule>,
     pub(crate) fields: Vec<CField>,
     pub(crate) products: Option<CProducts>,
@@ -318,22 +411,37 @@ impl std::fmt::Debug for Compiled {
 
 fn compile_source(src: &ValueSource, scope: &mut Scope) -> CSource {
     match src {
-        ValueSource::From(p) => CSource::Slot(scope.slot(&segs(p))),
-        ValueSource::Expr(e) => CSource::Expr(eval::compile(e, &mut |p| scope.slot(&segs(p)))),
+        ValueSource::From(p) => match scope.path(p) {
+            CExpr::Slot(s) => CSource::Slot(s),
+            other => CSource::Expr(other),
+        },
+        ValueSource::Expr(e) => CSource::Expr(eval::compile(e, &mut |p| scope.path(p))),
         ValueSource::Value(lit) => CSource::Const(Value::from(lit)),
     }
 }
 
-/// Fields that reach the target: `target_to_source` ones flow the other way
-/// and are not written (nor read) by the engine.
+/// Whether an entry with this `sync` is written in `mode`: `target_to_source`
+/// never (it flows the other way), `once` only when creating.
+fn writes(sync: SyncDirection, mode: WriteMode) -> bool {
+    match sync {
+        SyncDirection::TargetToSource => false,
+        SyncDirection::Once => mode == WriteMode::Create,
+        _ => true,
+    }
+}
+
+/// Fields that reach the target in `mode`: `target_to_source` ones flow the
+/// other way, `once` ones only on create; the others are not written (nor
+/// read) by the engine.
 fn compile_fields(
     fields: &[Field],
     scope: &mut Scope,
     tree: &mut Tree,
+    mode: WriteMode,
 ) -> Result<Vec<CField>, CompileError> {
     let mut out = Vec::new();
     for f in fields {
-        if f.sync == SyncDirection::TargetToSource {
+        if !writes(f.sync, mode) {
             continue;
         }
         let leaf = tree.leaf(&f.to.segments)?;
@@ -363,7 +471,8 @@ impl Compiled {
             .mappings
             .get(mapping)
             .ok_or_else(|| cerr(format!("the spec has no mapping number {mapping}")))?;
-        let mut scope = Scope::default();
+        let mode = options.mode;
+        let mut scope = Scope::with_related(&m.related);
         let mut tree = Tree::default();
         let mut list_slots: Vec<usize> = Vec::new();
 
@@ -375,13 +484,27 @@ impl Compiled {
             .source
             .filter
             .as_ref()
-            .map(|f| eval::compile(&f.expr, &mut |p| scope.slot(&segs(p))));
-        let fields = compile_fields(&m.fields, &mut scope, &mut tree)?;
+            .map(|f| eval::compile(&f.expr, &mut |p| scope.path(p)));
+        let filter_text = m.source.filter.as_ref().map(|f| f.text.clone());
+        let fields = compile_fields(&m.fields, &mut scope, &mut tree, mode)?;
 
         // Rule `set` targets: a path no field writes goes after the fields.
+        // A `set` onto a path that a `sync: once` field writes is left out
+        // of an update with that field.
+        let once_paths: Vec<String> = m
+            .fields
+            .iter()
+            .filter(|f| f.sync == SyncDirection::Once)
+            .map(|f| f.to.dotted())
+            .collect();
         let mut rules = Vec::new();
         for r in &m.rules {
-            let when = eval::compile(&r.when, &mut |p| scope.slot(&segs(p)));
+            if let RuleAction::Set { to, .. } = &r.action {
+                if mode == WriteMode::Update && once_paths.contains(&to.dotted()) {
+                    continue;
+                }
+            }
+            let when = eval::compile(&r.when, &mut |p| scope.path(p));
             let action = match &r.action {
                 RuleAction::Skip => CAction::Skip,
                 RuleAction::Warn(msg) => CAction::Warn(msg.clone()),
@@ -403,6 +526,7 @@ impl Compiled {
         let mut overwrite = false;
         let mut amounts = Vec::new();
         let products = match &m.products {
+            Some(p) if !writes(p.sync, mode) => None,
             None => None,
             Some(p) => {
                 overwrite = p.overwrite_template_products;
@@ -413,18 +537,12 @@ impl Compiled {
                     .order_by
                     .as_ref()
                     .map(|o| (elem.slot(&split(&o.field)), o.descending));
-                let lfields = compile_fields(&p.fields, &mut elem, &mut ltree)?;
+                let lfields = compile_fields(&p.fields, &mut elem, &mut ltree, mode)?;
                 let id = list_slots.len() as u32;
                 list_slots.push(elem.n as usize);
                 let path: Vec<&str> = p.path.iter().map(|s| &**s).collect();
                 scope.list(&path, id, elem)?;
                 let leaf = tree.leaf(&p.to.segments)?;
-                for a in [&p.discount, &p.tax, &p.freight].into_iter().flatten() {
-                    amounts.push(CAmount {
-                        leaf: tree.leaf(&a.to.segments)?,
-                        src: compile_source(&a.source, &mut scope),
-                    });
-                }
                 Some(CProducts {
                     leaf,
                     list: id,
@@ -439,6 +557,20 @@ impl Compiled {
                 })
             }
         };
+        // Document amounts come from the primary record and have their own
+        // `sync`: they are written even when a `once` products list is not.
+        if let Some(p) = &m.products {
+            for a in [&p.discount, &p.tax, &p.freight].into_iter().flatten() {
+                if !writes(a.sync, mode) {
+                    continue;
+                }
+                amounts.push(CAmount {
+                    leaf: tree.leaf(&a.to.segments)?,
+                    src: compile_source(&a.source, &mut scope),
+                    to: dotted(&a.to).into(),
+                });
+            }
+        }
 
         let sales = match &m.sales_prices {
             Some(s) if s.transfer_customer_price_groups => {
@@ -448,7 +580,11 @@ impl Compiled {
                 let fields = s
                     .fields
                     .iter()
-                    .map(|f| (f.clone(), elem.slot(&split(f))))
+                    .map(|f| CSalesField {
+                        name: f.clone(),
+                        slot: elem.slot(&split(f)),
+                        date: SALES_DATE_FIELDS.contains(&f.as_str()),
+                    })
                     .collect();
                 let id = list_slots.len() as u32;
                 list_slots.push(elem.n as usize);
@@ -528,6 +664,7 @@ impl Compiled {
             list_slots,
             key,
             filter,
+            filter_text,
             rules,
             fields,
             products,

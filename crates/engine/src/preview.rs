@@ -2,9 +2,11 @@
 //! (pretty JSON array, NDJSON, aligned table) and the report lines for
 //! skipped, rejected and warned records.
 //!
-//! Preview treats every record as a *create*: `sync: once` fields are
-//! written (a run writes them only when it creates the target record), and
-//! `target_to_source` fields are never written to the target. The
+//! Preview treats every record as a *create* unless
+//! [`crate::plan::WriteMode::Update`] is chosen (`--as-update`): then
+//! `sync: once` entries are left out, as a run leaves them out when it
+//! updates an existing target record. `target_to_source` fields are never
+//! written to the target. The
 //! `overwrite_template_products` flag changes how `run` writes product lines
 //! into an existing target record; a preview shows the lines the target
 //! record gets and does not show the flag.
@@ -88,10 +90,47 @@ fn record_text(index: usize, key: Option<&str>) -> String {
     }
 }
 
+/// A rule for people: `rule N` numbered from 1, with its condition when
+/// the spec's text is at hand (`rule 3 `estimatedvalue < 0``).
+pub fn rule_text(index: usize, span: mapc_diag::Span, spec: Option<&SourceFile>) -> String {
+    match spec.map(|f| span_text(f, span)).filter(|s| !s.is_empty()) {
+        Some(c) => format!("rule {} `{c}`", index + 1),
+        None => format!("rule {}", index + 1),
+    }
+}
+
+/// Where in the record a rejection is, in words, each part once: the rule,
+/// then the place (or the field).
+pub fn rejection_where(r: &Rejection, spec: Option<&SourceFile>) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some((i, span)) = r.rule {
+        parts.push(rule_text(i, span, spec));
+    }
+    match (&r.place, &r.field) {
+        (Some(p), _) => parts.push(p.clone()),
+        (None, Some(f)) => parts.push(format!("field `{f}`")),
+        (None, None) => {}
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// A rejection without the record: `where: what; help: fix`.
+pub fn rejection_text(r: &Rejection, spec: Option<&SourceFile>) -> String {
+    let mut out = match rejection_where(r, spec) {
+        Some(w) => format!("{w}: {}", r.message),
+        None => r.message.clone(),
+    };
+    if let Some(h) = &r.help {
+        out.push_str("; help: ");
+        out.push_str(h);
+    }
+    out
+}
+
 /// Report lines for one outcome, each starting with `input:line:` so
 /// editors and terminals can jump to the record: nothing for a clean
 /// written or filtered record, one line per warning, one line for a skip or
-/// a rejection. Records are numbered from 1 as users count them.
+/// a rejection. Records and rules are numbered from 1 as users count them.
 pub fn report_lines(o: &Outcome, spec: Option<&SourceFile>, input: &str) -> Vec<String> {
     match o {
         Outcome::Written {
@@ -99,8 +138,12 @@ pub fn report_lines(o: &Outcome, spec: Option<&SourceFile>, input: &str) -> Vec<
         } => warnings
             .iter()
             .map(|w| {
+                let rule = w
+                    .rule
+                    .map(|(i, span)| format!(", {}", rule_text(i, span, spec)))
+                    .unwrap_or_default();
                 format!(
-                    "{input}:{}: warning {}: {}: {}",
+                    "{input}:{}: warning {}: {}{rule}: {}",
                     at.line,
                     w.code,
                     record_text(at.index, key.as_deref()),
@@ -114,40 +157,43 @@ pub fn report_lines(o: &Outcome, spec: Option<&SourceFile>, input: &str) -> Vec<
             rule,
             rule_span,
             ..
-        } => {
-            let cond = spec
-                .map(|f| span_text(f, *rule_span))
-                .filter(|s| !s.is_empty());
-            let why = match cond {
-                Some(c) => format!("rule {rule} `{c}`"),
-                None => format!("rule {rule}"),
-            };
-            vec![format!(
-                "{input}:{}: skipped: {}: {why}",
-                at.line,
-                record_text(at.index, key.as_deref())
-            )]
-        }
+        } => vec![format!(
+            "{input}:{}: skipped: {} by {}",
+            at.line,
+            record_text(at.index, key.as_deref()),
+            rule_text(*rule, *rule_span, spec)
+        )],
         Outcome::Filtered { .. } => Vec::new(),
-        Outcome::Rejected(r) => vec![rejection_line(r)],
+        Outcome::Rejected(r) => vec![rejection_line(r, spec)],
     }
 }
 
-/// `file:line: rejected CODE: record N (key K): message [field]`.
-pub fn rejection_line(r: &Rejection) -> String {
-    let field = r
-        .field
-        .as_ref()
-        .map(|f| format!(" [{f}]"))
-        .unwrap_or_default();
+/// One line per rejection: `file:line: rejected CODE: record N (key K),
+/// where: what; help: fix`.
+pub fn rejection_line(r: &Rejection, spec: Option<&SourceFile>) -> String {
+    let record = record_text(r.at.index, r.key.as_deref());
+    let sep = if r.rule.is_some() || r.place.is_some() || r.field.is_some() {
+        ", "
+    } else {
+        ": "
+    };
     format!(
-        "{}:{}: rejected {}: {}: {}{field}",
+        "{}:{}: rejected {}: {record}{sep}{}",
         r.file,
         r.at.line,
         r.code,
-        record_text(r.at.index, r.key.as_deref()),
-        r.message
+        rejection_text(r, spec)
     )
+}
+
+/// The last line of a preview's report when records were rejected: why the
+/// exit code is 1. `None` when nothing was rejected (exit 0).
+pub fn exit_line(rejected: usize) -> Option<String> {
+    match rejected {
+        0 => None,
+        1 => Some("exit 1: 1 record was rejected (see above)".into()),
+        n => Some(format!("exit 1: {n} records were rejected (see above)")),
+    }
 }
 
 /// Writes target records as one pretty-printed JSON array, streaming.

@@ -1,7 +1,7 @@
 //! Running a compiled mapping over a record source: the outcome stream.
 
 use crate::exec::{write_relationships, CompanyData, Processed, Scratch, Verdict, Warning};
-use crate::input::{Batch, RecordSource};
+use crate::input::{Batch, Item, RecordSource};
 use crate::json::parse::RecordError;
 use crate::plan::Compiled;
 use mapc_diag::Span;
@@ -12,13 +12,18 @@ use std::collections::{BinaryHeap, HashMap};
 /// Where a record came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
-    /// 0-based record number in the input (blank lines are not records).
+    /// 0-based record number in the input (blank lines are not records);
+    /// reports number records from 1.
     pub index: usize,
     /// 1-based line where the record starts.
     pub line: usize,
 }
 
 /// A record that was not written because it is broken or a rule said so.
+///
+/// The parts are kept apart so a report says each once: the record
+/// (`file`, `at`, `key`), where in it (`rule`, `place` or `field`), what
+/// (`code`, `message`) and the fix (`help`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
     pub file: String,
@@ -26,11 +31,21 @@ pub struct Rejection {
     /// The record's source key, when it could be read.
     pub key: Option<String>,
     /// The path concerned (a source path for input errors, a target path for
-    /// mapping errors), when there is one.
+    /// mapping errors), when there is one; list positions 0-based, in JSON
+    /// notation (`salesprices[1].endingdate`).
     pub field: Option<String>,
+    /// Where, in words numbered from 1 (`price rule 2 of `salesprices`,
+    /// field `endingdate``); when set, reports show it instead of `field`.
+    pub place: Option<String>,
+    /// The rule (0-based index, span of its `when:`) that rejected the
+    /// record: its `error` action, or an error in its condition or value.
+    pub rule: Option<(usize, Span)>,
     /// A runtime diagnostic code (`R0001`...).
     pub code: &'static str,
+    /// What went wrong; never repeats the record, the path or the rule.
     pub message: String,
+    /// How to fix it, when there is a useful hint.
+    pub help: Option<String>,
 }
 
 /// What became of one input record.
@@ -102,8 +117,34 @@ fn rejection(file: &str, at: Position, key: Option<String>, e: RecordError) -> R
         at,
         key,
         field: e.field,
+        place: e.place.map(String::from),
+        rule: e.rule.map(|r| *r),
         code: e.code,
         message: e.message,
+        help: e.help.map(String::from),
+    }
+}
+
+/// A rejected item's key and error: the error's position in the input
+/// resolved, the key read from what is left of a broken record.
+fn broken_item(c: &Compiled, item: &Item, data: &[u8]) -> (Option<String>, RecordError) {
+    let Err(e) = &item.body else {
+        unreachable!("only called for broken items")
+    };
+    let key = item
+        .salvage
+        .clone()
+        .and_then(|r| std::str::from_utf8(&data[r]).ok().map(|t| c.salvage_key(t)))
+        .flatten()
+        .map(Cow::into_owned);
+    (key, e.clone())
+}
+
+/// Resolves the position of a syntax or encoding error of a record read
+/// from `item` into its line and column in the input.
+fn locate(e: &mut RecordError, item: &Item, record: &[u8]) {
+    if e.offset.is_some() {
+        e.locate(record, item.line, item.column);
     }
 }
 
@@ -139,8 +180,19 @@ impl Compiled {
                 };
                 let body = match &item.body {
                     Ok(r) => &batch.data[r.clone()],
-                    Err(e) => {
-                        let o = Outcome::Rejected(rejection(&file, at, None, e.clone()));
+                    Err(_) => {
+                        let (key, e) = broken_item(self, item, &batch.data);
+                        if self.companies.is_some() {
+                            held.push(Held {
+                                at,
+                                key,
+                                verdict: Verdict::Rejected(e),
+                                company: None,
+                                json: Vec::new(),
+                            });
+                            continue;
+                        }
+                        let o = Outcome::Rejected(rejection(&file, at, key, e));
                         summary.count(&o);
                         sink.outcome(o)?;
                         continue;
@@ -149,9 +201,12 @@ impl Compiled {
                 out.clear();
                 let Processed {
                     key,
-                    verdict,
+                    mut verdict,
                     company,
                 } = self.process(body, &mut scratch, &mut out);
+                if let Verdict::Rejected(e) = &mut verdict {
+                    locate(e, item, body);
+                }
                 if self.companies.is_some() {
                     held.push(Held {
                         at,
@@ -262,14 +317,17 @@ impl Compiled {
                             let start = out.len();
                             let (key, verdict) = match &item.body {
                                 Ok(r) => {
-                                    let p = self.process(
-                                        &batch.data[r.clone()],
-                                        &mut scratch,
-                                        &mut out,
-                                    );
+                                    let body = &batch.data[r.clone()];
+                                    let mut p = self.process(body, &mut scratch, &mut out);
+                                    if let Verdict::Rejected(e) = &mut p.verdict {
+                                        locate(e, item, body);
+                                    }
                                     (p.key.map(Cow::into_owned), p.verdict)
                                 }
-                                Err(e) => (None, Verdict::Rejected(e.clone())),
+                                Err(_) => {
+                                    let (key, e) = broken_item(self, item, &batch.data);
+                                    (key, Verdict::Rejected(e))
+                                }
                             };
                             results.push(Res {
                                 at,
@@ -437,11 +495,11 @@ impl Compiled {
                 } else {
                     "the company is in a parent cycle".to_string()
                 };
-                h.verdict = Verdict::Rejected(RecordError {
-                    code: "R0013",
-                    message: msg,
-                    field: c.parent_field.clone(),
-                });
+                let mut e = RecordError::new("R0013", msg).with_help(
+                    "fix the parent numbers so that the chain of parents ends at a company without a parent",
+                );
+                e.field = c.parent_field.clone();
+                h.verdict = Verdict::Rejected(e);
                 h.json.clear();
             }
         }

@@ -97,9 +97,7 @@ pub fn run_case(program: &Program, test: &Test, default_as_of: Date) -> CaseResu
             actual,
         }],
     };
-    let options = Options {
-        as_of: test_as_of(test, default_as_of),
-    };
+    let options = Options::new(test_as_of(test, default_as_of));
     let compiled = match Compiled::new(program, test.mapping, options) {
         Ok(c) => c,
         Err(e) => {
@@ -118,9 +116,13 @@ pub fn run_case(program: &Program, test: &Test, default_as_of: Date) -> CaseResu
             Outcome::Written { json, .. } => {
                 Actual::Written(String::from_utf8_lossy(json).into_owned())
             }
-            Outcome::Skipped { rule, .. } => Actual::Skipped(format!("skipped by rule {rule}")),
+            Outcome::Skipped { rule, .. } => {
+                Actual::Skipped(format!("skipped by rule {}", rule + 1))
+            }
             Outcome::Filtered { .. } => Actual::Skipped("excluded by the source filter".into()),
-            Outcome::Rejected(r) => Actual::Rejected(r.code.to_string(), r.message),
+            Outcome::Rejected(r) => {
+                Actual::Rejected(r.code.to_string(), crate::preview::rejection_text(&r, None))
+            }
         });
         Ok(())
     };

@@ -332,14 +332,10 @@ fn product_lines_are_filtered_sorted_and_mapped() {
         {"productnumber": "C", "quantity": 2, "priceperunit": 1, "manualdiscountamount": 0.5, "sequencenumber": 20}
     ]}"#;
     let g = one(&spec_with(PRODUCTS), rec);
+    // Compared as text: numbers keep their scale (`3.00`, `450.00`).
     assert_eq!(
-        g.value(),
-        json!({"id": "o1", "line_items": [
-            {"sku": "A", "total": 10.01, "quantity": 3.00, "price": 3.3350},
-            {"sku": "B", "total": 450.00, "quantity": 1.00, "price": 450.00},
-            {"sku": "C", "total": 1.50, "quantity": 2, "price": 1},
-            {"sku": null, "total": 2.00, "quantity": 1, "price": 2}
-        ], "discount": 50.00, "tax": 1.5, "freight": null})
+        g.json(),
+        r#"{"id":"o1","line_items":[{"sku":"A","total":10.01,"quantity":3.00,"price":3.3350},{"sku":"B","total":450.00,"quantity":1.00,"price":450.00},{"sku":"C","total":1.50,"quantity":2,"price":1},{"sku":null,"total":2.00,"quantity":1,"price":2}],"discount":50.00,"tax":1.5,"freight":null}"#
     );
     // The exact text keeps scales.
     assert!(
@@ -421,10 +417,19 @@ fn a_line_error_names_the_output_line() {
         } => {
             assert_eq!(code, "R0009");
             assert_eq!(field.as_deref(), Some("line_items[0].sku"));
-            assert!(message.contains("products[1]"), "{message}");
+            assert!(!message.contains("sku"), "{message}");
         }
         other => panic!("{other:?}"),
     }
+    // People count lines from 1, in input order: the second line of `products`.
+    let g = one(
+        &s,
+        r#"{"id": "k", "products": [{"productnumber": "A", "sequencenumber": 2}, {"sequencenumber": 1}]}"#,
+    );
+    assert_eq!(
+        g.report(),
+        "mem:1: rejected R0009: record 1 (key k), product line 2 of `products`, field `sku`: the value is null and the field has `on_null: error`"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -457,7 +462,7 @@ fn sales_prices_flatten_live_rules_with_the_listed_codes() {
     let v = one(&spec_with(SALES), rec).value();
     assert_eq!(
         v["sales_price"],
-        json!("45.1//Y1004N//Desk//0//2026-01-01//|100//W1035N//Table//10//2026-01-01//2026-11-22|7.25//W1035N//dt//1//2026-03-01//2026-11-22T10:00:00Z")
+        json!("45.1//Y1004N//Desk//0//2026-01-01//|100//W1035N//Table//10//2026-01-01//2026-11-22|7.25//W1035N//dt//1//2026-03-01//2026-11-22")
     );
 }
 
@@ -518,13 +523,21 @@ fn a_value_containing_the_separator_or_delimiter_rejects_the_record() {
         } => {
             assert_eq!(code, "R0012");
             assert_eq!(field.as_deref(), Some("salesprices[1].description"));
-            assert!(
-                message.contains("rule 1") && message.contains("separator"),
-                "{message}"
-            );
+            assert!(message.contains("separator"), "{message}");
         }
         other => panic!("{other:?}"),
     }
+    let g = one(
+        &s,
+        r#"{"id": "k", "salesprices": [{"salescode": "Y1004N"}, {"salescode": "Y1004N", "description": "a//b"}]}"#,
+    );
+    assert!(
+        g.report().starts_with(
+            "mem:1: rejected R0012: record 1 (key k), price rule 2 of `salesprices`, field `description`: the value contains the field separator `//`"
+        ),
+        "{}",
+        g.report()
+    );
     match one(
         &s,
         r#"{"salesprices": [{"salescode": "Y1004N", "description": "a|b"}]}"#,
@@ -553,6 +566,49 @@ fn an_unreadable_ending_date_rejects() {
         )
         .code(),
         "R0003"
+    );
+    // Also when expiry is off: the ending date is a date-typed price field.
+    let s = spec_with(&SALES.replace("exclude_expired: true", "exclude_expired: false"));
+    let g = one(
+        &s,
+        r#"{"id": "k", "salesprices": [{"salescode": "Y1004N", "endingdate": "soon"}]}"#,
+    );
+    assert_eq!(
+        g.report(),
+        "mem:1: rejected R0003: record 1 (key k), price rule 1 of `salesprices`, field `endingdate`: \"soon\" is not a date (YYYY-MM-DD) or date-time (RFC 3339); help: send dates as YYYY-MM-DD (or RFC 3339 date-times); read other formats with `parse_date(x, 'DD.MM.YYYY')`"
+    );
+}
+
+#[test]
+fn an_invalid_starting_date_rejects_like_the_ending_date() {
+    let s = spec_with(SALES);
+    // `2026-02-30` does not exist: it must not be copied into the price string.
+    let g = one(
+        &s,
+        r#"{"id": "k", "salesprices": [{"salescode": "Y1004N", "startingdate": "2026-01-01"}, {"salescode": "W1035N", "startingdate": "2026-02-30", "endingdate": null}]}"#,
+    );
+    match &g {
+        Got::Rejected { code, field, .. } => {
+            assert_eq!(code, "R0003");
+            assert_eq!(field.as_deref(), Some("salesprices[1].startingdate"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        g.report().contains(
+            "price rule 2 of `salesprices`, field `startingdate`: \"2026-02-30\" is not a date"
+        ),
+        "{}",
+        g.report()
+    );
+    // Date-times in date fields are written as their UTC date.
+    let g = one(
+        &s,
+        r#"{"salesprices": [{"salescode": "Y1004N", "startingdate": "2026-01-01T23:30:00-02:00"}]}"#,
+    );
+    assert_eq!(
+        g.value()["sales_price"],
+        json!("//Y1004N//////2026-01-02//")
     );
 }
 
@@ -716,7 +772,7 @@ fn parallel_runs_give_the_same_outcomes_in_the_same_order() {
         recs.push(r.into_bytes());
     }
     let c = compiled(&s, AS_OF);
-    let seq = collect(&c, &mut MemorySource::new("m", recs.clone()));
+    let seq = collect(&c, &mut MemorySource::new("x", recs.clone()));
     let mut ndjson = Vec::new();
     for r in &recs {
         ndjson.extend_from_slice(r);
@@ -740,6 +796,7 @@ fn parallel_runs_give_the_same_outcomes_in_the_same_order() {
             mapc_engine::Outcome::Skipped { rule, .. } => Got::Skipped(rule),
             mapc_engine::Outcome::Filtered { .. } => Got::Filtered,
             mapc_engine::Outcome::Rejected(r) => Got::Rejected {
+                report: mapc_engine::preview::rejection_line(&r, None),
                 code: r.code.to_string(),
                 field: r.field,
                 message: r.message,
@@ -784,4 +841,161 @@ fn one_source_list_can_feed_several_blocks_and_expressions() {
         g.json(),
         r#"{"count":2,"lines":[{"n":2},{"n":1}],"flat":"1//A|2//B"}"#
     );
+}
+
+// ---------------------------------------------------------------------------
+// Related records: absent is R0004, null is null-safe
+// ---------------------------------------------------------------------------
+
+#[test]
+fn an_absent_related_record_is_r0004_and_a_null_one_reads_as_null() {
+    let s = spec_with(
+        "    rules:\n      - { when: \"state == 2\", action: skip }\n    fields:\n      - { from: id, to: id }\n      - { from: customer.name, to: customer_name }\n      - { expr: \"coalesce(customer.no, 'n/a')\", to: customer_no }\n",
+    );
+    // Embedded, null, absent.
+    assert_eq!(
+        one(&s, r#"{"id": "a", "customer": {"name": "Ann", "no": 7}}"#).json(),
+        r#"{"id":"a","customer_name":"Ann","customer_no":7}"#
+    );
+    assert_eq!(
+        one(&s, r#"{"id": "b", "customer": null}"#).json(),
+        r#"{"id":"b","customer_name":null,"customer_no":"n/a"}"#
+    );
+    let g = one(&s, r#"{"id": "c", "customerid": "x"}"#);
+    match &g {
+        Got::Rejected { code, field, .. } => {
+            assert_eq!(code, "R0004");
+            assert_eq!(field.as_deref(), Some("customer_name"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        g.report(),
+        "mem:1: rejected R0004: record 1 (key c), field `customer_name`: the related record `customer` is missing: the record has no `customer` key (expected the account embedded as `\"customer\": {...}`); help: when the lookup `customerid` has no value, embed `\"customer\": null`; its fields then read as null"
+    );
+    // A related record that is there but not an object: its fields are absent, not an error.
+    assert_eq!(
+        one(&s, r#"{"id": "d", "customer": "oops"}"#).json(),
+        r#"{"id":"d","customer_name":null,"customer_no":"n/a"}"#
+    );
+    // Skipped before anything reads `customer`: not rejected.
+    assert_eq!(one(&s, r#"{"id": "e", "state": 2}"#), Got::Skipped(0));
+}
+
+#[test]
+fn a_mapping_that_does_not_read_the_alias_never_asks_for_it() {
+    let s = fields("      - { from: id, to: id }\n");
+    assert_eq!(one(&s, r#"{"id": "a"}"#).json(), r#"{"id":"a"}"#);
+}
+
+#[test]
+fn rules_and_filters_reading_an_absent_alias_are_r0004_at_that_rule() {
+    let s = spec_with(
+        "    rules:\n      - { when: \"is_null(customer.no)\", action: warn, message: \"no number\" }\n    fields:\n      - { from: id, to: id }\n",
+    );
+    let g = one(&s, r#"{"id": "a"}"#);
+    assert_eq!(g.code(), "R0004");
+    assert!(
+        g.report()
+            .contains(", rule 1: the related record `customer` is missing"),
+        "{}",
+        g.report()
+    );
+    match one(&s, r#"{"id": "b", "customer": null}"#) {
+        Got::Written(_, w) => assert_eq!(w, vec!["R0101 no number".to_string()]),
+        other => panic!("{other:?}"),
+    }
+    let f = filtered(
+        "customer/no ne null",
+        "    fields:\n      - { from: id, to: id }\n",
+    );
+    assert_eq!(one(&f, r#"{"id": "a"}"#).code(), "R0004");
+    assert_eq!(one(&f, r#"{"id": "a", "customer": null}"#), Got::Filtered);
+}
+
+// ---------------------------------------------------------------------------
+// Create and update
+// ---------------------------------------------------------------------------
+
+const MODES: &str = "    rules:
+      - { when: \"flag\", action: set, to: title, expr: \"'flagged'\" }
+      - { when: \"flag\", action: set, to: note, expr: \"'set'\" }
+    fields:
+      - { from: id, to: id, sync: once }
+      - { from: name, to: title, sync: once, on_null: error }
+      - { from: amount, to: amount }
+      - { from: c, to: c, sync: two_way }
+      - { from: back, to: back, sync: target_to_source }
+    products:
+      source: line
+      path: lines
+      to: lines
+      fields:
+        - { from: n, to: n }
+        - { from: made, to: made, sync: once }
+      discount: { from: discountamount, to: discount, sync: once }
+      tax: { from: totaltax, to: tax }
+";
+
+fn run_mode(spec: &str, rec: &str, mode: mapc_engine::WriteMode) -> Got {
+    let p = program(spec);
+    let c = mapc_engine::Compiled::new(&p, 0, mapc_engine::Options { as_of: AS_OF, mode })
+        .expect("compiles");
+    collect(
+        &c,
+        &mut MemorySource::new("mem", vec![rec.as_bytes().to_vec()]),
+    )
+    .pop()
+    .expect("one outcome")
+}
+
+#[test]
+fn create_writes_once_entries_and_update_leaves_them_out() {
+    use mapc_engine::WriteMode;
+    let s = spec_with(MODES);
+    let rec = r#"{"id": "k", "name": "N", "amount": 1, "c": 2, "back": 3, "flag": true, "discountamount": 5, "totaltax": 6, "lines": [{"n": 1, "made": "x"}]}"#;
+    assert_eq!(mapc_engine::Options::new(AS_OF).mode, WriteMode::Create);
+    assert_eq!(
+        run_mode(&s, rec, WriteMode::Create).json(),
+        r#"{"id":"k","title":"flagged","amount":1,"c":2,"note":"set","lines":[{"n":1,"made":"x"}],"discount":5,"tax":6}"#
+    );
+    // Update: `id`, `title` (and the `set` onto it), the line field `made`
+    // and `discount` are `once`; the `set` onto `note` stays.
+    assert_eq!(
+        run_mode(&s, rec, WriteMode::Update).json(),
+        r#"{"amount":1,"c":2,"note":"set","lines":[{"n":1}],"tax":6}"#
+    );
+    // A `once` field is not even read on update: its `on_null: error` cannot fire.
+    let rec = r#"{"id": "k", "name": null, "amount": 1}"#;
+    assert_eq!(run_mode(&s, rec, WriteMode::Create).code(), "R0009");
+    assert_eq!(
+        run_mode(&s, rec, WriteMode::Update).json(),
+        r#"{"amount":1,"c":null,"lines":[],"tax":null}"#
+    );
+}
+
+#[test]
+fn a_once_products_block_is_left_out_of_an_update() {
+    use mapc_engine::WriteMode;
+    let s = spec_with(&MODES.replace("      to: lines\n", "      to: lines\n      sync: once\n"));
+    let rec = r#"{"id": "k", "name": "N", "lines": [{"n": 1, "made": "x"}], "totaltax": 6}"#;
+    assert_eq!(
+        run_mode(&s, rec, WriteMode::Create).value()["lines"],
+        json!([{"n": 1, "made": "x"}])
+    );
+    let v = run_mode(&s, rec, WriteMode::Update).value();
+    assert_eq!(v.get("lines"), None, "{v}");
+    assert_eq!(v["tax"], json!(6));
+}
+
+#[test]
+fn broken_lines_keep_their_place_among_held_companies() {
+    let s = companies("");
+    let got = run_bytes(
+        &s,
+        mapc_engine::input::Format::Ndjson,
+        b"{\"id\": \"1\", \"number\": \"A\"}\n{broken\n{\"id\": \"2\", \"number\": \"B\"}\n"
+            .to_vec(),
+    );
+    assert_eq!(order(&got), vec!["A", "R0005", "B"]);
 }

@@ -14,15 +14,29 @@
 //!   resolve, lowered as far as possible, so later checks can look at them.
 //! - A test is left out when its mapping is unknown, ambiguous or left out,
 //!   or when its `as_of`, `input` or `expect` has an error.
-//! - Test `expect`: the plain scalar `skip` is `Expect::Skip`; a mapping with
-//!   the single key `error` is `Expect::Error` (a runtime code, given by code
-//!   or name, stored as the code); anything else (a quoted "skip" too) is a
-//!   record.
+//! - Test `expect`: the plain scalar `skip` is `Expect::Skip`; a plain scalar
+//!   naming a code, or a mapping with the single key `error`, is
+//!   `Expect::Error` (a runtime code, given by code or name, stored as the
+//!   code; a check-time code is M0204); any other plain scalar (`skiped`,
+//!   `42`) is M0204, a list M0203, and a one-key mapping whose key is a typo
+//!   of `error` with a runtime code as its value is M0204; anything else (a
+//!   quoted "skip" too) is a record.
+//! - A test without `mapping:` exercises the spec's only mapping name (a
+//!   repeated name, M0404, counts once); with several names it is M0408.
+//! - Two environments with `default: true` are M0412.
+//! - A `target.key` that no field, `set` rule or block writes (as the path
+//!   itself, an object above it or a member below it) is M0411.
 //! - Product fields default to the `products:` block's own `sync`; locked
 //!   pricing fields are appended as `implicit` entries after the user's.
 //! - An environment overlay that sets `kind` keeps it as a `kind` setting.
 //! - Expressions: dates and date-times compare with each other; `a / b` is
-//!   always exact decimal division, `+ - * %` of two integers are integers;
+//!   always exact decimal division, `+ - * %` of two integers are integers,
+//!   with an operand of unknown type they are `Type::Number` (a number, but
+//!   not known to be whole); an operator or function whose result type is
+//!   fixed (arithmetic, comparisons, `and`/`or`/`not`, `concat`, ...) has it
+//!   whatever its operands, so `when: "x + 1"` is M0504 without metadata; a
+//!   call with the wrong number of arguments (M0502) has its argument types
+//!   left unchecked;
 //!   `len` takes a string or a list, `to_decimal` a string or a number;
 //!   `if`/`coalesce` branches must share a type; a
 //!   literal `round` mode must be one of [`ROUND_MODES`] (M0303).
@@ -233,6 +247,32 @@ fn unknown_connection(name: &str, span: Span, spec: &Spec) -> Diagnostic {
 }
 
 fn lower_environments(spec: &Spec, diags: &mut Diagnostics) -> Vec<Environment> {
+    // M0412: `--env` falls back to the one default; two would be a guess.
+    let mut first_default: Option<(&str, Span)> = None;
+    for (name, e) in &spec.environments {
+        let Some(d) = e.default.as_ref().filter(|d| d.value) else {
+            continue;
+        };
+        match first_default {
+            None => first_default = Some((&name.value, d.span)),
+            Some((first, first_span)) => diags.push(
+                Diagnostic::new(
+                    "M0412",
+                    d.span,
+                    format!(
+                        "environments `{first}` and `{}` are both marked `default: true`",
+                        name.value
+                    ),
+                )
+                .label("a second default environment")
+                .related(first_span, format!("`{first}` is already the default"))
+                .help(format!(
+                    "only one environment can be the default (used when `--env` is not given); remove `default: true` from `{}` or from `{first}`",
+                    name.value
+                )),
+            ),
+        }
+    }
     spec.environments
         .iter()
         .map(|(name, e)| {
@@ -277,6 +317,14 @@ fn lower_tests(
     diags: &mut Diagnostics,
 ) -> Vec<Test> {
     let mut tests = Vec::new();
+    // Distinct mapping names in spec order.
+    let mut seen = std::collections::HashSet::new();
+    let names: Vec<&str> = spec
+        .mappings
+        .iter()
+        .map(|m| m.name.value.as_str())
+        .filter(|n| seen.insert(*n))
+        .collect();
     for t in cases {
         let mut ok = true;
         let spec_index = match &t.mapping {
@@ -287,16 +335,17 @@ fn lower_tests(
             {
                 Some(i) => Some(i),
                 None => {
-                    let names = spec.mappings.iter().map(|m| m.name.value.as_str());
-                    let help = match did_you_mean(&name.value, names.clone()) {
-                        Some(m) => format!("did you mean `{m}`?"),
-                        None => format!(
+                    let help = match did_you_mean(&name.value, names.iter().copied()) {
+                        Some(m) => Some(format!("did you mean `{m}`?")),
+                        None if names.is_empty() => None,
+                        None => Some(format!(
                             "use one of: {}",
                             names
+                                .iter()
                                 .map(|n| format!("`{n}`"))
                                 .collect::<Vec<_>>()
                                 .join(", ")
-                        ),
+                        )),
                     };
                     diags.push(
                         Diagnostic::new(
@@ -308,20 +357,21 @@ fn lower_tests(
                             ),
                         )
                         .label("no mapping with this name")
-                        .help(help),
+                        .help_opt(help),
                     );
                     None
                 }
             },
-            None if spec.mappings.len() == 1 => Some(0),
-            None if spec.mappings.len() > 1 => {
+            // One name (repeated names are M0404): the first mapping with it.
+            None if names.len() == 1 => Some(0),
+            None if names.len() > 1 => {
                 diags.push(
                     Diagnostic::new("M0408", t.name.span, format!("test `{}` does not say which mapping it exercises", t.name.value))
                         .label("no `mapping:` in this test")
                         .help(format!(
                             "the spec has {} mappings; add `mapping: {}` (or another mapping's name) to the test",
-                            spec.mappings.len(),
-                            spec.mappings[0].name.value
+                            names.len(),
+                            names[0]
                         )),
                 );
                 None
@@ -389,12 +439,48 @@ fn lower_tests(
     tests
 }
 
-/// `skip`, `{ error: CODE }` (a runtime code, by code or name), else a record.
+/// `skip`, a runtime code (by code or name, plain or as `{ error: CODE }`),
+/// else a record. A plain scalar that is none of these is M0204, a list M0203.
 fn expect(v: &ast::Value, diags: &mut Diagnostics) -> Option<Expect> {
     let node = &v.node;
     match &node.kind {
-        NodeKind::Scalar(s) if s.style == mapc_syntax::yaml::Style::Plain && s.text == "skip" => {
-            Some(Expect::Skip)
+        NodeKind::Scalar(s) if s.style == mapc_syntax::yaml::Style::Plain => {
+            let text = s.text.as_str();
+            if text == "skip" {
+                return Some(Expect::Skip);
+            }
+            if mapc_diag::lookup(text).is_some() {
+                return runtime_code(text, node.span, diags).map(Expect::Error);
+            }
+            let help = match did_you_mean(text, ["skip"]) {
+                Some(m) => format!("did you mean `{m}`?"),
+                None => match did_you_mean(text, runtime_codes().flat_map(|c| [c.code, c.name])) {
+                    Some(m) => format!("did you mean `{m}`?"),
+                    None => "write `skip`, a per-record error code such as `R0008` (or `error: R0008`), or the expected target record as a mapping".to_string(),
+                },
+            };
+            diags.push(
+                Diagnostic::new(
+                    "M0204",
+                    node.span,
+                    format!("`expect: {text}` is neither `skip`, an error code nor a record"),
+                )
+                .label("expected `skip`, an error code or a record")
+                .help(help),
+            );
+            None
+        }
+        NodeKind::Seq(_) => {
+            diags.push(
+                Diagnostic::new(
+                    "M0203",
+                    node.span,
+                    "`expect` is a list, but a test expects one record, `skip` or an error code",
+                )
+                .label("expected `skip`, an error code or a mapping")
+                .help("write the expected target record as a mapping, e.g. `expect: { title: \"A\" }`"),
+            );
+            None
         }
         NodeKind::Map(entries)
             if entries.len() == 1
@@ -402,37 +488,73 @@ fn expect(v: &ast::Value, diags: &mut Diagnostics) -> Option<Expect> {
         {
             let value = &entries[0].1;
             let text = value.as_scalar().map(|s| s.text.as_str()).unwrap_or("");
-            match mapc_diag::lookup(text) {
-                Some(info) if info.code.starts_with('R') => {
-                    Some(Expect::Error(info.code.to_string()))
-                }
-                found => {
-                    let runtime = mapc_diag::CODES.iter().filter(|c| c.code.starts_with('R'));
-                    let help = match did_you_mean(text, runtime.clone().map(|c| c.code)) {
-                        Some(m) if found.is_none() => format!("did you mean `{m}`?"),
-                        _ => format!(
-                            "a test can expect a per-record (R) code: {}",
-                            runtime
-                                .map(|c| format!("{} ({})", c.code, c.name))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    };
-                    let msg = match found {
-                        Some(info) => format!("`{text}` is a check-time code ({}), not a per-record error a test can expect", info.name),
-                        None => format!("`{text}` is not a diagnostic code"),
-                    };
-                    diags.push(
-                        Diagnostic::new("M0204", value.span, msg)
-                            .label("expected a runtime code such as R0008")
-                            .help(help),
-                    );
-                    None
-                }
-            }
+            runtime_code(text, value.span, diags).map(Expect::Error)
+        }
+        NodeKind::Map(entries)
+            if entries.len() == 1
+                && entries[0]
+                    .0
+                    .as_scalar()
+                    .is_some_and(|k| did_you_mean(&k.text, ["error"]).is_some())
+                && entries[0]
+                    .1
+                    .as_scalar()
+                    .and_then(|s| mapc_diag::lookup(&s.text))
+                    .is_some_and(|c| c.code.starts_with('R')) =>
+        {
+            let key = &entries[0].0;
+            let name = key.as_scalar().map(|k| k.text.as_str()).unwrap_or("");
+            diags.push(
+                Diagnostic::new(
+                    "M0204",
+                    key.span,
+                    format!("`{name}` is not a test expectation; did you mean `error`?"),
+                )
+                .label("did you mean `error`?")
+                .help(
+                    "a test that expects a per-record error is written `expect: { error: R0008 }`",
+                ),
+            );
+            None
         }
         _ => Some(Expect::Record(literal::literal(node, diags))),
     }
+}
+
+fn runtime_codes() -> impl Iterator<Item = &'static mapc_diag::CodeInfo> + Clone {
+    mapc_diag::CODES.iter().filter(|c| c.code.starts_with('R'))
+}
+
+/// The runtime code `text` names (by code or name), or M0204 at `span`.
+fn runtime_code(text: &str, span: Span, diags: &mut Diagnostics) -> Option<String> {
+    let found = mapc_diag::lookup(text);
+    if let Some(info) = found.filter(|i| i.code.starts_with('R')) {
+        return Some(info.code.to_string());
+    }
+    let runtime = runtime_codes();
+    let help = match did_you_mean(text, runtime.clone().map(|c| c.code)) {
+        Some(m) if found.is_none() => format!("did you mean `{m}`?"),
+        _ => format!(
+            "a test can expect a per-record (R) code: {}",
+            runtime
+                .map(|c| format!("{} ({})", c.code, c.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let msg = match found {
+        Some(info) => format!(
+            "`{text}` is a check-time code ({}), not a per-record error a test can expect",
+            info.name
+        ),
+        None => format!("`{text}` is not a diagnostic code"),
+    };
+    diags.push(
+        Diagnostic::new("M0204", span, msg)
+            .label("expected a runtime code such as R0008")
+            .help(help),
+    );
+    None
 }
 
 /// The IR literal of a YAML value (for callers outside lowering).

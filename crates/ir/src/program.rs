@@ -141,7 +141,8 @@ pub struct Source {
 /// typed boolean expression (evaluated by the engine for files and previews).
 /// When a non-file source's filter uses a construct mapc cannot evaluate
 /// locally (lambda `any`/`all`, `has`, `cast`, ...), `expr` is the constant
-/// `true`: the server applies the text, local evaluation is skipped.
+/// `true`: the server applies the text, local evaluation is skipped (and
+/// `check` warns with M0305).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Filter {
     pub text: String,

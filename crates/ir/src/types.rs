@@ -7,6 +7,11 @@ pub enum Type {
     Bool,
     Integer,
     Decimal,
+    /// A number not known statically to be an integer or a decimal: the
+    /// result of arithmetic on an operand of unknown type. It fits wherever
+    /// an integer or a decimal is expected (checked per record), but never
+    /// where a boolean, text or a date is.
+    Number,
     String,
     Date,
     DateTime,
@@ -17,7 +22,7 @@ pub enum Type {
 
 impl Type {
     pub fn is_numeric(&self) -> bool {
-        matches!(self, Type::Integer | Type::Decimal)
+        matches!(self, Type::Integer | Type::Decimal | Type::Number)
     }
 
     /// Can a value of type `self` be used where `want` is expected?
@@ -26,6 +31,7 @@ impl Type {
         match (self, want) {
             (Type::Unknown, _) | (_, Type::Unknown) | (Type::Null, _) => true,
             (Type::Integer, Type::Decimal) => true,
+            (Type::Number, t) | (t, Type::Number) if t.is_numeric() => true,
             (Type::Guid, Type::String) | (Type::String, Type::Guid) => true,
             (Type::List(a), Type::List(b)) => a.fits(b),
             (a, b) => a == b,
@@ -37,6 +43,7 @@ impl Type {
         match (self, other) {
             (Type::Null, t) | (t, Type::Null) => t.clone(),
             (Type::Integer, Type::Decimal) | (Type::Decimal, Type::Integer) => Type::Decimal,
+            (Type::Number, t) | (t, Type::Number) if t.is_numeric() => Type::Number,
             (a, b) if a == b => a.clone(),
             _ => Type::Unknown,
         }
@@ -49,6 +56,7 @@ impl Type {
             Type::Bool => "boolean".into(),
             Type::Integer => "integer".into(),
             Type::Decimal => "decimal".into(),
+            Type::Number => "number".into(),
             Type::String => "string".into(),
             Type::Date => "date".into(),
             Type::DateTime => "datetime".into(),

@@ -236,6 +236,7 @@ fn explicit_settings_are_kept() {
     target: { connection: out, entity: contract, key: external_id, write: create, delete: true }
     fields:
       - { from: name, to: title, sync: two_way, conflict: source_wins, on_null: skip, default: "n/a" }
+      - { from: oppid, to: external_id }
 "#,
     );
     let m = out.mapping("m");
@@ -802,7 +803,8 @@ fn without_schema_paths_are_unknown() {
     );
     let m = out.mapping("m");
     assert_eq!(expr_of(&m.fields[0]).ty, Type::String);
-    assert_eq!(expr_of(&m.fields[1]).ty, Type::Unknown);
+    // Arithmetic is a number even when its operands' types are unknown.
+    assert_eq!(expr_of(&m.fields[1]).ty, Type::Number);
 }
 
 #[test]
@@ -1502,15 +1504,22 @@ fn unsupported_filter_constructs() {
     let d = out.has("M0302", "any(l: l/qty gt 1)");
     assert_eq!(
         d.message,
-        "`any` is not supported by mapc's local filter evaluation"
+        "`any(...)` is not supported by mapc's local filter evaluation"
     );
     let d = out.has("M0302", "status has Ns.Flags'Open'");
     assert_eq!(
         d.message,
         "the `has` operator is not supported by mapc's local filter evaluation"
     );
-    assert_eq!(out.diags.len(), 2, "{:#?}", out.found());
-    // The Dataverse filter is pushed down as written, and passes every record locally.
+    // The Dataverse filter is pushed down as written, and passes every
+    // record locally: a warning says so.
+    let d = out.has("M0305", "any(p: p/quantity gt 1)");
+    assert_eq!(d.severity, Severity::Warning);
+    assert_eq!(
+        d.message,
+        "preview and test cannot evaluate `any(...)` locally; they will not apply this filter"
+    );
+    assert_eq!(out.diags.len(), 3, "{:#?}", out.found());
     let f = filter_of(out.mapping("pushed"));
     assert_eq!(f.text, "opportunity_products/any(p: p/quantity gt 1)");
     assert_eq!(f.expr.kind, ExprKind::Const(Const::Bool(true)));
@@ -1533,8 +1542,8 @@ fn filter_type_errors() {
     let d = out.has("M0503", "estimatedclosedate gt '2026-01-01'");
     assert_eq!(d.message, "`>` compares date with string");
     out.has("M0503", "name");
-    let d = out.has("M0302", "frob(name)");
-    assert_eq!(d.message, "the function or key segment `frob(...)` is not supported by mapc's local filter evaluation");
+    let d = out.has("M0501", "frob");
+    assert_eq!(d.message, "unknown function `frob` in the filter");
     assert_eq!(out.diags.len(), 3, "{:#?}", out.found());
 }
 
@@ -1644,4 +1653,360 @@ tests:
         1,
         "the unparsable expression is dropped"
     );
+}
+
+// ------------------------------------------------------- review follow-ups
+
+#[test]
+fn m0501_unknown_filter_function_for_every_source_kind() {
+    let out = run(
+        r#"mappings:
+  - name: dv
+    source: { connection: crm, entity: opportunity, filter: "statecode eq 0 and startwith(name,'C')" }
+    target: { connection: out, entity: a }
+  - name: bc
+    source: { connection: bc, entity: customer, filter: "frobnicate(x)" }
+    target: { connection: out, entity: b }
+  - name: api
+    source: { connection: api, entity: orders, filter: "upper(name) eq 'X'" }
+    target: { connection: out, entity: c }
+  - name: file
+    source: { connection: files, entity: order, filter: "starts_with(name, 'C')" }
+    target: { connection: out, entity: d }
+"#,
+        None,
+    );
+    let d = out.has("M0501", "startwith");
+    assert_eq!(d.message, "unknown function `startwith` in the filter");
+    assert_eq!(d.help.as_deref(), Some("did you mean `startswith`?"));
+    let d = out.has("M0501", "frobnicate");
+    assert!(
+        d.help.as_deref().unwrap().contains("startswith"),
+        "{:?}",
+        d.help
+    );
+    // mapc's expression spelling -> the OData one.
+    let d = out.has("M0501", "upper");
+    assert!(
+        d.help.as_deref().unwrap().contains("`toupper(...)`"),
+        "{:?}",
+        d.help
+    );
+    let d = out.has("M0501", "starts_with");
+    assert!(
+        d.help.as_deref().unwrap().contains("`startswith(...)`"),
+        "{:?}",
+        d.help
+    );
+    assert_eq!(out.diags.len(), 4, "{:#?}", out.found());
+    // None of them runs: no constant `true` filter is left in the program.
+    assert!(out.program().mappings.is_empty());
+}
+
+#[test]
+fn m0305_server_only_filter_constructs_warn() {
+    let out = run(
+        r#"mappings:
+  - name: now
+    source: { connection: crm, entity: opportunity, filter: "modifiedon lt now() and statecode eq 0" }
+    target: { connection: out, entity: a }
+  - name: qualified
+    source: { connection: crm, entity: quote, filter: "Microsoft.Dynamics.CRM.Today(PropertyName='createdon')" }
+    target: { connection: out, entity: b }
+  - name: several
+    source: { connection: api, entity: orders, filter: "lines/all(l: l/qty gt 1) and flags has Ns.F'A'" }
+    target: { connection: out, entity: c }
+  - name: key
+    related:
+      customer: { entity: account, via: customerid }
+    source: { connection: api, entity: orders, filter: "customer(1)/name eq 'x'" }
+    target: { connection: out, entity: d }
+"#,
+        None,
+    );
+    let d = out.has("M0305", "now");
+    assert_eq!(d.severity, Severity::Warning);
+    assert_eq!(
+        d.message,
+        "preview and test cannot evaluate the function `now` locally; they will not apply this filter"
+    );
+    out.has(
+        "M0305",
+        "Microsoft.Dynamics.CRM.Today(PropertyName='createdon')",
+    );
+    // One warning per filter; the other constructs are related spans.
+    let d = out.has("M0305", "all(l: l/qty gt 1)");
+    assert_eq!(out.text(d.related[0].0), "flags has Ns.F'A'");
+    // A call on a related alias is a key segment, not an unknown function.
+    out.has("M0305", "customer(1)");
+    assert_eq!(out.diags.len(), 4, "{:#?}", out.found());
+    // Warnings only: every mapping runs, with the filter pushed down.
+    assert_eq!(out.program().mappings.len(), 4);
+    let f = filter_of(out.mapping("now"));
+    assert_eq!(f.expr.kind, ExprKind::Const(Const::Bool(true)));
+}
+
+#[test]
+fn m0411_target_key_must_be_written() {
+    let out = run(
+        r#"mappings:
+  - name: unmapped
+    source: { connection: crm, entity: account, key: accountid }
+    target: { connection: out, entity: a, key: external_id }
+    fields:
+      - { from: name, to: title }
+  - name: dotted
+    source: { connection: crm, entity: account }
+    target: { connection: out, entity: b, key: ids.external }
+    fields:
+      - { from: accountid, to: ids.internal }
+  - name: by-field
+    source: { connection: crm, entity: account }
+    target: { connection: out, entity: c, key: ids.external }
+    fields:
+      - { from: accountid, to: ids.external }
+  - name: by-set-rule
+    source: { connection: crm, entity: account }
+    target: { connection: out, entity: d, key: external_id }
+    rules:
+      - { when: "true", action: set, to: external_id, expr: "accountid" }
+  - name: by-object
+    source: { connection: crm, entity: account }
+    target: { connection: out, entity: e, key: ids.external }
+    fields:
+      - { expr: "null", to: ids }
+"#,
+        None,
+    );
+    let d = out.has("M0411", "external_id");
+    assert_eq!(
+        d.message,
+        "the target key `external_id` is not written by any field or `set` rule"
+    );
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap()
+            .contains("`- { from: accountid, to: external_id }`"),
+        "{:?}",
+        d.help
+    );
+    let d = out.has("M0411", "ids.external");
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap()
+            .contains("`- { from: accountid, to: ids.external }`"),
+        "{:?}",
+        d.help
+    );
+    assert_eq!(out.diags.len(), 2, "{:#?}", out.found());
+}
+
+#[test]
+fn m0412_one_default_environment() {
+    let out = run(
+        r#"mappings:
+  - name: m
+    source: { connection: crm, entity: opportunity }
+    target: { connection: out, entity: contract }
+environments:
+  production: { default: true }
+  test: { default: true }
+  dev: { default: false }
+  staging: { default: true }
+"#,
+        None,
+    );
+    let found = out.found();
+    assert_eq!(found, [("M0412", "true"), ("M0412", "true")], "{found:#?}");
+    let d = &out.diags[0];
+    assert_eq!(
+        d.message,
+        "environments `production` and `test` are both marked `default: true`"
+    );
+    assert!(d.related[0].0.start < d.span.start);
+    assert!(out.diags[1].message.contains("`staging`"));
+    assert_eq!(out.diags[1].related[0].0, d.related[0].0);
+}
+
+#[test]
+fn expect_plain_codes_typos_and_lists() {
+    let body = format!(
+        r#"{MINIMAL}tests:
+  - name: plain code
+    input: {{ }}
+    expect: R0008
+  - name: plain name
+    input: {{ }}
+    expect: rule-error
+  - name: typo
+    input: {{ }}
+    expect: skiped
+  - name: number
+    input: {{ }}
+    expect: 42
+  - name: check code
+    input: {{ }}
+    expect: M0401
+  - name: list
+    input: {{ }}
+    expect: [ {{ title: a }} ]
+  - name: key typo
+    input: {{ }}
+    expect: {{ eror: R0008 }}
+  - name: a one-key record
+    input: {{ }}
+    expect: {{ title: R0008 }}
+"#
+    );
+    let out = run(&body, None);
+    let d = out.has("M0204", "skiped");
+    assert_eq!(d.help.as_deref(), Some("did you mean `skip`?"));
+    let d = out.has("M0204", "42");
+    assert!(
+        d.help.as_deref().unwrap().contains("`skip`"),
+        "{:?}",
+        d.help
+    );
+    let d = out.has("M0204", "M0401");
+    assert!(d.message.contains("check-time code"), "{}", d.message);
+    out.has("M0203", "[ { title: a } ]");
+    let d = out.has("M0204", "eror");
+    assert!(d.message.contains("did you mean `error`?"), "{}", d.message);
+    assert_eq!(out.diags.len(), 5, "{:#?}", out.found());
+    let t = &out.program().tests;
+    assert_eq!(t.len(), 3);
+    assert_eq!(t[0].expect, Expect::Error("R0008".into()));
+    assert_eq!(t[1].expect, Expect::Error("R0008".into()));
+    assert_eq!(t[2].name, "a one-key record");
+    assert!(matches!(t[2].expect, Expect::Record(_)));
+}
+
+#[test]
+fn duplicate_names_do_not_make_a_test_ambiguous() {
+    let body = r#"mappings:
+  - name: account-file
+    source: { connection: crm, entity: account }
+    target: { connection: out, entity: a }
+    fields:
+      - { from: name, to: title }
+  - name: account-file
+    source: { connection: crm, entity: contact }
+    target: { connection: out, entity: b }
+tests:
+  - name: t
+    input: { name: x }
+    expect: { title: x }
+"#;
+    let out = run(body, None);
+    assert_eq!(out.found(), [("M0404", "account-file")], "{:#?}", out.diags);
+    // The test runs against the first mapping of that name.
+    let t = &out.program().tests;
+    assert_eq!(t.len(), 1);
+    assert_eq!(
+        out.program().mappings[t[0].mapping].source.entity,
+        "account"
+    );
+}
+
+#[test]
+fn m0402_without_mappings_has_no_empty_list() {
+    let spec = format!(
+        "{HEAD}mappings: []\ntests:\n  - {{ name: t, mapping: m, input: {{ }}, expect: skip }}\n"
+    );
+    let parsed = mapc_syntax::spec::parse_str("t.mapc.yaml", &spec);
+    let mut diags = Diagnostics::new();
+    lower(parsed.spec.as_ref().expect("spec"), None, &mut diags);
+    let d = diags.iter().find(|d| d.code == "M0402").expect("M0402");
+    assert_eq!(d.help, None);
+}
+
+#[test]
+fn operators_fix_their_result_type_whatever_the_operands() {
+    let out = run(
+        r#"mappings:
+  - name: m
+    source: { connection: crm, entity: opportunity }
+    target: { connection: out, entity: contract }
+    rules:
+      - { when: "revenue + 1", action: skip }
+      - { when: "-revenue", action: skip }
+      - { when: "revenue % 2", action: skip }
+      - { when: "concat(revenue)", action: skip }
+      - { when: "revenue > 1 and x", action: skip }
+    fields:
+      - { expr: "revenue * 2", to: a }
+      - { expr: "revenue / 2", to: b }
+      - { expr: "revenue + 1.5", to: c }
+      - { expr: "substring(name, revenue + 1)", to: d }
+      - { expr: "round(revenue - 1, 2)", to: e }
+"#,
+        None,
+    );
+    let when: Vec<&str> = out
+        .diags
+        .iter()
+        .filter(|d| d.code == "M0504")
+        .map(|d| out.text(d.span))
+        .collect();
+    assert_eq!(
+        when,
+        [
+            "\"revenue + 1\"",
+            "\"-revenue\"",
+            "\"revenue % 2\"",
+            "\"concat(revenue)\""
+        ]
+    );
+    assert_eq!(out.diags.len(), 4, "{:#?}", out.found());
+    let m = &out.lowered.all_mappings[0];
+    assert_eq!(expr_of(field(&m.fields, "a")).ty, Type::Number);
+    assert_eq!(expr_of(field(&m.fields, "b")).ty, Type::Decimal);
+    assert_eq!(expr_of(field(&m.fields, "c")).ty, Type::Decimal);
+    assert_eq!(expr_of(field(&m.fields, "e")).ty, Type::Decimal);
+    // An unknown-typed number still fits where an integer is expected.
+    assert!(Type::Number.fits(&Type::Integer) && Type::Integer.fits(&Type::Number));
+    assert!(!Type::Number.fits(&Type::Bool) && !Type::Number.fits(&Type::String));
+    assert_eq!(Type::Number.join(&Type::Integer), Type::Number);
+}
+
+#[test]
+fn arity_errors_are_not_followed_by_argument_errors() {
+    let out = run(
+        r#"mappings:
+  - name: m
+    source: { connection: crm, entity: opportunity }
+    target: { connection: out, entity: contract }
+    fields:
+      - { expr: "round(x, 1, 2, 3)", to: a }
+      - { expr: "substring('a', 'b', 'c', 'd')", to: b }
+      - { expr: "round(x, 'two')", to: c }
+"#,
+        None,
+    );
+    assert_eq!(
+        out.found(),
+        [
+            ("M0502", "round(x, 1, 2, 3)"),
+            ("M0502", "substring('a', 'b', 'c', 'd')"),
+            ("M0503", "'two'"),
+        ]
+    );
+}
+
+#[test]
+fn long_flat_chains_lower() {
+    let ors = vec!["statecode eq 1"; 70].join(" or ");
+    let sum = vec!["estimatedvalue"; 70].join(" + ");
+    let out = lower_ok(&format!(
+        r#"mappings:
+  - name: m
+    source: {{ connection: crm, entity: opportunity, filter: "{ors}" }}
+    target: {{ connection: out, entity: contract }}
+    fields:
+      - {{ expr: "{sum}", to: total }}
+"#
+    ));
+    assert!(filter_of(out.mapping("m")).expr.ty == Type::Bool);
 }

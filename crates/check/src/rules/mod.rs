@@ -22,6 +22,14 @@ pub fn run(spec: &Spec, diags: &mut Diagnostics) {
     security::run(spec, diags);
 }
 
+/// [`run`], plus the rules that need the source text besides the AST: a
+/// literal secret under a key the reader did not know (M0801). `diags` must
+/// already hold the reader's diagnostics (the check is gated on its M0202).
+pub fn run_with_source(spec: &Spec, src: &str, diags: &mut Diagnostics) {
+    run(spec, diags);
+    security::unknown_key_secrets(spec, src, diags);
+}
+
 /// The span of the bytes `start..end` of a string value's *content*, in file
 /// offsets. The AST keeps the span of the whole YAML scalar; for a plain
 /// scalar that is the content itself, for a quoted one the content starts one

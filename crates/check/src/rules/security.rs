@@ -7,19 +7,107 @@
 use super::inner_span;
 use mapc_diag::{Diagnostic, Diagnostics};
 use mapc_syntax::spec::{Auth, AuthFlow, Connection, ConnectionKind, Spanned, Spec};
+use mapc_syntax::yaml::{Node, NodeKind};
 
 pub fn run(spec: &Spec, diags: &mut Diagnostics) {
     for (name, c) in &spec.connections {
         references(&name.value, None, c, diags);
         literal_secrets(&name.value, None, c, diags);
         required_settings(spec, name, c, diags);
+        urls(
+            &name.value,
+            None,
+            c.kind.as_ref().map(|k| k.value),
+            c,
+            diags,
+        );
     }
     for (env, e) in &spec.environments {
         for (name, c) in &e.connections {
             references(&name.value, Some(&env.value), c, diags);
             literal_secrets(&name.value, Some(&env.value), c, diags);
             auth_shape(&name.value, Some(&env.value), c.auth.as_ref(), diags);
+            let kind = c.kind.as_ref().map(|k| k.value).or_else(|| {
+                spec.connections
+                    .iter()
+                    .find(|(n, _)| n.value == name.value)
+                    .and_then(|(_, base)| base.kind.as_ref().map(|k| k.value))
+            });
+            urls(&name.value, Some(&env.value), kind, c, diags);
         }
+    }
+}
+
+/// M0804: the service and sign-in URLs of an OData-speaking connection are
+/// `https://` URLs (plain `http://` only to a loopback test server).
+fn urls(
+    conn: &str,
+    env: Option<&str>,
+    kind: Option<ConnectionKind>,
+    c: &Connection,
+    diags: &mut Diagnostics,
+) {
+    if !matches!(
+        kind,
+        Some(ConnectionKind::Dataverse | ConnectionKind::BusinessCentral | ConnectionKind::Odata)
+    ) {
+        return;
+    }
+    let auth = c.auth.as_ref();
+    for (key, v) in [
+        ("url", c.url.as_ref()),
+        ("base_url", c.base_url.as_ref()),
+        ("auth.authority", auth.and_then(|a| a.authority.as_ref())),
+    ] {
+        let Some(v) = v else { continue };
+        let Some((label, fixed)) = url_problem(&v.value) else {
+            continue;
+        };
+        let short = key.rsplit('.').next().unwrap_or(key);
+        let help = match fixed {
+            Some(f) => format!("write `{short}: {f}`"),
+            None => {
+                format!("write the full address, e.g. `{short}: https://contoso.crm4.dynamics.com`")
+            }
+        };
+        diags.push(
+            Diagnostic::new(
+                "M0804",
+                v.span,
+                format!("`{key}` of {} is not an `https://` URL", place(conn, env)),
+            )
+            .label(label)
+            .help(format!(
+                "{help}; Dataverse, Business Central and Entra ID are reached over HTTPS only (plain `http://` is accepted for `localhost` and `127.0.0.1` test servers)"
+            )),
+        );
+    }
+}
+
+/// What is wrong with a service URL, and its `https://` form when there is
+/// one; `None` when it is fine or known only at run time (`${...}`).
+fn url_problem(value: &str) -> Option<(&'static str, Option<String>)> {
+    let v = value.trim();
+    if v.is_empty() || v.starts_with("${") {
+        return None;
+    }
+    let (scheme, rest) = match v.find("://") {
+        Some(i) => (v[..i].to_ascii_lowercase(), &v[i + 3..]),
+        None => (String::new(), v),
+    };
+    // Never repeat credentials (`user:password@`) in a message.
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host_start = rest[..authority_end].rfind('@').map_or(0, |i| i + 1);
+    let rest = &rest[host_start..];
+    let host_missing = rest.is_empty() || rest.starts_with(['/', '?', '#', ':']);
+    let fixed = (!host_missing).then(|| format!("https://{rest}"));
+    match scheme.as_str() {
+        "https" if host_missing => Some(("no host after `https://`", None)),
+        "https" => None,
+        "http" if is_loopback(&format!("http://{rest}")) => None,
+        "http" => Some(("plain `http://` to a remote host", fixed)),
+        "" => Some(("no `https://` scheme", fixed)),
+        _ => Some(("not an `https://` URL", fixed)),
     }
 }
 
@@ -267,6 +355,118 @@ fn literal_secrets(conn: &str, env: Option<&str>, c: &Connection, diags: &mut Di
             Diagnostic::new("M0801", inner_span(v, pstart, pstart + password.len()), format!("`{key}` of {} contains a literal password", place(conn, env)))
                 .label("a literal value")
                 .help("remove the credentials from the URL and authenticate with `auth:` (client secret from `${MAPC_CLIENT_SECRET}`, set at run time)"),
+        );
+    }
+}
+
+/// Keys `auth:` and a connection accept; anything else was reported as M0202.
+const AUTH_KEYS: &[&str] = &[
+    "flow",
+    "tenant",
+    "client_id",
+    "client_secret",
+    "scope",
+    "authority",
+    "redirect_uri",
+];
+
+/// An unknown key that probably holds a secret: a misspelled `client_secret`
+/// (`client_secert`) or a key named like one (`password`, `pwd`, `api_key`).
+fn secret_like_key(key: &str) -> bool {
+    is_secret_key(key)
+        || key.to_ascii_lowercase().contains("pwd")
+        || mapc_diag::did_you_mean(key, ["client_secret"]).is_some()
+}
+
+/// M0801 for literal secrets under keys the reader did not know (M0202):
+/// `client_secert: hunter2` is a secret in the file whatever the key is
+/// called. Needs the source text, since the AST keeps only known keys; the
+/// file is read again only when an M0202 lies inside a connection.
+pub fn unknown_key_secrets(spec: &Spec, src: &str, diags: &mut Diagnostics) {
+    let spans: Vec<mapc_diag::Span> = spec
+        .connections
+        .iter()
+        .map(|(_, c)| c.span)
+        .chain(
+            spec.environments
+                .iter()
+                .flat_map(|(_, e)| e.connections.iter().map(|(_, c)| c.span)),
+        )
+        .collect();
+    let inside = diags.iter().any(|d| {
+        d.code == "M0202"
+            && spans
+                .iter()
+                .any(|s| s.start <= d.span.start && d.span.end <= s.end)
+    });
+    if !inside {
+        return;
+    }
+    let mut ignored = Diagnostics::new();
+    let Some(root) = mapc_syntax::yaml::parse(src, Default::default(), &mut ignored) else {
+        return;
+    };
+    let mut found = Vec::new();
+    let mut scan = |conns: Option<&Node>, env: Option<&str>| {
+        let Some(NodeKind::Map(conns)) = conns.map(|c| &c.kind) else {
+            return;
+        };
+        for (name, c) in conns {
+            let Some(name) = name.as_scalar().map(|s| s.text.as_str()) else {
+                continue;
+            };
+            let Some(NodeKind::Map(auth)) = c.get("auth").map(|a| &a.kind) else {
+                continue;
+            };
+            for (k, v) in auth {
+                let Some(key) = k.as_scalar().map(|s| s.text.as_str()) else {
+                    continue;
+                };
+                if AUTH_KEYS.contains(&key) || !secret_like_key(key) {
+                    continue;
+                }
+                let Some(value) = v.as_scalar().filter(|s| !s.is_null()) else {
+                    continue;
+                };
+                let text = value.text.trim();
+                if text.is_empty() || only_references(text) {
+                    continue;
+                }
+                found.push((
+                    name.to_string(),
+                    env.map(str::to_string),
+                    key.to_string(),
+                    v.span,
+                ));
+            }
+        }
+    };
+    scan(root.get("connections"), None);
+    if let Some(NodeKind::Map(envs)) = root.get("environments").map(|e| &e.kind) {
+        for (env, e) in envs {
+            if let Some(env) = env.as_scalar() {
+                scan(e.get("connections"), Some(&env.text));
+            }
+        }
+    }
+    for (conn, env, key, span) in found {
+        let known = match mapc_diag::did_you_mean(&key, AUTH_KEYS.iter().copied()) {
+            Some(k) => format!("`{k}: ${{MAPC_CLIENT_SECRET}}`"),
+            None => "`client_secret: ${MAPC_CLIENT_SECRET}`".to_string(),
+        };
+        diags.push(
+            Diagnostic::new(
+                "M0801",
+                span,
+                format!(
+                    "`auth.{key}` of {} looks like a secret and is a literal value",
+                    place(&conn, env.as_deref())
+                ),
+            )
+            .label("a literal value; secrets must come from `${ENV}`")
+            .help(format!(
+                "`{key}` is not an auth setting (M0202), but its value is still in the file: write {known} and set the variable at run time; a secret that was committed should be rotated"
+            )),
         );
     }
 }

@@ -11,7 +11,10 @@
 //!
 //! Each row becomes the JSON text of an object and goes through the same
 //! record parser as JSON input. A row with a different number of cells than
-//! the header is R0006, a cell that is not UTF-8 is R0007.
+//! the header is R0006, and so is a row with an unclosed quote (a quoted
+//! value that runs to the end of the input, swallowing the rows after it,
+//! whatever its width); the report names the record's key when the row has
+//! the key column. A cell that is not UTF-8 is R0007.
 
 use super::{too_large, Batch, Item, RecordSource, BATCH_BYTES};
 use crate::exec::MAX_RECORD_BYTES;
@@ -27,9 +30,78 @@ enum HNode {
     Obj(Vec<(String, HNode)>),
 }
 
+/// Passes the input through while following the CSV quoting state (RFC
+/// 4180, as the `csv` reader reads it: a quote opens a quoted value only at
+/// the start of a value, `""` inside one is a quote), so that a quote still
+/// open at the end of the input can be told from a value with line breaks.
+struct QuoteTracker<R> {
+    inner: R,
+    state: QState,
+    /// Bytes read from `inner`.
+    total: u64,
+    eof: bool,
+    /// The last byte read (a final line break ends the last line).
+    last: u8,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum QState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted value: its end, or the first of `""`.
+    QuoteInQuoted,
+}
+
+impl<R: Read> Read for QuoteTracker<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.eof = true;
+        }
+        self.total += n as u64;
+        let b = &buf[..n];
+        if let Some(&c) = b.last() {
+            self.last = c;
+        }
+        let mut i = 0;
+        while i < b.len() {
+            // Runs inside a value are skipped with memchr; only the byte
+            // after a value's start or a quote decides anything.
+            match self.state {
+                QState::Quoted => match memchr::memchr(b'"', &b[i..]) {
+                    Some(k) => {
+                        i += k + 1;
+                        self.state = QState::QuoteInQuoted;
+                    }
+                    None => break,
+                },
+                QState::Unquoted => match memchr::memchr3(b',', b'\n', b'\r', &b[i..]) {
+                    Some(k) => {
+                        i += k + 1;
+                        self.state = QState::FieldStart;
+                    }
+                    None => break,
+                },
+                QState::FieldStart | QState::QuoteInQuoted => {
+                    self.state = match b[i] {
+                        b'"' if self.state == QState::FieldStart => QState::Quoted,
+                        // `""` inside a quoted value: still inside it.
+                        b'"' => QState::Quoted,
+                        b',' | b'\n' | b'\r' => QState::FieldStart,
+                        _ => QState::Unquoted,
+                    };
+                    i += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
 pub struct CsvSource<R: Read> {
     name: String,
-    reader: csv::Reader<R>,
+    reader: csv::Reader<QuoteTracker<R>>,
     headers: Option<Headers>,
     row: csv::ByteRecord,
     index: usize,
@@ -41,7 +113,13 @@ impl<R: Read> CsvSource<R> {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(r);
+            .from_reader(QuoteTracker {
+                inner: r,
+                state: QState::FieldStart,
+                total: 0,
+                eof: false,
+                last: 0,
+            });
         CsvSource {
             name,
             reader,
@@ -179,16 +257,51 @@ impl<R: Read + Send> RecordSource for CsvSource<R> {
                 break;
             }
             let line = self.row.position().map_or(0, |p| p.line() as usize);
-            let body = if self.row.len() != names.len() {
-                Err(RecordError {
-                    code: "R0006",
-                    message: format!(
-                        "the row has {} columns, the header has {}",
-                        self.row.len(),
-                        names.len()
-                    ),
-                    field: None,
-                })
+            // An unclosed quote: the input ended inside a quoted value of
+            // this row (the reader consumed everything to get this row).
+            let tracker = self.reader.get_ref();
+            let end = self.reader.position();
+            let unclosed =
+                tracker.eof && tracker.state == QState::Quoted && end.byte() == tracker.total;
+            let plural = |n: usize| if n == 1 { "" } else { "s" };
+            let mut salvage = None;
+            let body = if unclosed || self.row.len() != names.len() {
+                let e = if unclosed {
+                    // The reader's line is the one after the last line break.
+                    let last = end.line() as usize - usize::from(tracker.last == b'\n');
+                    RecordError::new(
+                        "R0006",
+                        if last > line {
+                            format!(
+                                "unclosed quote: a quoted value in this row never ends, so it takes in the rest of the input (lines {line} to {last})"
+                            )
+                        } else {
+                            "unclosed quote: a quoted value in this row never ends".to_string()
+                        },
+                    )
+                    .with_help("close the quote; a quote inside a quoted value is written twice (`\"5\"\" disk\"`)")
+                } else {
+                    RecordError::new(
+                        "R0006",
+                        format!(
+                            "the row has {} column{}, the header has {}",
+                            self.row.len(),
+                            plural(self.row.len()),
+                            names.len()
+                        ),
+                    )
+                    .with_help("quote values that contain a comma or a line break (`\"Gift basket, assorted\"`)")
+                };
+                // The cells that are there, to name the record by its key.
+                let s = batch.data.len();
+                if write_obj(tree, &self.row, &mut batch.data).is_ok()
+                    && batch.data.len() - s <= MAX_RECORD_BYTES
+                {
+                    salvage = Some(s..batch.data.len());
+                } else {
+                    batch.data.truncate(s);
+                }
+                Err(e)
             } else {
                 let s = batch.data.len();
                 match write_obj(tree, &self.row, &mut batch.data) {
@@ -200,19 +313,15 @@ impl<R: Read + Send> RecordSource for CsvSource<R> {
                     Err(col) => {
                         batch.data.truncate(s);
                         let name = names.get(col).cloned().unwrap_or_default();
-                        Err(RecordError {
-                            code: "R0007",
-                            message: format!("column `{name}` is not valid UTF-8"),
-                            field: Some(name),
-                        })
+                        Err(RecordError::new("R0007", "the value is not valid UTF-8")
+                            .with_field(name)
+                            .with_help("save the CSV file as UTF-8"))
                     }
                 }
             };
-            batch.items.push(Item {
-                index: self.index,
-                line,
-                body,
-            });
+            let mut item = Item::new(self.index, line, body);
+            item.salvage = salvage;
+            batch.items.push(item);
             self.index += 1;
         }
         Ok(!batch.items.is_empty())
@@ -263,6 +372,42 @@ mod tests {
         );
         assert_eq!(got[2], (4, Err("R0006")));
         assert_eq!(got[3], (5, Err("R0007")));
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_named_even_when_the_width_fits() {
+        let errs = |input: &[u8]| {
+            let mut s = CsvSource::new("t.csv".into(), input);
+            let mut b = Batch::default();
+            let mut out = Vec::new();
+            while s.next_batch(&mut b).unwrap() {
+                for it in &b.items {
+                    out.push(it.body.clone().map_err(|e| e.message).map(|_| ()));
+                }
+            }
+            out
+        };
+        // The open quote takes the rest of the file into one cell: the
+        // width happens to fit, the rows after it would vanish silently.
+        let got = errs(b"id,note\n1,\"open\n2,x\n3,y\n");
+        assert_eq!(got.len(), 1);
+        assert!(
+            got[0].as_ref().unwrap_err().contains("unclosed quote"),
+            "{got:?}"
+        );
+        let got = errs(b"id,note,z\n1,\"open\n");
+        assert!(got[0].as_ref().unwrap_err().contains("unclosed quote"));
+        // Closed quotes with line breaks and `""` are fine, also at the end.
+        let got = errs(b"id,note\n1,\"a\nb \"\"q\"\"\"\n2,\"x,\ny\"");
+        assert_eq!(got, vec![Ok(()), Ok(())]);
+        // A quote inside an unquoted value is a literal.
+        let got = errs(b"id,note\n1,5\" disk\n");
+        assert_eq!(got, vec![Ok(())]);
+        let got = errs(b"id,note\n1\n");
+        assert_eq!(
+            got,
+            vec![Err("the row has 1 column, the header has 2".to_string())]
+        );
     }
 
     #[test]

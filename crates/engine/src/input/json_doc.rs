@@ -34,6 +34,8 @@ pub struct JsonDocSource<R> {
     buf: Vec<u8>,
     pos: usize,
     line: usize,
+    /// 1-based column (in characters) of `pos` on its line.
+    column: usize,
     index: usize,
     eof: bool,
     mode: Mode,
@@ -41,6 +43,8 @@ pub struct JsonDocSource<R> {
 
 enum Extent {
     End(usize),
+    /// The input ends inside the value (it is cut off); its bytes run to the end.
+    Truncated(usize),
     /// Needs more input.
     More,
 }
@@ -62,7 +66,7 @@ fn extent(b: &[u8], start: usize, eof: bool) -> Extent {
                         }
                         None => {
                             return if eof {
-                                Extent::End(b.len())
+                                Extent::Truncated(b.len())
                             } else {
                                 Extent::More
                             }
@@ -80,14 +84,14 @@ fn extent(b: &[u8], start: usize, eof: bool) -> Extent {
                 i += 1;
             }
             if eof {
-                Extent::End(b.len())
+                Extent::Truncated(b.len())
             } else {
                 Extent::More
             }
         }
         b'"' => match string_end(b, i + 1) {
             Some(e) => Extent::End(e + 1),
-            None if eof => Extent::End(b.len()),
+            None if eof => Extent::Truncated(b.len()),
             None => Extent::More,
         },
         _ => {
@@ -131,6 +135,7 @@ impl<R: Read> JsonDocSource<R> {
             buf: Vec::new(),
             pos: 0,
             line: 1,
+            column: 1,
             index: 0,
             eof: false,
             mode: Mode::Start,
@@ -138,7 +143,15 @@ impl<R: Read> JsonDocSource<R> {
     }
 
     fn advance(&mut self, to: usize) {
-        self.line += memchr::memchr_iter(b'\n', &self.buf[self.pos..to]).count();
+        let part = &self.buf[self.pos..to];
+        let chars = |b: &[u8]| b.iter().filter(|&&c| (c & 0xC0) != 0x80).count();
+        match memchr::memrchr(b'\n', part) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', part).count();
+                self.column = chars(&part[last + 1..]) + 1;
+            }
+            None => self.column += chars(part),
+        }
         self.pos = to;
     }
 
@@ -180,15 +193,19 @@ impl<R: Read> JsonDocSource<R> {
     }
 
     fn structural_error(&mut self, items: &mut Vec<Item>, msg: &str) {
-        items.push(Item {
-            index: self.index,
-            line: self.line,
-            body: Err(RecordError {
-                code: "R0005",
-                message: format!("invalid JSON: {msg}; the rest of the file is not read"),
-                field: None,
-            }),
-        });
+        let mut item = Item::new(
+            self.index,
+            self.line,
+            Err(RecordError::new(
+                "R0005",
+                format!(
+                    "invalid JSON at column {}: {msg}; the rest of the file is not read",
+                    self.column
+                ),
+            )),
+        );
+        item.column = self.column;
+        items.push(item);
         self.index += 1;
         self.mode = Mode::Done;
     }
@@ -272,16 +289,19 @@ impl<R: Read + Send> RecordSource for JsonDocSource<R> {
                 Mode::Sequence | Mode::Done => {}
             }
             // A value starts at pos: find its end.
-            let end = loop {
+            let (end, cut) = loop {
                 match extent(&self.buf, self.pos, self.eof) {
-                    Extent::End(e) => break e,
+                    Extent::End(e) => break (e, false),
+                    Extent::Truncated(e) => break (e, true),
                     Extent::More => {
                         if self.buf.len() - self.pos > MAX_RECORD_BYTES {
-                            batch.items.push(Item {
-                                index: self.index,
-                                line: self.line,
-                                body: Err(too_large(self.buf.len() - self.pos)),
-                            });
+                            let mut item = Item::new(
+                                self.index,
+                                self.line,
+                                Err(too_large(self.buf.len() - self.pos)),
+                            );
+                            item.column = self.column;
+                            batch.items.push(item);
                             self.index += 1;
                             self.mode = Mode::Done;
                             return Ok(!batch.items.is_empty());
@@ -294,17 +314,25 @@ impl<R: Read + Send> RecordSource for JsonDocSource<R> {
             batch.data.extend_from_slice(&self.buf[self.pos..end]);
             let body = if end - self.pos > MAX_RECORD_BYTES {
                 Err(too_large(end - self.pos))
+            } else if cut {
+                // The input ends inside this value: one broken record, and
+                // nothing after it (no second error for the unclosed array).
+                batch.data.truncate(s);
+                Err(RecordError::new(
+                    "R0005",
+                    "invalid JSON: the input ends inside this record (it is cut off)",
+                ))
             } else {
                 Ok(s..batch.data.len())
             };
-            batch.items.push(Item {
-                index: self.index,
-                line: self.line,
-                body,
-            });
+            let mut item = Item::new(self.index, self.line, body);
+            item.column = self.column;
+            batch.items.push(item);
             self.index += 1;
             self.advance(end);
-            if let Mode::ArrayElem { .. } = self.mode {
+            if cut {
+                self.mode = Mode::Done;
+            } else if let Mode::ArrayElem { .. } = self.mode {
                 self.mode = Mode::ArrayAfter;
             }
         }

@@ -28,8 +28,27 @@ pub struct Item {
     pub index: usize,
     /// 1-based line where the record starts.
     pub line: usize,
+    /// 1-based column (in characters) where the record starts on that line.
+    pub column: usize,
     /// The record's bytes in [`Batch::data`], or what was wrong with it.
     pub body: Result<Range<usize>, RecordError>,
+    /// For a broken record that still has a readable part (a CSV row of the
+    /// wrong width): those bytes in [`Batch::data`] as a JSON object, read
+    /// only for the record's key, so the report can name the record.
+    pub salvage: Option<Range<usize>>,
+}
+
+impl Item {
+    /// A record at the start of `line`.
+    pub fn new(index: usize, line: usize, body: Result<Range<usize>, RecordError>) -> Item {
+        Item {
+            index,
+            line,
+            column: 1,
+            body,
+            salvage: None,
+        }
+    }
 }
 
 /// A block of records.
@@ -65,8 +84,12 @@ pub enum Format {
 
 impl Format {
     pub fn from_path(path: &Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        match ext.as_str() {
+        Format::from_name(path.extension()?.to_str()?)
+    }
+
+    /// `ndjson`/`jsonl`, `json` or `csv` (any case).
+    pub fn from_name(name: &str) -> Option<Format> {
+        match name.to_ascii_lowercase().as_str() {
             "ndjson" | "jsonl" => Some(Format::Ndjson),
             "json" => Some(Format::Json),
             "csv" => Some(Format::Csv),
@@ -75,17 +98,47 @@ impl Format {
     }
 }
 
+/// The name standard input has in reports.
+pub const STDIN_NAME: &str = "<stdin>";
+
 /// Opens a file as a record source, picking the format by its extension.
 pub fn open(path: &Path) -> std::io::Result<Box<dyn RecordSource>> {
-    let format = Format::from_path(path).ok_or_else(|| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!(
-                "cannot tell the format of `{}`: use .ndjson/.jsonl, .json or .csv",
+    open_as(path, None)
+}
+
+/// Opens `path` as a record source: `-` is standard input; `format`
+/// overrides the file extension (and is required for standard input). A
+/// directory, or a file whose format cannot be told, is an
+/// `InvalidInput` error whose message says so.
+pub fn open_as(path: &Path, format: Option<Format>) -> std::io::Result<Box<dyn RecordSource>> {
+    let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, m);
+    if path.as_os_str() == "-" {
+        let format = format.ok_or_else(|| {
+            invalid(
+                "standard input has no file extension to tell its format from: add --input-format ndjson, json or csv".into(),
+            )
+        })?;
+        return Ok(from_reader(
+            format,
+            STDIN_NAME.to_string(),
+            std::io::stdin(),
+        ));
+    }
+    if path.is_dir() {
+        return Err(invalid(format!(
+            "`{}` is a directory; give one file of records (.ndjson/.jsonl, .json or .csv)",
+            path.display()
+        )));
+    }
+    let format = match format.or_else(|| Format::from_path(path)) {
+        Some(f) => f,
+        None => {
+            return Err(invalid(format!(
+                "cannot tell the format of `{}` from its extension: use .ndjson/.jsonl, .json or .csv, or give --input-format",
                 path.display()
-            ),
-        )
-    })?;
+            )))
+        }
+    };
     let file = std::fs::File::open(path)?;
     Ok(from_reader(format, path.display().to_string(), file))
 }
@@ -134,11 +187,9 @@ impl RecordSource for MemorySource {
         for (i, r) in self.records.iter().enumerate() {
             let s = batch.data.len();
             batch.data.extend_from_slice(r);
-            batch.items.push(Item {
-                index: i,
-                line: i + 1,
-                body: Ok(s..batch.data.len()),
-            });
+            batch
+                .items
+                .push(Item::new(i, i + 1, Ok(s..batch.data.len())));
         }
         Ok(!batch.items.is_empty())
     }
@@ -164,9 +215,9 @@ pub(crate) fn read_more<R: Read>(
 }
 
 pub(crate) fn too_large(len: usize) -> RecordError {
-    RecordError {
-        code: "R0014",
-        message: format!(
+    RecordError::new(
+        "R0014",
+        format!(
             "the record is larger than {} bytes{}",
             crate::exec::MAX_RECORD_BYTES,
             if len > 0 {
@@ -175,6 +226,5 @@ pub(crate) fn too_large(len: usize) -> RecordError {
                 String::new()
             }
         ),
-        field: None,
-    }
+    )
 }

@@ -58,11 +58,7 @@ impl<R: Read> NdjsonSource<R> {
         } else {
             Ok(start..e)
         };
-        items.push(Item {
-            index: self.index,
-            line,
-            body,
-        });
+        items.push(Item::new(self.index, line, body));
         self.index += 1;
     }
 }
@@ -107,11 +103,11 @@ impl<R: Read + Send> RecordSource for NdjsonSource<R> {
             if self.discarding {
                 data.truncate(scan);
             } else if data.len() - scan > MAX_RECORD_BYTES {
-                items.push(Item {
-                    index: self.index,
-                    line: self.line,
-                    body: Err(too_large(data.len() - scan)),
-                });
+                items.push(Item::new(
+                    self.index,
+                    self.line,
+                    Err(too_large(data.len() - scan)),
+                ));
                 self.index += 1;
                 self.discarding = true;
                 data.truncate(scan);

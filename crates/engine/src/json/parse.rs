@@ -28,6 +28,9 @@ pub struct ProjChild {
     pub path: Arc<str>,
     /// The whole value is wanted in this slot.
     pub whole: Option<u32>,
+    /// This slot is set (to `true`) when the key is in the object at all,
+    /// whatever its value (related aliases: absent vs null).
+    pub present: Option<u32>,
     /// Keys wanted inside, when the value is an object.
     pub sub: Option<Proj>,
     /// Elements projected one by one, when the value is a list.
@@ -56,6 +59,7 @@ impl Proj {
                     key: key.into(),
                     path: path.into(),
                     whole: None,
+                    present: None,
                     sub: None,
                     list: None,
                     more_lists: Vec::new(),
@@ -168,31 +172,99 @@ impl Frame<'_> {
     }
 }
 
-/// A per-record error found while parsing.
+/// A per-record error: what went wrong, where, and (when there is a useful
+/// one) how to fix it. The parts are kept apart so a report can say each of
+/// them exactly once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordError {
     pub code: &'static str,
+    /// Why, in words; never repeats the record, the path or the position.
     pub message: String,
-    /// The source path concerned, when there is one.
+    /// The path concerned, when there is one: a source path for input
+    /// errors, a target path for mapping errors; list positions in JSON
+    /// notation, 0-based (`salesprices[1].endingdate`).
     pub field: Option<String>,
+    /// Where, in words for people, numbered from 1 (`price rule 2 of
+    /// `salesprices`, field `endingdate``); shown instead of `field`.
+    pub place: Option<Box<str>>,
+    /// The rule (0-based index in `rules:`, and the span of its `when:`)
+    /// whose condition, `error` action or `set` value rejected the record.
+    pub rule: Option<Box<(usize, mapc_diag::Span)>>,
+    /// How to fix it, when there is a useful hint.
+    pub help: Option<Box<str>>,
+    /// Byte offset inside the record of a syntax or encoding error; the
+    /// record reader turns it into a line and column of the input file.
+    pub offset: Option<usize>,
 }
 
 impl RecordError {
-    pub fn syntax(e: SyntaxError, text: &str) -> RecordError {
-        let col = text
-            .get(..e.pos.min(text.len()))
-            .map_or(e.pos, |s| s.chars().count())
-            + 1;
+    pub fn new(code: &'static str, message: impl Into<String>) -> RecordError {
+        RecordError {
+            code,
+            message: message.into(),
+            field: None,
+            place: None,
+            rule: None,
+            help: None,
+            offset: None,
+        }
+    }
+    pub fn with_field(mut self, field: impl Into<String>) -> RecordError {
+        self.field = Some(field.into());
+        self
+    }
+    pub fn with_place(mut self, place: impl Into<String>) -> RecordError {
+        self.place = Some(place.into().into());
+        self
+    }
+    pub fn with_help(mut self, help: impl Into<String>) -> RecordError {
+        self.help = Some(help.into().into());
+        self
+    }
+    /// The rule (0-based index, span of its `when:`) that rejected the record.
+    pub fn with_rule(mut self, index: usize, span: mapc_diag::Span) -> RecordError {
+        self.rule = Some(Box::new((index, span)));
+        self
+    }
+    pub fn syntax(e: SyntaxError) -> RecordError {
         let message = if e.code == "R0014" {
-            format!("{} (at column {col})", e.msg)
+            e.msg.to_string()
         } else {
-            format!("invalid JSON at column {col}: {}", e.msg)
+            format!("invalid JSON: {}", e.msg)
         };
         RecordError {
-            code: e.code,
-            message,
-            field: None,
+            offset: Some(e.pos),
+            ..RecordError::new(e.code, message)
         }
+    }
+
+    /// Puts the position of a syntax or encoding error into the message:
+    /// `record` is the record's bytes, which start at `line`:`column` of the
+    /// input (1-based). A position on the record's first line is given as
+    /// a column only (the report already names that line).
+    pub fn locate(&mut self, record: &[u8], line: usize, column: usize) {
+        let Some(pos) = self.offset.take() else {
+            return;
+        };
+        let pos = pos.min(record.len());
+        let before = &record[..pos];
+        let chars = |b: &[u8]| b.iter().filter(|&&c| (c & 0xC0) != 0x80).count();
+        let (l, col) = match memchr::memrchr(b'\n', before) {
+            None => (line, column + chars(before)),
+            Some(nl) => (
+                line + memchr::memchr_iter(b'\n', before).count(),
+                chars(&before[nl + 1..]) + 1,
+            ),
+        };
+        let at = if l == line {
+            format!("column {col}")
+        } else {
+            format!("line {l}, column {col}")
+        };
+        self.message = match self.message.strip_prefix("invalid JSON: ") {
+            Some(rest) => format!("invalid JSON at {at}: {rest}"),
+            None => format!("{} (at {at})", self.message),
+        };
     }
 }
 
@@ -223,33 +295,27 @@ pub fn parse_record<'a>(
                 b'n' => "null",
                 _ => "a number",
             };
-            let end = scan::skip_value(b, p.i, 0).map_err(|e| RecordError::syntax(e, text))?;
+            let end = scan::skip_value(b, p.i, 0).map_err(RecordError::syntax)?;
             if skip_ws(b, end) != b.len() {
-                return Err(RecordError::syntax(
-                    scan::err(skip_ws(b, end), "unexpected data after the value"),
-                    text,
-                ));
+                return Err(RecordError::syntax(scan::err(
+                    skip_ws(b, end),
+                    "unexpected data after the value",
+                )));
             }
-            return Err(RecordError {
-                code: "R0001",
-                message: format!("the record is {kind}, not a JSON object"),
-                field: None,
-            });
+            return Err(RecordError::new(
+                "R0001",
+                format!("the record is {kind}, not a JSON object"),
+            )
+            .with_help("each record must be one JSON object `{...}`"));
         }
-        None => {
-            return Err(RecordError {
-                code: "R0005",
-                message: "empty record".into(),
-                field: None,
-            })
-        }
+        None => return Err(RecordError::new("R0005", "the record is empty")),
     }
     let end = skip_ws(b, p.i);
     if end != b.len() {
-        return Err(RecordError::syntax(
-            scan::err(end, "unexpected data after the record"),
-            text,
-        ));
+        return Err(RecordError::syntax(scan::err(
+            end,
+            "unexpected data after the record",
+        )));
     }
     Ok(())
 }
@@ -266,17 +332,17 @@ pub fn parse_value(text: &str) -> Result<Value<'_>, RecordError> {
     let v = p.value(0, "").map_err(|e| p.fail(e))?;
     let end = skip_ws(b, p.i);
     if end != b.len() {
-        return Err(RecordError::syntax(
-            scan::err(end, "unexpected data after the value"),
-            text,
-        ));
+        return Err(RecordError::syntax(scan::err(
+            end,
+            "unexpected data after the value",
+        )));
     }
     Ok(v)
 }
 
 enum PErr {
     Syntax(SyntaxError),
-    Range { path: String },
+    Range { path: String, place: Option<String> },
 }
 
 impl From<SyntaxError> for PErr {
@@ -294,13 +360,15 @@ struct Parser<'a> {
 impl<'a> Parser<'a> {
     fn fail(&self, e: PErr) -> RecordError {
         match e {
-            PErr::Syntax(e) => RecordError::syntax(e, self.s),
-            PErr::Range { path } => RecordError {
-                code: "R0002",
-                message: format!(
-                    "the number in `{path}` does not fit an exact decimal (at most 28 significant digits and 28 decimal places)"
-                ),
-                field: Some(path),
+            PErr::Syntax(e) => RecordError::syntax(e),
+            PErr::Range { path, place } => RecordError {
+                place: place.map(String::into_boxed_str),
+                ..RecordError::new(
+                    "R0002",
+                    "the number does not fit an exact decimal (at most 28 significant digits and 28 decimal places)",
+                )
+                .with_field(path)
+                .with_help("round the value at the source; an identifier that only looks like a number can be sent as a string")
             },
         }
     }
@@ -341,7 +409,10 @@ impl<'a> Parser<'a> {
         self.i = end;
         match parse_decimal(&self.b[start..end], false) {
             Ok(d) => Ok(Value::Num(d)),
-            Err(NumError::Range) => Err(PErr::Range { path: path() }),
+            Err(NumError::Range) => Err(PErr::Range {
+                path: path(),
+                place: None,
+            }),
             Err(NumError::Syntax) => Err(PErr::Syntax(scan::err(start, "invalid number"))),
         }
     }
@@ -495,6 +566,9 @@ impl<'a> Parser<'a> {
                 Some(ci) => {
                     hint = ci + 1;
                     let child = &proj.children[ci];
+                    if let Some(p) = child.present {
+                        slots[p as usize] = Value::Bool(true);
+                    }
                     self.child(child, slots, lists.as_deref_mut(), depth + 1)?;
                 }
             }
@@ -595,7 +669,8 @@ impl<'a> Parser<'a> {
                     let elem = &mut data.values[base..base + ns];
                     self.object(&lp.elem, elem, None, depth + 1)
                         .map_err(|e| match e {
-                            PErr::Range { path: p } => PErr::Range {
+                            PErr::Range { path: p, .. } => PErr::Range {
+                                place: Some(format!("item {} of `{path}`, field `{p}`", n + 1)),
                                 path: format!("{path}[{n}].{p}"),
                             },
                             other => other,

@@ -93,13 +93,22 @@ pub fn scan_string(b: &[u8], start: usize) -> Result<(usize, bool), SyntaxError>
                 match b.get(i + 1) {
                     Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
                     Some(b'u') => {
-                        let hex = b
-                            .get(i + 2..i + 6)
-                            .ok_or_else(|| err(i, "truncated \\u escape"))?;
-                        if !hex.iter().all(u8::is_ascii_hexdigit) {
-                            return Err(err(i, "invalid \\u escape"));
+                        let cp = u_escape(b, i)?;
+                        if (0xD800..0xDC00).contains(&cp) {
+                            // A high surrogate needs a low one right after it,
+                            // as when the string is decoded.
+                            if b.get(i + 6..i + 8) != Some(b"\\u") {
+                                return Err(err(i, "unpaired surrogate in \\u escape"));
+                            }
+                            if !(0xDC00..0xE000).contains(&u_escape(b, i + 6)?) {
+                                return Err(err(i, "unpaired surrogate in \\u escape"));
+                            }
+                            i += 12;
+                        } else if (0xDC00..0xE000).contains(&cp) {
+                            return Err(err(i, "unpaired surrogate in \\u escape"));
+                        } else {
+                            i += 6;
                         }
-                        i += 6;
                     }
                     _ => return Err(err(i, "invalid escape in string")),
                 }
@@ -107,6 +116,18 @@ pub fn scan_string(b: &[u8], start: usize) -> Result<(usize, bool), SyntaxError>
             Some(_) => return Err(err(i, "control character in string (must be escaped)")),
         }
     }
+}
+
+/// The code unit of the `\\uXXXX` escape whose backslash is at `i`.
+#[inline]
+fn u_escape(b: &[u8], i: usize) -> Result<u32, SyntaxError> {
+    let hex = b
+        .get(i + 2..i + 6)
+        .ok_or_else(|| err(i, "truncated \\u escape"))?;
+    if !hex.iter().all(u8::is_ascii_hexdigit) {
+        return Err(err(i, "invalid \\u escape"));
+    }
+    Ok(hex4(hex))
 }
 
 fn hex4(h: &[u8]) -> u32 {
@@ -369,6 +390,7 @@ mod tests {
             r#"{"a":1,"b":[1,2,{"c":"d\"e"}],"f":{"g":null}}"#,
             r#"[ [ [ ] ] , { } , "x" , -1.5e3 , true ]"#,
             r#""\u00e9\n""#,
+            r#""\ud83d\ude00 \uD834\uDD1E""#,
             "123",
         ] {
             assert_eq!(skip(s), Ok(s.len()), "{s}");
@@ -391,6 +413,10 @@ mod tests {
             r#"["#,
             r#"{"a":[}"#,
             r#"1.e5"#,
+            r#""\ud83d""#,
+            r#""\ud83dx""#,
+            r#""\ud83d\u0041""#,
+            r#""\ude00""#,
         ] {
             assert!(skip(s).is_err(), "{s} should fail");
         }

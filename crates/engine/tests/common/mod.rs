@@ -46,6 +46,8 @@ pub enum Got {
         message: String,
         line: usize,
         index: usize,
+        /// The line a preview prints for it (without a spec at hand).
+        report: String,
     },
 }
 
@@ -59,6 +61,13 @@ impl Got {
     pub fn code(&self) -> &str {
         match self {
             Got::Rejected { code, .. } => code,
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+    }
+    /// The report line of a rejection.
+    pub fn report(&self) -> &str {
+        match self {
+            Got::Rejected { report, .. } => report,
             other => panic!("expected a rejection, got {other:?}"),
         }
     }
@@ -81,6 +90,7 @@ pub fn collect(c: &Compiled, src: &mut dyn RecordSource) -> Vec<Got> {
             Outcome::Skipped { rule, .. } => Got::Skipped(rule),
             Outcome::Filtered { .. } => Got::Filtered,
             Outcome::Rejected(r) => Got::Rejected {
+                report: mapc_engine::preview::rejection_line(&r, None),
                 code: r.code.to_string(),
                 field: r.field,
                 message: r.message,
@@ -96,7 +106,7 @@ pub fn collect(c: &Compiled, src: &mut dyn RecordSource) -> Vec<Got> {
 
 pub fn compiled(yaml: &str, as_of: Date) -> Compiled {
     let p = program(yaml);
-    Compiled::new(&p, 0, Options { as_of }).expect("compiles")
+    Compiled::new(&p, 0, Options::new(as_of)).expect("compiles")
 }
 
 /// Runs records (JSON texts) through a spec's first mapping.

@@ -353,7 +353,8 @@ pub fn call(
         return error_expr(span);
     };
     let func = info.func;
-    if args.len() < info.min_args || args.len() > info.max_args {
+    let arity_ok = args.len() >= info.min_args && args.len() <= info.max_args;
+    if !arity_ok {
         diags.push(
             Diagnostic::new(
                 "M0502",
@@ -372,6 +373,15 @@ pub fn call(
             ))
             .help(format!("the signature is `{}`", info.signature)),
         );
+        // Which argument is which is unclear with the wrong count: argument
+        // types, the rounding mode and branch types are not checked then.
+        let tys: Vec<Type> = args.iter().map(|a| a.ty.clone()).collect();
+        let ty = funcs::result_type(func, &tys);
+        return Expr {
+            kind: ExprKind::Call(func, args),
+            ty,
+            span,
+        };
     }
     for (i, arg) in args.iter().enumerate() {
         // Borrowed from the function table, not copied, in the common case.
@@ -518,7 +528,7 @@ pub fn unary(op: UnaryOp, inner: Expr, span: Span, diags: &mut Diagnostics) -> E
             } else if inner.ty.is_numeric() {
                 inner.ty.clone()
             } else {
-                Type::Unknown
+                Type::Number
             }
         }
     };
@@ -541,6 +551,7 @@ fn ordered(t: &Type) -> bool {
             | Type::Null
             | Type::Integer
             | Type::Decimal
+            | Type::Number
             | Type::String
             | Type::Date
             | Type::DateTime
@@ -590,14 +601,17 @@ pub fn binary(op: BinaryOp, l: Expr, r: Expr, span: Span, diags: &mut Diagnostic
                     .label("not a number")
                     .help(help),
                 );
+                // Reported once here; `Unknown` keeps it from cascading.
                 Type::Unknown
             } else {
+                // Arithmetic always yields a number (or null), whatever is
+                // known about the operands: an operand of unknown type only
+                // leaves open whether it is an integer.
                 match (&l.ty, &r.ty) {
-                    (Type::Integer, Type::Integer) if op != Div => Type::Integer,
-                    (Type::Integer | Type::Decimal, Type::Integer | Type::Decimal) => Type::Decimal,
-                    (Type::Decimal, _) | (_, Type::Decimal) => Type::Decimal,
                     _ if op == Div => Type::Decimal,
-                    _ => Type::Unknown,
+                    (Type::Integer, Type::Integer) => Type::Integer,
+                    (Type::Decimal, _) | (_, Type::Decimal) => Type::Decimal,
+                    _ => Type::Number,
                 }
             }
         }

@@ -11,14 +11,21 @@
 //! functions `contains startswith endswith tolower toupper trim length
 //! indexof substring concat year month day round floor ceiling`.
 //!
-//! Anything else (lambda `any`/`all`, `has`, `cast`, `isof`, other functions,
-//! `$count`, key or function segments, durations, enums, ...) cannot be
-//! evaluated locally:
+//! A call of a function that is not an OData built-in (`startwith(name,'C')`,
+//! `frobnicate(x)`: an unqualified name as the first segment of a path) is
+//! M0501 with a did-you-mean, for every source kind: no server knows it
+//! either. Namespace-qualified functions (`Microsoft.Dynamics.CRM.Today(...)`)
+//! are service functions.
+//!
+//! Anything else (lambda `any`/`all`, `has`, `cast`, `isof`, built-ins such as
+//! `now()`, service functions, `$count`, key segments, durations, enums, ...)
+//! cannot be evaluated locally:
 //! - for a `file` source that is an error (M0302): the filter would never run;
 //! - for `dataverse`, `business_central` and `odata` sources the text is still
 //!   pushed down as `$filter` and the server applies it; locally the filter's
 //!   expression is the constant `true` (local evaluation is skipped, so a
-//!   preview of sample records shows them unfiltered). No diagnostic.
+//!   preview of sample records shows them unfiltered). This is the warning
+//!   M0305, once per filter, at the first such construct.
 //!
 //! Integer `div` truncates in OData; when both operands are statically
 //! integers it is lowered as `round(a / b, 0, 'down')`, otherwise as exact
@@ -26,7 +33,7 @@
 
 use super::expr::{self as lx, Scope};
 use crate::{BinaryOp, ConnectionKind, Const, Expr, ExprKind, Filter, PathRef, Type, UnaryOp};
-use mapc_diag::{Diagnostic, Diagnostics, Span};
+use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
 use mapc_syntax::filter as f;
 use mapc_syntax::spec::FilterText;
 use std::sync::Arc;
@@ -87,6 +94,23 @@ pub fn lower_filter(scope: &Scope, ft: &FilterText, diags: &mut Diagnostics) -> 
             expr,
         });
     }
+    if scope.kind != ConnectionKind::File {
+        let (what, span) = &lx.unsupported[0];
+        let mut d = Diagnostic::new(
+            "M0305",
+            *span,
+            format!("preview and test cannot evaluate {what} locally; they will not apply this filter"),
+        )
+        .label("only the server evaluates this")
+        .help(format!(
+            "`run` sends the filter as `$filter` and the server applies it, but `preview` and `test` show every record unfiltered; to filter locally too, write the condition with eq/ne/gt/ge/lt/le, and/or/not, arithmetic, `in (...)` and the functions {}",
+            ODATA_FUNCS.join(", ")
+        ));
+        for (what, span) in &lx.unsupported[1..] {
+            d = d.related(*span, format!("{what} is not evaluated locally either"));
+        }
+        diags.push(d);
+    }
     if scope.kind == ConnectionKind::File {
         for (what, span) in &lx.unsupported {
             diags.push(
@@ -121,6 +145,57 @@ fn placeholder(span: Span) -> Expr {
 }
 
 impl Lx<'_, '_> {
+    /// An unqualified call name that is neither an OData built-in nor a
+    /// related alias (whose key segment the server might resolve).
+    fn unknown_function(&self, name: &str) -> bool {
+        !name.contains('.')
+            && !f::builtin_functions().any(|b| b.eq_ignore_ascii_case(name))
+            && self.scope.related_index(name).is_none()
+            && !self.scope.related.iter().any(|r| r.via == name)
+    }
+
+    /// M0501 for `name(args)`; the arguments are still checked.
+    fn unknown_call(
+        &mut self,
+        name: &f::Ident,
+        args: &[f::Arg],
+        span: Span,
+        diags: &mut Diagnostics,
+    ) -> Expr {
+        let before = self.unsupported.len();
+        for a in args {
+            self.expr(&a.value, diags);
+        }
+        self.unsupported.truncate(before);
+        let n = name.name.as_str();
+        // A mapc expression function (`starts_with`, `upper`) -> its OData spelling.
+        let odata_spelling = crate::funcs::lookup(n).and_then(|info| {
+            std::iter::once(info.name)
+                .chain(info.aliases.iter().copied())
+                .find(|a| f::builtin_functions().any(|b| b == *a))
+        });
+        let help = match (odata_spelling, did_you_mean(n, f::builtin_functions())) {
+            (Some(o), _) => format!(
+                "a filter is OData syntax: write `{o}(...)` (`{n}` is the spelling in `expr:` and `when:`)"
+            ),
+            (None, Some(m)) => format!("did you mean `{m}`?"),
+            (None, None) => format!(
+                "a filter is OData `$filter` syntax; its built-in functions are {}",
+                f::builtin_functions().collect::<Vec<_>>().join(", ")
+            ),
+        };
+        diags.push(
+            Diagnostic::new(
+                "M0501",
+                name.span,
+                format!("unknown function `{n}` in the filter"),
+            )
+            .label("not an OData built-in function")
+            .help(help),
+        );
+        placeholder(span)
+    }
+
     fn unsupported(&mut self, what: impl Into<String>, span: Span) -> Expr {
         self.unsupported.push((what.into(), span));
         placeholder(span)
@@ -288,11 +363,16 @@ impl Lx<'_, '_> {
                 f::SegmentKind::Name(n) => {
                     return self.unsupported(format!("the type cast segment `{}`", n.name), s.span)
                 }
-                f::SegmentKind::Any { .. } => return self.unsupported("`any`", s.span),
-                f::SegmentKind::All { .. } => return self.unsupported("`all`", s.span),
+                f::SegmentKind::Any { .. } => return self.unsupported("`any(...)`", s.span),
+                f::SegmentKind::All { .. } => return self.unsupported("`all(...)`", s.span),
                 f::SegmentKind::Count { .. } => return self.unsupported("`$count`", s.span),
                 f::SegmentKind::Filter(_) => {
                     return self.unsupported("`$filter(...)` on a collection", s.span)
+                }
+                f::SegmentKind::Call { name, args }
+                    if i == 0 && self.unknown_function(&name.name) =>
+                {
+                    return self.unknown_call(name, args, span, diags)
                 }
                 f::SegmentKind::Call { name, .. } => {
                     return self.unsupported(

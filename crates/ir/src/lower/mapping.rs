@@ -268,6 +268,9 @@ pub fn lower_mapping(cx: &Cx, m: &ast::Mapping, diags: &mut Diagnostics) -> Opti
     }
     written.sort_by_key(|w| w.span.start);
     targets::check(&written, &format!("mapping `{}`", m.name.value), diags);
+    if let Some(key) = &m.target.key {
+        target_key_written(key, &written, &source_key, complete, diags);
+    }
 
     let (skind, tkind) = kinds?;
     let mapping = Mapping {
@@ -306,6 +309,46 @@ pub fn lower_mapping(cx: &Cx, m: &ast::Mapping, diags: &mut Diagnostics) -> Opti
         span: m.span,
     };
     Some(Out { mapping, complete })
+}
+
+/// M0411: the target key is how records are matched; a record written
+/// without it cannot be matched (and previews show records without it).
+/// The key counts as written when an entry writes it, a whole object above
+/// it, or a member below it. When an entry was dropped because of an earlier
+/// error (`complete` is false) nothing is reported: it may be the one.
+fn target_key_written(
+    key: &Spanned<String>,
+    written: &[Written],
+    source_key: &str,
+    complete: bool,
+    diags: &mut Diagnostics,
+) {
+    let text = key.value.trim();
+    if text.is_empty() || !complete {
+        return;
+    }
+    let segments: Vec<&str> = text.split('.').collect();
+    let related = |w: &Written| {
+        let n = w.path.len().min(segments.len());
+        w.path[..n]
+            .iter()
+            .zip(&segments[..n])
+            .all(|(a, b)| **a == **b)
+    };
+    if written.iter().any(related) {
+        return;
+    }
+    diags.push(
+        Diagnostic::new(
+            "M0411",
+            key.span,
+            format!("the target key `{text}` is not written by any field or `set` rule"),
+        )
+        .label("no entry writes this key")
+        .help(format!(
+            "records are matched on `{text}`; map it, e.g. `- {{ from: {source_key}, to: {text} }}`"
+        )),
+    );
 }
 
 fn lower_sales_prices(b: &ast::SalesPrices) -> SalesPrices {

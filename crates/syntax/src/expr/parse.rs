@@ -17,10 +17,65 @@ mod grammar {
 }
 use grammar::{ExprParser, Rule};
 
-/// The deepest tree (brackets, operators, calls) an expression may have.
-/// Keeps recursive consumers (checker, evaluator, `Drop`) far from the stack
-/// limit on hostile input.
+/// The deepest real nesting an expression may have: brackets, calls, lists
+/// and prefix operators (`not`, `-`) each count one level; a chain of binary
+/// operators (`a + b + c`, `x or y or z`) does not.
 pub const MAX_EXPR_DEPTH: usize = 64;
+
+/// The deepest tree an expression may have, operator chains included (a
+/// chain of `n` operators is `n` levels deep, since it folds to the left).
+/// Keeps recursive consumers (checker, evaluator, `Drop`) far from the stack
+/// limit on hostile input, while long flat chains stay fine.
+pub const MAX_EXPR_TREE_DEPTH: usize = 256;
+
+/// How deep a built node is: in real nesting and as a tree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Depth {
+    nest: usize,
+    tree: usize,
+}
+
+impl Depth {
+    const LEAF: Depth = Depth { nest: 1, tree: 1 };
+
+    fn max(self, o: Depth) -> Depth {
+        Depth {
+            nest: self.nest.max(o.nest),
+            tree: self.tree.max(o.tree),
+        }
+    }
+
+    /// One level of real nesting around `self` (a call, a list, a prefix
+    /// operator).
+    fn nested(self) -> Depth {
+        Depth {
+            nest: self.nest + 1,
+            tree: self.tree + 1,
+        }
+    }
+
+    /// A binary operator over two operands: the tree grows, nesting does not.
+    fn chained(self, rhs: Depth) -> Depth {
+        let m = self.max(rhs);
+        Depth {
+            nest: m.nest,
+            tree: m.tree + 1,
+        }
+    }
+
+    fn too_deep(self) -> bool {
+        self.nest > MAX_EXPR_DEPTH || self.tree > MAX_EXPR_TREE_DEPTH
+    }
+
+    /// The error for a node this deep (`too_deep` is true).
+    fn error(self, span: Span) -> SyntaxError {
+        if self.nest > MAX_EXPR_DEPTH {
+            too_deep(span)
+        } else {
+            too_long(span)
+        }
+    }
+}
 
 /// Parses one expression (`expr:` or a rule's `when:`).
 ///
@@ -75,8 +130,8 @@ fn span_of(p: &Pair<'_, Rule>) -> Span {
 
 // ------------------------------------------------------------------ builder
 
-/// A built node and the depth of its tree.
-type Built = (Expr, usize);
+/// A built node and its depth.
+type Built = (Expr, Depth);
 
 struct Builder<'a> {
     text: &'a str,
@@ -139,17 +194,17 @@ impl Builder<'_> {
                     span: span_of(&name_pair),
                 };
                 let mut args = Vec::new();
-                let mut depth = 0;
+                let mut depth = Depth::default();
                 for p in inner.filter(|p| p.as_rule() != Rule::close_paren) {
                     let (a, d) = self.expr(p)?;
                     depth = depth.max(d);
                     args.push(a);
                 }
-                self.node(ExprKind::Call { name, args }, span, depth + 1)
+                self.node(ExprKind::Call { name, args }, span, depth.nested())
             }
             Rule::list => {
                 let mut items = Vec::new();
-                let mut depth = 0;
+                let mut depth = Depth::default();
                 for p in pair
                     .into_inner()
                     .filter(|p| p.as_rule() != Rule::close_bracket)
@@ -158,7 +213,7 @@ impl Builder<'_> {
                     depth = depth.max(d);
                     items.push(a);
                 }
-                self.node(ExprKind::List(items), span, depth + 1)
+                self.node(ExprKind::List(items), span, depth.nested())
             }
             Rule::path => {
                 let segs = pair
@@ -183,7 +238,7 @@ impl Builder<'_> {
                         kind: ExprKind::Path(segs),
                         span,
                     },
-                    1,
+                    Depth::LEAF,
                 ))
             }
             Rule::null_lit => Ok((
@@ -191,21 +246,21 @@ impl Builder<'_> {
                     kind: ExprKind::Null,
                     span,
                 },
-                1,
+                Depth::LEAF,
             )),
             Rule::bool_lit => Ok((
                 Expr {
                     kind: ExprKind::Bool(pair.as_str() == "true"),
                     span,
                 },
-                1,
+                Depth::LEAF,
             )),
             Rule::number => Ok((
                 Expr {
                     kind: ExprKind::Number(pair.as_str().to_string()),
                     span,
                 },
-                1,
+                Depth::LEAF,
             )),
             Rule::string => {
                 let value = unescape(pair.as_str(), span.start)?;
@@ -214,7 +269,7 @@ impl Builder<'_> {
                         kind: ExprKind::String(value),
                         span,
                     },
-                    1,
+                    Depth::LEAF,
                 ))
             }
             Rule::date_lit => {
@@ -237,15 +292,15 @@ impl Builder<'_> {
                         });
                     }
                 };
-                Ok((Expr { kind, span }, 1))
+                Ok((Expr { kind, span }, Depth::LEAF))
             }
             _ => Err(internal(self.text)),
         }
     }
 
-    fn node(&self, kind: ExprKind, span: Span, depth: usize) -> Result<Built, SyntaxError> {
-        if depth > MAX_EXPR_DEPTH {
-            return Err(too_deep(span));
+    fn node(&self, kind: ExprKind, span: Span, depth: Depth) -> Result<Built, SyntaxError> {
+        if depth.too_deep() {
+            return Err(depth.error(span));
         }
         Ok((Expr { kind, span }, depth))
     }
@@ -260,9 +315,9 @@ impl Builder<'_> {
             let rhs_pair = inner.next().ok_or_else(|| internal(self.text))?;
             let (rhs, d) = self.expr(rhs_pair)?;
             let span = lhs.span.join(rhs.span);
-            depth = depth.max(d) + 1;
-            if depth > MAX_EXPR_DEPTH {
-                return Err(too_deep(span_of(&op_pair)));
+            depth = depth.chained(d);
+            if depth.too_deep() {
+                return Err(depth.error(span_of(&op_pair)));
             }
             lhs = Expr {
                 kind: ExprKind::Binary {
@@ -289,10 +344,10 @@ impl Builder<'_> {
                 Rule::neg_op => UnaryOp::Neg,
                 _ => return Err(internal(self.text)),
             };
-            depth += 1;
+            depth = depth.nested();
             let op_span = span_of(op_pair);
-            if depth > MAX_EXPR_DEPTH {
-                return Err(too_deep(op_span));
+            if depth.too_deep() {
+                return Err(depth.error(op_span));
             }
             let span = op_span.join(e.span);
             e = Expr {
@@ -333,6 +388,19 @@ fn too_deep(span: Span) -> SyntaxError {
         message: format!("the expression nests more than {MAX_EXPR_DEPTH} levels deep"),
         label: "too deep from here on".into(),
         help: Some("split the computation into simpler expressions".into()),
+    }
+}
+
+fn too_long(span: Span) -> SyntaxError {
+    SyntaxError {
+        span,
+        message: format!(
+            "the expression nests more than {MAX_EXPR_TREE_DEPTH} operations deep (each operator of a chain counts)"
+        ),
+        label: "too many operations from here on".into(),
+        help: Some(
+            "use `x in [a, b, c]` instead of a long `or` chain, or split the computation into simpler expressions".into(),
+        ),
     }
 }
 
@@ -1044,7 +1112,7 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
 /// [`MAX_EXPR_DEPTH`] as `check_nesting` does, and tree depth as `Builder`
 /// does, so recursion stays shallow here too.
 mod fast {
-    use super::{check_date_literal, unescape, Built, DateKind, KEYWORDS, MAX_EXPR_DEPTH};
+    use super::{check_date_literal, unescape, Built, DateKind, Depth, KEYWORDS, MAX_EXPR_DEPTH};
     use crate::expr::ast::{BinaryOp, Expr, ExprKind, Ident, UnaryOp};
     use mapc_diag::Span;
 
@@ -1066,8 +1134,8 @@ mod fast {
 
     /// `Binary` over two built nodes, with `Builder::chain`'s depth rule.
     fn binary(op: BinaryOp, (lhs, ld): Built, (rhs, rd): Built) -> Option<Built> {
-        let depth = ld.max(rd) + 1;
-        if depth > MAX_EXPR_DEPTH {
+        let depth = ld.chained(rd);
+        if depth.too_deep() {
             return None;
         }
         let span = lhs.span.join(rhs.span);
@@ -1083,8 +1151,8 @@ mod fast {
     /// last, with `Builder::prefix`'s depth rule.
     fn prefix(op: UnaryOp, ops: &[Span], (mut e, mut depth): Built) -> Option<Built> {
         for &op_span in ops.iter().rev() {
-            depth += 1;
-            if depth > MAX_EXPR_DEPTH {
+            depth = depth.nested();
+            if depth.too_deep() {
                 return None;
             }
             let span = op_span.join(e.span);
@@ -1105,7 +1173,7 @@ mod fast {
                 kind,
                 span: Span::new(start, end),
             },
-            1,
+            Depth::LEAF,
         ))
     }
 
@@ -1272,7 +1340,10 @@ mod fast {
                 b'@' => self.date(),
                 b'[' => {
                     let items = self.items(b']')?;
-                    let depth = items.iter().map(|(_, d)| *d).max().unwrap_or(0) + 1;
+                    let depth = items
+                        .iter()
+                        .fold(Depth::default(), |acc, (_, d)| acc.max(*d))
+                        .nested();
                     let items = items.into_iter().map(|(e, _)| e).collect();
                     self.node(ExprKind::List(items), start, depth)
                 }
@@ -1315,7 +1386,10 @@ mod fast {
                                 span: Span::new(start, end),
                             };
                             let args = self.items(b')')?;
-                            let depth = args.iter().map(|(_, d)| *d).max().unwrap_or(0) + 1;
+                            let depth = args
+                                .iter()
+                                .fold(Depth::default(), |acc, (_, d)| acc.max(*d))
+                                .nested();
                             let args = args.into_iter().map(|(e, _)| e).collect();
                             self.node(ExprKind::Call { name, args }, start, depth)
                         }
@@ -1326,8 +1400,8 @@ mod fast {
         }
 
         /// A node from `start` to `pos`, with `Builder::node`'s depth limit.
-        fn node(&self, kind: ExprKind, start: usize, depth: usize) -> Option<Built> {
-            if depth > MAX_EXPR_DEPTH {
+        fn node(&self, kind: ExprKind, start: usize, depth: Depth) -> Option<Built> {
+            if depth.too_deep() {
                 return None;
             }
             let span = Span::new(start, self.pos);
@@ -1481,7 +1555,7 @@ mod fast {
 
 #[cfg(test)]
 mod tests {
-    use super::{fast, parse_with_pest, MAX_EXPR_DEPTH};
+    use super::{fast, parse, parse_with_pest, MAX_EXPR_DEPTH, MAX_EXPR_TREE_DEPTH};
 
     /// The fast path's contract, on one text: it yields exactly what the
     /// pest path yields when that succeeds, and nothing when it fails.
@@ -1512,6 +1586,22 @@ mod tests {
             format!("{}x", "-".repeat(MAX_EXPR_DEPTH)),
             chain(MAX_EXPR_DEPTH - 1),
             chain(MAX_EXPR_DEPTH),
+            chain(MAX_EXPR_DEPTH + 6),
+            chain(MAX_EXPR_TREE_DEPTH - 2),
+            chain(MAX_EXPR_TREE_DEPTH - 1),
+            chain(MAX_EXPR_TREE_DEPTH),
+            format!(
+                "{}x{}",
+                "f(x + ".repeat(MAX_EXPR_DEPTH - 1),
+                ")".repeat(MAX_EXPR_DEPTH - 1)
+            ),
+            format!(
+                "{}x{}",
+                "f(x + ".repeat(MAX_EXPR_DEPTH),
+                ")".repeat(MAX_EXPR_DEPTH)
+            ),
+            format!("not ({})", vec!["x == 1"; 100].join(" or ")),
+            format!("[{}]", vec!["a and b"; 100].join(", ")),
         ];
         let texts = [
             "a",
@@ -1687,6 +1777,42 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             ((self.0 >> 33) % n as u64) as usize
         }
+    }
+
+    /// Only real nesting counts against [`MAX_EXPR_DEPTH`]: flat operator
+    /// chains longer than it are fine on both paths, up to the tree limit.
+    #[test]
+    fn flat_chains_are_not_nesting() {
+        for op in [" + ", " - ", " * ", " or ", " and ", " || "] {
+            let text = vec!["a"; 70].join(op);
+            assert!(fast::parse(&text).is_some(), "fast path rejects {op:?} x70");
+            assert!(
+                parse_with_pest(&text).is_ok(),
+                "pest path rejects {op:?} x70"
+            );
+        }
+        let clauses = vec!["statecode == 1"; 70].join(" or ");
+        assert!(fast::parse(&clauses).is_some());
+        assert!(parse_with_pest(&clauses).is_ok());
+        // A chain inside a call inside a list: still only three levels.
+        let nested = format!("[round({}, 2)]", vec!["x"; 100].join(" + "));
+        assert!(parse(&nested).is_ok());
+        // Real nesting still counts, also when chains sit between the levels.
+        let deep = format!(
+            "{}x{}",
+            "f(x + ".repeat(MAX_EXPR_DEPTH),
+            ")".repeat(MAX_EXPR_DEPTH)
+        );
+        let e = parse(&deep).unwrap_err();
+        assert!(e.message.contains("64 levels"), "{}", e.message);
+        let nots = format!("{}x", "not ".repeat(MAX_EXPR_DEPTH));
+        assert!(parse(&nots).unwrap_err().message.contains("64 levels"));
+        // The whole tree stays bounded (stack safety of every consumer).
+        let long = vec!["a"; MAX_EXPR_TREE_DEPTH + 1].join(" + ");
+        let e = parse(&long).unwrap_err();
+        assert!(e.message.contains("operations deep"), "{}", e.message);
+        assert!(parse_with_pest(&long).is_err());
+        assert!(parse(&vec!["a"; MAX_EXPR_TREE_DEPTH].join(" + ")).is_ok());
     }
 
     #[test]

@@ -17,8 +17,62 @@ mod grammar {
 }
 use grammar::{FilterParser, Rule};
 
-/// The deepest tree (brackets, operators, calls, paths) a filter may have.
+/// The deepest real nesting a filter may have: brackets, calls, paths,
+/// lambdas and prefix operators (`not`, `-`) each count one level; a chain
+/// of binary operators (`a eq 1 or a eq 2 or ...`) does not.
 pub const MAX_FILTER_DEPTH: usize = 64;
+
+/// The deepest tree a filter may have, operator chains included (a chain of
+/// `n` operators is `n` levels deep, since it folds to the left). Keeps
+/// recursive consumers far from the stack limit on hostile input.
+pub const MAX_FILTER_TREE_DEPTH: usize = 256;
+
+/// How deep a built node is: in real nesting and as a tree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Depth {
+    nest: usize,
+    tree: usize,
+}
+
+impl Depth {
+    const LEAF: Depth = Depth { nest: 1, tree: 1 };
+
+    fn max(self, o: Depth) -> Depth {
+        Depth {
+            nest: self.nest.max(o.nest),
+            tree: self.tree.max(o.tree),
+        }
+    }
+
+    /// One level of real nesting around `self`.
+    fn nested(self) -> Depth {
+        Depth {
+            nest: self.nest + 1,
+            tree: self.tree + 1,
+        }
+    }
+
+    /// A binary operator over two operands: the tree grows, nesting does not.
+    fn chained(self, rhs: Depth) -> Depth {
+        let m = self.max(rhs);
+        Depth {
+            nest: m.nest,
+            tree: m.tree + 1,
+        }
+    }
+
+    fn too_deep(self) -> bool {
+        self.nest > MAX_FILTER_DEPTH || self.tree > MAX_FILTER_TREE_DEPTH
+    }
+
+    fn error(self, span: Span) -> SyntaxError {
+        if self.nest > MAX_FILTER_DEPTH {
+            too_deep(span)
+        } else {
+            too_long(span)
+        }
+    }
+}
 
 /// Parses a `$filter` expression as a user writes it in `filter:` (without
 /// `$filter=`, not URL-encoded; surrounding whitespace is fine).
@@ -141,6 +195,19 @@ fn too_deep(span: Span) -> SyntaxError {
     }
 }
 
+fn too_long(span: Span) -> SyntaxError {
+    SyntaxError {
+        span,
+        message: format!(
+            "the filter nests more than {MAX_FILTER_TREE_DEPTH} operations deep (each operator of a chain counts)"
+        ),
+        label: "too many operations from here on".into(),
+        help: Some(
+            "use `x in ('a', 'b', 'c')` instead of a long `or` chain, or simplify the filter".into(),
+        ),
+    }
+}
+
 fn span_of(p: &Pair<'_, Rule>) -> Span {
     let s = p.as_span();
     Span::new(s.start(), s.end())
@@ -196,8 +263,8 @@ fn skip_levels(mut pair: Pair<'_, Rule>) -> Pair<'_, Rule> {
     pair
 }
 
-/// A built node and the depth of its tree.
-type Built = (FilterExpr, usize);
+/// A built node and its depth.
+type Built = (FilterExpr, Depth);
 
 struct Builder<'a> {
     text: &'a str,
@@ -240,6 +307,12 @@ const BUILTINS: &[(&str, usize, usize)] = &[
     ("hassubsequence", 2, 2),
 ];
 
+/// The canonical names of the OData built-in functions the grammar knows
+/// (`startswith`, `geo.distance`, ...), for did-you-mean suggestions.
+pub fn builtin_functions() -> impl Iterator<Item = &'static str> + Clone {
+    BUILTINS.iter().map(|(n, _, _)| *n)
+}
+
 fn builtin(name: &str) -> Option<(&'static str, usize, usize)> {
     BUILTINS
         .iter()
@@ -248,9 +321,9 @@ fn builtin(name: &str) -> Option<(&'static str, usize, usize)> {
 }
 
 impl Builder<'_> {
-    fn node(&self, kind: FilterKind, span: Span, depth: usize) -> Result<Built, SyntaxError> {
-        if depth > MAX_FILTER_DEPTH {
-            return Err(too_deep(span));
+    fn node(&self, kind: FilterKind, span: Span, depth: Depth) -> Result<Built, SyntaxError> {
+        if depth.too_deep() {
+            return Err(depth.error(span));
         }
         Ok((FilterExpr { kind, span }, depth))
     }
@@ -310,7 +383,7 @@ impl Builder<'_> {
                     .find(|p| p.as_rule() == Rule::open_brace)
                     .map_or(span.start, |p| p.as_span().start());
                 let mut members = Vec::new();
-                let mut depth = 0;
+                let mut depth = Depth::default();
                 for m in significant(pair) {
                     let mut inner = significant(m);
                     let key = inner.next().ok_or_else(|| internal(self.text))?;
@@ -329,7 +402,7 @@ impl Builder<'_> {
                 self.node(
                     FilterKind::Object(members),
                     Span::new(start, span.end),
-                    depth + 1,
+                    depth.nested(),
                 )
             }
             Rule::method_call => {
@@ -343,13 +416,13 @@ impl Builder<'_> {
                     span: span_of(&name_pair),
                 };
                 let mut args = Vec::new();
-                let mut depth = 0;
+                let mut depth = Depth::default();
                 for p in inner {
                     let (a, d) = self.expr(p)?;
                     depth = depth.max(d);
                     args.push(a);
                 }
-                self.node(FilterKind::Call { name, args }, span, depth + 1)
+                self.node(FilterKind::Call { name, args }, span, depth.nested())
             }
             Rule::cast_expr | Rule::isof_expr => {
                 let is_cast = pair.as_rule() == Rule::cast_expr;
@@ -366,18 +439,18 @@ impl Builder<'_> {
                         let (e, d) = self.expr(p.clone())?;
                         (Some(Box::new(e)), d)
                     }
-                    None => (None, 0),
+                    None => (None, Depth::default()),
                 };
                 let kind = if is_cast {
                     FilterKind::Cast { expr, type_name }
                 } else {
                     FilterKind::IsOf { expr, type_name }
                 };
-                self.node(kind, span, depth + 1)
+                self.node(kind, span, depth.nested())
             }
             Rule::case_expr => {
                 let mut arms = Vec::new();
-                let mut depth = 0;
+                let mut depth = Depth::default();
                 for arm in significant(pair) {
                     let mut inner = significant(arm);
                     let c = inner.next().ok_or_else(|| internal(self.text))?;
@@ -387,17 +460,17 @@ impl Builder<'_> {
                     depth = depth.max(d1).max(d2);
                     arms.push((c, v));
                 }
-                self.node(FilterKind::Case(arms), span, depth + 1)
+                self.node(FilterKind::Case(arms), span, depth.nested())
             }
             Rule::member_path | Rule::root_path => {
                 let mut segs = Vec::new();
-                let mut depth = 0;
+                let mut depth = Depth::default();
                 for p in significant(pair) {
                     let (s, d) = self.segment(p)?;
                     depth = depth.max(d);
                     segs.push(s);
                 }
-                self.node(FilterKind::Path(segs), span, depth + 1)
+                self.node(FilterKind::Path(segs), span, depth.nested())
             }
             Rule::json_string => {
                 let value = json_unescape(pair.as_str(), span.start)?;
@@ -406,7 +479,7 @@ impl Builder<'_> {
                         kind: FilterKind::Literal(Literal::String(value)),
                         span,
                     },
-                    1,
+                    Depth::LEAF,
                 ))
             }
             _ => {
@@ -416,7 +489,7 @@ impl Builder<'_> {
                         kind: FilterKind::Literal(lit),
                         span,
                     },
-                    1,
+                    Depth::LEAF,
                 ))
             }
         }
@@ -424,13 +497,13 @@ impl Builder<'_> {
 
     fn items(&self, pair: Pair<'_, Rule>, span: Span) -> Result<Built, SyntaxError> {
         let mut items = Vec::new();
-        let mut depth = 0;
+        let mut depth = Depth::default();
         for p in significant(pair) {
             let (a, d) = self.expr(p)?;
             depth = depth.max(d);
             items.push(a);
         }
-        self.node(FilterKind::List(items), span, depth + 1)
+        self.node(FilterKind::List(items), span, depth.nested())
     }
 
     fn literal(&self, pair: &Pair<'_, Rule>) -> Result<Literal, SyntaxError> {
@@ -476,7 +549,7 @@ impl Builder<'_> {
         })
     }
 
-    fn segment(&self, pair: Pair<'_, Rule>) -> Result<(Segment, usize), SyntaxError> {
+    fn segment(&self, pair: Pair<'_, Rule>) -> Result<(Segment, Depth), SyntaxError> {
         let span = span_of(&pair);
         let ident = |p: &Pair<'_, Rule>| Ident {
             name: p.as_str().to_string(),
@@ -484,26 +557,29 @@ impl Builder<'_> {
         };
         let seg = |kind| Segment { kind, span };
         Ok(match pair.as_rule() {
-            Rule::it_seg => (seg(SegmentKind::It), 1),
-            Rule::this_seg => (seg(SegmentKind::This), 1),
-            Rule::root_seg => (seg(SegmentKind::Root), 1),
+            Rule::it_seg => (seg(SegmentKind::It), Depth::LEAF),
+            Rule::this_seg => (seg(SegmentKind::This), Depth::LEAF),
+            Rule::root_seg => (seg(SegmentKind::Root), Depth::LEAF),
             Rule::annotation_seg => {
                 let name = pair.as_str().get(1..).unwrap_or("").to_string();
-                (seg(SegmentKind::Annotation(Ident { name, span })), 1)
+                (
+                    seg(SegmentKind::Annotation(Ident { name, span })),
+                    Depth::LEAF,
+                )
             }
             Rule::name_seg => {
                 let inner = pair
                     .into_inner()
                     .next()
                     .ok_or_else(|| internal(self.text))?;
-                (seg(SegmentKind::Name(ident(&inner))), 1)
+                (seg(SegmentKind::Name(ident(&inner))), Depth::LEAF)
             }
             Rule::call_seg => {
                 let mut inner = significant(pair);
                 let name_pair = inner.next().ok_or_else(|| internal(self.text))?;
                 let args_pair = inner.next().ok_or_else(|| internal(self.text))?;
                 let mut args = Vec::new();
-                let mut depth = 0;
+                let mut depth = Depth::default();
                 for arg in significant(args_pair) {
                     let parts: Vec<Pair<'_, Rule>> = significant(arg).collect();
                     let (name, value) = match parts.as_slice() {
@@ -520,7 +596,7 @@ impl Builder<'_> {
                         name: ident(&name_pair),
                         args,
                     }),
-                    depth + 1,
+                    depth.nested(),
                 )
             }
             Rule::any_seg | Rule::all_seg => {
@@ -531,7 +607,10 @@ impl Builder<'_> {
                     Some(p) => Some(self.expr(p)?),
                     None => None,
                 };
-                let depth = predicate.as_ref().map_or(0, |(_, d)| *d) + 1;
+                let depth = predicate
+                    .as_ref()
+                    .map_or(Depth::default(), |(_, d)| *d)
+                    .nested();
                 let kind = match (is_any, var, predicate) {
                     (true, var, pred) => SegmentKind::Any {
                         var,
@@ -547,7 +626,7 @@ impl Builder<'_> {
             }
             Rule::count_seg => {
                 let mut filter = None;
-                let mut depth = 0;
+                let mut depth = Depth::default();
                 for opt in significant(pair) {
                     let opt_span = span_of(&opt);
                     if opt.as_rule() != Rule::filter_option {
@@ -571,14 +650,14 @@ impl Builder<'_> {
                     depth = d;
                     filter = Some(Box::new(e));
                 }
-                (seg(SegmentKind::Count { filter }), depth + 1)
+                (seg(SegmentKind::Count { filter }), depth.nested())
             }
             Rule::filter_seg => {
                 let e = significant(pair)
                     .next()
                     .ok_or_else(|| internal(self.text))?;
                 let (e, d) = self.expr(e)?;
-                (seg(SegmentKind::Filter(Box::new(e))), d + 1)
+                (seg(SegmentKind::Filter(Box::new(e))), d.nested())
             }
             _ => return Err(internal(self.text)),
         })
@@ -594,9 +673,9 @@ impl Builder<'_> {
             let rhs_pair = inner.next().ok_or_else(|| internal(self.text))?;
             let (rhs, d) = self.expr(rhs_pair)?;
             let span = lhs.span.join(rhs.span);
-            depth = depth.max(d) + 1;
-            if depth > MAX_FILTER_DEPTH {
-                return Err(too_deep(span_of(&op_pair)));
+            depth = depth.chained(d);
+            if depth.too_deep() {
+                return Err(depth.error(span_of(&op_pair)));
             }
             lhs = FilterExpr {
                 kind: FilterKind::Binary {
@@ -623,10 +702,10 @@ impl Builder<'_> {
                 Rule::neg_op => UnaryOp::Neg,
                 _ => return Err(internal(self.text)),
             };
-            depth += 1;
+            depth = depth.nested();
             let op_span = span_of(op_pair);
-            if depth > MAX_FILTER_DEPTH {
-                return Err(too_deep(op_span));
+            if depth.too_deep() {
+                return Err(depth.error(op_span));
             }
             let span = op_span.join(e.span);
             e = FilterExpr {

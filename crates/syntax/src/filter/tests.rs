@@ -493,6 +493,36 @@ fn deep_nesting_is_an_error_not_a_crash() {
     assert_eq!(ok(&ok_deep), "a");
 }
 
+/// Only real nesting counts against [`MAX_FILTER_DEPTH`]: flat chains of
+/// `or`/`and`/arithmetic longer than it are fine, up to the tree limit.
+#[test]
+fn flat_chains_are_not_nesting() {
+    let ors = vec!["statecode eq 1"; 70].join(" or ");
+    assert!(parse_filter(&ors).is_ok(), "{:?}", parse_filter(&ors).err());
+    let ands = vec!["a ne 'x'"; 70].join(" and ");
+    assert!(parse_filter(&ands).is_ok());
+    let sum = format!("{} gt 0", vec!["a"; 70].join(" add "));
+    assert!(parse_filter(&sum).is_ok());
+    assert!(check_rule(AbnfRule::CommonExpr, &ors).is_ok());
+    // A long chain inside a lambda inside parentheses.
+    let lambda = format!("lines/any(l: ({}))", vec!["l/qty gt 1"; 70].join(" or "));
+    assert!(parse_filter(&lambda).is_ok());
+    // Real nesting still counts.
+    let calls = format!(
+        "{}x{}",
+        "tolower(".repeat(MAX_FILTER_DEPTH),
+        ")".repeat(MAX_FILTER_DEPTH)
+    );
+    assert!(err(&calls).message.contains("64 levels"));
+    let nots = format!("{}a", "not ".repeat(MAX_FILTER_DEPTH + 1));
+    assert!(err(&nots).message.contains("64 levels"));
+    // The whole tree stays bounded.
+    let long = vec!["a eq 1"; MAX_FILTER_TREE_DEPTH].join(" or ");
+    let e = err(&long);
+    assert!(e.message.contains("operations deep"), "{}", e.message);
+    assert!(parse_filter(&vec!["a"; 200].join(" or ")).is_ok());
+}
+
 #[test]
 fn failing_nested_input_is_fast() {
     // Unclosed nested constructs must not backtrack exponentially.
