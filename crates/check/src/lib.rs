@@ -49,7 +49,7 @@ pub fn compile_bytes(name: &str, bytes: &[u8], opts: &Options) -> Compiled {
     let parsed = mapc_syntax::spec::parse_bytes(name, bytes);
     let mut diags: Diagnostics = parsed.diagnostics;
     let program = parsed.spec.as_ref().map(|spec| {
-        rules::run(spec, &mut diags);
+        rules::run_with_source(spec, &parsed.file.text, &mut diags);
         let schemas = opts
             .schema_cache
             .as_deref()

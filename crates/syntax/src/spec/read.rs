@@ -376,6 +376,19 @@ fn content_table(
     (table, base + j.min(rb.len()))
 }
 
+/// Literal errors (a date that does not exist, a malformed number or escape)
+/// have their own code, M0303, apart from structural syntax errors.
+fn literal_error(message: &str) -> bool {
+    [
+        "invalid date",
+        "invalid number",
+        "invalid unicode escape",
+        "invalid guid",
+    ]
+    .iter()
+    .any(|p| message.starts_with(p))
+}
+
 /// Parses a string value written in one of the small languages (expressions,
 /// filters): spans move from string offsets to file offsets, and a syntax
 /// error is reported at the exact character, with its own code.
@@ -616,17 +629,4 @@ mod tests {
         }
         assert!(verbatim >= 6);
     }
-}
-
-/// Literal errors (a date that does not exist, a malformed number or escape)
-/// have their own code, M0303, apart from structural syntax errors.
-fn literal_error(message: &str) -> bool {
-    [
-        "invalid date",
-        "invalid number",
-        "invalid unicode escape",
-        "invalid guid",
-    ]
-    .iter()
-    .any(|p| message.starts_with(p))
 }
