@@ -435,3 +435,40 @@ fn failing_tests_show_a_diff_and_exit_1() {
     assert_eq!(v["failed"], 2);
     assert_eq!(v["tests"][0]["failures"][0]["path"], "value");
 }
+
+/// The deepest expression `check` accepts (a chain of 250 additions) also
+/// evaluates on the mapping threads, in debug builds too, without a stack overflow.
+#[test]
+fn deep_expressions_evaluate_on_worker_threads() {
+    let terms = vec!["a"; 250].join(" + ");
+    let spec = format!(
+        "mapc: 1\nname: chain\nconnections:\n  s: {{ kind: file, path: in.ndjson }}\nmappings:\n  - name: m\n    source: {{ connection: s, entity: e, key: id }}\n    target: {{ connection: s, entity: e, key: id }}\n    fields:\n      - {{ from: id, to: id }}\n      - {{ expr: \"{terms}\", to: total }}\n"
+    );
+    let dir = std::env::temp_dir().join(format!("mapc-deep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let spec_path = dir.join("chain.mapc.yaml");
+    std::fs::write(&spec_path, spec).expect("write spec");
+    let data: String = (0..2000)
+        .map(|i| format!("{{\"id\":\"{i}\",\"a\":1}}\n"))
+        .collect();
+    let got = mapc_stdin(
+        &[
+            "preview",
+            spec_path.to_str().expect("utf-8 path"),
+            "--input",
+            "-",
+            "--input-format",
+            "ndjson",
+            "--format",
+            "ndjson",
+        ],
+        data.as_bytes(),
+    );
+    assert!(got.contains("exit: 0"), "{got}");
+    assert_eq!(
+        got.matches("\"total\":250}").count(),
+        2000,
+        "{}",
+        &got[..got.len().min(400)]
+    );
+}

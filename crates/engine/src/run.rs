@@ -1,5 +1,10 @@
 //! Running a compiled mapping over a record source: the outcome stream.
 
+/// Stack of each mapping thread: the main thread's usual 8 MiB, so an
+/// expression the checker accepts (up to 256 levels) evaluates on a worker
+/// exactly as on the main thread.
+pub const WORKER_STACK_BYTES: usize = 8 << 20;
+
 use crate::exec::{write_relationships, CompanyData, Processed, Scratch, Verdict, Warning};
 use crate::input::{Batch, Item, RecordSource};
 use crate::json::parse::RecordError;
@@ -266,6 +271,8 @@ impl Compiled {
     }
 
     /// [`Compiled::run_parallel`] with an explicit number of mapping threads.
+    ///
+    /// Worker threads get [`WORKER_STACK_BYTES`] of stack, like the main thread.
     pub fn run_threads(
         &self,
         src: &mut dyn RecordSource,
@@ -294,10 +301,15 @@ impl Compiled {
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (res_tx, res_rx) = mpsc::channel::<Done>();
         std::thread::scope(|scope| {
+            let mut spawned = 0;
             for _ in 0..workers {
                 let job_rx = Arc::clone(&job_rx);
                 let res_tx = res_tx.clone();
-                scope.spawn(move || {
+                // Evaluation recurses over the expression tree; a deep (but
+                // accepted) expression needs more than the 2 MiB default stack,
+                // in debug builds especially.
+                let worker = std::thread::Builder::new().stack_size(WORKER_STACK_BYTES);
+                let started = worker.spawn_scoped(scope, move || {
                     let mut scratch = Scratch::new(self);
                     loop {
                         let job = match job_rx.lock() {
@@ -349,8 +361,12 @@ impl Compiled {
                         }
                     }
                 });
+                spawned += usize::from(started.is_ok());
             }
             drop(res_tx);
+            if spawned == 0 {
+                return Err(std::io::Error::other("could not start a mapping thread"));
+            }
             let mut summary = Summary::default();
             let mut pending: std::collections::BTreeMap<u64, Done> =
                 std::collections::BTreeMap::new();
