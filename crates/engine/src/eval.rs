@@ -375,6 +375,10 @@ pub fn num_arg(v: &Value, what: &str) -> EResult<Option<Decimal>> {
 fn int_arg(v: &Value, what: &str) -> EResult<Option<i64>> {
     match num_arg(v, what)? {
         None => Ok(None),
+        // The common case (a literal like the `2` of `round(x, 2)`).
+        Some(d) if d.scale() == 0 => i64::try_from(d.mantissa())
+            .map(Some)
+            .map_err(|_| rt("R0010", format!("`{what}`: {d} is out of range"))),
         Some(d) if d.is_integer() => {
             let n = d.trunc().mantissa();
             let n = n / 10i128.pow(d.trunc().scale());
@@ -476,10 +480,20 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
         }
         _ => {}
     }
-    let mut vals: Vec<Value<'a>> = Vec::with_capacity(args.len());
-    for a in args {
-        vals.push(a.eval(cx)?);
-    }
+    // Arguments are evaluated in order, all of them before any is used (so
+    // the first error is the leftmost); up to four live on the stack, which
+    // saves an allocation per call in the common case.
+    let mut small: [Value<'a>; 4] = [Value::Absent, Value::Absent, Value::Absent, Value::Absent];
+    let big: Vec<Value<'a>>;
+    let vals: &[Value<'a>] = if args.len() <= small.len() {
+        for (slot, a) in small.iter_mut().zip(args) {
+            *slot = a.eval(cx)?;
+        }
+        &small[..args.len()]
+    } else {
+        big = args.iter().map(|a| a.eval(cx)).collect::<EResult<_>>()?;
+        &big
+    };
     let arg = |i: usize| vals.get(i).unwrap_or(&Value::Absent);
     match f {
         Round => {
@@ -503,7 +517,7 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
         }
         Concat => {
             let mut out = Vec::new();
-            for v in &vals {
+            for v in vals {
                 if !write_text_plain(v, &mut out) {
                     return Err(rt(
                         "R0010",

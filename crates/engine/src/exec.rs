@@ -281,7 +281,7 @@ impl Compiled {
             }
         }
 
-        leaves.resize(self.nleaves, Out::Omit);
+        leaves.resize_with(self.nleaves, || Out::Omit);
         if let Err(e) = map_fields(&self.fields, cx, leaves, None) {
             return (Verdict::Rejected(e), company);
         }
@@ -365,7 +365,7 @@ impl Compiled {
             });
         }
         lines.clear();
-        lines.resize(order.len() * p.nleaves, Out::Omit);
+        lines.resize_with(order.len() * p.nleaves, || Out::Omit);
         for (j, &i) in order.iter().enumerate() {
             let cx = Ctx {
                 slots: ld.item(i),

@@ -6,7 +6,7 @@
 pub const WORKER_STACK_BYTES: usize = 8 << 20;
 
 use crate::exec::{write_relationships, CompanyData, Processed, Scratch, Verdict, Warning};
-use crate::input::{Batch, Item, RecordSource};
+use crate::input::{Batch, Item, RecordSource, KEEP_BYTES};
 use crate::json::parse::RecordError;
 use crate::plan::Compiled;
 use mapc_diag::Span;
@@ -153,6 +153,43 @@ fn locate(e: &mut RecordError, item: &Item, record: &[u8]) {
     }
 }
 
+/// The outcome of one record mapped on a worker thread; its key and output
+/// are ranges in [`Work::keys`] and [`Work::out`].
+struct Res {
+    at: Position,
+    key: Option<std::ops::Range<usize>>,
+    verdict: Verdict,
+    range: std::ops::Range<usize>,
+}
+
+/// One set of buffers of the threaded pipeline: a batch read by the reader,
+/// and what a worker made of it. Sets are reused, never dropped mid-run.
+#[derive(Default)]
+struct Work {
+    seq: u64,
+    batch: Batch,
+    out: Vec<u8>,
+    keys: String,
+    results: Vec<Res>,
+}
+
+impl Work {
+    /// Gives back what a huge record made the buffers grow to.
+    fn trim(&mut self) {
+        self.batch.trim();
+        crate::input::trim(&mut self.out, KEEP_BYTES);
+        if self.keys.capacity() > KEEP_BYTES {
+            self.keys.shrink_to(KEEP_BYTES.max(self.keys.len()));
+        }
+    }
+}
+
+fn push_key(keys: &mut String, k: &str) -> std::ops::Range<usize> {
+    let s = keys.len();
+    keys.push_str(k);
+    s..keys.len()
+}
+
 /// A record held back until all input is read (companies).
 struct Held {
     at: Position,
@@ -248,6 +285,8 @@ impl Compiled {
                 summary.count(&o);
                 sink.outcome(o)?;
             }
+            batch.trim();
+            crate::input::trim(&mut out, KEEP_BYTES);
         }
         if self.companies.is_some() {
             self.finish_companies(held, &file, &mut summary, sink)?;
@@ -284,22 +323,20 @@ impl Compiled {
         }
         use std::sync::mpsc;
         use std::sync::{Arc, Mutex};
-        struct Res {
-            at: Position,
-            key: Option<String>,
-            verdict: Verdict,
-            range: std::ops::Range<usize>,
-        }
-        struct Done {
-            seq: u64,
-            batch: Batch,
-            out: Vec<u8>,
-            results: Vec<Res>,
-        }
+        // Memory is a function of `workers` and the batch size only: a
+        // fixed number of buffer sets (`window`) circulates between this
+        // thread and the workers, each created once and reused, and a batch
+        // is read only when one is free, i.e. when fewer than `window`
+        // batches are between being read and being handed to the sink
+        // (queued, being mapped, or mapped and waiting for an earlier one).
+        // Buffers a huge record made grow are trimmed back when they return.
+        let window = workers * 2;
         let file = src.name().to_string();
-        let (job_tx, job_rx) = mpsc::sync_channel::<(u64, Batch, Vec<u8>)>(workers);
+        let (job_tx, job_rx) = mpsc::sync_channel::<Work>(window);
         let job_rx = Arc::new(Mutex::new(job_rx));
-        let (res_tx, res_rx) = mpsc::channel::<Done>();
+        // Unbounded, so a worker never blocks on it (when the sink fails, no
+        // one receives any more); the window bounds what is in it.
+        let (res_tx, res_rx) = mpsc::channel::<Work>();
         std::thread::scope(|scope| {
             let mut spawned = 0;
             for _ in 0..workers {
@@ -316,47 +353,11 @@ impl Compiled {
                             Ok(rx) => rx.recv(),
                             Err(_) => return,
                         };
-                        let Ok((seq, batch, mut out)) = job else {
+                        let Ok(mut w) = job else {
                             return;
                         };
-                        out.clear();
-                        let mut results = Vec::with_capacity(batch.items.len());
-                        for item in &batch.items {
-                            let at = Position {
-                                index: item.index,
-                                line: item.line,
-                            };
-                            let start = out.len();
-                            let (key, verdict) = match &item.body {
-                                Ok(r) => {
-                                    let body = &batch.data[r.clone()];
-                                    let mut p = self.process(body, &mut scratch, &mut out);
-                                    if let Verdict::Rejected(e) = &mut p.verdict {
-                                        locate(e, item, body);
-                                    }
-                                    (p.key.map(Cow::into_owned), p.verdict)
-                                }
-                                Err(_) => {
-                                    let (key, e) = broken_item(self, item, &batch.data);
-                                    (key, Verdict::Rejected(e))
-                                }
-                            };
-                            results.push(Res {
-                                at,
-                                key,
-                                verdict,
-                                range: start..out.len(),
-                            });
-                        }
-                        if res_tx
-                            .send(Done {
-                                seq,
-                                batch,
-                                out,
-                                results,
-                            })
-                            .is_err()
-                        {
+                        self.map_batch(&mut w, &mut scratch);
+                        if res_tx.send(w).is_err() {
                             return;
                         }
                     }
@@ -368,37 +369,38 @@ impl Compiled {
                 return Err(std::io::Error::other("could not start a mapping thread"));
             }
             let mut summary = Summary::default();
-            let mut pending: std::collections::BTreeMap<u64, Done> =
-                std::collections::BTreeMap::new();
-            let mut free: Vec<(Batch, Vec<u8>)> = Vec::new();
-            let (mut seq, mut next, mut in_flight, mut eof) = (0u64, 0u64, 0usize, false);
-            let max_in_flight = workers * 2;
+            // Mapped batches waiting for an earlier one, by sequence number
+            // modulo `window` (at most `window` are unfinished at a time).
+            let mut pending: Vec<Option<Work>> = (0..window).map(|_| None).collect();
+            let mut free: Vec<Work> = Vec::with_capacity(window);
+            let (mut seq, mut next, mut eof) = (0u64, 0u64, false);
             let result = (|| -> std::io::Result<Summary> {
                 loop {
-                    while in_flight < max_in_flight && !eof {
-                        let (mut b, o) = free.pop().unwrap_or_default();
-                        if !src.next_batch(&mut b)? {
+                    while !eof && seq - next < window as u64 {
+                        let mut w = free.pop().unwrap_or_default();
+                        if !src.next_batch(&mut w.batch)? {
                             eof = true;
+                            free.push(w);
                             break;
                         }
-                        if job_tx.send((seq, b, o)).is_err() {
+                        w.seq = seq;
+                        if job_tx.send(w).is_err() {
                             return Err(std::io::Error::other("a mapping thread stopped"));
                         }
                         seq += 1;
-                        in_flight += 1;
                     }
-                    if in_flight == 0 {
+                    if next == seq {
                         return Ok(summary);
                     }
                     let done = res_rx
                         .recv()
                         .map_err(|_| std::io::Error::other("a mapping thread stopped"))?;
-                    in_flight -= 1;
-                    pending.insert(done.seq, done);
-                    while let Some(d) = pending.remove(&next) {
+                    let at = (done.seq % window as u64) as usize;
+                    pending[at] = Some(done);
+                    while let Some(mut d) = pending[(next % window as u64) as usize].take() {
                         next += 1;
-                        for r in d.results {
-                            let key = r.key.map(Cow::Owned);
+                        for r in d.results.drain(..) {
+                            let key = r.key.map(|k| Cow::Borrowed(&d.keys[k]));
                             let o = match r.verdict {
                                 Verdict::Written { ref warnings, .. } => Outcome::Written {
                                     at: r.at,
@@ -428,13 +430,52 @@ impl Compiled {
                             summary.count(&o);
                             sink.outcome(o)?;
                         }
-                        free.push((d.batch, d.out));
+                        d.trim();
+                        free.push(d);
                     }
                 }
             })();
             drop(job_tx);
             result
         })
+    }
+
+    /// Maps the records of one batch on a worker thread into `w`'s output,
+    /// key and result buffers.
+    fn map_batch(&self, w: &mut Work, scratch: &mut Scratch) {
+        w.out.clear();
+        w.keys.clear();
+        w.results.clear();
+        let batch = &w.batch;
+        for item in &batch.items {
+            let at = Position {
+                index: item.index,
+                line: item.line,
+            };
+            let start = w.out.len();
+            let (key, verdict) = match &item.body {
+                Ok(r) => {
+                    let body = &batch.data[r.clone()];
+                    let mut p = self.process(body, scratch, &mut w.out);
+                    if let Verdict::Rejected(e) = &mut p.verdict {
+                        locate(e, item, body);
+                    }
+                    let key = p.key.map(|k| push_key(&mut w.keys, &k));
+                    (key, p.verdict)
+                }
+                Err(_) => {
+                    let (key, e) = broken_item(self, item, &batch.data);
+                    let key = key.map(|k| push_key(&mut w.keys, &k));
+                    (key, Verdict::Rejected(e))
+                }
+            };
+            w.results.push(Res {
+                at,
+                key,
+                verdict,
+                range: start..w.out.len(),
+            });
+        }
     }
 
     /// Parent lookup, cycle detection, relationship lists and

@@ -261,49 +261,42 @@ fn push_digit(mant: &mut u128, digits: &mut usize, overflow: &mut bool, b: u8) {
 pub fn write_decimal(d: &Decimal, out: &mut Vec<u8>) {
     let m = d.mantissa();
     let scale = d.scale() as usize;
-    if m < 0 {
-        out.push(b'-');
-    }
     let abs = m.unsigned_abs();
-    let mut buf = [0u8; 40];
+    // The whole text is built right to left in one stack buffer (at most
+    // 29 digits, a leading `0`, the point and the sign) and appended once.
+    let mut buf = [0u8; 64];
     let mut pos = buf.len();
-    // Most amounts fit 64 bits, where division is far cheaper than on u128.
-    match u64::try_from(abs) {
-        Ok(mut v) => loop {
-            pos -= 1;
-            buf[pos] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
-        },
-        Err(_) => {
-            let mut v = abs;
+    // Digits from the last; the point after `scale` of them; at least one
+    // digit before the point.
+    macro_rules! digits {
+        ($v:expr) => {{
+            let mut v = $v;
+            let mut k = 0usize;
             loop {
+                if k == scale && scale > 0 {
+                    pos -= 1;
+                    buf[pos] = b'.';
+                }
                 pos -= 1;
                 buf[pos] = b'0' + (v % 10) as u8;
                 v /= 10;
-                if v == 0 {
+                k += 1;
+                if v == 0 && k > scale {
                     break;
                 }
             }
-        }
+        }};
     }
-    let digits = &buf[pos..];
-    if scale == 0 {
-        out.extend_from_slice(digits);
-    } else if digits.len() > scale {
-        let split = digits.len() - scale;
-        out.extend_from_slice(&digits[..split]);
-        out.push(b'.');
-        out.extend_from_slice(&digits[split..]);
-    } else {
-        out.extend_from_slice(b"0.");
-        for _ in 0..(scale - digits.len()) {
-            out.push(b'0');
-        }
-        out.extend_from_slice(digits);
+    // Most amounts fit 64 bits, where division is far cheaper than on u128.
+    match u64::try_from(abs) {
+        Ok(v) => digits!(v),
+        Err(_) => digits!(abs),
     }
+    if m < 0 {
+        pos -= 1;
+        buf[pos] = b'-';
+    }
+    out.extend_from_slice(&buf[pos..]);
 }
 
 /// The plain text with the scale kept (`45.10`).
@@ -503,6 +496,56 @@ mod tests {
 
     fn p(s: &str) -> Result<String, NumError> {
         parse_decimal(s.as_bytes(), false).map(|d| decimal_text(&d))
+    }
+
+    #[test]
+    fn decimal_text_matches_the_scale_and_sign_rules() {
+        // The straightforward form write_decimal must agree with.
+        fn reference(d: &Decimal) -> String {
+            let m = d.mantissa();
+            let scale = d.scale() as usize;
+            let digits = m.unsigned_abs().to_string();
+            let sign = if m < 0 { "-" } else { "" };
+            if scale == 0 {
+                format!("{sign}{digits}")
+            } else if digits.len() > scale {
+                let (a, b) = digits.split_at(digits.len() - scale);
+                format!("{sign}{a}.{b}")
+            } else {
+                format!("{sign}0.{}{digits}", "0".repeat(scale - digits.len()))
+            }
+        }
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut mantissas: Vec<i128> = vec![0, 1, 9, 10, 99, 100, 12345];
+        mantissas.push(u64::MAX as i128);
+        mantissas.push(u64::MAX as i128 + 1);
+        mantissas.push((1i128 << 96) - 1);
+        for _ in 0..2000 {
+            let bits = next() % 97;
+            let hi = u128::from(next()) << 64 | u128::from(next());
+            mantissas.push((hi >> (128 - bits.max(1))) as i128);
+        }
+        for &m in &mantissas {
+            for scale in 0..=28u32 {
+                for neg in [false, true] {
+                    let mut d = Decimal::from_i128_with_scale(m, scale);
+                    d.set_sign_negative(neg);
+                    let mut out = Vec::new();
+                    write_decimal(&d, &mut out);
+                    assert_eq!(
+                        String::from_utf8(out).unwrap(),
+                        reference(&d),
+                        "{m} {scale} {neg}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

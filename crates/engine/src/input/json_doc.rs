@@ -172,6 +172,7 @@ impl<R: Read> JsonDocSource<R> {
             return Ok(false);
         }
         self.buf.clear();
+        super::trim(&mut self.buf, super::KEEP_BYTES);
         self.pos = 0;
         if read_more(&mut self.r, &mut self.buf, BATCH_BYTES)? == 0 {
             self.eof = true;

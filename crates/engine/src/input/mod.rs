@@ -58,6 +58,16 @@ pub struct Batch {
     pub items: Vec<Item>,
 }
 
+impl Batch {
+    /// Gives back the memory a huge record made the batch's bytes grow to
+    /// (see [`KEEP_BYTES`]); the batch stays usable. (The item list only
+    /// grows with many small records, which every batch of such an input
+    /// has again, so it keeps its size.)
+    pub fn trim(&mut self) {
+        trim(&mut self.data, KEEP_BYTES);
+    }
+}
+
 /// A stream of records.
 pub trait RecordSource: Send {
     /// The input's name (a file path), used in rejections.
@@ -70,6 +80,21 @@ pub trait RecordSource: Send {
 
 /// About how many bytes a batch holds before it is handed out.
 pub const BATCH_BYTES: usize = 1 << 20;
+
+/// The most capacity a reused buffer (a batch's bytes, an output buffer, a
+/// reader's carry-over) keeps once it is done with: a huge record grows a
+/// buffer as far as it needs, and the buffer gives the memory back after
+/// it, so peak memory is a function of the settings, not of the largest
+/// record seen so far.
+pub const KEEP_BYTES: usize = 4 * BATCH_BYTES;
+
+/// Shrinks `v` to at most `keep_bytes` of capacity (never below its length).
+pub(crate) fn trim<T>(v: &mut Vec<T>, keep_bytes: usize) {
+    let keep = keep_bytes / std::mem::size_of::<T>().max(1);
+    if v.capacity() > keep {
+        v.shrink_to(keep.max(v.len()));
+    }
+}
 
 /// The input formats, chosen by file extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -73,6 +73,12 @@ impl<R: Read + Send> RecordSource for NdjsonSource<R> {
         batch.data.clear();
         std::mem::swap(&mut batch.data, &mut self.carry);
         let mut data = std::mem::take(&mut batch.data);
+        // One allocation of a fixed size per buffer (a block and the carried
+        // partial line fit), made once: buffers are recycled between the
+        // reader and the mapping threads, and do not creep up in size.
+        if data.capacity() < 2 * BATCH_BYTES {
+            data.reserve_exact(2 * BATCH_BYTES - data.len());
+        }
         let mut scan = 0usize;
         let mut items = std::mem::take(&mut batch.items);
         loop {
@@ -118,6 +124,7 @@ impl<R: Read + Send> RecordSource for NdjsonSource<R> {
             }
         }
         self.carry.clear();
+        super::trim(&mut self.carry, super::KEEP_BYTES);
         self.carry.extend_from_slice(&data[scan..]);
         data.truncate(scan);
         batch.data = data;

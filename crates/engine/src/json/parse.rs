@@ -156,7 +156,7 @@ impl Frame<'_> {
     pub fn reuse<'b>(self) -> Frame<'b> {
         let n = self.slots.len();
         let mut slots = recycle(self.slots);
-        slots.resize(n, Value::Absent);
+        slots.resize_with(n, || Value::Absent);
         Frame {
             slots,
             lists: self
@@ -663,7 +663,7 @@ impl<'a> Parser<'a> {
         }
         loop {
             let base = data.values.len();
-            data.values.resize(base + ns, Value::Absent);
+            data.values.resize_with(base + ns, || Value::Absent);
             match self.b.get(self.i) {
                 Some(b'{') => {
                     let elem = &mut data.values[base..base + ns];
@@ -751,7 +751,8 @@ pub fn project_from_value<'a>(
                 let mut bad_item = None;
                 for (i, item) in items.iter().enumerate() {
                     let base = data.values.len();
-                    data.values.resize(base + data.nslots, Value::Absent);
+                    data.values
+                        .resize_with(base + data.nslots, || Value::Absent);
                     match item {
                         Value::Obj(_) => project_object(item, &lp.elem, &mut data.values[base..]),
                         other => {
