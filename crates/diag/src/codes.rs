@@ -140,6 +140,7 @@ codes! {
     "R0012" "separator-in-value"     Error Runtime "a sales-price value contains the separator or delimiter";
     "R0013" "parent-cycle"           Error Runtime "a company is its own parent or in a parent cycle";
     "R0014" "record-too-large"       Error Runtime "an input record or value is larger than allowed";
+    "R0015" "price-rule-without-code" Error Runtime "a sales-price rule has no sales code";
     "R0101" "rule-warning"           Warning Runtime "a rule with `action: warn` matched";
     "R0102" "unknown-parent"         Warning Runtime "a company's parent number matches no company";
 }

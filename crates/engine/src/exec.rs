@@ -400,11 +400,19 @@ impl Compiled {
                         s.path
                     ))
             };
+            // A price rule without a sales code cannot be attributed to a
+            // customer price group: transferring or silently dropping it
+            // would both give the target a wrong price list.
+            let Some(code) = id_text(&item[s.code as usize]) else {
+                return Err(at(
+                    reject("R0015", "the price rule has no sales code".to_string()).with_help(
+                        "give every price rule a `salescode` at the source, or set \
+                         `transfer_customer_price_groups: false` for this mapping",
+                    ),
+                    "salescode",
+                ));
+            };
             if let Some(codes) = &s.codes {
-                // A null sales code matches no listed code.
-                let Some(code) = id_text(&item[s.code as usize]) else {
-                    continue;
-                };
                 if !codes.iter().any(|c| **c == *code) {
                     continue;
                 }

@@ -108,8 +108,8 @@
 //!   `[]`. Errors name the output line (`line_items[2].sku`) and the source
 //!   line.
 //! * **Sales prices**: rules at `path` in input order; with `sales_codes`,
-//!   only rules whose `salescode` is listed (exact, case-sensitive; a null
-//!   code matches nothing); with `exclude_expired`, rules whose `endingdate`
+//!   only rules whose `salescode` is listed (exact, case-sensitive); a rule
+//!   with a null or absent `salescode` rejects the record (R0015); with `exclude_expired`, rules whose `endingdate`
 //!   (`YYYY-MM-DD`, or a date-time's UTC date) is before the as-of date are
 //!   dropped, a null ending date never expires, an unreadable one is R0003.
 //!   The date-typed price fields `startingdate` and `endingdate` are

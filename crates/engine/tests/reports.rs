@@ -73,7 +73,7 @@ fn a_sales_price_date_error_names_the_price_rule_from_1_once() {
     );
     let g = one(
         &s,
-        r#"{"id": "k", "prices": [{"unitprice": 1}, {"unitprice": 2, "endingdate": "soon"}]}"#,
+        r#"{"id": "k", "prices": [{"unitprice": 1, "salescode": "A"}, {"unitprice": 2, "salescode": "A", "endingdate": "soon"}]}"#,
     );
     let line = g.report();
     assert!(

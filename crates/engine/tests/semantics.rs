@@ -455,7 +455,6 @@ fn sales_prices_flatten_live_rules_with_the_listed_codes() {
         {"unitprice": 9, "salescode": "Y1004N", "description": "old", "minimumqty": 1, "startingdate": "2025-01-01", "endingdate": "2026-11-21"},
         {"unitprice": 1, "salescode": "RETAIL", "description": "other code", "endingdate": null},
         {"unitprice": 2, "salescode": "y1004n", "description": "case differs", "endingdate": null},
-        {"unitprice": 3, "salescode": null, "description": "no code", "endingdate": null},
         {"unitprice": 100.00, "salescode": "W1035N", "description": "Table", "minimumqty": 10.0, "startingdate": "2026-01-01", "endingdate": "2026-11-22"},
         {"unitprice": 7.2500, "salescode": "W1035N", "description": "dt", "minimumqty": 1.00, "startingdate": "2026-03-01", "endingdate": "2026-11-22T10:00:00Z"}
     ]}"#;
@@ -485,11 +484,35 @@ fn without_sales_codes_every_rule_counts_and_expiry_can_be_off() {
             .replace("      sales_codes: [Y1004N, W1035N]\n", "")
             .replace("exclude_expired: true", "exclude_expired: false"),
     );
-    let rec = r#"{"salesprices": [{"unitprice": 1, "salescode": null, "endingdate": "2020-01-01"}, {"unitprice": 2, "salescode": "Z"}]}"#;
+    let rec = r#"{"salesprices": [{"unitprice": 1, "salescode": "A", "endingdate": "2020-01-01"}, {"unitprice": 2, "salescode": "Z"}]}"#;
     assert_eq!(
         one(&s, rec).value()["sales_price"],
-        json!("1//////////2020-01-01|2//Z////////")
+        json!("1//A////////2020-01-01|2//Z////////")
     );
+}
+
+#[test]
+fn a_price_rule_without_a_sales_code_rejects_the_record() {
+    let with_codes = spec_with(SALES);
+    let all_codes = spec_with(&SALES.replace("      sales_codes: [Y1004N, W1035N]\n", ""));
+    for s in [&with_codes, &all_codes] {
+        for rule in [
+            r#"{"unitprice": 3, "salescode": null}"#,
+            r#"{"unitprice": 3}"#,
+        ] {
+            let rec = format!(
+                r#"{{"id": "c", "salesprices": [{{"unitprice": 1, "salescode": "Y1004N"}}, {rule}]}}"#
+            );
+            let got = one(s, &rec);
+            assert_eq!(got.code(), "R0015", "{rec}");
+        }
+    }
+    let off = spec_with(&SALES.replace(
+        "      to: sales_price\n",
+        "      to: sales_price\n      transfer_customer_price_groups: false\n",
+    ));
+    let rec = r#"{"id": "c", "salesprices": [{"unitprice": 3, "salescode": null}]}"#;
+    assert!(one(&off, rec).value().get("sales_price").is_none());
 }
 
 #[test]
