@@ -23,7 +23,7 @@
 use mapc_connect::metadata::{
     load_cache, suggest, ComplexType, EdmType, EntityType, LookupError, Model, Property, ViaError,
 };
-use mapc_diag::{Diagnostic, Diagnostics, Span};
+use mapc_diag::{code_list, Diagnostic, Diagnostics, Span};
 use mapc_ir::{
     Mapping as IrMapping, PathRef, Program, RuleAction, SchemaInfo, TargetPath, Type, ValueSource,
 };
@@ -906,24 +906,13 @@ impl<'m> TargetCx<'m> {
                             en.members.iter().map(|m| m.decoded_name()).collect();
                         match suggest(text, names.iter().map(String::as_str)).first() {
                             Some(s) => format!("did you mean `{s}`?"),
-                            None => format!(
-                                "use one of: {}",
-                                names
-                                    .iter()
-                                    .map(|n| format!("`{n}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
+                            None => format!("use one of: {}", code_list(&names)),
                         }
                     })
                 }
                 Some(en) => Some(format!(
                     "write one of the member names as a string: {}",
-                    en.members
-                        .iter()
-                        .map(|m| format!("`{}`", m.decoded_name()))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    code_list(en.members.iter().map(|m| m.decoded_name()))
                 )),
                 None => None,
             },

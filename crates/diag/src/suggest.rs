@@ -14,6 +14,19 @@ where
     best.filter(|(s, _)| *s >= 0.8).map(|(_, c)| c.to_string())
 }
 
+/// Names for a message, each in backticks: `` `a`, `b`, `c` ``.
+pub fn code_list<I>(names: I) -> String
+where
+    I: IntoIterator,
+    I::Item: std::fmt::Display,
+{
+    names
+        .into_iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@
 
 use crate::json::write::{pretty, top_level_entries};
 use crate::run::{Outcome, Rejection};
-use mapc_diag::SourceFile;
+use mapc_diag::{code_list, SourceFile};
 use mapc_ir::{ConnectionKind, Program};
 use std::io::Write;
 
@@ -21,14 +21,7 @@ use std::io::Write;
 /// mapping; else the only active mapping whose source is a `file`
 /// connection; otherwise an error that lists the names.
 pub fn select_mapping(program: &Program, name: Option<&str>) -> Result<usize, String> {
-    let names = || {
-        program
-            .mappings
-            .iter()
-            .map(|m| format!("`{}`", m.name))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let names = || code_list(program.mappings.iter().map(|m| &m.name));
     if program.mappings.is_empty() {
         return Err("the spec has no mapping that can run".into());
     }

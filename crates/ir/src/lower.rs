@@ -54,12 +54,13 @@ mod targets;
 
 pub use expr::ROUND_MODES;
 pub use literal::{parse_date, parse_decimal};
+pub use mapping::{BUILTIN_LOCKED_FIELDS, LOCKED_LINE_ENTITIES};
 
 use crate::{
     AuthFlow, Connection, ConnectionKind, Environment, Expect, Literal, Mapping, Program, Test,
     Type,
 };
-use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
+use mapc_diag::{code_list, did_you_mean, Diagnostic, Diagnostics, Span};
 use mapc_syntax::spec::{self as ast, Spec};
 use mapc_syntax::yaml::NodeKind;
 
@@ -160,33 +161,15 @@ pub(crate) fn kind_name(k: ConnectionKind) -> &'static str {
 
 /// A connection's settings (except `kind`) as `(key, text)`, `auth.*` prefixed.
 fn settings(c: &ast::Connection) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut s = |k: &str, v: &Option<ast::Spanned<String>>| {
-        if let Some(v) = v {
-            out.push((k.to_string(), v.value.clone()));
-        }
-    };
-    s("url", &c.url);
-    s("api_version", &c.api_version);
-    let mut out2 = Vec::new();
+    let text = |(k, v): ast::TextSetting<'_>| v.as_ref().map(|v| (k.to_string(), v.value.clone()));
+    let [url, api_version, rest @ ..] = c.text_settings();
+    let mut out: Vec<(String, String)> = [url, api_version].into_iter().filter_map(text).collect();
     if let Some(a) = &c.auth {
         if let Some(f) = &a.flow {
-            out2.push(("auth.flow".to_string(), auth_flow_name(f.value).to_string()));
+            out.push(("auth.flow".to_string(), auth_flow_name(f.value).to_string()));
         }
-        for (k, v) in [
-            ("auth.tenant", &a.tenant),
-            ("auth.client_id", &a.client_id),
-            ("auth.client_secret", &a.client_secret),
-            ("auth.scope", &a.scope),
-            ("auth.authority", &a.authority),
-            ("auth.redirect_uri", &a.redirect_uri),
-        ] {
-            if let Some(v) = v {
-                out2.push((k.to_string(), v.value.clone()));
-            }
-        }
+        out.extend(a.text_settings().into_iter().filter_map(text));
     }
-    out.extend(out2);
     for (k, v) in [
         ("page_size", &c.page_size),
         ("batch_size", &c.batch_size),
@@ -196,19 +179,7 @@ fn settings(c: &ast::Connection) -> Vec<(String, String)> {
             out.push((k.to_string(), v.value.to_string()));
         }
     }
-    for (k, v) in [
-        ("tenant", &c.tenant),
-        ("environment", &c.environment),
-        ("company", &c.company),
-        ("base_url", &c.base_url),
-        ("entity_url_convention", &c.entity_url_convention),
-        ("path", &c.path),
-        ("dir", &c.dir),
-    ] {
-        if let Some(v) = v {
-            out.push((k.to_string(), v.value.clone()));
-        }
-    }
+    out.extend(rest.into_iter().filter_map(text));
     out
 }
 
@@ -235,10 +206,7 @@ fn unknown_connection(name: &str, span: Span, spec: &Spec) -> Diagnostic {
         None if spec.connections.is_empty() => "define it under `connections:`".to_string(),
         None => format!(
             "define it under `connections:`, or use one of: {}",
-            names
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            code_list(names)
         ),
     };
     Diagnostic::new("M0401", span, format!("unknown connection `{name}`"))
@@ -338,14 +306,7 @@ fn lower_tests(
                     let help = match did_you_mean(&name.value, names.iter().copied()) {
                         Some(m) => Some(format!("did you mean `{m}`?")),
                         None if names.is_empty() => None,
-                        None => Some(format!(
-                            "use one of: {}",
-                            names
-                                .iter()
-                                .map(|n| format!("`{n}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
+                        None => Some(format!("use one of: {}", code_list(&names))),
                     };
                     diags.push(
                         Diagnostic::new(

@@ -6,7 +6,7 @@
 
 use super::inner_span;
 use mapc_diag::{Diagnostic, Diagnostics};
-use mapc_syntax::spec::{Auth, AuthFlow, Connection, ConnectionKind, Spanned, Spec};
+use mapc_syntax::spec::{Auth, AuthFlow, Connection, ConnectionKind, Spanned, Spec, AUTH_KEYS};
 use mapc_syntax::yaml::{Node, NodeKind};
 
 pub fn run(spec: &Spec, diags: &mut Diagnostics) {
@@ -131,37 +131,12 @@ pub fn is_secret_key(key: &str) -> bool {
 /// Every string setting of a connection, keyed as users write them
 /// (`url`, `auth.client_secret`, ...).
 pub fn string_settings(c: &Connection) -> Vec<(&'static str, &Spanned<String>)> {
-    let mut out = Vec::new();
-    let top: [(&'static str, &Option<Spanned<String>>); 9] = [
-        ("url", &c.url),
-        ("api_version", &c.api_version),
-        ("tenant", &c.tenant),
-        ("environment", &c.environment),
-        ("company", &c.company),
-        ("base_url", &c.base_url),
-        ("entity_url_convention", &c.entity_url_convention),
-        ("path", &c.path),
-        ("dir", &c.dir),
-    ];
-    out.extend(
-        top.into_iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| (k, v))),
-    );
-    if let Some(a) = &c.auth {
-        let auth: [(&'static str, &Option<Spanned<String>>); 6] = [
-            ("auth.tenant", &a.tenant),
-            ("auth.client_id", &a.client_id),
-            ("auth.client_secret", &a.client_secret),
-            ("auth.scope", &a.scope),
-            ("auth.authority", &a.authority),
-            ("auth.redirect_uri", &a.redirect_uri),
-        ];
-        out.extend(
-            auth.into_iter()
-                .filter_map(|(k, v)| v.as_ref().map(|v| (k, v))),
-        );
-    }
-    out
+    let auth = c.auth.as_ref().map(Auth::text_settings);
+    c.text_settings()
+        .into_iter()
+        .chain(auth.into_iter().flatten())
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .collect()
 }
 
 /// A `${...}` reference found in a value.
@@ -358,17 +333,6 @@ fn literal_secrets(conn: &str, env: Option<&str>, c: &Connection, diags: &mut Di
         );
     }
 }
-
-/// Keys `auth:` and a connection accept; anything else was reported as M0202.
-const AUTH_KEYS: &[&str] = &[
-    "flow",
-    "tenant",
-    "client_id",
-    "client_secret",
-    "scope",
-    "authority",
-    "redirect_uri",
-];
 
 /// An unknown key that probably holds a secret: a misspelled `client_secret`
 /// (`client_secert`) or a key named like one (`password`, `pwd`, `api_key`).

@@ -4,17 +4,10 @@ use super::{sync_name, writes_back};
 use mapc_diag::{Diagnostic, Diagnostics};
 use mapc_syntax::spec::{Amount, Conflict, Field, Mapping, Products, Spec, SyncDirection};
 
-/// The out-of-the-box Dynamics line entities whose pricing fields are locked.
-pub const LOCKED_LINE_ENTITIES: &[&str] = &[
-    "opportunityproduct",
-    "quotedetail",
-    "salesorderdetail",
-    "invoicedetail",
-];
-
-/// The system mapping of the built-in locked entities: source field -> target.
-pub const BUILTIN_LOCKED_FIELDS: &[(&str, &str)] =
-    &[("quantity", "quantity"), ("priceperunit", "price")];
+/// The out-of-the-box Dynamics line entities whose pricing fields are
+/// locked, and their system mapping (source field -> target), as lowering
+/// uses them.
+pub use mapc_ir::lower::{BUILTIN_LOCKED_FIELDS, LOCKED_LINE_ENTITIES};
 
 /// What is locked on one products block's line entity.
 #[derive(Debug, Default)]

@@ -333,21 +333,11 @@ mod tests {
     use super::*;
 
     fn read_all(input: &[u8]) -> std::io::Result<Vec<(usize, Result<String, &'static str>)>> {
-        let mut s = CsvSource::new("t.csv".into(), input);
-        let mut b = Batch::default();
-        let mut out = Vec::new();
-        while s.next_batch(&mut b)? {
-            for it in &b.items {
-                out.push((
-                    it.line,
-                    it.body
-                        .clone()
-                        .map(|r| String::from_utf8_lossy(&b.data[r]).into_owned())
-                        .map_err(|e| e.code),
-                ));
-            }
-        }
-        Ok(out)
+        let items = crate::input::read_items(&mut CsvSource::new("t.csv".into(), input))?;
+        Ok(items
+            .into_iter()
+            .map(|(_, line, body)| (line, body))
+            .collect())
     }
 
     #[test]

@@ -253,3 +253,28 @@ pub(crate) fn too_large(len: usize) -> RecordError {
         ),
     )
 }
+
+/// An item as the readers' tests look at it: index, line, and the record's
+/// text or the error code.
+#[cfg(test)]
+pub(crate) type ReadItem = (usize, usize, Result<String, &'static str>);
+
+/// Every item `src` hands out; for the readers' tests.
+#[cfg(test)]
+pub(crate) fn read_items(src: &mut dyn RecordSource) -> std::io::Result<Vec<ReadItem>> {
+    let mut b = Batch::default();
+    let mut out = Vec::new();
+    while src.next_batch(&mut b)? {
+        for it in &b.items {
+            out.push((
+                it.index,
+                it.line,
+                it.body
+                    .clone()
+                    .map(|r| String::from_utf8_lossy(&b.data[r]).into_owned())
+                    .map_err(|e| e.code),
+            ));
+        }
+    }
+    Ok(out)
+}

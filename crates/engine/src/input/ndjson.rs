@@ -137,23 +137,8 @@ impl<R: Read + Send> RecordSource for NdjsonSource<R> {
 mod tests {
     use super::*;
 
-    fn read_all(input: &[u8]) -> Vec<(usize, usize, Result<String, &'static str>)> {
-        let mut s = NdjsonSource::new("t".into(), input);
-        let mut b = Batch::default();
-        let mut out = Vec::new();
-        while s.next_batch(&mut b).unwrap() {
-            for it in &b.items {
-                out.push((
-                    it.index,
-                    it.line,
-                    it.body
-                        .clone()
-                        .map(|r| String::from_utf8_lossy(&b.data[r]).into_owned())
-                        .map_err(|e| e.code),
-                ));
-            }
-        }
-        out
+    fn read_all(input: &[u8]) -> Vec<crate::input::ReadItem> {
+        crate::input::read_items(&mut NdjsonSource::new("t".into(), input)).unwrap()
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::literal::{number_too_large, parse_date, parse_datetime, parse_decimal};
 use crate::funcs::{self, Func, FuncInfo, FUNCS};
 use crate::{BinaryOp, ConnectionKind, Const, Expr, ExprKind, PathRef, Related, Type, UnaryOp};
-use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
+use mapc_diag::{code_list, did_you_mean, Diagnostic, Diagnostics, Span};
 use mapc_syntax::expr as ast;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -124,7 +124,7 @@ impl Scope<'_> {
             ),
             None => format!(
                 "{kind} records are flat; nested data comes only through related N:1 records. Declared aliases: {}; declare `{first}` under `related:` if it is one",
-                self.related.iter().map(|r| format!("`{}`", r.alias)).collect::<Vec<_>>().join(", ")
+                code_list(self.related.iter().map(|r| &r.alias))
             ),
         };
         Diagnostic::new(

@@ -5,8 +5,9 @@
 //! an expression or an error.
 
 use super::ast::{BinaryOp, Expr, ExprKind, Ident, SyntaxError, UnaryOp};
+use crate::depth::{Depth, Limits};
+use crate::parse_util::{char_span, error_site, shorten, span_of};
 use mapc_diag::Span;
-use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use pest::Parser as _;
 
@@ -28,54 +29,13 @@ pub const MAX_EXPR_DEPTH: usize = 64;
 /// limit on hostile input, while long flat chains stay fine.
 pub const MAX_EXPR_TREE_DEPTH: usize = 256;
 
-/// How deep a built node is: in real nesting and as a tree.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Depth {
-    nest: usize,
-    tree: usize,
-}
-
-impl Depth {
-    const LEAF: Depth = Depth { nest: 1, tree: 1 };
-
-    fn max(self, o: Depth) -> Depth {
-        Depth {
-            nest: self.nest.max(o.nest),
-            tree: self.tree.max(o.tree),
-        }
-    }
-
-    /// One level of real nesting around `self` (a call, a list, a prefix
-    /// operator).
-    fn nested(self) -> Depth {
-        Depth {
-            nest: self.nest + 1,
-            tree: self.tree + 1,
-        }
-    }
-
-    /// A binary operator over two operands: the tree grows, nesting does not.
-    fn chained(self, rhs: Depth) -> Depth {
-        let m = self.max(rhs);
-        Depth {
-            nest: m.nest,
-            tree: m.tree + 1,
-        }
-    }
-
-    fn too_deep(self) -> bool {
-        self.nest > MAX_EXPR_DEPTH || self.tree > MAX_EXPR_TREE_DEPTH
-    }
-
-    /// The error for a node this deep (`too_deep` is true).
-    fn error(self, span: Span) -> SyntaxError {
-        if self.nest > MAX_EXPR_DEPTH {
-            too_deep(span)
-        } else {
-            too_long(span)
-        }
-    }
-}
+/// The depth limits of an expression and their messages.
+const LIMITS: Limits = Limits {
+    nest: MAX_EXPR_DEPTH,
+    tree: MAX_EXPR_TREE_DEPTH,
+    too_deep,
+    too_long,
+};
 
 /// Parses one expression (`expr:` or a rule's `when:`).
 ///
@@ -121,11 +81,6 @@ fn internal(text: &str) -> SyntaxError {
         label: "here".into(),
         help: Some("this is a bug in mapc; please report it with the expression".into()),
     }
-}
-
-fn span_of(p: &Pair<'_, Rule>) -> Span {
-    let s = p.as_span();
-    Span::new(s.start(), s.end())
 }
 
 // ------------------------------------------------------------------ builder
@@ -299,8 +254,8 @@ impl Builder<'_> {
     }
 
     fn node(&self, kind: ExprKind, span: Span, depth: Depth) -> Result<Built, SyntaxError> {
-        if depth.too_deep() {
-            return Err(depth.error(span));
+        if depth.too_deep(&LIMITS) {
+            return Err(depth.error(&LIMITS, span));
         }
         Ok((Expr { kind, span }, depth))
     }
@@ -316,8 +271,8 @@ impl Builder<'_> {
             let (rhs, d) = self.expr(rhs_pair)?;
             let span = lhs.span.join(rhs.span);
             depth = depth.chained(d);
-            if depth.too_deep() {
-                return Err(depth.error(span_of(&op_pair)));
+            if depth.too_deep(&LIMITS) {
+                return Err(depth.error(&LIMITS, span_of(&op_pair)));
             }
             lhs = Expr {
                 kind: ExprKind::Binary {
@@ -346,8 +301,8 @@ impl Builder<'_> {
             };
             depth = depth.nested();
             let op_span = span_of(op_pair);
-            if depth.too_deep() {
-                return Err(depth.error(op_span));
+            if depth.too_deep(&LIMITS) {
+                return Err(depth.error(&LIMITS, op_span));
             }
             let span = op_span.join(e.span);
             e = Expr {
@@ -744,22 +699,15 @@ enum Open {
 }
 
 fn convert_error(text: &str, toks: &[Tok], e: pest::error::Error<Rule>) -> SyntaxError {
-    let pos = match e.location {
-        InputLocation::Pos(p) => p,
-        InputLocation::Span((s, _)) => s,
-    }
-    .min(text.len());
-    let positives = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
-        ErrorVariant::CustomError { .. } => {
-            // Pest's own call/stack limits.
-            return SyntaxError {
-                span: Span::new(pos, pos),
-                message: "the expression nests too deeply".into(),
-                label: "too deep from here on".into(),
-                help: Some("split the computation into simpler expressions".into()),
-            };
-        }
+    let (pos, positives) = error_site(text, &e);
+    let Some(positives) = positives else {
+        // Pest's own call/stack limits.
+        return SyntaxError {
+            span: Span::new(pos, pos),
+            message: "the expression nests too deeply".into(),
+            label: "too deep from here on".into(),
+            help: Some("split the computation into simpler expressions".into()),
+        };
     };
     let expect_operand = positives.iter().any(|r| OPERAND_RULES.contains(r));
     explain(text, toks, pos, expect_operand)
@@ -775,24 +723,6 @@ fn is_operator(text: &str, t: &Tok) -> bool {
         TokKind::Word => OPERATOR_WORDS.contains(&s),
         TokKind::Sym => OPERATOR_SYMS.contains(&s),
         _ => false,
-    }
-}
-
-/// One character at `pos`, or an empty span at the end of the text.
-fn char_span(text: &str, pos: usize) -> Span {
-    let len = text
-        .get(pos..)
-        .and_then(|r| r.chars().next())
-        .map_or(0, char::len_utf8);
-    Span::new(pos, pos + len)
-}
-
-fn shorten(s: &str) -> String {
-    if s.chars().count() > 24 {
-        let cut: String = s.chars().take(20).collect();
-        format!("{cut}…")
-    } else {
-        s.to_string()
     }
 }
 
@@ -1112,7 +1042,9 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
 /// [`MAX_EXPR_DEPTH`] as `check_nesting` does, and tree depth as `Builder`
 /// does, so recursion stays shallow here too.
 mod fast {
-    use super::{check_date_literal, unescape, Built, DateKind, Depth, KEYWORDS, MAX_EXPR_DEPTH};
+    use super::{
+        check_date_literal, unescape, Built, DateKind, Depth, KEYWORDS, LIMITS, MAX_EXPR_DEPTH,
+    };
     use crate::expr::ast::{BinaryOp, Expr, ExprKind, Ident, UnaryOp};
     use mapc_diag::Span;
 
@@ -1135,7 +1067,7 @@ mod fast {
     /// `Binary` over two built nodes, with `Builder::chain`'s depth rule.
     fn binary(op: BinaryOp, (lhs, ld): Built, (rhs, rd): Built) -> Option<Built> {
         let depth = ld.chained(rd);
-        if depth.too_deep() {
+        if depth.too_deep(&LIMITS) {
             return None;
         }
         let span = lhs.span.join(rhs.span);
@@ -1152,7 +1084,7 @@ mod fast {
     fn prefix(op: UnaryOp, ops: &[Span], (mut e, mut depth): Built) -> Option<Built> {
         for &op_span in ops.iter().rev() {
             depth = depth.nested();
-            if depth.too_deep() {
+            if depth.too_deep(&LIMITS) {
                 return None;
             }
             let span = op_span.join(e.span);
@@ -1401,7 +1333,7 @@ mod fast {
 
         /// A node from `start` to `pos`, with `Builder::node`'s depth limit.
         fn node(&self, kind: ExprKind, start: usize, depth: Depth) -> Option<Built> {
-            if depth.too_deep() {
+            if depth.too_deep(&LIMITS) {
                 return None;
             }
             let span = Span::new(start, self.pos);

@@ -5,8 +5,9 @@
 //! relative to the start of the parsed text. Parsing never panics.
 
 use super::ast::*;
+use crate::depth::{Depth, Limits};
+use crate::parse_util::{char_span, error_site, shorten, span_of};
 use mapc_diag::Span;
-use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use pest::Parser as _;
 
@@ -27,52 +28,13 @@ pub const MAX_FILTER_DEPTH: usize = 64;
 /// recursive consumers far from the stack limit on hostile input.
 pub const MAX_FILTER_TREE_DEPTH: usize = 256;
 
-/// How deep a built node is: in real nesting and as a tree.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Depth {
-    nest: usize,
-    tree: usize,
-}
-
-impl Depth {
-    const LEAF: Depth = Depth { nest: 1, tree: 1 };
-
-    fn max(self, o: Depth) -> Depth {
-        Depth {
-            nest: self.nest.max(o.nest),
-            tree: self.tree.max(o.tree),
-        }
-    }
-
-    /// One level of real nesting around `self`.
-    fn nested(self) -> Depth {
-        Depth {
-            nest: self.nest + 1,
-            tree: self.tree + 1,
-        }
-    }
-
-    /// A binary operator over two operands: the tree grows, nesting does not.
-    fn chained(self, rhs: Depth) -> Depth {
-        let m = self.max(rhs);
-        Depth {
-            nest: m.nest,
-            tree: m.tree + 1,
-        }
-    }
-
-    fn too_deep(self) -> bool {
-        self.nest > MAX_FILTER_DEPTH || self.tree > MAX_FILTER_TREE_DEPTH
-    }
-
-    fn error(self, span: Span) -> SyntaxError {
-        if self.nest > MAX_FILTER_DEPTH {
-            too_deep(span)
-        } else {
-            too_long(span)
-        }
-    }
-}
+/// The depth limits of a filter and their messages.
+const LIMITS: Limits = Limits {
+    nest: MAX_FILTER_DEPTH,
+    tree: MAX_FILTER_TREE_DEPTH,
+    too_deep,
+    too_long,
+};
 
 /// Parses a `$filter` expression as a user writes it in `filter:` (without
 /// `$filter=`, not URL-encoded; surrounding whitespace is fine).
@@ -163,12 +125,7 @@ pub fn check_rule(rule: AbnfRule, text: &str) -> Result<(), usize> {
         AbnfRule::Orderby => Rule::abnf_orderby,
         AbnfRule::Select => Rule::abnf_select,
     };
-    let pairs = FilterParser::parse(start, text).map_err(|e| {
-        char_pos(match e.location {
-            InputLocation::Pos(p) => p,
-            InputLocation::Span((s, _)) => s,
-        })
-    })?;
+    let pairs = FilterParser::parse(start, text).map_err(|e| char_pos(error_site(text, &e).0))?;
     // What the grammar accepts must also build (dates are real dates, ...).
     let b = Builder { text };
     for p in pairs {
@@ -206,11 +163,6 @@ fn too_long(span: Span) -> SyntaxError {
             "use `x in ('a', 'b', 'c')` instead of a long `or` chain, or simplify the filter".into(),
         ),
     }
-}
-
-fn span_of(p: &Pair<'_, Rule>) -> Span {
-    let s = p.as_span();
-    Span::new(s.start(), s.end())
 }
 
 /// Punctuation and whitespace pairs that carry no meaning of their own.
@@ -322,8 +274,8 @@ fn builtin(name: &str) -> Option<(&'static str, usize, usize)> {
 
 impl Builder<'_> {
     fn node(&self, kind: FilterKind, span: Span, depth: Depth) -> Result<Built, SyntaxError> {
-        if depth.too_deep() {
-            return Err(depth.error(span));
+        if depth.too_deep(&LIMITS) {
+            return Err(depth.error(&LIMITS, span));
         }
         Ok((FilterExpr { kind, span }, depth))
     }
@@ -674,8 +626,8 @@ impl Builder<'_> {
             let (rhs, d) = self.expr(rhs_pair)?;
             let span = lhs.span.join(rhs.span);
             depth = depth.chained(d);
-            if depth.too_deep() {
-                return Err(depth.error(span_of(&op_pair)));
+            if depth.too_deep(&LIMITS) {
+                return Err(depth.error(&LIMITS, span_of(&op_pair)));
             }
             lhs = FilterExpr {
                 kind: FilterKind::Binary {
@@ -704,8 +656,8 @@ impl Builder<'_> {
             };
             depth = depth.nested();
             let op_span = span_of(op_pair);
-            if depth.too_deep() {
-                return Err(depth.error(op_span));
+            if depth.too_deep(&LIMITS) {
+                return Err(depth.error(&LIMITS, op_span));
             }
             let span = op_span.join(e.span);
             e = FilterExpr {
@@ -1024,22 +976,15 @@ enum Open {
 }
 
 fn convert_error(text: &str, toks: &[Tok], e: pest::error::Error<Rule>) -> SyntaxError {
-    let pos = match e.location {
-        InputLocation::Pos(p) => p,
-        InputLocation::Span((s, _)) => s,
-    }
-    .min(text.len());
-    let positives = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
-        ErrorVariant::CustomError { .. } => {
-            // Pest's own call/stack limits.
-            return SyntaxError {
-                span: Span::new(pos, pos),
-                message: "the filter nests too deeply".into(),
-                label: "too deep from here on".into(),
-                help: Some("simplify the filter".into()),
-            };
-        }
+    let (pos, positives) = error_site(text, &e);
+    let Some(positives) = positives else {
+        // Pest's own call/stack limits.
+        return SyntaxError {
+            span: Span::new(pos, pos),
+            message: "the filter nests too deeply".into(),
+            label: "too deep from here on".into(),
+            help: Some("simplify the filter".into()),
+        };
     };
     let expect_operand = positives.iter().any(|r| OPERAND_RULES.contains(r));
     let mut err = explain(text, toks, pos, expect_operand);
@@ -1067,23 +1012,6 @@ fn is_operator(text: &str, t: &Tok) -> bool {
         TokKind::Word => OPERATOR_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)),
         TokKind::Sym => s == "-",
         _ => false,
-    }
-}
-
-fn char_span(text: &str, pos: usize) -> Span {
-    let len = text
-        .get(pos..)
-        .and_then(|r| r.chars().next())
-        .map_or(0, char::len_utf8);
-    Span::new(pos, pos + len)
-}
-
-fn shorten(s: &str) -> String {
-    if s.chars().count() > 24 {
-        let cut: String = s.chars().take(20).collect();
-        format!("{cut}…")
-    } else {
-        s.to_string()
     }
 }
 

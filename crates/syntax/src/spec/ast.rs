@@ -185,6 +185,42 @@ pub struct Auth {
     pub redirect_uri: Option<Spanned<String>>,
 }
 
+/// A text setting of a connection, keyed as users write it (`url`,
+/// `auth.client_id`, ...), whether it is set or not.
+pub type TextSetting<'a> = (&'static str, &'a Option<Spanned<String>>);
+
+impl Connection {
+    /// The text settings outside `auth:` (not `kind`, not the numbers), in
+    /// the order of the fields: `url` and `api_version` first.
+    pub fn text_settings(&self) -> [TextSetting<'_>; 9] {
+        [
+            ("url", &self.url),
+            ("api_version", &self.api_version),
+            ("tenant", &self.tenant),
+            ("environment", &self.environment),
+            ("company", &self.company),
+            ("base_url", &self.base_url),
+            ("entity_url_convention", &self.entity_url_convention),
+            ("path", &self.path),
+            ("dir", &self.dir),
+        ]
+    }
+}
+
+impl Auth {
+    /// The text settings of `auth:` (all but `flow`), keyed `auth.<key>`.
+    pub fn text_settings(&self) -> [TextSetting<'_>; 6] {
+        [
+            ("auth.tenant", &self.tenant),
+            ("auth.client_id", &self.client_id),
+            ("auth.client_secret", &self.client_secret),
+            ("auth.scope", &self.scope),
+            ("auth.authority", &self.authority),
+            ("auth.redirect_uri", &self.redirect_uri),
+        ]
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Environment {

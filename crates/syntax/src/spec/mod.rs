@@ -6,7 +6,7 @@ mod structs;
 
 pub use ast::*;
 pub use schema::json_schema;
-pub use structs::TOP_KEYS;
+pub use structs::{AUTH_KEYS, TOP_KEYS};
 
 use crate::yaml::{self, Limits};
 use mapc_diag::{Diagnostic, Diagnostics, SourceFile, Span};

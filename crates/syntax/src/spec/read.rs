@@ -4,7 +4,7 @@
 
 use super::ast::*;
 use crate::yaml::{Node, NodeKind, Scalar, Style};
-use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
+use mapc_diag::{code_list, did_you_mean, Diagnostic, Diagnostics, Span};
 use std::borrow::Cow;
 
 /// Reading context: the source text (for span arithmetic) and the sink.
@@ -270,7 +270,7 @@ macro_rules! enum_from_node {
                     other => {
                         let help = match did_you_mean(other, names.iter().copied()) {
                             Some(m) => format!("did you mean `{m}`?"),
-                            None => format!("use one of: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+                            None => format!("use one of: {}", code_list(names)),
                         };
                         r.push(Diagnostic::new("M0204", node.span, format!("`{other}` is not a valid {}", $what))
                             .label(format!("expected one of {}", names.join(" | ")))

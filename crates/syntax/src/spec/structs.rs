@@ -22,6 +22,17 @@ const CONNECTION_KEYS: &[&str] = &[
     "dir",
 ];
 
+/// The keys `auth:` accepts; any other is reported as M0202.
+pub const AUTH_KEYS: &[&str] = &[
+    "flow",
+    "tenant",
+    "client_id",
+    "client_secret",
+    "scope",
+    "authority",
+    "redirect_uri",
+];
+
 fn connection(node: &Node, name: &str, overlay: bool, r: &mut Reader) -> Option<Connection> {
     let mut m = MapReader::new(node, format!("connection `{name}`"), r)?;
     let kind = if overlay {
@@ -64,18 +75,7 @@ impl FromNode for Auth {
             authority: m.opt("authority", r),
             redirect_uri: m.opt("redirect_uri", r),
         };
-        m.finish(
-            &[
-                "flow",
-                "tenant",
-                "client_id",
-                "client_secret",
-                "scope",
-                "authority",
-                "redirect_uri",
-            ],
-            r,
-        );
+        m.finish(AUTH_KEYS, r);
         Some(a)
     }
 }
