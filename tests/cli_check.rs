@@ -322,3 +322,29 @@ fn literal_secrets_never_appear_in_output() {
         assert!(!all.contains("hunter2"), "{format} leaks the secret: {all}");
     }
 }
+
+/// Whatever the diagnostic is about (a duplicate key, broken YAML, a wrong
+/// type, a neighbouring line), a snippet never shows a literal secret.
+#[test]
+fn secrets_stay_hidden_when_other_diagnostics_show_their_line() {
+    let head = "mapc: 1\nname: leak\nconnections:\n  crm:\n    kind: dataverse\n";
+    let cases = [
+        ("dup", format!("{head}    url: https://contoso.crm4.dynamics.com\n    auth: {{ flow: client_credentials, client_secret: \"hunter2pass\", client_secret: \"hunter2pass\" }}\n")),
+        ("broken", format!("{head}    url: https://contoso.crm4.dynamics.com\n    auth: {{ flow: client_credentials, client_secret: hunter2pass\n")),
+        ("list", format!("{head}    url: https://contoso.crm4.dynamics.com\n    auth:\n      flow: client_credentials\n      client_secret: [hunter2pass]\n")),
+        ("neighbour", format!("{head}    url: https://contoso.crm4.dynamics.com\n    auth:\n      client_secret: hunter2pass\n      client_secret: x\n")),
+        ("url", format!("{head}    url: https://admin:hunter2pass@contoso.crm4.dynamics.com\n    url: https://contoso.crm4.dynamics.com\n")),
+    ];
+    for (name, spec) in cases {
+        let p = temp_spec(&format!("hide-{name}.mapc.yaml"), spec.as_bytes());
+        for format in ["human", "json", "github", "sarif"] {
+            let o = mapc(&["check", "--format", format, p.to_str().unwrap()]);
+            assert_eq!(code(&o), 1, "{name} {format}");
+            let all = format!("{}{}", stdout(&o), stderr(&o));
+            assert!(
+                !all.contains("hunter2"),
+                "{name} {format} leaks the secret: {all}"
+            );
+        }
+    }
+}

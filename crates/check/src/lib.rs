@@ -3,6 +3,7 @@
 //! with types from cached `$metadata` when available) -> metadata rules.
 
 pub mod metadata;
+mod redact;
 pub mod rules;
 
 use mapc_diag::{Diagnostic, Diagnostics, SourceFile};
@@ -66,6 +67,7 @@ pub fn compile_bytes(name: &str, bytes: &[u8], opts: &Options) -> Compiled {
     });
     let diagnostics = diags.into_sorted();
     let mut file = parsed.file;
+    redact::redact_secrets(&mut file);
     for d in diagnostics.iter().filter(|d| d.code == "M0801") {
         file.redact(d.span);
     }
