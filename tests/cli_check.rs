@@ -348,3 +348,35 @@ fn secrets_stay_hidden_when_other_diagnostics_show_their_line() {
         }
     }
 }
+
+/// The spec in the README's tour is a working spec.
+#[test]
+fn the_readme_tour_spec_passes_check() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let start = readme
+        .find("```yaml\n# yaml-language-server")
+        .expect("tour spec in README")
+        + "```yaml\n".len();
+    let len = readme[start..].find("```").expect("end of the tour spec");
+    let p = temp_spec("tour.mapc.yaml", readme[start..start + len].as_bytes());
+    let o = mapc(&["check", p.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}
+
+/// An environment overlay changes only what it names: its `auth` needs no `flow`.
+#[test]
+fn environment_overlays_may_change_one_auth_setting() {
+    let spec = "mapc: 1\nname: envs\nconnections:\n  crm:\n    kind: dataverse\n    url: https://contoso.crm4.dynamics.com\n    auth: { flow: client_credentials, tenant: \"${T}\", client_id: \"${C}\", client_secret: \"${S}\" }\n  out: { kind: file, path: out.ndjson }\nenvironments:\n  production: { default: true }\n  test:\n    connections:\n      crm: { url: https://contoso-test.crm4.dynamics.com, auth: { client_secret: \"${TEST_SECRET}\" } }\nmappings:\n  - name: m\n    source: { connection: crm, entity: account }\n    target: { connection: out, entity: a }\n    fields:\n      - { from: name, to: title }\n";
+    let p = temp_spec("envs.mapc.yaml", spec.as_bytes());
+    let o = mapc(&["check", p.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let top = spec.replace("auth: { flow: client_credentials, ", "auth: { ");
+    let p = temp_spec("envs-noflow.mapc.yaml", top.as_bytes());
+    let o = mapc(&["check", "--format", "json", p.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).contains("M0201"),
+        "a connection's own auth still needs `flow`: {}",
+        stdout(&o)
+    );
+}

@@ -40,7 +40,7 @@ pub fn run(args: &CheckArgs) -> i32 {
     };
     if let Some(dir) = &args.schema_cache {
         if !dir.is_dir() {
-            eprintln!("error: --schema-cache {}: not a directory (run `mapc schema pull` to fill it, or point at a folder of `{{connection}}.xml` files)", dir.display());
+            eprintln!("error: --schema-cache {}: not a directory (point it at a folder of `{{connection}}.xml` files holding each connection's `$metadata`; the connector's `mapc schema pull` will fill it)", dir.display());
             return 2;
         }
     }

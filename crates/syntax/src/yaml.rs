@@ -485,11 +485,17 @@ impl Builder<'_> {
     fn budget(&mut self, n: usize, span: Span) -> Result<(), Box<Diagnostic>> {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > self.limits.max_nodes {
-            return Err(Box::new(
-                Diagnostic::new("M0104", span, format!("the document expands to more than {} nodes", self.limits.max_nodes))
+            let max = self.limits.max_nodes;
+            let d = if self.anchors.is_empty() {
+                Diagnostic::new("M0104", span, format!("the document has more than {max} nodes"))
+                    .label("the node budget is used up here")
+                    .help("a spec holds settings, not data: move records to a data file, or split the spec")
+            } else {
+                Diagnostic::new("M0104", span, format!("YAML aliases expand the document to more than {max} nodes"))
                     .label("expansion passes the budget here")
-                    .help("a spec is never this large; if the file uses YAML aliases (`*name`), they copy whole subtrees: avoid nested aliases that multiply (an \"alias bomb\")"),
-            ));
+                    .help("aliases (`*name`) copy whole subtrees; avoid nested aliases that multiply (an \"alias bomb\")")
+            };
+            return Err(Box::new(d));
         }
         Ok(())
     }
@@ -510,7 +516,7 @@ impl Builder<'_> {
                             .map(|(e, _)| e)
                         {
                             return Err(Box::new(
-                                Diagnostic::new("M0102", k.span, format!("the key `{}` appears twice in this mapping", ks.text))
+                                Diagnostic::new("M0102", k.span, format!("the key `{}` appears twice at this level", ks.text))
                                     .label("duplicate key")
                                     .related(first.span, "first defined here")
                                     .help("remove one of the two entries; YAML keeps only one of them, so the other would be silently lost"),

@@ -36,6 +36,20 @@ impl Reader<'_> {
                 "quote the value to make it a string: \"{}\"",
                 s.text
             )),
+            Some(s) if !s.is_null() && expected.contains("`true`") => d.help(format!(
+                "write `true` or `false` (`{}` is not a YAML 1.2 boolean)",
+                s.text
+            )),
+            Some(s)
+                if expected.contains("number")
+                    && !s.text.trim().is_empty()
+                    && s.text.trim().bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                d.help(format!(
+                    "write the number without quotes: {}",
+                    s.text.trim()
+                ))
+            }
             _ => d,
         };
         self.push(d);
@@ -298,38 +312,322 @@ enum_from_node!(ContactsEndpoint, "contacts endpoint", ["contacts" => ContactsEn
 /// Most scalars (`to: out.f1`, `expr: "round(x, 2)"`) stand in the file
 /// exactly as decoded: ASCII on one line, without escapes or doubled quotes.
 /// For them an offset only moves by the start of the content, so no table is
-/// built; `content_table` handles the rest (escapes, folded lines, non-ASCII
-/// text, where every byte of a character maps to the character's start).
+/// built. The rest (escapes, folded and continued lines, block scalars,
+/// non-ASCII text, where every byte of a character maps to the character's
+/// start) are decoded again by `decode_scalar`, which records where each
+/// character comes from; if that does not reproduce the parser's text, a
+/// best-effort search (`content_table`) is used.
 pub fn content_offsets(node: &Node, src: &str) -> impl Fn(usize) -> usize {
     let (text, style) = match node.as_scalar() {
         Some(s) => (s.text.as_str(), s.style),
         None => ("", Style::Plain),
     };
-    let raw = src
-        .get(node.span.start..node.span.end.min(src.len()))
-        .unwrap_or("");
-    let base = node.span.start;
-    let content = match style {
-        Style::SingleQuoted | Style::DoubleQuoted => 1.min(raw.len()),
-        Style::Literal | Style::Folded => raw.find('\n').map(|i| i + 1).unwrap_or(0),
-        Style::Plain => 0,
-    };
-    // Characters that `content_table` reads as escapes must not occur.
-    let special = match style {
-        Style::DoubleQuoted => text.contains('\\'),
-        Style::SingleQuoted => text.contains('\''),
-        _ => false,
-    };
+    let end = node.span.end.min(src.len());
+    let start = node.span.start.min(end);
+    let raw = src.get(start..end).unwrap_or("");
+    let content = content_start(style, raw);
     let verbatim = text.is_ascii()
-        && !special
-        && raw.as_bytes().get(content..content + text.len()) == Some(text.as_bytes());
-    let table = (!verbatim).then(|| content_table(text, style, raw.as_bytes(), base, content));
-    let start = base + content;
+        && raw.as_bytes().get(content..content + text.len()) == Some(text.as_bytes())
+        && match style {
+            // Characters that are read as escapes must not occur.
+            Style::DoubleQuoted => !text.contains('\\'),
+            Style::SingleQuoted => !text.contains('\''),
+            // Chomping may add line breaks the source does not show.
+            Style::Literal | Style::Folded => !text.contains('\n'),
+            Style::Plain => true,
+        };
+    let table = (!verbatim).then(|| {
+        decode_scalar(style, src, start, end)
+            .and_then(|mut d| {
+                // A block scalar's trailing breaks (chomping) are not in the
+                // span; they map to the content's end.
+                let tail = text.strip_prefix(d.text.as_str())?;
+                let block = matches!(style, Style::Literal | Style::Folded);
+                if !tail.is_empty() && !(block && tail.bytes().all(|c| c == b'\n')) {
+                    return None;
+                }
+                d.push_n('\n', tail.len(), d.end);
+                Some((d.offsets, d.end))
+            })
+            .unwrap_or_else(|| content_table(text, style, raw.as_bytes(), start, content))
+    });
+    let first = start + content;
     let len = text.len();
     move |off: usize| match &table {
-        None => start + off.min(len),
+        None => first + off.min(len),
         Some((table, end)) => table.get(off).copied().unwrap_or(*end),
     }
+}
+
+/// Where a scalar's content starts within its span: after the opening quote,
+/// or after a block scalar's header line if the span includes it.
+fn content_start(style: Style, raw: &str) -> usize {
+    match style {
+        Style::SingleQuoted | Style::DoubleQuoted => 1.min(raw.len()),
+        Style::Literal | Style::Folded if raw.starts_with(['|', '>']) => {
+            raw.find('\n').map(|i| i + 1).unwrap_or(raw.len())
+        }
+        _ => 0,
+    }
+}
+
+/// A scalar decoded again from the file: its text, the file offset of every
+/// byte of it, and the offset where its content ends.
+#[derive(Default)]
+struct Decoded {
+    text: String,
+    offsets: Vec<usize>,
+    end: usize,
+}
+
+impl Decoded {
+    fn push(&mut self, c: char, at: usize) {
+        self.text.push(c);
+        self.offsets.resize(self.text.len(), at);
+    }
+    fn push_n(&mut self, c: char, n: usize, at: usize) {
+        for _ in 0..n {
+            self.push(c, at);
+        }
+    }
+}
+
+/// Decodes the scalar whose span is `start..end` in `src` (see
+/// `content_offsets`); `None` where the source is not understood.
+fn decode_scalar(style: Style, src: &str, start: usize, end: usize) -> Option<Decoded> {
+    match style {
+        Style::Plain => decode_flow(style, src, start, end),
+        Style::SingleQuoted | Style::DoubleQuoted => {
+            let q = if style == Style::SingleQuoted {
+                b'\''
+            } else {
+                b'"'
+            };
+            let b = src.as_bytes();
+            (end >= start + 2 && b[start] == q && b[end - 1] == q)
+                .then(|| decode_flow(style, src, start + 1, end - 1))
+                .flatten()
+        }
+        Style::Literal | Style::Folded => decode_block(style, src, start, end),
+    }
+}
+
+fn is_break(b: u8) -> bool {
+    b == b'\n' || b == b'\r'
+}
+
+fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// The length of the line break at `i` (0 if there is none).
+fn break_len(b: &[u8], i: usize) -> usize {
+    match (b.get(i), b.get(i + 1)) {
+        (Some(b'\r'), Some(b'\n')) => 2,
+        (Some(c), _) if is_break(*c) => 1,
+        _ => 0,
+    }
+}
+
+/// From the line break at `i`: skips it, the empty lines after it and the
+/// next line's leading white space; returns where the next line's content
+/// starts and how many empty lines were skipped.
+fn skip_breaks(b: &[u8], mut i: usize, stop: usize) -> (usize, usize) {
+    i += break_len(b, i);
+    let mut empty = 0;
+    loop {
+        while i < stop && is_blank(b[i]) {
+            i += 1;
+        }
+        let n = break_len(b, i);
+        if i < stop && n > 0 {
+            empty += 1;
+            i += n;
+        } else {
+            return (i, empty);
+        }
+    }
+}
+
+/// Plain and quoted scalars: the content between `i` and `stop`, with line
+/// folding (a single break becomes a space, `n` empty lines `n` breaks, and
+/// white space around breaks is dropped), `''` in single-quoted and escapes
+/// (including `\` before a line break) in double-quoted scalars.
+fn decode_flow(style: Style, src: &str, mut i: usize, stop: usize) -> Option<Decoded> {
+    let b = src.as_bytes();
+    let mut d = Decoded::default();
+    // White space that is content unless a line break follows.
+    let mut pending: Option<usize> = None;
+    while i < stop {
+        let c = b[i];
+        if is_blank(c) {
+            pending.get_or_insert(i);
+            i += 1;
+            continue;
+        }
+        if is_break(c) {
+            // A folded break maps to where the line's content ends.
+            let at = pending.take().unwrap_or(i);
+            let (next, empty) = skip_breaks(b, i, stop);
+            if empty == 0 {
+                d.push(' ', at);
+            } else {
+                d.push_n('\n', empty, at);
+            }
+            i = next;
+            continue;
+        }
+        if let Some(p) = pending.take() {
+            for k in p..i {
+                d.push(b[k] as char, k);
+            }
+        }
+        match (style, c) {
+            (Style::DoubleQuoted, b'\\') if break_len(b, i + 1) > 0 => {
+                // An escaped line break: the lines join without a space.
+                let (next, empty) = skip_breaks(b, i + 1, stop);
+                d.push_n('\n', empty, i);
+                i = next;
+            }
+            (Style::DoubleQuoted, b'\\') => {
+                let (ch, n) = escape(src.get(i + 1..stop)?)?;
+                d.push(ch, i);
+                i += 1 + n;
+            }
+            (Style::SingleQuoted, b'\'') if b.get(i + 1) == Some(&b'\'') => {
+                d.push('\'', i);
+                i += 2;
+            }
+            _ => {
+                let ch = src.get(i..)?.chars().next()?;
+                d.push(ch, i);
+                i += ch.len_utf8();
+            }
+        }
+    }
+    if let Some(p) = pending {
+        for k in p..stop {
+            d.push(b[k] as char, k);
+        }
+    }
+    d.end = stop;
+    Some(d)
+}
+
+/// A double-quoted escape after its `\`: the character and the length of
+/// the escape's rest.
+fn escape(rest: &str) -> Option<(char, usize)> {
+    let c = rest.chars().next()?;
+    let simple = match c {
+        '0' => '\0',
+        'a' => '\x07',
+        'b' => '\x08',
+        't' | '\t' => '\t',
+        'n' => '\n',
+        'v' => '\x0b',
+        'f' => '\x0c',
+        'r' => '\r',
+        'e' => '\x1b',
+        ' ' | '"' | '/' | '\\' => c,
+        'N' => '\u{85}',
+        '_' => '\u{a0}',
+        'L' => '\u{2028}',
+        'P' => '\u{2029}',
+        'x' | 'u' | 'U' => {
+            let n = match c {
+                'x' => 2,
+                'u' => 4,
+                _ => 8,
+            };
+            let hex = rest.get(1..1 + n)?;
+            let v = u32::from_str_radix(hex, 16).ok()?;
+            return Some((char::from_u32(v)?, 1 + n));
+        }
+        _ => return None,
+    };
+    Some((simple, c.len_utf8()))
+}
+
+/// Literal and folded block scalars. The span starts at the first content
+/// line (after its indentation, which sets the block's indentation) and ends
+/// after the last non-blank character; leading empty lines and chomped
+/// trailing breaks map to the content's start and end.
+fn decode_block(style: Style, src: &str, start: usize, end: usize) -> Option<Decoded> {
+    let b = src.as_bytes();
+    let mut pos = start + content_start(style, src.get(start..end)?);
+    let line_start = src[..pos].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let indent = pos - line_start;
+    if !b[line_start..pos].iter().all(|&c| c == b' ') {
+        return None;
+    }
+    // Content of each line: (start, end), end before the line break.
+    let mut lines = Vec::new();
+    loop {
+        let line_end = src[pos..]
+            .find(['\n', '\r'])
+            .map(|k| pos + k)
+            .unwrap_or(src.len());
+        lines.push((pos, line_end));
+        if line_end >= end {
+            break;
+        }
+        let next = line_end + break_len(b, line_end);
+        let spaces = b[next..]
+            .iter()
+            .take(indent)
+            .take_while(|&&c| c == b' ')
+            .count();
+        pos = next + spaces;
+    }
+    let mut d = Decoded::default();
+    // Leading empty lines (before the span) are not read; the caller
+    // compares the result with the parser's text.
+    d.push_n('\n', leading_empty_lines(src, start, indent), start);
+    let empty = |&(s, e): &(usize, usize)| s >= e || b[s..e].iter().all(|&c| is_blank(c));
+    let more = |&(s, e): &(usize, usize)| s < e && is_blank(b[s]);
+    let mut prev: Option<(usize, usize)> = None;
+    let mut empties = 0;
+    for line in &lines {
+        if style == Style::Folded && empty(line) && prev.is_some() {
+            empties += 1;
+            continue;
+        }
+        if let Some(p) = prev {
+            let at = p.1;
+            if style == Style::Folded && !more(&p) && !more(line) && empties == 0 {
+                d.push(' ', at);
+            } else if style == Style::Folded && !more(&p) && !more(line) {
+                d.push_n('\n', empties, at);
+            } else {
+                d.push_n('\n', empties + 1, at);
+            }
+        }
+        empties = 0;
+        for (k, ch) in src[line.0..line.1].char_indices() {
+            d.push(ch, line.0 + k);
+        }
+        prev = Some(*line);
+    }
+    // Trailing breaks (clip and keep chomping) lie after the span; the
+    // caller adds them as its text shows.
+    d.end = prev.map(|p| p.1).unwrap_or(start);
+    Some(d)
+}
+
+/// The number of empty lines between a block scalar's header and its first
+/// content line starting at `start` (indented by `indent`).
+fn leading_empty_lines(src: &str, start: usize, indent: usize) -> usize {
+    let before = &src[..start - indent];
+    let mut n = 0;
+    let mut rest = before.strip_suffix('\n').unwrap_or(before);
+    while let Some(i) = rest.rfind('\n') {
+        if !rest[i + 1..].trim_matches([' ', '\r', '\t']).is_empty() {
+            break;
+        }
+        n += 1;
+        rest = &rest[..i];
+    }
+    n
 }
 
 /// The file offset of every byte of `text`, found by walking `raw` (the
@@ -598,35 +896,102 @@ pub fn named<T>(
 mod tests {
     use super::*;
 
-    /// The table-free mapping of verbatim scalars agrees with the table.
-    #[test]
-    fn content_offsets_agree_with_the_table() {
-        let src = "a: x.y\nb: 'p(q, 1)'\nc: \"r + s\"\nd: 'it''s'\ne: \"t\\n\\\"u\\\"\"\n\
-                   f: é.x\ng: ''\nh: \"\"\ni: |\n  lit\n  two\nj: >\n  fold\n  ed\n\
-                   k: plain\n  folded\nl: \"a\\\\b\"\nm: '\"q\"'\nn: \"'q'\"\n";
+    fn scalars(src: &str) -> Vec<Node> {
         let mut diags = Diagnostics::new();
-        let root = crate::yaml::parse(src, Default::default(), &mut diags).unwrap();
+        let root = crate::yaml::parse(src, Default::default(), &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        let root = root.unwrap();
         let NodeKind::Map(entries) = &root.kind else {
             panic!()
         };
-        let mut verbatim = 0;
-        for (_, node) in entries {
-            let s = node.as_scalar().unwrap();
-            let raw = &src.as_bytes()[node.span.start..node.span.end];
-            let content = match s.style {
-                Style::SingleQuoted | Style::DoubleQuoted => 1,
-                Style::Literal | Style::Folded => raw.iter().position(|&b| b == b'\n').unwrap() + 1,
-                Style::Plain => 0,
-            };
-            let (table, end) = content_table(&s.text, s.style, raw, node.span.start, content);
+        entries.iter().map(|(_, v)| v.clone()).collect()
+    }
+
+    /// Every `(value, token)`: the token's offsets in the decoded text map to
+    /// the token in the file.
+    fn assert_tokens(src: &str, tokens: &[&str]) {
+        let nodes = scalars(src);
+        assert_eq!(nodes.len(), tokens.len());
+        for (node, token) in nodes.iter().zip(tokens) {
+            let text = &node.as_scalar().unwrap().text;
+            let at = text
+                .find(token)
+                .unwrap_or_else(|| panic!("{token:?} not in {text:?}"));
             let map = content_offsets(node, src);
-            for off in 0..s.text.len() + 3 {
-                let want = table.get(off).copied().unwrap_or(end);
-                assert_eq!(map(off), want, "offset {off} of {:?}", s.text);
+            let (s, e) = (map(at), map(at + token.len()));
+            assert_eq!(
+                &src[s..e],
+                *token,
+                "in {text:?} ({:?})",
+                node.as_scalar().unwrap().style
+            );
+            // Every byte of the token maps into it.
+            for k in 0..token.len() {
+                assert!((s..e).contains(&map(at + k)));
             }
-            verbatim +=
-                usize::from(raw.get(content..content + s.text.len()) == Some(s.text.as_bytes()));
         }
-        assert!(verbatim >= 6);
+    }
+
+    #[test]
+    fn offsets_in_plain_scalars() {
+        assert_tokens(
+            "a: x.y\nb: cuntry == 'DE'\n  and foo(1)\nc: first\n\n   second(2)\n\
+             d: é + naïve(x)\ne: one   \n  two\n",
+            &["y", "foo", "second", "naïve", "two"],
+        );
+    }
+
+    #[test]
+    fn offsets_in_quoted_scalars() {
+        assert_tokens(
+            "a: 'it''s + bar(1)'\nb: 'p(q,\n    r)  \n\n  + zed'\nc: \"t\\n\\\"u\\\" + v\"\n\
+             d: \"concat(name, \\\n    qux(1))\"\ne: \"x\\u00e9 \\x41 + wow\"\n\
+             f: \"line\n   next(3)\"\ng: \"a\\\\b + c2\"\nh: \"keep \\\n\n  \\ sp + q9\"\n",
+            &["bar", "zed", "v", "qux", "wow", "next", "c2", "q9"],
+        );
+    }
+
+    #[test]
+    fn offsets_in_block_scalars() {
+        assert_tokens(
+            "a: >-\n  cuntry == 'DE' and foo(1)\nb: |\n  x == 1\n  and foo(2)\n\
+             c: >\n  first\n  second and\n\n  third(3)\n\nd: |+\n\n\n  lit\n   more(4)\n\n\
+             e: >2-\n    indented\n  bar(5)\nf: |-\n    in more\n    baz(6)  \n\
+             g: >\n  a\n    deeper(7)\n  b\n",
+            &["foo", "foo", "third", "more", "bar", "baz", "deeper"],
+        );
+    }
+
+    /// The decoder reproduces the parser's text for every style.
+    #[test]
+    fn decoding_agrees_with_the_parser() {
+        let src = "a: x.y\nb: 'p(q, 1)'\nc: \"r + s\"\nd: 'it''s'\ne: \"t\\n\\\"u\\\"\"\n\
+                   f: é.x\ng: ''\nh: \"\"\ni: |\n  lit\n  two\nj: >\n  fold\n  ed\n\
+                   k: plain\n  folded\nl: \"a\\\\b\"\nm: '\"q\"'\nn: \"'q'\"\n\
+                   o: >+\n\n  a\n   b\n\n  c\n\n\np: \"a \\\n   b\n\n   c \\t\\\n  d\"\n";
+        for node in scalars(src) {
+            let s = node.as_scalar().unwrap();
+            let d = decode_scalar(s.style, src, node.span.start, node.span.end).unwrap();
+            assert!(
+                s.text.starts_with(&d.text) && s.text[d.text.len()..].bytes().all(|c| c == b'\n'),
+                "{:?} decoded as {:?}",
+                s.text,
+                d.text
+            );
+        }
+    }
+
+    /// The table-free mapping of verbatim scalars agrees with the decoder.
+    #[test]
+    fn verbatim_offsets_agree_with_the_decoder() {
+        let src = "a: x.y\nb: 'p(q, 1)'\nc: \"r + s\"\nd: >-\n  one line\ne: plain text\n";
+        for node in scalars(src) {
+            let s = node.as_scalar().unwrap();
+            let d = decode_scalar(s.style, src, node.span.start, node.span.end).unwrap();
+            let map = content_offsets(&node, src);
+            for off in 0..s.text.len() + 3 {
+                assert_eq!(map(off), d.offsets.get(off).copied().unwrap_or(d.end));
+            }
+        }
     }
 }

@@ -45,7 +45,10 @@ fn connection(node: &Node, name: &str, overlay: bool, r: &mut Reader) -> Option<
         kind,
         url: m.opt("url", r),
         api_version: m.opt("api_version", r),
-        auth: m.opt("auth", r),
+        auth: m
+            .get("auth")
+            .filter(|n| !n.is_null())
+            .and_then(|n| auth(n, overlay, r)),
         page_size: m.opt("page_size", r),
         batch_size: m.opt("batch_size", r),
         max_concurrency: m.opt("max_concurrency", r),
@@ -61,23 +64,26 @@ fn connection(node: &Node, name: &str, overlay: bool, r: &mut Reader) -> Option<
     Some(c)
 }
 
-impl FromNode for Auth {
-    const EXPECTED: &'static str = "an auth mapping";
-    fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
-        let mut m = MapReader::new(node, "`auth`", r)?;
-        let a = Auth {
-            span: node.span,
-            flow: m.req("flow", r),
-            tenant: m.opt("tenant", r),
-            client_id: m.opt("client_id", r),
-            client_secret: m.opt("client_secret", r),
-            scope: m.opt("scope", r),
-            authority: m.opt("authority", r),
-            redirect_uri: m.opt("redirect_uri", r),
-        };
-        m.finish(AUTH_KEYS, r);
-        Some(a)
-    }
+/// `auth` of a connection; in an environment overlay every key (`flow`
+/// included) is optional, since the overlay changes only what it names.
+fn auth(node: &Node, overlay: bool, r: &mut Reader) -> Option<Auth> {
+    let mut m = MapReader::new(node, "`auth`", r)?;
+    let a = Auth {
+        span: node.span,
+        flow: if overlay {
+            m.opt("flow", r)
+        } else {
+            m.req("flow", r)
+        },
+        tenant: m.opt("tenant", r),
+        client_id: m.opt("client_id", r),
+        client_secret: m.opt("client_secret", r),
+        scope: m.opt("scope", r),
+        authority: m.opt("authority", r),
+        redirect_uri: m.opt("redirect_uri", r),
+    };
+    m.finish(AUTH_KEYS, r);
+    Some(a)
 }
 
 fn environment(node: &Node, name: &str, r: &mut Reader) -> Option<Environment> {
