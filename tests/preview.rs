@@ -235,7 +235,7 @@ fn preview_of_a_directory_says_it_is_a_directory() {
 }
 
 #[test]
-fn preview_as_update_leaves_out_once_fields() {
+fn preview_as_update_leaves_out_once_fields_but_keeps_the_key() {
     let got = mapc(&[
         "preview",
         SPEC,
@@ -272,14 +272,18 @@ fn preview_as_update_leaves_out_once_fields() {
     };
     let (c, u) = (records(&create), records(&got));
     assert_eq!(c.len(), u.len());
-    // `external_id` and `title` are `sync: once` in the example.
+    // `external_id` and `title` are `sync: once` in the example; but
+    // `external_id` is the target key, which an update always writes.
     assert!(c
         .iter()
         .all(|r| r.get("external_id").is_some() && r.get("title").is_some()));
-    assert!(u
-        .iter()
-        .all(|r| r.get("external_id").is_none() && r.get("title").is_none()));
+    assert!(u.iter().all(|r| r.get("title").is_none()));
     assert!(u.iter().all(|r| r.get("counterparty").is_some()));
+    let keys = |rs: &[serde_json::Value]| -> Vec<serde_json::Value> {
+        rs.iter().map(|r| r["external_id"].clone()).collect()
+    };
+    assert_eq!(keys(&u), keys(&c));
+    assert!(u.iter().all(|r| r["external_id"].is_string()), "{u:?}");
     assert!(got.contains("as of 2026-11-22, as an update)"), "{got}");
 }
 
@@ -471,4 +475,106 @@ fn deep_expressions_evaluate_on_worker_threads() {
         "{}",
         &got[..got.len().min(400)]
     );
+}
+
+#[test]
+fn a_related_record_that_is_not_an_object_is_rejected() {
+    let dir = TempDir::new("related-kind");
+    let data = dir.path("in.ndjson");
+    std::fs::write(
+        &data,
+        concat!(
+            "{\"opportunityid\": \"o1\", \"name\": \"A\", \"statecode\": 0, \"estimatedvalue\": 1, \"customer\": \"acc1\", \"contact\": null, \"products\": []}\n",
+            "{\"opportunityid\": \"o2\", \"name\": \"B\", \"statecode\": 0, \"estimatedvalue\": 1, \"customer\": null, \"contact\": null, \"products\": []}\n",
+        ),
+    )
+    .unwrap();
+    let got = mapc(&[
+        "preview",
+        SPEC,
+        "--input",
+        &data,
+        "--as-of",
+        "2026-11-22",
+        "--format",
+        "ndjson",
+    ]);
+    assert!(got.starts_with("exit: 1\n"), "{got}");
+    assert!(
+        got.contains(":1: rejected R0010: record 1 (key o1), ")
+            && got.contains(
+                "the related record `customer` is a string, expected an object (or null)"
+            ),
+        "{got}"
+    );
+    // Only the record with `"customer": null` is written.
+    let out = part(&got, "--- stdout\n", "--- stderr\n");
+    assert_eq!(out.lines().count(), 1, "{got}");
+    assert!(out.contains("\"external_id\":\"o2\""), "{got}");
+}
+
+#[test]
+fn table_quotes_strings_that_would_be_misread_and_aligns_wide_text() {
+    let dir = TempDir::new("table");
+    let spec = dir.path("t.mapc.yaml");
+    std::fs::write(
+        &spec,
+        "mapc: 1\nname: t\nconnections:\n  s: { kind: file, path: in.ndjson }\nmappings:\n  - name: m\n    source: { connection: s, entity: e, key: id }\n    target: { connection: s, entity: e, key: id }\n    fields:\n      - { from: id, to: id }\n      - { from: v, to: v }\n      - { from: n, to: n }\n",
+    )
+    .unwrap();
+    let data = dir.path("in.ndjson");
+    std::fs::write(
+        &data,
+        "{\"id\": \"1\", \"v\": \" x \", \"n\": 1}\n{\"id\": \"2\", \"v\": \"null\", \"n\": 2}\n{\"id\": \"3\", \"v\": null, \"n\": 3}\n{\"id\": \"4\", \"v\": \"東京\", \"n\": 4}\n",
+    )
+    .unwrap();
+    let got = mapc(&["preview", &spec, "--input", &data, "--format", "table"]);
+    assert!(got.starts_with("exit: 0\n"), "{got}");
+    assert_eq!(
+        part(&got, "--- stdout\n", "--- stderr\n"),
+        "id   v       n\n---  ------  -\n\"1\"  \" x \"   1\n\"2\"  \"null\"  2\n\"3\"  null    3\n\"4\"  東京    4\n",
+        "{got}"
+    );
+}
+
+#[test]
+fn test_expectations_match_list_elements_partially() {
+    let dir = TempDir::new("partial-lists");
+    std::fs::copy(
+        root().join("specs/examples/contract-tool.mapc.yaml"),
+        dir.path("deal.mapc.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path("deal.test.yaml"),
+        "tests:
+  - name: some keys of the lines
+    mapping: opportunity-contract
+    as_of: 2026-11-22
+    input: { opportunityid: x1, name: A, statecode: 0, estimatedvalue: 10, customer: null, contact: null,
+             products: [{ productnumber: A, productname: a, quantity: 2, priceperunit: 1.005, sequencenumber: 1 },
+                        { productnumber: B, productname: b, quantity: 1, priceperunit: 3, sequencenumber: 2 }] }
+    expect: { line_items: [{ sku: A, line_total: 2.01 }, { sku: B }] }
+  - name: a wrong total in the second line
+    mapping: opportunity-contract
+    as_of: 2026-11-22
+    input: { opportunityid: x1, name: A, statecode: 0, estimatedvalue: 10, customer: null, contact: null,
+             products: [{ productnumber: A, productname: a, quantity: 2, priceperunit: 1.005, sequencenumber: 1 },
+                        { productnumber: B, productname: b, quantity: 1, priceperunit: 3, sequencenumber: 2 }] }
+    expect: { line_items: [{ sku: A }, { line_total: 4 }] }
+",
+    )
+    .unwrap();
+    let got = mapc(&["test", &dir.path("deal.test.yaml")]);
+    assert!(got.starts_with("exit: 1\n"), "{got}");
+    assert!(got.contains("ok   some keys of the lines"), "{got}");
+    assert!(
+        got.contains("FAIL a wrong total in the second line"),
+        "{got}"
+    );
+    assert!(
+        got.contains("line_items[1].line_total\n         expected: 4\n         actual:   3.00"),
+        "{got}"
+    );
+    assert!(got.contains("1 passed, 1 failed"), "{got}");
 }

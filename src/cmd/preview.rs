@@ -11,7 +11,13 @@
 //! `--input -` reads standard input; its format must be given with
 //! `--input-format` (which also overrides a file's extension).
 //! `--as-update` shows what an update of existing target records would
-//! write: `sync: once` entries are left out.
+//! write: `sync: once` entries are left out, except a field that writes the
+//! target key (`target.key`), which is always written (the key is how an
+//! update finds its record).
+//!
+//! `--format table` shows strings bare, except those that would be misread
+//! (leading/trailing spaces, or text such as `null`, `true` or `12`), which
+//! are JSON-quoted; columns are aligned by display width.
 
 use mapc_check::{compile_file, Options as CheckOptions};
 use mapc_diag::{render, Format};
@@ -64,7 +70,7 @@ pub struct PreviewArgs {
     /// The input's format [default: from the file extension; required for `--input -`].
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<InputFormat>,
-    /// Show what an update of existing target records would write (`sync: once` fields left out).
+    /// Show what an update of existing target records would write (`sync: once` fields left out, except the target key).
     #[arg(long)]
     pub as_update: bool,
     /// Output format of the target records.

@@ -38,7 +38,8 @@ pub enum CExpr {
     /// A slot of the current scope (the record, or one product line).
     Slot(u32),
     /// A slot read of a path into a related alias: R0004 when the record
-    /// does not have the alias at all (an explicit `null` reads as null).
+    /// does not have the alias at all, R0010 when the alias is there but is
+    /// not an object (an explicit `null` reads as null).
     Related(u32, Arc<RelatedCheck>),
     Call(Func, Vec<CExpr>),
     Unary(UnaryOp, Box<CExpr>),
@@ -49,7 +50,8 @@ pub enum CExpr {
 /// What a read of a related alias checks first.
 #[derive(Debug)]
 pub struct RelatedCheck {
-    /// The slot the parser sets when the alias key is in the record.
+    /// The slot the parser sets when the alias key is in the record: `true`
+    /// for an object or null, else the kind of the value found (`"a string"`).
     pub present: u32,
     pub alias: String,
     pub entity: String,
@@ -69,6 +71,20 @@ impl RelatedCheck {
         )
         .help(format!(
             "when the lookup `{via}` has no value, embed `\"{alias}\": null`; its fields then read as null"
+        ))
+    }
+
+    /// The alias is in the record but holds `kind` (not an object or null).
+    fn not_object(&self, kind: &str) -> EvalError {
+        let RelatedCheck {
+            alias, entity, via, ..
+        } = self;
+        rt(
+            "R0010",
+            format!("the related record `{alias}` is {kind}, expected an object (or null)"),
+        )
+        .help(format!(
+            "embed the {entity} as `\"{alias}\": {{...}}`, or `\"{alias}\": null` when the lookup `{via}` has no value"
         ))
     }
 }
@@ -145,6 +161,7 @@ impl CExpr {
             CExpr::Related(s, check) => {
                 match cx.slots.get(check.present as usize) {
                     Some(Value::Absent) | None => return Err(check.missing()),
+                    Some(Value::Str(kind)) => return Err(check.not_object(kind)),
                     Some(_) => {}
                 }
                 Ok(cx.slots.get(*s as usize).cloned().unwrap_or(Value::Absent))

@@ -88,8 +88,12 @@
 //!   left out, neither read nor written: fields, product line fields, the
 //!   whole `products` list when `products.sync` is `once`, `discount`, `tax`
 //!   and `freight` with `sync: once`, and a `set` rule whose target path a
-//!   `once` field writes. `mapc preview --as-update` uses it; `mapc test`
-//!   maps as a create. `target_to_source` fields are never written (nor
+//!   `once` field writes. **The target key is the exception**: a field that
+//!   writes `target.key` (dotted; the key itself, an object holding it, or
+//!   a part of an object key) is written in an update even when it is
+//!   `once`, because the key is how the update finds its record (and how
+//!   a reader tells updated records apart). `mapc preview --as-update`
+//!   uses it; `mapc test` maps as a create. `target_to_source` fields are never written (nor
 //!   read). `overwrite_template_products` only changes how `run` writes
 //!   lines into an existing target record, so a preview does not show it;
 //!   it is carried as [`Compiled::overwrite_template_products`].
@@ -97,9 +101,11 @@
 //!   A read of a related alias (a field, rule, filter or amount that reads
 //!   `customer.x`) in a record without the `customer` key at all rejects it
 //!   with R0004, naming the alias and the embedding expected; an explicit
-//!   `"customer": null` is a lookup without a value and reads as null. The
-//!   check is made at the read: a record skipped before anything reads the
-//!   alias is not rejected for it.
+//!   `"customer": null` is a lookup without a value and reads as null; a
+//!   `customer` that is there but not an object (`"customer": "acc1"`, a
+//!   number, a list) rejects it with R0010 naming the alias and what was
+//!   found, rather than reading as null. The checks are made at the read: a
+//!   record skipped before anything reads the alias is not rejected for it.
 //! * **Products**: lines at `path` (absent or null = no lines; anything else
 //!   but a list of objects is R0010), excluded SKUs dropped (exact,
 //!   case-sensitive), stable sort by `order_by` with nulls last in both
@@ -150,6 +156,20 @@
 //!   [`exec::MAX_RECORD_BYTES`] (64 MiB) or nested deeper than 128 levels. A
 //!   10 MB string is an ordinary value. [`input::open_as`] reads a file by
 //!   its extension or a given [`input::Format`], and `-` as standard input.
+//! * **Tests** ([`testing`]): an `expect:` record is a partial match. Keys
+//!   not given are not compared; objects are matched recursively by the
+//!   keys given; lists must have the same length and each expected element
+//!   is matched partially against the actual element at the same index
+//!   (`items: [{sku: A, total: 2.01}]` ignores the item's other keys).
+//!   Numbers compare by value, strings exactly, `null` only matches a
+//!   present `null`. A mismatch names the innermost differing path
+//!   (`items[1].total`).
+//! * **Preview table** ([`preview::Table`]): one column per top-level key,
+//!   aligned by display width (CJK counts two columns); non-strings as
+//!   compact JSON; strings bare unless they would be misread (leading or
+//!   trailing whitespace, control characters, or text that reads as
+//!   `null`/`true`/`false`/a number/a list or object), which are
+//!   JSON-quoted.
 
 pub mod eval;
 pub mod exec;

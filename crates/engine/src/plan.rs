@@ -29,7 +29,9 @@ pub enum WriteMode {
     /// line fields, a `products` block with `sync: once`, and `discount`,
     /// `tax`, `freight` with `sync: once`) are left out; they are neither
     /// read nor written. A `set` rule whose target a `once` field writes is
-    /// left out with it.
+    /// left out with it. The exception is the target key
+    /// (`target.key`): a field that writes it is always written, `once` or
+    /// not, because the key is how the update finds its record.
     Update,
 }
 
@@ -430,18 +432,39 @@ fn writes(sync: SyncDirection, mode: WriteMode) -> bool {
     }
 }
 
+/// Whether a field writing `to` writes (part of) the target key `key`: the
+/// key itself, an object holding it, or a part of a key that is an object.
+fn writes_key(to: &TargetPath, key: &[&str]) -> bool {
+    let n = to.segments.len().min(key.len());
+    n > 0
+        && to.segments[..n]
+            .iter()
+            .zip(&key[..n])
+            .all(|(a, b)| **a == **b)
+}
+
+/// Whether field `f` is written in `mode`. `key` is the dotted target key
+/// (record-level fields only): a field that writes it is written in an
+/// update even when it is `sync: once`, because the key is how the update
+/// finds its record.
+fn writes_field(f: &Field, mode: WriteMode, key: &[&str]) -> bool {
+    writes(f.sync, mode)
+        || (f.sync == SyncDirection::Once && !key.is_empty() && writes_key(&f.to, key))
+}
+
 /// Fields that reach the target in `mode`: `target_to_source` ones flow the
-/// other way, `once` ones only on create; the others are not written (nor
-/// read) by the engine.
+/// other way, `once` ones only on create (or when they write the target
+/// `key`); the others are not written (nor read) by the engine.
 fn compile_fields(
     fields: &[Field],
     scope: &mut Scope,
     tree: &mut Tree,
     mode: WriteMode,
+    key: &[&str],
 ) -> Result<Vec<CField>, CompileError> {
     let mut out = Vec::new();
     for f in fields {
-        if !writes(f.sync, mode) {
+        if !writes_field(f, mode, key) {
             continue;
         }
         let leaf = tree.leaf(&f.to.segments)?;
@@ -486,15 +509,16 @@ impl Compiled {
             .as_ref()
             .map(|f| eval::compile(&f.expr, &mut |p| scope.path(p)));
         let filter_text = m.source.filter.as_ref().map(|f| f.text.clone());
-        let fields = compile_fields(&m.fields, &mut scope, &mut tree, mode)?;
+        let target_key = m.target.key.as_deref().map(split).unwrap_or_default();
+        let fields = compile_fields(&m.fields, &mut scope, &mut tree, mode, &target_key)?;
 
         // Rule `set` targets: a path no field writes goes after the fields.
         // A `set` onto a path that a `sync: once` field writes is left out
-        // of an update with that field.
+        // of an update with that field (not when that field writes the key).
         let once_paths: Vec<String> = m
             .fields
             .iter()
-            .filter(|f| f.sync == SyncDirection::Once)
+            .filter(|f| f.sync == SyncDirection::Once && !writes_field(f, mode, &target_key))
             .map(|f| f.to.dotted())
             .collect();
         let mut rules = Vec::new();
@@ -537,7 +561,7 @@ impl Compiled {
                     .order_by
                     .as_ref()
                     .map(|o| (elem.slot(&split(&o.field)), o.descending));
-                let lfields = compile_fields(&p.fields, &mut elem, &mut ltree, mode)?;
+                let lfields = compile_fields(&p.fields, &mut elem, &mut ltree, mode, &[])?;
                 let id = list_slots.len() as u32;
                 list_slots.push(elem.n as usize);
                 let path: Vec<&str> = p.path.iter().map(|s| &**s).collect();

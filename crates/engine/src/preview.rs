@@ -5,7 +5,9 @@
 //! Preview treats every record as a *create* unless
 //! [`crate::plan::WriteMode::Update`] is chosen (`--as-update`): then
 //! `sync: once` entries are left out, as a run leaves them out when it
-//! updates an existing target record. `target_to_source` fields are never
+//! updates an existing target record, except the field(s) writing the
+//! target key (`target.key`), which an update always writes: the key is
+//! how it finds its record. `target_to_source` fields are never
 //! written to the target. The
 //! `overwrite_template_products` flag changes how `run` writes product lines
 //! into an existing target record; a preview shows the lines the target
@@ -16,6 +18,7 @@ use crate::run::{Outcome, Rejection};
 use mapc_diag::{code_list, SourceFile};
 use mapc_ir::{ConnectionKind, Program};
 use std::io::Write;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Picks the mapping to preview: `--mapping NAME`; else the only active
 /// mapping; else the only active mapping whose source is a `file`
@@ -221,8 +224,13 @@ impl<W: Write> PrettyArray<W> {
 }
 
 /// Collects top-level target fields and prints them as an aligned table:
-/// one column per top-level key (in order of first appearance), strings
-/// without quotes, everything else as compact JSON, long cells shortened.
+/// one column per top-level key (in order of first appearance), everything
+/// but strings as compact JSON, long cells shortened. Strings are shown
+/// without quotes, except those that would otherwise be misread
+/// ([`table_text`]): with leading or trailing whitespace or control
+/// characters, or that read as another value (`"null"`, `"true"`, `"12"`,
+/// `"[]"`); those are JSON-quoted. Columns are aligned by display width
+/// (a CJK character takes two columns).
 #[derive(Default)]
 pub struct Table {
     columns: Vec<String>,
@@ -245,7 +253,7 @@ impl Table {
             };
             let text =
                 match crate::json::parse::parse_value(std::str::from_utf8(raw).unwrap_or("null")) {
-                    Ok(crate::Value::Str(s)) => s.into_owned(),
+                    Ok(crate::Value::Str(s)) => table_text(&s),
                     _ => String::from_utf8_lossy(raw).into_owned(),
                 };
             row.push((col, clip_cell(&text)));
@@ -257,10 +265,10 @@ impl Table {
         if self.rows.is_empty() {
             return "(no records)\n".into();
         }
-        let mut width: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
+        let mut width: Vec<usize> = self.columns.iter().map(|c| c.width()).collect();
         for r in &self.rows {
             for (c, t) in r {
-                width[*c] = width[*c].max(t.chars().count());
+                width[*c] = width[*c].max(t.width());
             }
         }
         let mut out = String::new();
@@ -271,7 +279,7 @@ impl Table {
                     l.push_str("  ");
                 }
                 l.push_str(c);
-                l.push_str(&" ".repeat(width[i].saturating_sub(c.chars().count())));
+                l.push_str(&" ".repeat(width[i].saturating_sub(c.width())));
             }
             out.push_str(l.trim_end());
             out.push('\n');
@@ -290,17 +298,151 @@ impl Table {
     }
 }
 
+/// How a string value is shown in a table cell: as it is, or JSON-quoted
+/// (`" x "`, `"null"`) when the bare text would be misread: leading or
+/// trailing whitespace (invisible in a column), control characters (which
+/// break the line), or a text that reads as another value (`null`, `true`,
+/// `false`, a number, or something starting like a quoted string, list or
+/// object).
+pub fn table_text(s: &str) -> String {
+    let misread = s.starts_with(char::is_whitespace)
+        || s.ends_with(char::is_whitespace)
+        || s.chars().any(char::is_control)
+        || matches!(s, "null" | "true" | "false")
+        || s.starts_with(['"', '[', '{'])
+        || is_json_number(s);
+    if misread {
+        let mut out = Vec::new();
+        crate::json::write::write_str(s, &mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Whether `s` is a number in JSON syntax (`-12`, `0.50`, `1e3`).
+fn is_json_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i > start
+    };
+    if b.get(i) == Some(&b'0') {
+        i += 1;
+    } else if !digits(&mut i) {
+        return false;
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// A cell of at most [`TABLE_CELL_MAX`] display columns: control
+/// characters become spaces, and a longer text is cut (at a character
+/// boundary) and ends in `…`.
 fn clip_cell(s: &str) -> String {
     let s: String = s
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    if s.chars().count() > TABLE_CELL_MAX {
-        format!(
-            "{}…",
-            s.chars().take(TABLE_CELL_MAX - 1).collect::<String>()
-        )
-    } else {
-        s
+    if s.width() <= TABLE_CELL_MAX {
+        return s;
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > TABLE_CELL_MAX - 1 {
+            break;
+        }
+        w += cw;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(records: &[&str]) -> String {
+        let mut t = Table::default();
+        for r in records {
+            t.record(r.as_bytes());
+        }
+        t.render()
+    }
+
+    #[test]
+    fn strings_that_would_be_misread_are_quoted() {
+        for (s, shown) in [
+            ("x", "x"),
+            ("two words", "two words"),
+            ("", ""),
+            ("1a", "1a"),
+            ("-", "-"),
+            ("1.", "1."),
+            ("NULL", "NULL"),
+            (" x ", "\" x \""),
+            ("x ", "\"x \""),
+            ("\tx", "\"\\tx\""),
+            ("a\nb", "\"a\\nb\""),
+            ("null", "\"null\""),
+            ("true", "\"true\""),
+            ("false", "\"false\""),
+            ("12", "\"12\""),
+            ("-0.50", "\"-0.50\""),
+            ("1e3", "\"1e3\""),
+            ("[]", "\"[]\""),
+            ("{}", "\"{}\""),
+            ("\"q\"", "\"\\\"q\\\"\""),
+        ] {
+            assert_eq!(table_text(s), shown, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_table_tells_strings_from_null_and_numbers() {
+        assert_eq!(
+            table(&[
+                r#"{"a":" x ","b":"null","c":"7"}"#,
+                r#"{"a":"x","b":null,"c":7}"#
+            ]),
+            "a      b       c\n-----  ------  ---\n\" x \"  \"null\"  \"7\"\nx      null    7\n"
+        );
+    }
+
+    #[test]
+    fn columns_align_by_display_width() {
+        let got = table(&[r#"{"name":"東京","n":1}"#, r#"{"name":"Tokyo","n":2}"#]);
+        assert_eq!(got, "name   n\n-----  -\n東京   1\nTokyo  2\n");
+        // Every line puts `n` at the same display column.
+        for l in got.lines().skip(2) {
+            let (before, _) = l.split_at(l.rfind(' ').unwrap() + 1);
+            assert_eq!(before.width(), 7, "{l:?}");
+        }
+        // A wide text is cut by display width, not by characters.
+        let long = "漢".repeat(30);
+        let cell = clip_cell(&long);
+        assert!(cell.width() <= TABLE_CELL_MAX, "{}", cell.width());
+        assert_eq!(cell, format!("{}…", "漢".repeat(19)));
     }
 }

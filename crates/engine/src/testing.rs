@@ -11,10 +11,14 @@
 //! * `{ error: CODE }`: the record was rejected with that code;
 //! * a record: partial match. Every key given must be present in the output
 //!   with an equal value, recursively for objects; keys not given are not
-//!   compared. Lists are compared whole (same length, elements equal in full,
-//!   objects in them with exactly the same keys). Numbers compare by value
-//!   (`10.01` equals `10.010`), strings exactly; `null` matches only a key
-//!   that is present with `null` (an absent key is not null).
+//!   compared. Lists must have the same length, and each expected element
+//!   is matched partially against the actual element at the same index (so
+//!   `items: [{sku: A}]` checks only the `sku` of the one item; an empty
+//!   `{}` element matches any object). Numbers compare by value (`10.01`
+//!   equals `10.010`), strings exactly; `null` matches only a key that is
+//!   present with `null` (an absent key is not null). A mismatch names the
+//!   innermost path that differs (`items[1].total`), or the list whose
+//!   length differs.
 
 use crate::input::MemorySource;
 use crate::json::parse::parse_value;
@@ -215,21 +219,11 @@ fn shown(v: &Value) -> String {
     }
 }
 
-/// Partial match: objects recursively by the expected keys, anything else whole.
+/// Partial match: objects by the expected keys (others are not compared),
+/// lists element by element (same length; each expected element matched
+/// partially against the actual element at the same index), scalars by
+/// value. A mismatch names the innermost path that differs.
 fn partial(expected: &Value, actual: &Value, path: &str, out: &mut Vec<Mismatch>) {
-    match (expected, actual) {
-        (Value::Obj(entries), Value::Obj(_)) => {
-            for (k, e) in entries {
-                let a = actual.get(k).cloned().unwrap_or(Value::Absent);
-                partial(e, &a, &join(path, k), out);
-            }
-        }
-        _ => whole(expected, actual, path, out),
-    }
-}
-
-/// Whole match: lists element by element, objects with exactly the same keys.
-fn whole(expected: &Value, actual: &Value, path: &str, out: &mut Vec<Mismatch>) {
     let mism = |out: &mut Vec<Mismatch>| {
         out.push(Mismatch {
             path: path.to_string(),
@@ -238,32 +232,23 @@ fn whole(expected: &Value, actual: &Value, path: &str, out: &mut Vec<Mismatch>) 
         })
     };
     match (expected, actual) {
-        (Value::Obj(e), Value::Obj(a)) => {
-            for (k, ev) in e {
-                let av = actual.get(k).cloned().unwrap_or(Value::Absent);
-                whole(ev, &av, &join(path, k), out);
-            }
-            for (k, av) in a {
-                if expected.get(k).is_none() {
-                    out.push(Mismatch {
-                        path: join(path, k),
-                        expected: "(absent)".into(),
-                        actual: shown(av),
-                    });
-                }
+        (Value::Obj(entries), Value::Obj(_)) => {
+            for (k, e) in entries {
+                let a = actual.get(k).cloned().unwrap_or(Value::Absent);
+                partial(e, &a, &join(path, k), out);
             }
         }
         (Value::List(e), Value::List(a)) => {
             if e.len() != a.len() {
                 out.push(Mismatch {
                     path: path.to_string(),
-                    expected: format!("{} ({} items)", shown(expected), e.len()),
-                    actual: format!("{} ({} items)", shown(actual), a.len()),
+                    expected: format!("{} ({})", shown(expected), items(e.len())),
+                    actual: format!("{} ({})", shown(actual), items(a.len())),
                 });
                 return;
             }
             for (i, (x, y)) in e.iter().zip(a).enumerate() {
-                whole(x, y, &format!("{path}[{i}]"), out);
+                partial(x, y, &format!("{path}[{i}]"), out);
             }
         }
         (Value::Num(x), Value::Num(y)) if x == y => {}
@@ -271,6 +256,14 @@ fn whole(expected: &Value, actual: &Value, path: &str, out: &mut Vec<Mismatch>) 
         (Value::Str(x), Value::Str(y)) if x == y => {}
         (Value::Bool(x), Value::Bool(y)) if x == y => {}
         _ => mism(out),
+    }
+}
+
+fn items(n: usize) -> String {
+    if n == 1 {
+        "1 item".into()
+    } else {
+        format!("{n} items")
     }
 }
 
@@ -344,19 +337,43 @@ mod tests {
     }
 
     #[test]
-    fn partial_objects_whole_lists() {
+    fn partial_objects_and_lists() {
         assert!(diff(r#"{"a": 1.0}"#, r#"{"a": 1, "b": 2}"#).is_empty());
         assert!(diff(r#"{"o": {"x": "y"}}"#, r#"{"o": {"x": "y", "z": 1}}"#).is_empty());
         assert_eq!(
             diff(r#"{"a": null}"#, r#"{}"#),
             vec![("a".into(), "null".into(), "(absent)".into())]
         );
+        // List elements are matched partially, element by element.
+        assert!(diff(r#"{"l": [{"q": 1}]}"#, r#"{"l": [{"q": 1, "r": 2}]}"#).is_empty());
+        assert!(diff(
+            r#"{"items": [{"sku": "A", "total": 2.01}, {}]}"#,
+            r#"{"items": [{"sku": "A", "quantity": 2, "total": 2.010}, {"sku": "B"}]}"#
+        )
+        .is_empty());
+        assert!(diff(r#"{"l": [[{"a": 1}]]}"#, r#"{"l": [[{"a": 1, "b": 2}]]}"#).is_empty());
+        // A difference inside an element names the element's path.
         assert_eq!(
-            diff(r#"{"l": [{"q": 1}]}"#, r#"{"l": [{"q": 1, "r": 2}]}"#),
-            vec![("l[0].r".into(), "(absent)".into(), "2".into())]
+            diff(
+                r#"{"items": [{"sku": "A"}, {"total": 3}]}"#,
+                r#"{"items": [{"sku": "A", "total": 1}, {"sku": "B", "total": 2}]}"#
+            ),
+            vec![("items[1].total".into(), "3".into(), "2".into())]
         );
-        assert_eq!(diff(r#"{"l": [1, 2]}"#, r#"{"l": [1]}"#).len(), 1);
+        assert_eq!(
+            diff(r#"{"l": [{"q": null}]}"#, r#"{"l": [{"r": 2}]}"#),
+            vec![("l[0].q".into(), "null".into(), "(absent)".into())]
+        );
+        // Lengths must agree; the list itself is reported.
+        assert_eq!(
+            diff(r#"{"l": [1, 2]}"#, r#"{"l": [1]}"#),
+            vec![("l".into(), "[1,2] (2 items)".into(), "[1] (1 item)".into())]
+        );
+        assert_eq!(diff(r#"{"l": [{"a": 1}]}"#, r#"{"l": []}"#).len(), 1);
+        assert_eq!(diff(r#"{"l": []}"#, r#"{"l": {}}"#).len(), 1);
+        assert_eq!(diff(r#"{"l": [1]}"#, r#"{"l": ["1"]}"#).len(), 1);
         assert_eq!(diff(r#"{"s": "1"}"#, r#"{"s": 1}"#).len(), 1);
+        assert_eq!(diff(r#"{"o": {}}"#, r#"{"o": 1}"#).len(), 1);
     }
 
     #[test]

@@ -896,11 +896,37 @@ fn an_absent_related_record_is_r0004_and_a_null_one_reads_as_null() {
         g.report(),
         "mem:1: rejected R0004: record 1 (key c), field `customer_name`: the related record `customer` is missing: the record has no `customer` key (expected the account embedded as `\"customer\": {...}`); help: when the lookup `customerid` has no value, embed `\"customer\": null`; its fields then read as null"
     );
-    // A related record that is there but not an object: its fields are absent, not an error.
+    // A related record that is there but not an object is R0010, naming
+    // the alias and what was found (not a record of nulls).
+    let g = one(&s, r#"{"id": "d", "customer": "oops"}"#);
+    match &g {
+        Got::Rejected { code, field, .. } => {
+            assert_eq!(code, "R0010");
+            assert_eq!(field.as_deref(), Some("customer_name"));
+        }
+        other => panic!("{other:?}"),
+    }
     assert_eq!(
-        one(&s, r#"{"id": "d", "customer": "oops"}"#).json(),
-        r#"{"id":"d","customer_name":null,"customer_no":"n/a"}"#
+        g.report(),
+        "mem:1: rejected R0010: record 1 (key d), field `customer_name`: the related record `customer` is a string, expected an object (or null); help: embed the account as `\"customer\": {...}`, or `\"customer\": null` when the lookup `customerid` has no value"
     );
+    for (v, kind) in [
+        ("7", "a number"),
+        ("[]", "a list"),
+        ("[{\"name\": \"Ann\"}]", "a list"),
+        ("true", "a boolean"),
+        ("\"\"", "a string"),
+    ] {
+        let g = one(&s, &format!(r#"{{"id": "d", "customer": {v}}}"#));
+        assert_eq!(g.code(), "R0010", "{v}");
+        assert!(
+            g.report().contains(&format!(
+                "the related record `customer` is {kind}, expected"
+            )),
+            "{}",
+            g.report()
+        );
+    }
     // Skipped before anything reads `customer`: not rejected.
     assert_eq!(one(&s, r#"{"id": "e", "state": 2}"#), Got::Skipped(0));
 }
@@ -934,6 +960,34 @@ fn rules_and_filters_reading_an_absent_alias_are_r0004_at_that_rule() {
     );
     assert_eq!(one(&f, r#"{"id": "a"}"#).code(), "R0004");
     assert_eq!(one(&f, r#"{"id": "a", "customer": null}"#), Got::Filtered);
+    // Not an object: R0010 at the rule and at the filter as well.
+    let g = one(&s, r#"{"id": "a", "customer": "acc1"}"#);
+    assert_eq!(g.code(), "R0010");
+    assert!(
+        g.report().contains(
+            ", rule 1: the related record `customer` is a string, expected an object (or null)"
+        ),
+        "{}",
+        g.report()
+    );
+    assert_eq!(one(&f, r#"{"id": "a", "customer": 1}"#).code(), "R0010");
+}
+
+#[test]
+fn a_related_alias_read_whole_is_checked_too() {
+    // `is_null(customer)` reads the alias itself (its whole value).
+    let s = spec_with(
+        "    fields:\n      - { from: id, to: id }\n      - { expr: \"is_null(customer)\", to: none }\n      - { from: customer.name, to: name }\n",
+    );
+    assert_eq!(
+        one(&s, r#"{"id": "a", "customer": null}"#).json(),
+        r#"{"id":"a","none":true,"name":null}"#
+    );
+    assert_eq!(
+        one(&s, r#"{"id": "a", "customer": {"name": "Ann"}}"#).json(),
+        r#"{"id":"a","none":false,"name":"Ann"}"#
+    );
+    assert_eq!(one(&s, r#"{"id": "a", "customer": "x"}"#).code(), "R0010");
 }
 
 // ---------------------------------------------------------------------------
@@ -998,6 +1052,70 @@ fn create_writes_once_entries_and_update_leaves_them_out() {
 }
 
 #[test]
+fn an_update_always_writes_the_target_key_even_when_once() {
+    use mapc_engine::WriteMode;
+    let keyed = |key: &str, body: &str| {
+        spec_with(body).replace(
+            "target: { connection: out, entity: other }",
+            &format!("target: {{ connection: out, entity: other, key: {key} }}"),
+        )
+    };
+    // `id` is `once` but is the target key: an update still writes it (and
+    // a `set` onto it); `title`, also `once`, is left out as before.
+    let s = keyed("id", MODES);
+    let rec = r#"{"id": "k", "name": "N", "amount": 1, "c": 2, "flag": false, "totaltax": 6, "lines": []}"#;
+    assert_eq!(
+        run_mode(&s, rec, WriteMode::Update).json(),
+        r#"{"id":"k","amount":1,"c":2,"lines":[],"tax":6}"#
+    );
+    let s = keyed(
+        "id",
+        "    rules:\n      - { when: \"flag\", action: set, to: id, expr: \"'K'\" }\n    fields:\n      - { from: id, to: id, sync: once }\n      - { from: name, to: title, sync: once }\n",
+    );
+    assert_eq!(
+        run_mode(
+            &s,
+            r#"{"id": "k", "name": "N", "flag": true}"#,
+            WriteMode::Update
+        )
+        .json(),
+        r#"{"id":"K"}"#
+    );
+    // A dotted key: the field writing it (or the object holding it) is kept,
+    // its `once` siblings are not.
+    let s = keyed(
+        "ref.id",
+        "    fields:\n      - { from: id, to: ref.id, sync: once }\n      - { from: name, to: ref.name, sync: once }\n      - { from: amount, to: amount }\n",
+    );
+    assert_eq!(
+        run_mode(
+            &s,
+            r#"{"id": "k", "name": "N", "amount": 1}"#,
+            WriteMode::Update
+        )
+        .json(),
+        r#"{"ref":{"id":"k"},"amount":1}"#
+    );
+    assert_eq!(
+        run_mode(
+            &s,
+            r#"{"id": "k", "name": "N", "amount": 1}"#,
+            WriteMode::Create
+        )
+        .json(),
+        r#"{"ref":{"id":"k","name":"N"},"amount":1}"#
+    );
+    let s = keyed(
+        "ref.id",
+        "    fields:\n      - { from: r, to: ref, sync: once }\n      - { from: amount, to: amount }\n",
+    );
+    assert_eq!(
+        run_mode(&s, r#"{"r": {"id": "k"}, "amount": 1}"#, WriteMode::Update).json(),
+        r#"{"ref":{"id":"k"},"amount":1}"#
+    );
+}
+
+#[test]
 fn a_once_products_block_is_left_out_of_an_update() {
     use mapc_engine::WriteMode;
     let s = spec_with(&MODES.replace("      to: lines\n", "      to: lines\n      sync: once\n"));
@@ -1021,4 +1139,66 @@ fn broken_lines_keep_their_place_among_held_companies() {
             .to_vec(),
     );
     assert_eq!(order(&got), vec!["A", "R0005", "B"]);
+}
+
+// ---------------------------------------------------------------------------
+// `mapc test` expectations
+// ---------------------------------------------------------------------------
+
+#[test]
+fn test_expectations_match_list_elements_partially() {
+    use mapc_engine::testing::{run_case, CaseResult, Mismatch};
+    let s = spec_with(
+        "    fields:
+      - { from: id, to: id }
+    products:
+      source: line
+      path: lines
+      to: items
+      fields:
+        - { from: sku, to: sku }
+        - { expr: \"round(quantity * price, 2)\", to: total }
+tests:
+  - name: the items' sku and total only
+    mapping: m
+    input: { id: a, lines: [{ sku: A, quantity: 2, price: 1.005 }, { sku: B, quantity: 1, price: 3 }] }
+    expect: { items: [{ sku: A, total: 2.01 }, {}] }
+  - name: a wrong total in the second item
+    mapping: m
+    input: { id: a, lines: [{ sku: A, quantity: 2, price: 1.005 }, { sku: B, quantity: 1, price: 3 }] }
+    expect: { items: [{ sku: A }, { total: 4 }] }
+  - name: one item too few
+    mapping: m
+    input: { id: a, lines: [{ sku: A, quantity: 2, price: 1.005 }, { sku: B, quantity: 1, price: 3 }] }
+    expect: { items: [{ sku: A }] }
+",
+    );
+    let p = program(&s);
+    assert_eq!(p.tests.len(), 3);
+    assert_eq!(run_case(&p, &p.tests[0], AS_OF), CaseResult::Passed);
+    assert_eq!(
+        run_case(&p, &p.tests[1], AS_OF),
+        CaseResult::Failed {
+            mismatches: vec![Mismatch {
+                path: "items[1].total".into(),
+                expected: "4".into(),
+                actual: "3.00".into(),
+            }]
+        }
+    );
+    match run_case(&p, &p.tests[2], AS_OF) {
+        CaseResult::Failed { mismatches } => {
+            assert_eq!(mismatches.len(), 1);
+            assert_eq!(mismatches[0].path, "items");
+            assert!(
+                mismatches[0].expected.ends_with("(1 item)"),
+                "{mismatches:?}"
+            );
+            assert!(
+                mismatches[0].actual.ends_with("(2 items)"),
+                "{mismatches:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -28,8 +28,10 @@ pub struct ProjChild {
     pub path: Arc<str>,
     /// The whole value is wanted in this slot.
     pub whole: Option<u32>,
-    /// This slot is set (to `true`) when the key is in the object at all,
-    /// whatever its value (related aliases: absent vs null).
+    /// This slot is set when the key is in the object at all (related
+    /// aliases: absent vs null): to `true` when the value is an object or
+    /// null, otherwise to the string naming its kind (`"a string"`), so a
+    /// read of the alias can reject a record whose alias is not an object.
     pub present: Option<u32>,
     /// Keys wanted inside, when the value is an object.
     pub sub: Option<Proj>,
@@ -567,7 +569,10 @@ impl<'a> Parser<'a> {
                     hint = ci + 1;
                     let child = &proj.children[ci];
                     if let Some(p) = child.present {
-                        slots[p as usize] = Value::Bool(true);
+                        slots[p as usize] = match self.b.get(self.i) {
+                            Some(b'{' | b'n') | None => Value::Bool(true),
+                            Some(&c) => Value::str(kind_of_byte(c)),
+                        };
                     }
                     self.child(child, slots, lists.as_deref_mut(), depth + 1)?;
                 }
