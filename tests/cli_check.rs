@@ -358,7 +358,7 @@ fn the_readme_tour_spec_passes_check() {
         .expect("tour spec in README")
         + "```yaml\n".len();
     let len = readme[start..].find("```").expect("end of the tour spec");
-    let p = temp_spec("tour.mapc.yaml", readme[start..start + len].as_bytes());
+    let p = temp_spec("tour.mapc.yaml", &readme.as_bytes()[start..start + len]);
     let o = mapc(&["check", p.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
 }

@@ -66,8 +66,8 @@ impl Schemas {
                     Diagnostic::new("M0907", name.span, format!("no cached `$metadata` for connection `{}`", name.value))
                         .label(format!("no {}", mapc_connect::metadata::cache_path(dir, &name.value).display()))
                         .help(format!(
-                            "run `mapc schema pull SPEC --connection {}` to cache it; until then its entities and fields are not checked",
-                            name.value
+                            "{}; until then its entities and fields are not checked",
+                            put_metadata(dir, &name.value)
                         )),
                 ),
                 Ok(None) => {}
@@ -79,8 +79,8 @@ impl Schemas {
                     )
                     .label("broken schema cache file")
                     .help(format!(
-                        "fetch it again with `mapc schema pull SPEC --connection {}`, or delete the file to check without it",
-                        name.value
+                        "replace {} with the connection's `$metadata` document (the connector's `mapc schema pull` will do this), or delete the file to check without it",
+                        mapc_connect::metadata::cache_path(dir, &name.value).display()
                     )),
                 ),
             }
@@ -465,6 +465,14 @@ fn entity_set(model: &Model, conn: &str, set: &Spanned<String>, diags: &mut Diag
     }
 }
 
+/// How to provide a connection's metadata: no command fetches it yet.
+fn put_metadata(dir: &Path, connection: &str) -> String {
+    format!(
+        "put the connection's `$metadata` document in {} (the connector's `mapc schema pull` will do this)",
+        mapc_connect::metadata::cache_path(dir, connection).display()
+    )
+}
+
 fn unknown_entity(e: &LookupError, span: Span, conn: &str) -> Diagnostic {
     let what = match e.kind {
         mapc_connect::metadata::LookupKind::EntityType => "entity",
@@ -472,7 +480,7 @@ fn unknown_entity(e: &LookupError, span: Span, conn: &str) -> Diagnostic {
     };
     let mut help = did_you_mean_help(
         &e.suggestions,
-        "check the logical name (singular, lower case in Dataverse); if the table is new, refresh the cache with `mapc schema pull`".into(),
+        format!("check the logical name (singular, lower case in Dataverse); if the table is new, update the cached `$metadata` of connection `{conn}` (the connector's `mapc schema pull` will do this)"),
     );
     if let Some(h) = &e.hint {
         help = format!("{h}; {help}");
@@ -505,7 +513,7 @@ fn unknown_member(
     .label(format!("unknown {what}"))
     .help(did_you_mean_help(
         &suggestions,
-        format!("check the spelling against the columns of `{}`; if the column is new, refresh the cache with `mapc schema pull`", owner.name()),
+        format!("check the spelling against the columns of `{}`; if the column is new, update the cached `$metadata` of connection `{conn}` (the connector's `mapc schema pull` will do this)", owner.name()),
     ))
 }
 

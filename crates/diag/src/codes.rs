@@ -108,7 +108,7 @@ codes! {
 
     "M0701" "separator-ambiguity"    Error Integration "the sales-price separator and delimiter are ambiguous";
     "M0702" "empty-code"             Error Integration "an excluded SKU or sales code is empty";
-    "M0703" "duplicate-code"         Error Integration "an excluded SKU or sales code is listed twice";
+    "M0703" "duplicate-code"         Error Integration "an excluded SKU, a sales code or a price field is listed twice";
     "M0704" "invalid-lookback"       Error Integration "`lookback_days` is not a positive integer";
     "M0705" "invalid-order-by"       Error Integration "`order_by` is not `field` or `field asc|desc`";
     "M0706" "companies-shape"        Error Integration "a companies setting is missing what it depends on";

@@ -187,3 +187,138 @@ pub fn result_type(func: Func, args: &[Type]) -> Type {
         ParseDate | Today | AsOf => Type::Date,
     }
 }
+
+/// The tokens of `format_date` and `parse_date` patterns.
+pub const DATE_TOKENS: &[&str] = &["YYYY", "MM", "DD", "HH", "mm", "ss"];
+
+/// A date pattern that cannot be what its author meant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PatternError {
+    /// Byte range of the offending letters in the pattern.
+    pub at: std::ops::Range<usize>,
+    pub message: String,
+    /// The pattern with every letter run replaced by the token it most
+    /// likely means (`yyyy` -> `YYYY`, `dd` -> `DD`, `MMM` -> `MM`), when
+    /// every run has one.
+    pub corrected: Option<String>,
+}
+
+/// The token a run of `n` letters `c` most likely means (the .NET and Java
+/// spellings), if any.
+fn date_token_for(c: char, n: usize) -> Option<&'static str> {
+    match c {
+        'y' | 'Y' => Some("YYYY"),
+        'M' => Some("MM"),
+        'd' | 'D' => Some("DD"),
+        'h' | 'H' => Some("HH"),
+        'm' if n <= 2 => Some("mm"),
+        's' => Some("ss"),
+        _ => None,
+    }
+}
+
+/// Checks a literal `format_date` / `parse_date` pattern: letters must form
+/// the tokens YYYY, MM, DD, HH, mm, ss exactly; other characters (not
+/// letters) are copied. A pattern for `parse_date` (`needs_date`) must hold
+/// YYYY, MM and DD.
+pub fn check_date_pattern(pattern: &str, needs_date: bool) -> Result<(), PatternError> {
+    let mut runs = Vec::new();
+    let mut it = pattern.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        if !c.is_alphabetic() {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        while let Some(&(j, d)) = it.peek() {
+            if d != c {
+                break;
+            }
+            end = j + d.len_utf8();
+            it.next();
+        }
+        runs.push((i..end, c));
+    }
+    // A single `T` or `Z` is the ISO 8601 separator or UTC mark, copied as is.
+    let bad = runs.iter().find(|(r, _)| {
+        let run = &pattern[r.clone()];
+        !DATE_TOKENS.contains(&run) && run != "T" && run != "Z"
+    });
+    if let Some((r, c)) = bad {
+        let corrected = runs
+            .iter()
+            .map(|(r, c)| date_token_for(*c, r.len() / c.len_utf8()).map(|t| (r.clone(), t)))
+            .collect::<Option<Vec<_>>>()
+            .map(|subs| {
+                let mut out = String::new();
+                let mut last = 0;
+                for (r, t) in subs {
+                    out.push_str(&pattern[last..r.start]);
+                    out.push_str(t);
+                    last = r.end;
+                }
+                out.push_str(&pattern[last..]);
+                out
+            });
+        let run = &pattern[r.clone()];
+        let message = match date_token_for(*c, r.len() / c.len_utf8()) {
+            Some(t) => format!("`{run}` is not a date pattern token (did you mean `{t}`?)"),
+            None => format!("`{run}` is not a date pattern token"),
+        };
+        return Err(PatternError {
+            at: r.clone(),
+            message,
+            corrected,
+        });
+    }
+    if needs_date {
+        let missing: Vec<&str> = ["YYYY", "MM", "DD"]
+            .into_iter()
+            .filter(|t| !runs.iter().any(|(r, _)| &pattern[r.clone()] == *t))
+            .collect();
+        if !missing.is_empty() {
+            return Err(PatternError {
+                at: 0..pattern.len(),
+                message: format!(
+                    "the pattern has no {}; `parse_date` needs YYYY, MM and DD",
+                    missing.join(", ")
+                ),
+                corrected: None,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod pattern_tests {
+    use super::*;
+
+    #[test]
+    fn date_patterns() {
+        for ok in [
+            "YYYY-MM-DD",
+            "DD.MM.YYYY",
+            "YYYYMMDD",
+            "YYYY-MM-DD HH:mm:ss",
+            "MM/YYYY",
+        ] {
+            assert_eq!(check_date_pattern(ok, false), Ok(()), "{ok}");
+        }
+        let e = check_date_pattern("yyyy-MM-dd", false).unwrap_err();
+        assert_eq!(e.at, 0..4);
+        assert_eq!(e.corrected.as_deref(), Some("YYYY-MM-DD"));
+        let e = check_date_pattern("dd.MM.yyyy", true).unwrap_err();
+        assert_eq!(e.corrected.as_deref(), Some("DD.MM.YYYY"));
+        let e = check_date_pattern("DD MMM YYYY hh:mm", false).unwrap_err();
+        assert_eq!(e.at, 3..6);
+        assert_eq!(e.corrected.as_deref(), Some("DD MM YYYY HH:mm"));
+        // ISO 8601's `T` and `Z` are literal letters.
+        assert_eq!(check_date_pattern("YYYY-MM-DDTHH:mm:ssZ", false), Ok(()));
+        // A letter that is no token, without a likely meaning.
+        let e = check_date_pattern("YYYY-MM-DD at HH:mm", false).unwrap_err();
+        assert_eq!(e.at, 11..12);
+        assert_eq!(e.corrected, None);
+        let e = check_date_pattern("MM/YYYY", true).unwrap_err();
+        assert!(e.message.contains("no DD"), "{}", e.message);
+    }
+}

@@ -54,7 +54,7 @@ mod targets;
 
 pub use expr::ROUND_MODES;
 pub use literal::{parse_date, parse_decimal};
-pub use mapping::{BUILTIN_LOCKED_FIELDS, LOCKED_LINE_ENTITIES};
+pub use mapping::{BUILTIN_LOCKED_FIELDS, LOCKED_LINE_ENTITIES, SALES_PRICE_FIELDS};
 
 use crate::{
     AuthFlow, Connection, ConnectionKind, Environment, Expect, Literal, Mapping, Program, Test,
@@ -482,15 +482,34 @@ fn expect(v: &ast::Value, diags: &mut Diagnostics) -> Option<Expect> {
     }
 }
 
+/// The per-record codes a test can expect: runtime errors. A runtime warning
+/// (R01xx) does not reject the record, so no test can see it as the outcome.
 fn runtime_codes() -> impl Iterator<Item = &'static mapc_diag::CodeInfo> + Clone {
-    mapc_diag::CODES.iter().filter(|c| c.code.starts_with('R'))
+    mapc_diag::CODES
+        .iter()
+        .filter(|c| c.code.starts_with('R') && c.severity == mapc_diag::Severity::Error)
 }
 
 /// The runtime code `text` names (by code or name), or M0204 at `span`.
 fn runtime_code(text: &str, span: Span, diags: &mut Diagnostics) -> Option<String> {
     let found = mapc_diag::lookup(text);
     if let Some(info) = found.filter(|i| i.code.starts_with('R')) {
-        return Some(info.code.to_string());
+        if info.severity == mapc_diag::Severity::Error {
+            return Some(info.code.to_string());
+        }
+        diags.push(
+            Diagnostic::new(
+                "M0204",
+                span,
+                format!(
+                    "`{text}` is a runtime warning ({}), not an error a test can expect",
+                    info.name
+                ),
+            )
+            .label("a warning, not an error")
+            .help("warnings do not reject a record; expect the record, and the warning shows in the report"),
+        );
+        return None;
     }
     let runtime = runtime_codes();
     let help = match did_you_mean(text, runtime.clone().map(|c| c.code)) {

@@ -886,8 +886,13 @@ fn m0503_argument_and_operand_types() {
     let d = out.has("M0503", "name + 'x'");
     assert_eq!(d.message, "`+` needs numbers, found string and string");
     assert_eq!(d.help.as_deref(), Some("use concat(a, b) to join text"));
-    let d = out.has("M0503", "estimatedclosedate > '2026-01-01'");
+    // At the left operand, the right one related: each label on its operand.
+    let d = out.has("M0503", "estimatedclosedate");
     assert_eq!(d.message, "`>` compares date with string");
+    assert_eq!(d.label.as_deref(), Some("this is a date"));
+    assert_eq!(d.related.len(), 1);
+    assert_eq!(out.text(d.related[0].0), "'2026-01-01'");
+    assert_eq!(d.related[0].1, "this is a string");
     assert!(
         d.help.as_deref().unwrap().contains("@2026-01-01")
             && d.help.as_deref().unwrap().contains("parse_date")
@@ -1539,9 +1544,17 @@ fn filter_type_errors() {
 "#,
         Some(&Schema),
     );
-    let d = out.has("M0503", "estimatedclosedate gt '2026-01-01'");
-    assert_eq!(d.message, "`>` compares date with string");
-    out.has("M0503", "name");
+    // OData words: `gt`, and a literal without quotes.
+    let d = out.has("M0503", "estimatedclosedate");
+    assert_eq!(d.message, "`gt` compares date with string");
+    assert_eq!(out.text(d.related[0].0), "'2026-01-01'");
+    let help = d.help.as_deref().unwrap();
+    assert!(
+        help.contains("`estimatedclosedate gt 2026-01-01`") && !help.contains("parse_date"),
+        "{help}"
+    );
+    let d = out.has("M0503", "name");
+    assert_eq!(d.message, "`add` needs numbers, found string");
     let d = out.has("M0501", "frob");
     assert_eq!(d.message, "unknown function `frob` in the filter");
     assert_eq!(out.diags.len(), 3, "{:#?}", out.found());

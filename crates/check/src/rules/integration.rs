@@ -133,6 +133,85 @@ fn separators(s: &SalesPrices, diags: &mut Diagnostics) {
     diags.push(d);
 }
 
+/// `sales_prices.fields`: an empty list (M0207) would make every price
+/// string empty; a field listed twice (M0703) would be written twice into
+/// each price rule. `src` locates the empty list, which keeps no span.
+pub fn sales_price_fields(spec: &Spec, src: &str, diags: &mut Diagnostics) {
+    let blocks = spec
+        .sales_prices
+        .iter()
+        .chain(spec.mappings.iter().filter_map(|m| m.sales_prices.as_ref()));
+    for s in blocks {
+        let Some(fields) = &s.fields else { continue };
+        if fields.is_empty() {
+            let span = value_span(src, s.span, "fields").unwrap_or(s.span);
+            diags.push(
+                Diagnostic::new(
+                    "M0207",
+                    span,
+                    "`sales_prices.fields` is empty: every price string would be empty",
+                )
+                .label("no fields")
+                .help(format!(
+                    "list the price fields to join, or remove `fields` to use the default ({})",
+                    mapc_ir::lower::SALES_PRICE_FIELDS.join(", ")
+                )),
+            );
+            continue;
+        }
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for f in fields {
+            match seen.get(f.value.as_str()) {
+                Some(first) => diags.push(
+                    Diagnostic::new(
+                        "M0703",
+                        f.span,
+                        format!(
+                            "the field `{}` is listed twice in `sales_prices.fields`",
+                            f.value
+                        ),
+                    )
+                    .label("listed again here")
+                    .related(*first, "first listed here")
+                    .help(format!(
+                        "remove the second `{}`: each price rule would carry it twice",
+                        f.value
+                    )),
+                ),
+                None => {
+                    seen.insert(&f.value, f.span);
+                }
+            }
+        }
+    }
+}
+
+/// The span of the flow sequence (`[...]`) that is the value of `key` within
+/// `block` of `src`, if it is written that way.
+fn value_span(src: &str, block: Span, key: &str) -> Option<Span> {
+    let text = src.get(block.start..block.end.min(src.len()))?;
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = text[from..].find(key).map(|i| i + from) {
+        from = i + key.len();
+        if i > 0 && ident(b[i - 1]) || b.get(from).copied().is_some_and(ident) {
+            continue;
+        }
+        let rest = text[from..].trim_start_matches([' ', '\t']);
+        let Some(rest) = rest.strip_prefix(':') else {
+            continue;
+        };
+        let open = text.len() - rest.trim_start().len();
+        if b.get(open) != Some(&b'[') {
+            return None;
+        }
+        let close = text[open..].find(']')? + open;
+        return Some(Span::new(block.start + open, block.start + close + 1));
+    }
+    None
+}
+
 // ---------------------------------------------------------------- code lists
 
 /// M0702 (empty entry) and M0703 (duplicate entry) of `exclude_skus` / `sales_codes`.

@@ -334,6 +334,18 @@ pub fn call(
     span: Span,
     diags: &mut Diagnostics,
 ) -> Expr {
+    call_in(Lang::Expr, name, name_span, args, span, diags)
+}
+
+/// A call written in `lang` (in a filter, `name` is the OData spelling).
+pub fn call_in(
+    lang: Lang,
+    name: &str,
+    name_span: Span,
+    args: Vec<Expr>,
+    span: Span,
+    diags: &mut Diagnostics,
+) -> Expr {
     let Some(info) = funcs::lookup(name) else {
         let candidates = FUNCS
             .iter()
@@ -353,6 +365,11 @@ pub fn call(
         return error_expr(span);
     };
     let func = info.func;
+    // Messages name the function as written.
+    let fname = match lang {
+        Lang::Expr => info.name,
+        Lang::Filter => name,
+    };
     let arity_ok = args.len() >= info.min_args && args.len() <= info.max_args;
     if !arity_ok {
         diags.push(
@@ -361,7 +378,7 @@ pub fn call(
                 span,
                 format!(
                     "`{}` takes {}, found {}",
-                    info.name,
+                    fname,
                     arity_text(info),
                     args.len()
                 ),
@@ -404,13 +421,13 @@ pub fn call(
                     arg.span,
                     format!(
                         "`{}` expects {}{position}, found {}",
-                        info.name,
+                        fname,
                         describe(allowed),
                         arg.ty
                     ),
                 )
                 .label(format!("this is {}", a(&arg.ty.name())))
-                .help(conversion_help(&arg.ty, allowed, info)),
+                .help(conversion_help(lang, &arg.ty, allowed, info)),
             );
         }
     }
@@ -434,6 +451,32 @@ pub fn call(
             }
         }
     }
+    if matches!(func, Func::FormatDate | Func::ParseDate) {
+        if let Some(Expr {
+            kind: ExprKind::Const(Const::String(pattern)),
+            span: ps,
+            ..
+        }) = args.get(1)
+        {
+            if let Err(e) = funcs::check_date_pattern(pattern, func == Func::ParseDate) {
+                let help = match &e.corrected {
+                    Some(c) => format!(
+                        "write '{c}'; the pattern tokens are YYYY, MM, DD, HH, mm and ss (case matters), other characters are copied"
+                    ),
+                    None => "the pattern tokens are YYYY, MM, DD, HH, mm and ss (case matters); other characters are copied and cannot be letters".into(),
+                };
+                diags.push(
+                    Diagnostic::new(
+                        "M0303",
+                        *ps,
+                        format!("invalid date pattern '{pattern}': {}", e.message),
+                    )
+                    .label("not a valid date pattern")
+                    .help(help),
+                );
+            }
+        }
+    }
     if matches!(func, Func::If | Func::Coalesce) {
         let branches: &[Expr] = if func == Func::If {
             args.get(1..).unwrap_or(&[])
@@ -447,10 +490,13 @@ pub fn call(
             for b in branches {
                 if !b.ty.fits(&first.ty) && !first.ty.fits(&b.ty) {
                     diags.push(
-                        Diagnostic::new("M0503", b.span, format!("`{}` mixes {} and {}", info.name, first.ty, b.ty))
+                        Diagnostic::new("M0503", b.span, format!("`{}` mixes {} and {}", fname, first.ty, b.ty))
                             .label(format!("this is {}", a(&b.ty.name())))
                             .related(first.span, format!("this is {}", a(&first.ty.name())))
-                            .help("every branch must have the same type; convert one with to_string(...) or to_decimal(...)"),
+                            .help(match lang {
+                                Lang::Expr => "every branch must have the same type; convert one with to_string(...) or to_decimal(...)",
+                                Lang::Filter => "every branch must have the same type; write each value as a literal of that type",
+                            }),
                     );
                     break;
                 }
@@ -466,8 +512,20 @@ pub fn call(
     }
 }
 
-fn conversion_help(found: &Type, allowed: &[Type], info: &FuncInfo) -> String {
+fn conversion_help(lang: Lang, found: &Type, allowed: &[Type], info: &FuncInfo) -> String {
     let wants = |t: Type| allowed.contains(&t);
+    if lang == Lang::Filter {
+        return match found {
+            Type::String if wants(Type::Decimal) || wants(Type::Integer) => {
+                "write the number without quotes (OData cannot convert text to a number)".into()
+            }
+            Type::String if wants(Type::Date) || wants(Type::DateTime) => {
+                "write the date without quotes, e.g. `2026-01-01`".into()
+            }
+            _ if wants(Type::String) => "write text in single quotes, e.g. 'abc'".into(),
+            _ => format!("this function takes {}", describe(allowed)),
+        };
+    }
     match found {
         Type::String if wants(Type::Decimal) || wants(Type::Integer) => "convert the text first with to_decimal(...)".into(),
         Type::String if wants(Type::Date) => "parse the text first with parse_date(...), or write a date literal such as `@2026-01-01`".into(),
@@ -478,26 +536,38 @@ fn conversion_help(found: &Type, allowed: &[Type], info: &FuncInfo) -> String {
     }
 }
 
-fn op_name(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "+",
-        BinaryOp::Sub => "-",
-        BinaryOp::Mul => "*",
-        BinaryOp::Div => "/",
-        BinaryOp::Mod => "%",
-        BinaryOp::Eq => "==",
-        BinaryOp::Ne => "!=",
-        BinaryOp::Lt => "<",
-        BinaryOp::Le => "<=",
-        BinaryOp::Gt => ">",
-        BinaryOp::Ge => ">=",
-        BinaryOp::And => "and",
-        BinaryOp::Or => "or",
-        BinaryOp::In => "in",
+/// How `op` is written in `lang`.
+fn op_word(lang: Lang, op: BinaryOp) -> &'static str {
+    let (expr, odata) = match op {
+        BinaryOp::Add => ("+", "add"),
+        BinaryOp::Sub => ("-", "sub"),
+        BinaryOp::Mul => ("*", "mul"),
+        BinaryOp::Div => ("/", "div"),
+        BinaryOp::Mod => ("%", "mod"),
+        BinaryOp::Eq => ("==", "eq"),
+        BinaryOp::Ne => ("!=", "ne"),
+        BinaryOp::Lt => ("<", "lt"),
+        BinaryOp::Le => ("<=", "le"),
+        BinaryOp::Gt => (">", "gt"),
+        BinaryOp::Ge => (">=", "ge"),
+        BinaryOp::And => ("and", "and"),
+        BinaryOp::Or => ("or", "or"),
+        BinaryOp::In => ("in", "in"),
+    };
+    match lang {
+        Lang::Expr => expr,
+        Lang::Filter => odata,
     }
 }
 
+/// A unary operation in a mapc expression.
 pub fn unary(op: UnaryOp, inner: Expr, span: Span, diags: &mut Diagnostics) -> Expr {
+    unary_in(Lang::Expr, op, inner, span, diags)
+}
+
+/// Type-checks a unary operation written in `lang`.
+pub fn unary_in(lang: Lang, op: UnaryOp, inner: Expr, span: Span, diags: &mut Diagnostics) -> Expr {
+    let odata = lang == Lang::Filter;
     let ty = match op {
         UnaryOp::Not => {
             if !inner.ty.fits(&Type::Bool) {
@@ -508,7 +578,11 @@ pub fn unary(op: UnaryOp, inner: Expr, span: Span, diags: &mut Diagnostics) -> E
                         format!("`not` needs a boolean, found {}", inner.ty),
                     )
                     .label(format!("this is {}", a(&inner.ty.name())))
-                    .help("negate a condition, e.g. `not is_null(x)` or `not (x == 1)`"),
+                    .help(if odata {
+                        "negate a condition, e.g. `not (x eq 1)`; test for a missing value with `x eq null`"
+                    } else {
+                        "negate a condition, e.g. `not is_null(x)` or `not (x == 1)`"
+                    }),
                 );
             }
             Type::Bool
@@ -522,7 +596,11 @@ pub fn unary(op: UnaryOp, inner: Expr, span: Span, diags: &mut Diagnostics) -> E
                         format!("`-` needs a number, found {}", inner.ty),
                     )
                     .label(format!("this is {}", a(&inner.ty.name())))
-                    .help("only numbers can be negated; convert text with to_decimal(...)"),
+                    .help(if odata {
+                        "only numbers can be negated; write numbers without quotes"
+                    } else {
+                        "only numbers can be negated; convert text with to_decimal(...)"
+                    }),
                 );
                 Type::Unknown
             } else if inner.ty.is_numeric() {
@@ -559,11 +637,86 @@ fn ordered(t: &Type) -> bool {
     )
 }
 
-fn compare_help(a: &Type, b: &Type) -> String {
+/// The language an expression is written in: diagnostics name its operators
+/// and propose fixes in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// `expr:`, `when:` and the other mapc expressions.
+    Expr,
+    /// An OData `$filter`.
+    Filter,
+}
+
+/// The source text of a simple operand, for examples in helps: a path (in
+/// the language's spelling) or a literal.
+fn operand_text(lang: Lang, e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Path(p) => Some(match lang {
+            Lang::Expr => p.dotted(),
+            Lang::Filter => p
+                .segments
+                .iter()
+                .map(|s| &**s)
+                .collect::<Vec<_>>()
+                .join("/"),
+        }),
+        _ => None,
+    }
+}
+
+/// The text of a string constant.
+fn string_const(e: &Expr) -> Option<&str> {
+    match &e.kind {
+        ExprKind::Const(Const::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn compare_help(lang: Lang, op: BinaryOp, l: &Expr, r: &Expr) -> String {
+    let (a, b) = (&l.ty, &r.ty);
     let one = |t: &Type| a == t || b == t;
-    if (one(&Type::Date) || one(&Type::DateTime)) && one(&Type::String) {
+    let numeric = (one(&Type::Integer) || one(&Type::Decimal)) && one(&Type::String);
+    let datey = (one(&Type::Date) || one(&Type::DateTime)) && one(&Type::String);
+    if lang == Lang::Filter {
+        // The field and the quoted literal, when the comparison is that simple.
+        let (field, text) = match (string_const(l), string_const(r)) {
+            (None, Some(t)) => (operand_text(lang, l), Some(t)),
+            (Some(t), None) => (operand_text(lang, r), Some(t)),
+            _ => (None, None),
+        };
+        let op = op_word(Lang::Filter, op);
+        // `estimatedvalue gt 0`, or `gt 0` when the other side is no field.
+        let example = |lit: &str| match &field {
+            Some(f) => format!("`{f} {op} {lit}`"),
+            None => match text {
+                Some(t) => format!("`{op} {lit}`, not `{op} '{t}'`"),
+                None => format!("`{op} {lit}`"),
+            },
+        };
+        return if numeric {
+            let n = text
+                .map(str::trim)
+                .filter(|t| parse_decimal(t).is_some())
+                .unwrap_or("0");
+            format!("compare with a number, without quotes: {}", example(n))
+        } else if datey {
+            let d = text
+                .map(str::trim)
+                .filter(|t| parse_date(t).is_some() || parse_datetime(t).is_some())
+                .unwrap_or("2026-01-01");
+            format!(
+                "compare with a date or date-time literal, without quotes: {}",
+                example(d)
+            )
+        } else if one(&Type::Bool) {
+            "compare with `true` or `false`, or use the boolean directly".into()
+        } else {
+            "both sides of a comparison must have the same type; compare the field with a literal of its type (numbers and dates without quotes, text in 'single quotes')".into()
+        };
+    }
+    if datey {
         "compare with a date literal such as `@2026-01-01`, or convert the text with parse_date(...)".into()
-    } else if (one(&Type::Integer) || one(&Type::Decimal)) && one(&Type::String) {
+    } else if numeric {
         "compare with a number literal (without quotes), or convert the text with to_decimal(...)"
             .into()
     } else if one(&Type::Bool) {
@@ -573,8 +726,25 @@ fn compare_help(a: &Type, b: &Type) -> String {
     }
 }
 
+/// A binary operation in a mapc expression.
 pub fn binary(op: BinaryOp, l: Expr, r: Expr, span: Span, diags: &mut Diagnostics) -> Expr {
+    binary_in(Lang::Expr, op, l, r, span, diags)
+}
+
+/// Type-checks a binary operation written in `lang`. Labels sit on the
+/// operands; a diagnostic's own span never contains a labelled operand (a
+/// renderer cannot draw labels nested in another label's span on one line).
+pub fn binary_in(
+    lang: Lang,
+    op: BinaryOp,
+    l: Expr,
+    r: Expr,
+    span: Span,
+    diags: &mut Diagnostics,
+) -> Expr {
     use BinaryOp::*;
+    let odata = lang == Lang::Filter;
+    let op_name = |op| op_word(lang, op);
     let ty = match op {
         Add | Sub | Mul | Div | Mod => {
             let lb = !l.ty.fits(&Type::Decimal);
@@ -587,6 +757,9 @@ pub fn binary(op: BinaryOp, l: Expr, r: Expr, span: Span, diags: &mut Diagnostic
                 };
                 let help = if op == Add && (l.ty == Type::String || r.ty == Type::String) {
                     "use concat(a, b) to join text".to_string()
+                } else if odata && (l.ty == Type::String || r.ty == Type::String) {
+                    "OData cannot convert text to a number; write numbers without quotes"
+                        .to_string()
                 } else if l.ty == Type::String || r.ty == Type::String {
                     "convert the text first with to_decimal(...)".to_string()
                 } else {
@@ -617,16 +790,17 @@ pub fn binary(op: BinaryOp, l: Expr, r: Expr, span: Span, diags: &mut Diagnostic
         }
         Eq | Ne | Lt | Le | Gt | Ge => {
             if !comparable(&l.ty, &r.ty) {
+                // At the left operand (where the comparison starts), with the
+                // right one as the second place.
                 diags.push(
                     Diagnostic::new(
                         "M0503",
-                        span,
+                        l.span,
                         format!("`{}` compares {} with {}", op_name(op), l.ty, r.ty),
                     )
-                    .label("incompatible types")
-                    .related(l.span, format!("this is {}", a(&l.ty.name())))
+                    .label(format!("this is {}", a(&l.ty.name())))
                     .related(r.span, format!("this is {}", a(&r.ty.name())))
-                    .help(compare_help(&l.ty, &r.ty)),
+                    .help(compare_help(lang, op, &l, &r)),
                 );
             } else if !matches!(op, Eq | Ne) {
                 for side in [&l, &r] {
@@ -634,7 +808,11 @@ pub fn binary(op: BinaryOp, l: Expr, r: Expr, span: Span, diags: &mut Diagnostic
                         diags.push(
                             Diagnostic::new("M0503", side.span, format!("`{}` cannot order {} values", op_name(op), side.ty))
                                 .label(format!("this is {}", a(&side.ty.name())))
-                                .help("only numbers, text, dates and date-times can be compared with <, <=, > and >=; use == or != here"),
+                                .help(if odata {
+                                    "only numbers, text, dates and date-times can be compared with lt, le, gt and ge; use eq or ne here"
+                                } else {
+                                    "only numbers, text, dates and date-times can be compared with <, <=, > and >=; use == or != here"
+                                }),
                         );
                         break;
                     }
@@ -656,7 +834,11 @@ pub fn binary(op: BinaryOp, l: Expr, r: Expr, span: Span, diags: &mut Diagnostic
                             ),
                         )
                         .label(format!("this is {}", a(&side.ty.name())))
-                        .help("make each side a condition, e.g. `x == 1` or `not is_null(x)`"),
+                        .help(if odata {
+                            "make each side a condition, e.g. `x eq 1` or `x ne null`"
+                        } else {
+                            "make each side a condition, e.g. `x == 1` or `not is_null(x)`"
+                        }),
                     );
                 }
             }
@@ -676,20 +858,36 @@ pub fn binary(op: BinaryOp, l: Expr, r: Expr, span: Span, diags: &mut Diagnostic
                                     )
                                     .label(format!("this is {}", a(&item.ty.name())))
                                     .related(l.span, format!("this is {}", a(&l.ty.name())))
-                                    .help(compare_help(&l.ty, &item.ty)),
+                                    .help(compare_help(
+                                        lang,
+                                        BinaryOp::Eq,
+                                        &l,
+                                        item,
+                                    )),
                                 );
                                 break;
                             }
                         }
                     } else if !comparable(&l.ty, elem) {
+                        let items = Expr {
+                            kind: ExprKind::Const(Const::Null),
+                            ty: (**elem).clone(),
+                            span: r.span,
+                        };
                         diags.push(
                             Diagnostic::new(
                                 "M0503",
-                                span,
+                                l.span,
                                 format!("`in` compares {} with a list of {}", l.ty, elem),
                             )
-                            .label("incompatible types")
-                            .help(compare_help(&l.ty, elem)),
+                            .label(format!("this is {}", a(&l.ty.name())))
+                            .related(r.span, format!("this is a list of {elem}"))
+                            .help(compare_help(
+                                lang,
+                                BinaryOp::Eq,
+                                &l,
+                                &items,
+                            )),
                         );
                     }
                 }
@@ -702,7 +900,11 @@ pub fn binary(op: BinaryOp, l: Expr, r: Expr, span: Span, diags: &mut Diagnostic
                             format!("`in` needs a list on the right, found {other}"),
                         )
                         .label(format!("this is {}", a(&other.name())))
-                        .help("write the candidates as a list, e.g. `statecode in [0, 1]`"),
+                        .help(if odata {
+                            "write the candidates as a list, e.g. `statecode in (0, 1)`"
+                        } else {
+                            "write the candidates as a list, e.g. `statecode in [0, 1]`"
+                        }),
                     );
                 }
             }

@@ -31,7 +31,7 @@
 //! integers it is lowered as `round(a / b, 0, 'down')`, otherwise as exact
 //! division (`divby`).
 
-use super::expr::{self as lx, Scope};
+use super::expr::{self as lx, Lang, Scope};
 use crate::{BinaryOp, ConnectionKind, Const, Expr, ExprKind, Filter, PathRef, Type, UnaryOp};
 use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
 use mapc_syntax::filter as f;
@@ -215,7 +215,7 @@ impl Lx<'_, '_> {
                     return self.unsupported(format!("the function `{canonical}`"), name.span);
                 }
                 let args: Vec<Expr> = args.iter().map(|a| self.expr(a, diags)).collect();
-                lx::call(canonical, name.span, args, span, diags)
+                lx::call_in(Lang::Filter, canonical, name.span, args, span, diags)
             }
             f::FilterKind::Cast { expr, .. } => {
                 if let Some(x) = expr {
@@ -236,7 +236,7 @@ impl Lx<'_, '_> {
                     f::UnaryOp::Not => UnaryOp::Not,
                     f::UnaryOp::Neg => UnaryOp::Neg,
                 };
-                lx::unary(op, inner, span, diags)
+                lx::unary_in(Lang::Filter, op, inner, span, diags)
             }
             f::FilterKind::Binary {
                 op: f::BinaryOp::Has,
@@ -267,7 +267,7 @@ impl Lx<'_, '_> {
                     B::In => BinaryOp::In,
                     B::Div => {
                         let ints = l.ty == Type::Integer && r.ty == Type::Integer;
-                        let d = lx::binary(BinaryOp::Div, l, r, span, diags);
+                        let d = lx::binary_in(Lang::Filter, BinaryOp::Div, l, r, span, diags);
                         if !ints {
                             return d;
                         }
@@ -288,7 +288,7 @@ impl Lx<'_, '_> {
                     }
                     B::Has => return self.unsupported("the `has` operator", span),
                 };
-                lx::binary(op, l, r, span, diags)
+                lx::binary_in(Lang::Filter, op, l, r, span, diags)
             }
             f::FilterKind::List(items) => {
                 let items: Vec<Expr> = items.iter().map(|i| self.expr(i, diags)).collect();
@@ -321,7 +321,7 @@ impl Lx<'_, '_> {
         };
         for (c, v) in lowered.into_iter().rev() {
             let at = c.span.join(v.span);
-            acc = lx::call("if", at, vec![c, v, acc], at, diags);
+            acc = lx::call_in(Lang::Filter, "if", at, vec![c, v, acc], at, diags);
         }
         acc.span = span;
         acc

@@ -343,7 +343,8 @@ pub fn content_offsets(node: &Node, src: &str) -> impl Fn(usize) -> usize {
                 // span; they map to the content's end.
                 let tail = text.strip_prefix(d.text.as_str())?;
                 let block = matches!(style, Style::Literal | Style::Folded);
-                if !tail.is_empty() && !(block && tail.bytes().all(|c| c == b'\n')) {
+                let breaks = block && tail.bytes().all(|c| c == b'\n');
+                if !(tail.is_empty() || breaks) {
                     return None;
                 }
                 d.push_n('\n', tail.len(), d.end);
@@ -478,8 +479,8 @@ fn decode_flow(style: Style, src: &str, mut i: usize, stop: usize) -> Option<Dec
             continue;
         }
         if let Some(p) = pending.take() {
-            for k in p..i {
-                d.push(b[k] as char, k);
+            for (k, &c) in b.iter().enumerate().take(i).skip(p) {
+                d.push(c as char, k);
             }
         }
         match (style, c) {
@@ -506,8 +507,8 @@ fn decode_flow(style: Style, src: &str, mut i: usize, stop: usize) -> Option<Dec
         }
     }
     if let Some(p) = pending {
-        for k in p..stop {
-            d.push(b[k] as char, k);
+        for (k, &c) in b.iter().enumerate().take(stop).skip(p) {
+            d.push(c as char, k);
         }
     }
     d.end = stop;
