@@ -380,3 +380,27 @@ fn environment_overlays_may_change_one_auth_setting() {
         stdout(&o)
     );
 }
+
+/// A spec named twice, or also inside a named directory, is checked once.
+#[test]
+fn each_spec_is_checked_once() {
+    let o = mapc(&[
+        "check",
+        "specs/examples/odata-copy.mapc.yaml",
+        "specs/examples/odata-copy.mapc.yaml",
+        "specs/examples/",
+    ]);
+    assert_eq!(code(&o), 0);
+    let n = std::fs::read_dir(root().join("specs/examples"))
+        .expect("examples")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".mapc.yaml"))
+        })
+        .count();
+    assert!(
+        stderr(&o).starts_with(&format!("{n} specs checked")),
+        "{}",
+        stderr(&o)
+    );
+}

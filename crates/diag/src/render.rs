@@ -209,7 +209,7 @@ fn sarif(files: &[(&SourceFile, &[Diagnostic])]) -> String {
                     "level": severity_str(d.severity),
                     "message": { "text": text },
                     "locations": [{ "physicalLocation": {
-                        "artifactLocation": { "uri": f.name },
+                        "artifactLocation": { "uri": uri(&f.name) },
                         "region": { "startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col }
                     }}]
                 })
@@ -227,4 +227,30 @@ fn sarif(files: &[(&SourceFile, &[Diagnostic])]) -> String {
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// A file path as a SARIF `uri` (a relative URI reference): `/` separators,
+/// and every byte outside the unreserved and path characters percent-encoded.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.replace('\\', "/").bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/:@!$&'()*+,;=".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn sarif_uris_are_percent_encoded() {
+        assert_eq!(uri("specs/my spec.mapc.yaml"), "specs/my%20spec.mapc.yaml");
+        assert_eq!(uri("a/ü.yaml"), "a/%C3%BC.yaml");
+        assert_eq!(uri("plain/path.yaml"), "plain/path.yaml");
+    }
 }
