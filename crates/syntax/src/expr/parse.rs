@@ -6,7 +6,7 @@
 
 use super::ast::{BinaryOp, Expr, ExprKind, Ident, SyntaxError, UnaryOp};
 use crate::depth::{Depth, Limits};
-use crate::parse_util::{char_span, error_site, shorten, span_of};
+use crate::parse_util::{char_span, days_in_month, error_site, shorten, span_of};
 use mapc_diag::Span;
 use pest::iterators::Pair;
 use pest::Parser as _;
@@ -443,20 +443,6 @@ fn digits(s: &str, n: usize) -> Option<u32> {
         .flatten()
 }
 
-fn is_leap(year: u32) -> bool {
-    year.rem_euclid(4) == 0 && (year.rem_euclid(100) != 0 || year.rem_euclid(400) == 0)
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
 /// Validates `YYYY-MM-DD` or an RFC 3339 date-time (`T`, `HH:MM:SS`, optional
 /// fraction, `Z` or `±HH:MM`). Returns a short reason on failure.
 fn check_date_literal(s: &str) -> Result<DateKind, &'static str> {
@@ -478,7 +464,7 @@ fn check_date_literal(s: &str) -> Result<DateKind, &'static str> {
     if !(1..=12).contains(&m) {
         return Err("there is no such month");
     }
-    if d == 0 || d > days_in_month(y, m) {
+    if d == 0 || d > days_in_month(i64::from(y), m) {
         return Err("there is no such day in this month");
     }
     let rest = &s[10..];

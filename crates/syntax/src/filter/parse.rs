@@ -6,7 +6,7 @@
 
 use super::ast::*;
 use crate::depth::{Depth, Limits};
-use crate::parse_util::{char_span, error_site, shorten, span_of};
+use crate::parse_util::{char_span, days_in_month, error_site, shorten, span_of};
 use mapc_diag::Span;
 use pest::iterators::Pair;
 use pest::Parser as _;
@@ -706,17 +706,7 @@ fn check_day(raw: &str, span: Span) -> Result<(), SyntaxError> {
         .and_then(|d| d.get(..2))
         .and_then(|d| d.parse().ok());
     let ok = match (year, month, day) {
-        (Some(y), Some(m), Some(d)) => {
-            let leap = y.rem_euclid(4) == 0 && (y.rem_euclid(100) != 0 || y.rem_euclid(400) == 0);
-            let max = match m {
-                1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-                4 | 6 | 9 | 11 => 30,
-                2 if leap => 29,
-                2 => 28,
-                _ => 0,
-            };
-            (1..=max).contains(&d)
-        }
+        (Some(y), Some(m), Some(d)) => (1..=days_in_month(y, m)).contains(&d),
         // Years too long for i64 cannot be checked; the grammar allows them.
         _ => year.is_none() && month.is_some(),
     };
