@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora under fuzz/seeds/<target>/ from the tree.
+
+  specs          (for the yaml and compile targets) the example specs and test file (specs/examples/), the check
+                 fixtures (tests/check/*.yaml), and the examples with a BOM,
+                 CRLF line ends and non-ASCII text added
+  expr           the strings the expression parser tests parse
+                 (crates/syntax/tests/expr_parse.rs), every documented function
+                 example (crates/ir/src/funcs.rs), and every `expr:`/`when:`
+                 of the example specs
+  filter         the strings the filter parser tests parse
+                 (crates/syntax/src/filter/tests.rs), the `filter`/`commonExpr`
+                 inputs of the OASIS ABNF test cases, and every `filter:` of
+                 the example specs
+  records        the sample data (specs/examples/data/) with the two selector
+                 bytes of the `records` target in front (see fuzz/src/lib.rs):
+                 as NDJSON, as a JSON array, as an OData response
+                 (`{"value": [...]}`) and the CSV
+
+Run from anywhere: `python3 fuzz/make_seeds.py`. Needs PyYAML. Seeds are
+named by content hash, so re-running is idempotent.
+"""
+import hashlib
+import json
+import pathlib
+import re
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "fuzz" / "seeds"
+
+# The order of mapc_fuzz::EXAMPLE_SPECS.
+EXAMPLE_SPECS = [
+    "business-central-orders",
+    "business-central",
+    "contract-tool",
+    "marketing-contacts",
+    "odata-copy",
+]
+
+
+def put(target, data):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    d = SEEDS / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / hashlib.sha1(data).hexdigest()).write_bytes(data)
+
+
+def rust_strings(path, calls):
+    """String literals passed as first argument to the given functions."""
+    text = path.read_text(encoding="utf-8")
+    names = "|".join(calls)
+    out = []
+    pat = re.compile(
+        r"\b(?:%s)\(\s*(?:r(#*)\"(.*?)\"\1|\"((?:[^\"\\]|\\.)*)\")" % names, re.S
+    )
+    for m in pat.finditer(text):
+        if m.group(2) is not None:
+            out.append(m.group(2))
+        else:
+            out.append(unescape(m.group(3)))
+    return out
+
+
+def unescape(s):
+    # Rust escapes in plain string literals; `\` + newline skips whitespace.
+    s = re.sub(r"\\\n\s*", "", s)
+    return re.sub(
+        r"\\(u\{[0-9a-fA-F]+\}|x[0-9a-fA-F]{2}|.)",
+        lambda m: esc(m.group(1)),
+        s,
+    )
+
+
+def esc(e):
+    if e.startswith("u{"):
+        return chr(int(e[2:-1], 16))
+    if e.startswith("x"):
+        return chr(int(e[1:], 16))
+    return {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(e, e)
+
+
+def walk(node, keys):
+    """Every string value under one of `keys` in a YAML tree."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k in keys and isinstance(v, str):
+                yield v
+            else:
+                yield from walk(v, keys)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk(v, keys)
+
+
+def main():
+    examples = sorted((ROOT / "specs" / "examples").glob("*.yaml"))
+    fixtures = sorted((ROOT / "tests" / "check").glob("*.yaml"))
+    for f in examples + fixtures:
+        data = f.read_bytes()
+        put("specs", data)
+    for f in examples:
+        text = f.read_text(encoding="utf-8")
+        for variant in (
+            "\ufeff" + text,
+            text.replace("\n", "\r\n"),
+            text.replace("description: ", "description: Kunde Müller – ", 1),
+        ):
+            put("specs", variant)
+
+    specs = [yaml.safe_load(f.read_text(encoding="utf-8")) for f in examples]
+    for s in rust_strings(ROOT / "crates/syntax/tests/expr_parse.rs", ["ok", "err", "parse"]):
+        put("expr", s)
+    funcs = (ROOT / "crates/ir/src/funcs.rs").read_text(encoding="utf-8")
+    for m in re.finditer(r"\(\"((?:[^\"\\]|\\.)*)\", \"(?:[^\"\\]|\\.)*\"\)", funcs):
+        put("expr", unescape(m.group(1)))
+    for spec in specs:
+        for s in walk(spec, {"expr", "when"}):
+            put("expr", s)
+
+    for s in rust_strings(ROOT / "crates/syntax/src/filter/tests.rs", ["ok", "err", "parse_filter"]):
+        put("filter", s)
+    abnf = ROOT.parent / "shared/conformance/odata-abnf/odata-abnf-testcases.yaml"
+    if abnf.exists():
+        # The file has tabs in plain scalars, which PyYAML refuses: read the
+        # `Rule:`/`Input:` pairs by line.
+        text = abnf.read_text(encoding="utf-8")
+        for m in re.finditer(r"Rule: (filter|boolCommonExpr|commonExpr)\n\s+Input: (.*)", text):
+            inp = m.group(2)
+            put("filter", inp)
+            if inp.startswith("$filter="):
+                put("filter", inp[len("$filter="):])
+    for spec in specs:
+        for s in walk(spec, {"filter"}):
+            put("filter", s)
+
+    data = ROOT / "specs" / "examples" / "data"
+    for i, stem in enumerate(EXAMPLE_SPECS):
+        nd = data / f"{stem}.ndjson"
+        if nd.exists():
+            body = nd.read_bytes()
+            records = [json.loads(l) for l in body.decode("utf-8").splitlines() if l.strip()]
+            # selector byte: bits 0-1 reader, bit 2 update, bits 3-7 mapping 0
+            put("records", bytes([i, 0]) + body)
+            put("records", bytes([i, 1]) + json.dumps(records, indent=1, ensure_ascii=False).encode())
+            put("records", bytes([i, 1 | 4]) + json.dumps({"@odata.context": "x", "value": records}).encode())
+            put("records", bytes([i, 3]) + json.dumps(records[0]).encode())
+        csv = data / f"{stem}.csv"
+        if csv.exists():
+            put("records", bytes([i, 2]) + csv.read_bytes())
+            put("records", bytes([i, 2]) + csv.read_bytes().replace(b"\n", b"\r\n"))
+
+
+if __name__ == "__main__":
+    main()

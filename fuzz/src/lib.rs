@@ -1,0 +1,263 @@
+//! The invariants every fuzz target asserts, and the example specs the
+//! record targets run records through.
+//!
+//! * Nothing panics (libFuzzer reports a panic as a crash).
+//! * Every diagnostic has a registered code and a span inside its file, on
+//!   character boundaries.
+//! * Diagnostics rendered as `json` and `sarif` are JSON that parses, with
+//!   one entry per diagnostic; `github` is one line per diagnostic; `human`
+//!   renders.
+//! * The engine gives one outcome per record read: a written record that is
+//!   a JSON object (with registered warning codes), a skip, a filter, or a
+//!   rejection with a registered runtime error code; every outcome can be
+//!   reported; the `preview --format json` array of the written records
+//!   parses.
+
+use jiff::civil::Date;
+use mapc_diag::{lookup, render, Diagnostic, Format, Phase, Severity, SourceFile};
+use mapc_engine::input::{self, MemorySource, RecordSource};
+use mapc_engine::preview::{report_lines, PrettyArray, Table};
+use mapc_engine::{Compiled, Options, Outcome, WriteMode};
+use mapc_ir::Program;
+use std::sync::OnceLock;
+
+/// The as-of date the sample data in `specs/examples/data/` is written for.
+pub const AS_OF: Date = Date::constant(2026, 11, 22);
+
+/// Checks one file's diagnostics and renders them in every format.
+pub fn check_diagnostics(file: &SourceFile, diags: &[Diagnostic]) {
+    for d in diags {
+        let info = lookup(d.code).unwrap_or_else(|| panic!("unregistered code {}", d.code));
+        assert_eq!(info.code, d.code, "a code is used by its code, not its name");
+        assert_eq!(d.severity, info.severity, "{}: severity differs from the registry", d.code);
+        check_span(file, d.span, d.code);
+        for (s, _) in &d.related {
+            check_span(file, *s, d.code);
+        }
+    }
+    let files = [(file, diags)];
+    let json = render(Format::Json, &files);
+    let v: serde_json::Value = serde_json::from_str(&json)
+        .unwrap_or_else(|e| panic!("--format json is not JSON ({e}):\n{json}"));
+    let n = v["diagnostics"].as_array().map(Vec::len);
+    assert_eq!(n, Some(diags.len()), "--format json has one entry per diagnostic");
+    let sarif = render(Format::Sarif, &files);
+    let v: serde_json::Value = serde_json::from_str(&sarif)
+        .unwrap_or_else(|e| panic!("--format sarif is not JSON ({e}):\n{sarif}"));
+    let n = v["runs"][0]["results"].as_array().map(Vec::len);
+    assert_eq!(n, Some(diags.len()), "--format sarif has one result per diagnostic");
+    let gh = render(Format::Github, &files);
+    assert_eq!(gh.lines().count(), diags.len(), "--format github: one line each:\n{gh}");
+    let _ = render(Format::Human { color: false }, &files);
+}
+
+fn check_span(file: &SourceFile, s: mapc_diag::Span, code: &str) {
+    let t = &file.text;
+    assert!(
+        s.start <= s.end && s.end <= t.len(),
+        "{code}: span {}..{} outside the file ({} bytes)",
+        s.start,
+        s.end,
+        t.len()
+    );
+    assert!(
+        t.is_char_boundary(s.start) && t.is_char_boundary(s.end),
+        "{code}: span {}..{} splits a character",
+        s.start,
+        s.end
+    );
+}
+
+/// Checks everything about a run of `engine` over `src`; returns how many
+/// records were written.
+pub fn check_run(engine: &Compiled, src: &mut dyn RecordSource, spec: Option<&SourceFile>) -> usize {
+    let name = src.name().to_string();
+    let mut outcomes = 0usize;
+    let mut written = 0usize;
+    let mut array = PrettyArray::new(Vec::new());
+    let mut table = Table::default();
+    let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
+        outcomes += 1;
+        check_outcome(&o);
+        if let Outcome::Written { json, .. } = &o {
+            written += 1;
+            array.record(json)?;
+            table.record(json);
+        }
+        let _ = report_lines(&o, spec, &name);
+        Ok(())
+    };
+    let summary = engine
+        .run(src, &mut sink)
+        .expect("an in-memory input never fails as a whole");
+    assert_eq!(summary.read, outcomes, "one outcome per record read");
+    assert_eq!(summary.written, written);
+    let out = array.finish().expect("writing to memory");
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap_or_else(|e| {
+        panic!(
+            "preview --format json is not JSON ({e}):\n{}",
+            String::from_utf8_lossy(&out)
+        )
+    });
+    assert_eq!(v.as_array().map(Vec::len), Some(written));
+    let _ = table.render();
+    written
+}
+
+/// A written record is a JSON object with registered warnings; a rejection
+/// has a registered runtime error code.
+pub fn check_outcome(o: &Outcome<'_>) {
+    match o {
+        Outcome::Written { json, warnings, .. } => {
+            let v: serde_json::Value = serde_json::from_slice(json).unwrap_or_else(|e| {
+                panic!(
+                    "a written record is not JSON ({e}): {}",
+                    String::from_utf8_lossy(json)
+                )
+            });
+            assert!(v.is_object(), "a written record is an object: {v}");
+            for w in warnings.iter() {
+                assert_code(w.code, Severity::Warning);
+            }
+        }
+        Outcome::Rejected(r) => assert_code(r.code, Severity::Error),
+        Outcome::Skipped { .. } | Outcome::Filtered { .. } => {}
+    }
+}
+
+fn assert_code(code: &str, severity: Severity) {
+    let info = lookup(code).unwrap_or_else(|| panic!("unregistered runtime code {code}"));
+    assert_eq!(info.code, code);
+    assert_eq!(info.phase, Phase::Runtime, "{code} is not a runtime code");
+    assert_eq!(info.severity, severity, "{code} has the wrong severity");
+}
+
+/// The example specs, compiled once, with an engine per mapping and mode.
+pub struct Examples {
+    pub specs: Vec<Example>,
+}
+
+pub struct Example {
+    pub file: SourceFile,
+    pub program: Program,
+    /// Per mapping: the engine for a create and for an update.
+    pub engines: Vec<[Compiled; 2]>,
+}
+
+/// The example specs, in the order the `records` target's first byte
+/// picks them (and `make_seeds.py` writes it).
+pub const EXAMPLE_SPECS: &[(&str, &str)] = &[
+    (
+        "business-central-orders.mapc.yaml",
+        include_str!("../../specs/examples/business-central-orders.mapc.yaml"),
+    ),
+    (
+        "business-central.mapc.yaml",
+        include_str!("../../specs/examples/business-central.mapc.yaml"),
+    ),
+    (
+        "contract-tool.mapc.yaml",
+        include_str!("../../specs/examples/contract-tool.mapc.yaml"),
+    ),
+    (
+        "marketing-contacts.mapc.yaml",
+        include_str!("../../specs/examples/marketing-contacts.mapc.yaml"),
+    ),
+    (
+        "odata-copy.mapc.yaml",
+        include_str!("../../specs/examples/odata-copy.mapc.yaml"),
+    ),
+];
+
+pub fn examples() -> &'static Examples {
+    static EX: OnceLock<Examples> = OnceLock::new();
+    EX.get_or_init(|| {
+        let specs = EXAMPLE_SPECS
+            .iter()
+            .map(|(name, text)| {
+                let c = mapc_check::compile_str(name, text, &mapc_check::Options::default());
+                assert!(!c.has_errors(), "{name} has errors");
+                let program = c.program.expect("an example is a spec");
+                let engine = |i, mode| {
+                    Compiled::new(&program, i, Options { as_of: AS_OF, mode })
+                        .expect("an example mapping compiles")
+                };
+                let engines = (0..program.mappings.len())
+                    .map(|i| [engine(i, WriteMode::Create), engine(i, WriteMode::Update)])
+                    .collect();
+                Example {
+                    file: c.file,
+                    program,
+                    engines,
+                }
+            })
+            .collect();
+        Examples { specs }
+    })
+}
+
+/// Runs `data` through an example mapping. Byte 0 picks the spec
+/// ([`EXAMPLE_SPECS`]); byte 1 the reader (bits 0-1: NDJSON, JSON document,
+/// CSV, or the rest as one in-memory record), the mode (bit 2: create,
+/// update) and the mapping (bits 3-7); the rest is the input.
+pub fn run_example_records(data: &[u8]) {
+    let [spec, sel, body @ ..] = data else {
+        return;
+    };
+    let ex = &examples().specs[*spec as usize % EXAMPLE_SPECS.len()];
+    let engine = &ex.engines[(*sel >> 3) as usize % ex.engines.len()][(*sel >> 2) as usize & 1];
+    let body = body.to_vec();
+    let cursor = std::io::Cursor::new(body.clone());
+    let mut src: Box<dyn RecordSource> = match sel & 3 {
+        0 => input::from_reader(input::Format::Ndjson, "in.ndjson".into(), cursor),
+        1 => input::from_reader(input::Format::Json, "in.json".into(), cursor),
+        2 => input::from_reader(input::Format::Csv, "in.csv".into(), cursor),
+        _ => Box::new(MemorySource::new("mem", vec![body])),
+    };
+    check_run(engine, &mut *src, Some(&ex.file));
+}
+
+/// Compiles spec bytes and checks the diagnostics; when the spec has no
+/// errors, runs its tests and every mapping over its test inputs and an
+/// empty record.
+pub fn compile_and_run(data: &[u8]) {
+    let c = mapc_check::compile_bytes("fuzz.mapc.yaml", data, &mapc_check::Options::default());
+    check_diagnostics(&c.file, &c.diagnostics);
+    let Some(program) = &c.program else { return };
+    if c.has_errors() {
+        return;
+    }
+    for t in program.tests.iter().take(8) {
+        let _ = mapc_engine::testing::run_case(program, t, AS_OF);
+    }
+    for (i, _) in program.mappings.iter().enumerate().take(4) {
+        let Ok(engine) = Compiled::new(program, i, Options::new(AS_OF)) else {
+            continue;
+        };
+        let mut records = vec![b"{}".to_vec()];
+        for t in program.tests.iter().filter(|t| t.mapping == i).take(8) {
+            let mut r = Vec::new();
+            mapc_engine::testing::literal_json(&t.input, &mut r);
+            records.push(r);
+        }
+        let mut src = MemorySource::new("mem", records);
+        check_run(&engine, &mut src, Some(&c.file));
+    }
+}
+
+/// A span a parser gives for `text` lies inside it, on character boundaries.
+pub fn check_text_span(text: &str, s: mapc_diag::Span, what: &str) {
+    assert!(
+        s.start <= s.end && s.end <= text.len(),
+        "{what}: span {}..{} outside the text ({} bytes)",
+        s.start,
+        s.end,
+        text.len()
+    );
+    assert!(
+        text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
+        "{what}: span {}..{} splits a character",
+        s.start,
+        s.end
+    );
+}
