@@ -4,6 +4,4 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    mapc_fuzz::run_example_records(data);
-});
+fuzz_target!(|data: &[u8]| mapc_fuzz::run_example_records(data));

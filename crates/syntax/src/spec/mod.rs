@@ -32,10 +32,7 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> Parsed {
             diagnostics.push(
                 Diagnostic::new(
                     "M0107",
-                    // The text shown is the lossy one, where the bad byte
-                    // (and any that follow it in the same broken sequence)
-                    // became one U+FFFD at the same offset: point at all of it.
-                    Span::new(at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
+                    Span::new(at, at + 1),
                     format!("the file is not valid UTF-8 (byte {at}, line {line}, column {col})"),
                 )
                 .label("invalid byte")
