@@ -17,6 +17,11 @@
                  as NDJSON, as a JSON array, as an OData response
                  (`{"value": [...]}`) and the CSV
 
+It also writes the libFuzzer dictionaries fuzz/dicts/{spec,expr,filter}.dict:
+every key and enum value of the JSON Schema (specs/mapc.schema.json) with
+YAML syntax, the function names of crates/ir/src/funcs.rs with the operators,
+and the OData keywords and functions.
+
 Run from anywhere: `python3 fuzz/make_seeds.py`. Needs PyYAML. Seeds are
 named by content hash, so re-running is idempotent.
 """
@@ -153,5 +158,67 @@ def main():
             put("records", bytes([i, 2]) + csv.read_bytes().replace(b"\n", b"\r\n"))
 
 
+def dict_entry(tok):
+    out = []
+    for b in tok.encode("utf-8"):
+        c = chr(b)
+        if c in '"\\' or b < 0x20 or b >= 0x7F:
+            out.append("\\x%02X" % b)
+        else:
+            out.append(c)
+    return '"%s"' % "".join(out)
+
+
+def write_dict(name, tokens):
+    d = ROOT / "fuzz" / "dicts"
+    d.mkdir(parents=True, exist_ok=True)
+    toks = sorted({t for t in tokens if t})
+    (d / f"{name}.dict").write_text(
+        "# written by fuzz/make_seeds.py\n" + "".join(dict_entry(t) + "\n" for t in toks),
+        encoding="utf-8",
+    )
+
+
+def schema_words(node, out):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "properties" and isinstance(v, dict):
+                out.update(v.keys())
+            if k == "enum" and isinstance(v, list):
+                out.update(str(x) for x in v)
+            schema_words(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            schema_words(v, out)
+
+
+def dicts():
+    schema = json.loads((ROOT / "specs" / "mapc.schema.json").read_text(encoding="utf-8"))
+    words = set()
+    schema_words(schema, words)
+    yaml_syntax = [": ", "\n", "\r\n", "  ", "- ", "{ ", " }", "[", "]", ", ", "&a ", "*a",
+                   "!!str ", "|\n", ">-\n", "---\n", "? ", "\t", "\ufeff", "\"", "'", "# ",
+                   "${", "}", "mapc: 1\n", "1e400", "99999999999999999999999999999999", "~"]
+    write_dict("spec", [w + ":" for w in words] + list(words) + yaml_syntax)
+    funcs = (ROOT / "crates/ir/src/funcs.rs").read_text(encoding="utf-8")
+    names = re.findall(r'name: "([a-z_0-9]+)"', funcs)
+    write_dict("expr", [n + "(" for n in names] + [
+        "and", "or", "not", "in", "null", "true", "false", "==", "!=", "<=", ">=", "&&", "||",
+        "`", "'", "''", "2026-02-29", "2026-11-22T10:00:00Z", "99999999999999999999999999999999",
+        "0.0000000000000000000000000001",
+    ])
+    write_dict("filter", [
+        "eq", "ne", "gt", "ge", "lt", "le", "and", "or", "not", "has", "in", "add", "sub",
+        "mul", "div", "divby", "mod", "null", "true", "false", "any(", "all(", "$it", "$root",
+        "$count", "cast(", "isof(", "contains(", "startswith(", "endswith(", "length(",
+        "indexof(", "substring(", "tolower(", "toupper(", "trim(", "concat(", "year(",
+        "month(", "day(", "hour(", "minute(", "second(", "date(", "time(", "now()",
+        "round(", "floor(", "ceiling(", "geo.distance(", "geography'", "geometry'",
+        "duration'", "binary'", "2026-02-29", "2026-11-22T10:00:00Z", "12:30:00",
+        "01234567-89ab-cdef-0123-456789abcdef", "INF", "NaN", "1e400", "@p", "/", "'",
+    ])
+
+
 if __name__ == "__main__":
+    dicts()
     main()

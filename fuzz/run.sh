@@ -13,10 +13,11 @@
 #
 # Every target first replays its crash reproducers in fuzz/regressions/<target>/,
 # then fuzzes from fuzz/corpus/<target>/ (kept between runs, not in git) and
-# the seeds in fuzz/seeds/. A crash, timeout (over 10 s for one input) or
-# out-of-memory (over 2 GB) does not stop the run: libFuzzer writes the input
-# to fuzz/artifacts/<target>/ and goes on. The script ends with a list of the
-# new artifacts and exits 1 when there are any.
+# the seeds in fuzz/seeds/, with the dictionaries in fuzz/dicts/. A crash,
+# timeout (over 10 s for one input) or out-of-memory (over 2 GB) does not
+# stop the run: libFuzzer writes the input to fuzz/artifacts/<target>/ and
+# goes on. The script ends with a list of the new artifacts and exits 1 when
+# there are any, or when a reproducer fails again.
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`) and a C++ compiler. Works on
 # stable Rust: RUSTC_BOOTSTRAP=1 lets cargo-fuzz use the nightly-only
@@ -47,6 +48,13 @@ seeds_of() {
   esac
 }
 
+dict_of() {
+  case "$1" in
+    yaml | compile) echo "-dict=fuzz/dicts/spec.dict" ;;
+    expr | filter) echo "-dict=fuzz/dicts/$1.dict" ;;
+  esac
+}
+
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build
 
@@ -67,7 +75,7 @@ for t in "${targets[@]}"; do
   cargo fuzz run "$t" "fuzz/corpus/$t" "$(seeds_of "$t")" -- \
     -max_total_time="$each" -timeout=10 -rss_limit_mb=2048 \
     -fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-    -artifact_prefix="fuzz/artifacts/$t/" -print_final_stats=1 ${FUZZ_ARGS:-} || true
+    -artifact_prefix="fuzz/artifacts/$t/" -print_final_stats=1 $(dict_of "$t") ${FUZZ_ARGS:-} || true
 done
 
 new=$(find fuzz/artifacts -type f ! -name '*.log' -newer "$start_marker" 2>/dev/null || true)

@@ -196,6 +196,49 @@ proptest! {
     }
 
     #[test]
+    fn literal_secrets_never_reach_a_report(
+        base in 0usize..11,
+        edits in prop::collection::vec(edit(), 0..3),
+        at in any::<usize>(),
+        form in 0usize..4,
+    ) {
+        // A literal secret on its own line, indented like the line it is put
+        // before, anywhere in a (possibly broken) spec: whatever else is
+        // wrong, no report in any format may show it.
+        let specs = base_specs();
+        let mut text = specs[base % specs.len()].as_bytes().to_vec();
+        for e in &edits {
+            apply(&mut text, e);
+        }
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(text.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1))
+            .collect();
+        let start = starts[at % starts.len()];
+        let indent: Vec<u8> = text[start..].iter().take_while(|b| **b == b' ').copied().collect();
+        let secret = [
+            "client_secret: Zq7SECRETx9",
+            "client_secret: \"Zq7SECRETx9\"",
+            "password: 'Zq7SECRETx9'",
+            "url: https://user:Zq7SECRETx9@example.com/",
+        ][form];
+        let mut line = indent;
+        line.extend_from_slice(secret.as_bytes());
+        line.push(b'\n');
+        text.splice(start..start, line);
+        let c = mapc_check::compile_bytes("s.mapc.yaml", &text, &mapc_check::Options::default());
+        let files = [(&c.file, c.diagnostics.as_slice())];
+        for format in [
+            mapc_diag::Format::Human { color: false },
+            mapc_diag::Format::Json,
+            mapc_diag::Format::Github,
+            mapc_diag::Format::Sarif,
+        ] {
+            let out = mapc_diag::render(format, &files);
+            prop_assert!(!out.contains("Zq7SECRETx9"), "{format:?} shows the secret:\n{out}");
+        }
+    }
+
+    #[test]
     fn any_bytes_compile(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         // ASCII-only: arbitrary bytes make non-ASCII text (or U+FFFD) right
         // before a `:`, the known redaction panic (see below).
