@@ -75,7 +75,7 @@ for t in "${targets[@]}"; do
   cargo fuzz run "$t" "fuzz/corpus/$t" "$(seeds_of "$t")" -- \
     -max_total_time="$each" -timeout=10 -rss_limit_mb=2048 \
     -fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-    -artifact_prefix="fuzz/artifacts/$t/" -print_final_stats=1 $(dict_of "$t") ${FUZZ_ARGS:-} || true
+    -print_final_stats=1 $(dict_of "$t") ${FUZZ_ARGS:-} || true
 done
 
 new=$(find fuzz/artifacts -type f ! -name '*.log' -newer "$start_marker" 2>/dev/null || true)
