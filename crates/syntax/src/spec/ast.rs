@@ -159,6 +159,69 @@ pub struct Connection {
     pub entity_url_convention: Option<Spanned<String>>,
     pub path: Option<Spanned<String>>,
     pub dir: Option<Spanned<String>>,
+    /// CSV files only: the character between columns, one of `,` `;` `|`
+    /// or a tab (`"\t"` or `tab`). Default: detected from the header row
+    /// (an ambiguous header is an error, R0019).
+    pub delimiter: Option<Spanned<String>>,
+    /// CSV files only: the type of each column (by header name; a dotted
+    /// header such as `customer.name` names a related record's column).
+    /// Values are converted while reading; a value that is not of its
+    /// column's type rejects the record (R0017). Without a declaration,
+    /// every CSV value is text.
+    #[schemars(with = "std::collections::BTreeMap<String, ColumnType>", default)]
+    pub columns: Named<Spanned<ColumnType>>,
+}
+
+/// The type of a CSV column (`columns:` of a file connection).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+pub enum ColumnType {
+    /// Text as it is in the file.
+    String,
+    /// A whole number (`42`, `-7`); read exactly.
+    Integer,
+    /// An exact decimal number with a `.` (`99.50`, `-0.5`, `1e3`); no thousands separators.
+    Decimal,
+    /// `true` or `false` (any case).
+    Boolean,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// An RFC 3339 date-time (`2026-03-01T09:30:00+01:00`); written in UTC.
+    Datetime,
+    /// A GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`), kept as text.
+    Guid,
+}
+
+/// The delimiters a CSV file may use, as `(byte, name)`: detected from
+/// the header or given by `delimiter:` / `--csv-delimiter`.
+pub const CSV_DELIMITERS: [(u8, &str); 4] =
+    [(b',', "`,`"), (b';', "`;`"), (b'\t', "a tab"), (b'|', "`|`")];
+
+/// A `delimiter:` (or `--csv-delimiter`) as its byte: one of `,` `;` `|`,
+/// or a tab written as a tab character, `\t` or `tab`.
+pub fn delimiter_byte(text: &str) -> Option<u8> {
+    match text {
+        "," => Some(b','),
+        ";" => Some(b';'),
+        "|" => Some(b'|'),
+        "\t" | "\\t" | "tab" => Some(b'\t'),
+        _ => None,
+    }
+}
+
+impl ColumnType {
+    /// The name as written in a spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            ColumnType::String => "string",
+            ColumnType::Integer => "integer",
+            ColumnType::Decimal => "decimal",
+            ColumnType::Boolean => "boolean",
+            ColumnType::Date => "date",
+            ColumnType::Datetime => "datetime",
+            ColumnType::Guid => "guid",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
@@ -192,7 +255,7 @@ pub type TextSetting<'a> = (&'static str, &'a Option<Spanned<String>>);
 impl Connection {
     /// The text settings outside `auth:` (not `kind`, not the numbers), in
     /// the order of the fields: `url` and `api_version` first.
-    pub fn text_settings(&self) -> [TextSetting<'_>; 9] {
+    pub fn text_settings(&self) -> [TextSetting<'_>; 10] {
         [
             ("url", &self.url),
             ("api_version", &self.api_version),
@@ -203,6 +266,7 @@ impl Connection {
             ("entity_url_convention", &self.entity_url_convention),
             ("path", &self.path),
             ("dir", &self.dir),
+            ("delimiter", &self.delimiter),
         ]
     }
 }

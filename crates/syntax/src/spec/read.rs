@@ -304,6 +304,7 @@ enum_from_node!(SyncDirection, "sync direction", ["once" => SyncDirection::Once,
 enum_from_node!(Conflict, "conflict policy", ["source_wins" => Conflict::SourceWins, "target_wins" => Conflict::TargetWins, "newest" => Conflict::Newest, "fail" => Conflict::Fail]);
 enum_from_node!(OnNull, "on_null policy", ["write" => OnNull::Write, "skip" => OnNull::Skip, "error" => OnNull::Error]);
 enum_from_node!(Action, "rule action", ["skip" => Action::Skip, "warn" => Action::Warn, "error" => Action::Error, "set" => Action::Set]);
+enum_from_node!(ColumnType, "column type", ["string" => ColumnType::String, "integer" => ColumnType::Integer, "decimal" => ColumnType::Decimal, "boolean" => ColumnType::Boolean, "date" => ColumnType::Date, "datetime" => ColumnType::Datetime, "guid" => ColumnType::Guid]);
 enum_from_node!(ContactsEndpoint, "contacts endpoint", ["contacts" => ContactsEndpoint::Contacts, "customers" => ContactsEndpoint::Customers]);
 
 /// Maps byte offsets inside a scalar's decoded text back to the file, so a

@@ -20,6 +20,8 @@ const CONNECTION_KEYS: &[&str] = &[
     "entity_url_convention",
     "path",
     "dir",
+    "delimiter",
+    "columns",
 ];
 
 /// The keys `auth:` accepts; any other is reported as M0202.
@@ -59,9 +61,110 @@ fn connection(node: &Node, name: &str, overlay: bool, r: &mut Reader) -> Option<
         entity_url_convention: m.opt("entity_url_convention", r),
         path: m.opt("path", r),
         dir: m.opt("dir", r),
+        delimiter: m.opt("delimiter", r),
+        columns: match m.get("columns") {
+            Some(n) => named(n, "column types", r, |v, _, r| {
+                Spanned::<ColumnType>::from_node(v, r)
+            }),
+            None => Vec::new(),
+        },
     };
     m.finish(CONNECTION_KEYS, r);
+    csv_settings(&c, name, overlay, &csv_key_spans(node), r);
     Some(c)
+}
+
+/// The spans of the keys `delimiter` and `columns` of a connection node.
+fn csv_key_spans(node: &Node) -> [Option<mapc_diag::Span>; 2] {
+    let key = |want: &str| match &node.kind {
+        crate::yaml::NodeKind::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.as_scalar().is_some_and(|s| s.text == want))
+            .map(|(k, _)| k.span),
+        _ => None,
+    };
+    [key("delimiter"), key("columns")]
+}
+
+/// `delimiter:` (M0208) and `columns:` (M0209) of a connection: both
+/// describe a CSV file, so they need a `kind: file` connection whose
+/// `path:` is not an NDJSON/JSON file; `columns:` is not overridden per
+/// environment (the types belong to the file's format, not its place).
+fn csv_settings(
+    c: &Connection,
+    name: &str,
+    overlay: bool,
+    keys: &[Option<mapc_diag::Span>; 2],
+    r: &mut Reader,
+) {
+    if let Some(d) = &c.delimiter {
+        if delimiter_byte(&d.value).is_none() {
+            let shown = d.value.escape_debug().to_string();
+            let help = match d.value.trim() {
+                t if t != d.value && delimiter_byte(t).is_some() => {
+                    format!("remove the blanks around it: `delimiter: \"{t}\"`")
+                }
+                _ if d.value.contains(',') && d.value.len() > 1 => {
+                    "give one delimiter, e.g. `delimiter: \";\"`".to_string()
+                }
+                _ => "use `,`, `;`, `|` or `tab` (quote `;` and `|` in YAML: `delimiter: \";\"`)"
+                    .to_string(),
+            };
+            r.push(
+                Diagnostic::new(
+                    "M0208",
+                    d.span,
+                    format!("`{shown}` is not a CSV delimiter of connection `{name}`"),
+                )
+                .label("expected `,`, `;`, `|` or `tab`")
+                .help(help),
+            );
+        }
+    }
+    if overlay {
+        if let (Some(span), false) = (keys[1], c.columns.is_empty()) {
+            r.push(
+                Diagnostic::new(
+                    "M0209",
+                    span,
+                    format!("`columns:` cannot be changed per environment (connection `{name}`)"),
+                )
+                .label("declare the column types on the connection itself")
+                .help(format!(
+                    "move `columns:` to `connections: {{ {name}: ... }}` at the top level"
+                )),
+            );
+        }
+        return;
+    }
+    let kind = c.kind.as_ref().map(|k| k.value);
+    let json_path = c.path.as_ref().and_then(|p| {
+        let ext = p.value.rsplit_once('.')?.1.to_ascii_lowercase();
+        matches!(ext.as_str(), "ndjson" | "jsonl" | "json").then(|| p.value.clone())
+    });
+    for (key, span) in [("delimiter", keys[0]), ("columns", keys[1])] {
+        let Some(span) = span else { continue };
+        let why = match kind {
+            Some(ConnectionKind::File) => match (&json_path, &c.dir) {
+                (Some(p), _) => format!("connection `{name}` reads `{p}`, which is not a CSV file"),
+                (None, Some(_)) => format!(
+                    "connection `{name}` uses `dir:` ({{entity}}.ndjson files), not a CSV file"
+                ),
+                _ => continue,
+            },
+            Some(_) => format!(
+                "connection `{name}` is not a file: its types come from its `$metadata`"
+            ),
+            None => continue,
+        };
+        r.push(
+            Diagnostic::new("M0209", span, format!("`{key}:` applies to CSV files only: {why}"))
+                .label("only for a `kind: file` connection reading a .csv file")
+                .help(format!(
+                    "remove `{key}:`, or point the connection at a .csv file (`path: data/{name}.csv`)"
+                )),
+        );
+    }
 }
 
 /// `auth` of a connection; in an environment overlay every key (`flow`
