@@ -82,9 +82,12 @@ pub struct PreviewArgs {
     /// The as-of date (YYYY-MM-DD) for `today()` and sales-price expiry [default: today, UTC].
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
-    /// Cached `$metadata` for type checks [default: `.mapc/schema` beside the spec, when present].
+    /// Cached `$metadata` for type checks and CSV column types [default: `.mapc/schema` beside the spec, when present].
     #[arg(long, value_name = "DIR")]
     pub schema_cache: Option<PathBuf>,
+    /// The CSV delimiter: `,`, `;`, `|` or `tab` [default: the file connection's `delimiter:`, else detected from the header].
+    #[arg(long, value_name = "CHAR")]
+    pub csv_delimiter: Option<String>,
 }
 
 /// Parses `--as-of`, or today's date in UTC.
@@ -98,6 +101,29 @@ pub fn as_of_date(arg: Option<&str>) -> Result<jiff::civil::Date, String> {
     }
 }
 
+/// Prints an input's refusal (coded when the reader gave a code).
+pub fn input_failure(name: &str, e: &std::io::Error) {
+    match input::input_error(e) {
+        Some(ie) => {
+            eprintln!("error[{}]: {name}: {}", ie.code, ie.message);
+            if let Some(h) = &ie.help {
+                eprintln!("  help: {h}");
+            }
+        }
+        None => eprintln!("error: {name}: {e}"),
+    }
+}
+
+/// Prints what a reader noticed about its input as a whole.
+pub fn input_notes(name: &str, notes: &[input::Note]) {
+    for n in notes {
+        match n.code {
+            Some(code) => eprintln!("warning[{code}]: {name}: {}", n.message),
+            None => eprintln!("note: {name}: {}", n.message),
+        }
+    }
+}
+
 pub fn preview(args: &PreviewArgs) -> i32 {
     let as_of = match as_of_date(args.as_of.as_deref()) {
         Ok(d) => d,
@@ -105,6 +131,22 @@ pub fn preview(args: &PreviewArgs) -> i32 {
             eprintln!("error: {e}");
             return 2;
         }
+    };
+    if let Some(cli) = &args.schema_cache {
+        if !cli.is_dir() {
+            eprintln!("error: --schema-cache {}: not a directory (point it at a folder of `{{connection}}.xml` files holding each connection's `$metadata`)", cli.display());
+            return 2;
+        }
+    }
+    let csv_delimiter = match args.csv_delimiter.as_deref() {
+        None => None,
+        Some(d) => match mapc_syntax::spec::delimiter_byte(d) {
+            Some(b) => Some(b),
+            None => {
+                eprintln!("error: --csv-delimiter `{}` is not a CSV delimiter: use `,`, `;`, `|` or `tab`", d.escape_debug());
+                return 2;
+            }
+        },
     };
     let opts = CheckOptions {
         schema_cache: args
@@ -161,7 +203,11 @@ pub fn preview(args: &PreviewArgs) -> i32 {
             return 1;
         }
     };
-    let mut src = match input::open_as(&args.input, args.input_format.map(Into::into)) {
+    let mut csv = engine.csv_options().clone();
+    if csv_delimiter.is_some() {
+        csv.delimiter = csv_delimiter;
+    }
+    let mut src = match input::open_with(&args.input, args.input_format.map(Into::into), &csv) {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
             eprintln!("error: {e}");
@@ -231,13 +277,18 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return 0,
         Err(e) => {
-            eprintln!("error: {input_name}: {e}");
+            for l in &reports {
+                eprintln!("{l}");
+            }
+            input_notes(&input_name, &src.notes());
+            input_failure(&input_name, &e);
             return 2;
         }
     };
     for l in &reports {
         eprintln!("{l}");
     }
+    input_notes(&input_name, &src.notes());
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     eprintln!(
         "{} read: {} written, {} skipped, {} filtered out, {} rejected, {} (mapping `{}`, as of {as_of}{})",

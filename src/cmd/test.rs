@@ -45,6 +45,10 @@ pub struct TestArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     pub format: TestFormat,
+    /// Cached `$metadata` (`{connection}.xml`) for type checks
+    /// [default: `.mapc/schema` beside each spec, when present].
+    #[arg(long, value_name = "DIR")]
+    pub schema_cache: Option<PathBuf>,
 }
 
 /// A spec to test and the test files that go with it.
@@ -290,6 +294,12 @@ pub fn test(args: &TestArgs) -> i32 {
             return 2;
         }
     };
+    if let Some(dir) = &args.schema_cache {
+        if !dir.is_dir() {
+            eprintln!("error: --schema-cache {}: not a directory (point it at a folder of `{{connection}}.xml` files holding each connection's `$metadata`)", dir.display());
+            return 2;
+        }
+    }
     let mut rep = Reporter {
         human: args.format == TestFormat::Human,
         color: super::color_stdout(),
@@ -301,7 +311,10 @@ pub fn test(args: &TestArgs) -> i32 {
     let mut unreadable = false;
     for unit in &units {
         let opts = CheckOptions {
-            schema_cache: super::default_schema_cache(&unit.spec),
+            schema_cache: args
+                .schema_cache
+                .clone()
+                .or_else(|| super::default_schema_cache(&unit.spec)),
         };
         let compiled = match compile_file(&unit.spec, &opts) {
             Ok(c) => c,

@@ -352,9 +352,20 @@ impl Compiled {
         }
         if let Some((slot, desc)) = p.order {
             let s = slot as usize;
+            // Two texts that read as numbers and order differently as text
+            // and as numbers (R0020): sorting them either way is a guess.
+            let mut ambiguous = None;
             // Stable: ties keep input order; nulls last in both directions.
             order.sort_by(|&a, &b| {
                 let (x, y) = (&ld.item(a)[s], &ld.item(b)[s]);
+                if let (Value::Str(t), Value::Str(u), None) = (x, y, &ambiguous) {
+                    if let Some((m, n)) = crate::eval::numbers_both(t, u) {
+                        let (to, no) = (t.as_ref().cmp(u.as_ref()), m.cmp(&n));
+                        if to != no {
+                            ambiguous = Some(crate::eval::numeric_text_order(t, u, to, no));
+                        }
+                    }
+                }
                 match (x.is_null(), y.is_null()) {
                     (true, true) => Ordering::Equal,
                     (true, false) => Ordering::Greater,
@@ -363,6 +374,11 @@ impl Compiled {
                     _ => sort_cmp(x, y),
                 }
             });
+            if let Some(e) = ambiguous {
+                return Err(reject(e.code, format!("cannot sort the product lines: {}", e.message))
+                    .with_field(&p.path)
+                    .with_help("send the `order_by` field as numbers (or declare its type), or as text that orders the same way"));
+            }
         }
         lines.clear();
         lines.resize_with(order.len() * p.nleaves, || Out::Omit);

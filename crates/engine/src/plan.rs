@@ -82,6 +82,9 @@ pub(crate) struct Scope {
     /// The mapping's related aliases (record scope only), with the check a
     /// read of each compiles to once one is read.
     related: Vec<(Related, Option<Arc<RelatedCheck>>)>,
+    /// Every path read through [`Scope::path`] (dotted, first-read order):
+    /// the columns a CSV input must have.
+    pub reads: Vec<String>,
 }
 
 impl Scope {
@@ -95,6 +98,10 @@ impl Scope {
     /// A read of `p`: a slot, or for a path into a related alias a slot
     /// read that first checks the alias is in the record (R0004).
     pub fn path(&mut self, p: &PathRef) -> CExpr {
+        let dotted = p.dotted();
+        if !dotted.is_empty() && !self.reads.contains(&dotted) {
+            self.reads.push(dotted);
+        }
         let slot = self.slot(&segs(p));
         let Some(i) = p.related.filter(|&i| i < self.related.len()) else {
             return CExpr::Slot(slot);
@@ -400,6 +407,8 @@ pub struct Compiled {
     pub(crate) nleaves: usize,
     /// `products.overwrite_template_products`, carried for `run`.
     pub overwrite_template_products: bool,
+    /// How a CSV input of this mapping is read.
+    pub(crate) csv: crate::input::CsvOptions,
 }
 
 impl std::fmt::Debug for Compiled {
@@ -636,6 +645,14 @@ impl Compiled {
         let companies = match &m.companies {
             None => None,
             Some(c) => {
+                for f in [Some(&c.id_field), Some(&c.number_field), c.parent_field.as_ref()]
+                    .into_iter()
+                    .flatten()
+                {
+                    if !f.is_empty() && !scope.reads.contains(f) {
+                        scope.reads.push(f.clone());
+                    }
+                }
                 let id = scope.slot(&split(&c.id_field));
                 let number = scope.slot(&split(&c.number_field));
                 let parent = c.parent_field.as_deref().map(|p| scope.slot(&split(p)));
@@ -679,7 +696,17 @@ impl Compiled {
             }
             k.proj
         };
+        let csv = crate::input::CsvOptions {
+            delimiter: program
+                .connection(&m.source.connection)
+                .filter(|c| c.kind == mapc_ir::ConnectionKind::File)
+                .and_then(|c| c.setting("delimiter"))
+                .and_then(mapc_syntax::spec::delimiter_byte),
+            types: m.source.columns.clone(),
+            required: std::mem::take(&mut scope.reads),
+        };
         Ok(Compiled {
+            csv,
             key_proj,
             name: m.name.clone(),
             options,
@@ -699,6 +726,16 @@ impl Compiled {
             nleaves: tree.n as usize,
             overwrite_template_products: overwrite,
         })
+    }
+
+    /// How a CSV input of this mapping is read: the source connection's
+    /// `delimiter:` (a `--csv-delimiter` replaces it), the column types
+    /// (cached `$metadata` of the source, else its `columns:`), and the
+    /// columns the mapping reads (fields, rules, filter, document amounts,
+    /// company fields; not the source key alone, not product lines, sales
+    /// prices or contacts, which a CSV file cannot hold).
+    pub fn csv_options(&self) -> &crate::input::CsvOptions {
+        &self.csv
     }
 
     /// The mapping's name.
