@@ -75,6 +75,8 @@ codes! {
     "M0205" "invalid-name"           Error Shape "a name does not match the required pattern";
     "M0206" "unsupported-version"    Error Shape "the `mapc:` format version is not supported";
     "M0207" "empty-list"             Error Shape "a list that needs at least one entry is empty";
+    "M0208" "invalid-delimiter"      Error Shape "a CSV `delimiter:` is not `,`, `;`, `|` or a tab";
+    "M0209" "csv-only-setting"       Error Shape "`delimiter:` or `columns:` is set where no CSV file is read";
 
     "M0301" "expr-syntax"            Error Syntax "an expression does not parse";
     "M0302" "filter-syntax"          Error Syntax "an OData `$filter` does not parse";
@@ -141,8 +143,14 @@ codes! {
     "R0013" "parent-cycle"           Error Runtime "a company is its own parent or in a parent cycle";
     "R0014" "record-too-large"       Error Runtime "an input record or value is larger than allowed";
     "R0015" "price-rule-without-code" Error Runtime "a sales-price rule has no sales code";
+    "R0017" "csv-value-type"         Error Runtime "a CSV value is not of its column's type";
+    "R0018" "csv-header"             Error Runtime "a CSV header lacks a column the mapping reads, or repeats one";
+    "R0019" "csv-delimiter"          Error Runtime "the delimiter of a CSV file cannot be told from its header";
+    "R0020" "numeric-text-order"     Error Runtime "two texts that read as numbers are ordered differently as text and as numbers";
+    "R0021" "duplicate-json-key"     Error Runtime "a key appears twice in one object of a JSON record";
     "R0101" "rule-warning"           Warning Runtime "a rule with `action: warn` matched";
     "R0102" "unknown-parent"         Warning Runtime "a company's parent number matches no company";
+    "R0103" "odata-page"             Warning Runtime "a saved OData response is one page of more, or incomplete";
 }
 
 /// Finds a code by its code (`M0202`) or its name (`unknown-key`), case-insensitively.

@@ -104,6 +104,19 @@ fn csv_settings(
                 t if t != d.value && delimiter_byte(t).is_some() => {
                     format!("remove the blanks around it: `delimiter: \"{t}\"`")
                 }
+                t if matches!(
+                    t.to_ascii_lowercase().as_str(),
+                    "semicolon" | "comma" | "pipe" | "tabulator"
+                ) =>
+                {
+                    let c = match t.to_ascii_lowercase().as_str() {
+                        "semicolon" => "\";\"",
+                        "comma" => "\",\"",
+                        "pipe" => "\"|\"",
+                        _ => "tab",
+                    };
+                    format!("write the character itself: `delimiter: {c}`")
+                }
                 _ if d.value.contains(',') && d.value.len() > 1 => {
                     "give one delimiter, e.g. `delimiter: \";\"`".to_string()
                 }
@@ -144,25 +157,35 @@ fn csv_settings(
     });
     for (key, span) in [("delimiter", keys[0]), ("columns", keys[1])] {
         let Some(span) = span else { continue };
-        let why = match kind {
+        let file_help = format!(
+            "remove `{key}:`, or point the connection at a .csv file (`path: data/{name}.csv`)"
+        );
+        let (why, help) = match kind {
             Some(ConnectionKind::File) => match (&json_path, &c.dir) {
-                (Some(p), _) => format!("connection `{name}` reads `{p}`, which is not a CSV file"),
-                (None, Some(_)) => format!(
-                    "connection `{name}` uses `dir:` ({{entity}}.ndjson files), not a CSV file"
+                (Some(p), _) => (
+                    format!("connection `{name}` reads `{p}`, which is not a CSV file"),
+                    file_help,
+                ),
+                (None, Some(_)) => (
+                    format!(
+                        "connection `{name}` uses `dir:` ({{entity}}.ndjson files), not a CSV file"
+                    ),
+                    file_help,
                 ),
                 _ => continue,
             },
-            Some(_) => format!(
-                "connection `{name}` is not a file: its types come from its `$metadata`"
+            Some(_) => (
+                format!("connection `{name}` is not a file: its types come from its `$metadata`"),
+                format!(
+                    "remove `{key}:`; declare it on the `kind: file` connection that reads the CSV file (a CSV sample of this source is typed by the cached `$metadata`, `--schema-cache`)"
+                ),
             ),
             None => continue,
         };
         r.push(
             Diagnostic::new("M0209", span, format!("`{key}:` applies to CSV files only: {why}"))
                 .label("only for a `kind: file` connection reading a .csv file")
-                .help(format!(
-                    "remove `{key}:`, or point the connection at a .csv file (`path: data/{name}.csv`)"
-                )),
+                .help(help),
         );
     }
 }
