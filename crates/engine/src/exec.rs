@@ -164,7 +164,9 @@ impl Compiled {
         let start = out.len();
         let res = match parse_record(text, &self.proj, &mut frame) {
             Err(e) => Processed {
-                key: if e.code == "R0002" {
+                // Valid JSON (a number out of range, a repeated key): a
+                // parse of the key alone can still name the record.
+                key: if matches!(e.code, "R0002" | "R0021") {
                     self.salvage_key(text)
                 } else {
                     None
@@ -193,8 +195,8 @@ impl Compiled {
         res
     }
 
-    /// The key of a record rejected for a number that does not fit: the
-    /// record is valid JSON, so a parse that reads only the key finds it and
+    /// The key of a record rejected for a number that does not fit or a
+    /// repeated key: the record is valid JSON, so a parse that reads only the key finds it and
     /// the rejection can say which record it was.
     pub(crate) fn salvage_key<'a>(&self, text: &'a str) -> Option<Cow<'a, str>> {
         let mut frame = Frame::new(1, &[]);

@@ -626,11 +626,18 @@ impl<R: Read> CsvSource<R> {
                 mapc_diag::code_list(names.iter().take(30))
             )
         };
+        let read = miss.iter().all(|m| self.opts.required.contains(m));
         Err(input_error(
             "R0018",
             format!(
-                "the header has no column {}, which the mapping reads",
-                shown.join(", ")
+                "the header has no column{} {}, which {}",
+                if miss.len() == 1 { "" } else { "s" },
+                shown.join(", "),
+                if read {
+                    "the mapping reads"
+                } else {
+                    "the mapping reads or the file connection's `columns:` declares"
+                }
             ),
             Some(help),
         ))
@@ -913,10 +920,12 @@ impl<R: Read + Send> RecordSource for CsvSource<R> {
                     )
                     .with_help(format!(
                         "quote values that contain {} or a line break (`\"Gift basket, assorted\"`)",
-                        mapc_syntax::spec::CSV_DELIMITERS
-                            .iter()
-                            .find(|(d, _)| *d == self.delim)
-                            .map_or("the delimiter", |(_, n)| n)
+                        match self.delim {
+                            b',' => "a comma",
+                            b';' => "a semicolon",
+                            b'\t' => "a tab",
+                            _ => "a `|`",
+                        }
                     )),
                 ),
                 None => None,
