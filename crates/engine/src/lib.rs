@@ -145,17 +145,30 @@
 //!   companies mapping holds every record's output until the input ends,
 //!   because the last record may be the parent of the first.
 //! * **Input** ([`input`]): NDJSON (blank lines are not records), `.json`
-//!   (an array streamed element by element, or whitespace-separated values),
-//!   CSV (header row = keys, dotted headers nest, every value a string, an
-//!   empty cell null). Per-record errors: R0001 not an object, R0002 number
-//!   out of range, R0005 invalid JSON (also in keys the mapping never reads;
-//!   the position is the line and column in the input file; an array
-//!   element cut off by the end of the file is one R0005), R0006 wrong CSV
-//!   width or an unclosed quote (naming the record's key when the row has
-//!   the key column), R0007 invalid UTF-8, R0014 a record over
-//!   [`exec::MAX_RECORD_BYTES`] (64 MiB) or nested deeper than 128 levels. A
-//!   10 MB string is an ordinary value. [`input::open_as`] reads a file by
+//!   (an array streamed element by element, a saved OData response as the
+//!   records of its `value` array, or whitespace-separated values), CSV
+//!   (header row = keys, dotted headers nest, an empty cell null, values
+//!   text unless their column is typed: [`input::CsvOptions`], given by
+//!   [`Compiled::csv_options`]). Per-record errors: R0001 not an object,
+//!   R0002 number out of range, R0005 invalid JSON (also in keys the
+//!   mapping never reads; the position is the line and column in the input
+//!   file; an array element cut off by the end of the file is one R0005),
+//!   R0006 wrong CSV width, a stray or an unclosed quote (naming the
+//!   record's key when the row has the key column), R0007 invalid UTF-8,
+//!   R0014 a record over [`exec::MAX_RECORD_BYTES`] (64 MiB) or nested
+//!   deeper than 128 levels, R0017 a CSV value not of its column's type,
+//!   R0021 a key twice in an object the mapping reads. A CSV header without
+//!   a column the mapping reads (R0018) or with an ambiguous delimiter
+//!   (R0019) fails the input as a whole, as an [`input::InputError`]; a
+//!   reader's remarks on the whole input (R0103, a page of an OData
+//!   response; a detected delimiter) are [`input::RecordSource::notes`]. A
+//!   10 MB string is an ordinary value. [`input::open_with`] reads a file by
 //!   its extension or a given [`input::Format`], and `-` as standard input.
+//! * **Numeric-looking text** (R0020): an ordering comparison or the
+//!   product `order_by` sort of two texts that both read as numbers and
+//!   order differently as text and as numbers rejects the record; an
+//!   operand typed as text (a string literal, `to_string`, a `string`
+//!   column) compares as text.
 //! * **Tests** ([`testing`]): an `expect:` record is a partial match. Keys
 //!   not given are not compared; objects are matched recursively by the
 //!   keys given; lists must have the same length and each expected element
