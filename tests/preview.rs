@@ -608,11 +608,26 @@ fn csv_columns_are_typed_from_the_schema_cache() {
         part(&got, "--- stdout\n", "--- stderr\n"),
         "{\"id\":\"0f2b1c3d-0000-0000-0000-000000000002\",\"name\":\"Big deal\",\"value\":100.5,\"probability\":80,\"system_revenue\":true}\n"
     );
-    assert!(got.contains("2 records read: 1 written, 0 skipped, 1 filtered out, 0 rejected"), "{got}");
-    assert!(got.contains("note: tests/fixtures/csv/opportunities.csv: the columns are separated by `;`"), "{got}");
+    assert!(
+        got.contains("2 records read: 1 written, 0 skipped, 1 filtered out, 0 rejected"),
+        "{got}"
+    );
+    assert!(
+        got.contains(
+            "note: tests/fixtures/csv/opportunities.csv: the columns are separated by `;`"
+        ),
+        "{got}"
+    );
 
     let got = mapc(&[
-        "preview", CSV_OPP, "--input", CSV_OPP_DATA, "--as-of", "2026-11-22", "--format", "ndjson",
+        "preview",
+        CSV_OPP,
+        "--input",
+        CSV_OPP_DATA,
+        "--as-of",
+        "2026-11-22",
+        "--format",
+        "ndjson",
     ]);
     assert!(got.starts_with("exit: 1\n"), "{got}");
     // Line 2 of the file (the record after the BOM-prefixed header).
@@ -631,7 +646,14 @@ fn csv_columns_are_typed_from_the_schema_cache() {
 #[test]
 fn csv_columns_declared_on_the_file_connection() {
     let got = mapc(&[
-        "preview", CSV_ORDERS, "--input", CSV_ORDERS_DATA, "--as-of", "2026-11-22", "--format", "ndjson",
+        "preview",
+        CSV_ORDERS,
+        "--input",
+        CSV_ORDERS_DATA,
+        "--as-of",
+        "2026-11-22",
+        "--format",
+        "ndjson",
     ]);
     assert!(got.starts_with("exit: 1\n"), "{got}");
     assert_eq!(
@@ -644,19 +666,35 @@ fn csv_columns_declared_on_the_file_connection() {
     );
     // The connection says `;`; `--csv-delimiter ,` replaces it.
     let got = mapc(&[
-        "preview", CSV_ORDERS, "--input", CSV_ORDERS_DATA, "--csv-delimiter", ",",
+        "preview",
+        CSV_ORDERS,
+        "--input",
+        CSV_ORDERS_DATA,
+        "--csv-delimiter",
+        ",",
     ]);
     assert!(got.starts_with("exit: 2\n"), "{got}");
     assert!(
         got.contains("error[R0018]: tests/fixtures/csv/orders.csv: the header has no columns `id`, `amount`, `limit`, `quantity`, which the mapping reads"),
         "{got}"
     );
-    assert!(got.contains("help: the header is read as one column split by `,`"), "{got}");
+    assert!(
+        got.contains("help: the header is read as one column split by `,`"),
+        "{got}"
+    );
     let got = mapc(&[
-        "preview", CSV_ORDERS, "--input", CSV_ORDERS_DATA, "--csv-delimiter", "semicolon",
+        "preview",
+        CSV_ORDERS,
+        "--input",
+        CSV_ORDERS_DATA,
+        "--csv-delimiter",
+        "semicolon",
     ]);
     assert!(got.starts_with("exit: 2\n"), "{got}");
-    assert!(got.contains("--csv-delimiter `semicolon` is not a CSV delimiter"), "{got}");
+    assert!(
+        got.contains("--csv-delimiter `semicolon` is not a CSV delimiter"),
+        "{got}"
+    );
 }
 
 /// Issue 6, item 5: a header without a column the mapping reads is refused
@@ -670,7 +708,8 @@ fn csv_header_mismatch_and_ambiguous_delimiter_are_refused() {
     let got = mapc(&["preview", CSV_ORDERS, "--input", &bad]);
     assert!(got.starts_with("exit: 2\n"), "{got}");
     assert!(
-        got.contains("error[R0018]: ") && got.contains("the header has no column `amount` (did you mean `Amount`?)"),
+        got.contains("error[R0018]: ")
+            && got.contains("the header has no column `amount` (did you mean `Amount`?)"),
         "{got}"
     );
     // No `delimiter:` and a header with `,` and `;`: which one is it?
@@ -687,7 +726,8 @@ fn csv_header_mismatch_and_ambiguous_delimiter_are_refused() {
     let got = mapc(&["preview", &spec, "--input", &amb]);
     assert!(got.starts_with("exit: 2\n"), "{got}");
     assert!(
-        got.contains("error[R0019]: ") && got.contains("the header row holds `,` (1 time) and `;` (3 times)"),
+        got.contains("error[R0019]: ")
+            && got.contains("the header row holds `,` (1 time) and `;` (3 times)"),
         "{got}"
     );
 }
@@ -717,7 +757,36 @@ fn a_saved_odata_response_is_previewed_as_its_records() {
         "ndjson",
     ]);
     assert!(got.starts_with("exit: 0\n"), "{got}");
-    assert_eq!(part(&got, "--- stdout\n", "--- stderr\n").lines().count(), 3, "{got}");
+    assert_eq!(
+        part(&got, "--- stdout\n", "--- stderr\n").lines().count(),
+        3,
+        "{got}"
+    );
     assert!(got.contains("warning[R0103]: "), "{got}");
     assert!(got.contains("3 records read: 3 written"), "{got}");
+}
+
+/// `mapc test` takes `--schema-cache` as `check` and `preview` do.
+#[test]
+fn test_takes_a_schema_cache_like_check() {
+    let got = mapc(&[
+        "test",
+        "specs/examples/odata-copy.mapc.yaml",
+        "--schema-cache",
+        "tests/fixtures/schema-cache",
+        "--as-of",
+        "2026-11-22",
+    ]);
+    assert!(got.starts_with("exit: 0\n"), "{got}");
+    let got = mapc(&[
+        "test",
+        "specs/examples/contract-tool.mapc.yaml",
+        "--schema-cache",
+        "tests/fixtures/no-such-dir",
+    ]);
+    assert!(got.starts_with("exit: 2\n"), "{got}");
+    assert!(
+        got.contains("--schema-cache tests/fixtures/no-such-dir: not a directory"),
+        "{got}"
+    );
 }

@@ -645,9 +645,13 @@ impl Compiled {
         let companies = match &m.companies {
             None => None,
             Some(c) => {
-                for f in [Some(&c.id_field), Some(&c.number_field), c.parent_field.as_ref()]
-                    .into_iter()
-                    .flatten()
+                for f in [
+                    Some(&c.id_field),
+                    Some(&c.number_field),
+                    c.parent_field.as_ref(),
+                ]
+                .into_iter()
+                .flatten()
                 {
                     if !f.is_empty() && !scope.reads.contains(f) {
                         scope.reads.push(f.clone());

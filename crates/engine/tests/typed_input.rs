@@ -36,14 +36,20 @@ fn numeric_looking_texts_that_order_differently_are_refused() {
     let g = one(&spec, r#"{"id": "d", "amount": 99.5, "limit": "100"}"#);
     assert_eq!(g.json(), r#"{"id":"d"}"#);
     // `<=` of "1.0" and "1": equal as numbers, "1.0" after "1" as text.
-    let g = one(&with_rule("amount <= limit"), r#"{"id": "e", "amount": "1.0", "limit": "1"}"#);
+    let g = one(
+        &with_rule("amount <= limit"),
+        r#"{"id": "e", "amount": "1.0", "limit": "1"}"#,
+    );
     assert_eq!(g.code(), "R0020");
 }
 
 #[test]
 fn an_explicit_text_or_number_comparison_is_never_refused() {
     // A string literal says text is meant.
-    let g = one(&with_rule("amount > '100'"), r#"{"id": "a", "amount": "99.5"}"#);
+    let g = one(
+        &with_rule("amount > '100'"),
+        r#"{"id": "a", "amount": "99.5"}"#,
+    );
     assert_eq!(g, Got::Skipped(0));
     let g = one(
         &with_rule("to_string(amount) > to_string(limit)"),
@@ -82,7 +88,11 @@ fn product_lines_sorted_by_numeric_looking_text_are_refused() {
         r#"{"id": "o", "lines": [{"sku": "A", "seq": "10"}, {"sku": "B", "seq": "9"}]}"#,
     );
     assert_eq!(g.code(), "R0020");
-    assert!(g.report().contains("cannot sort the product lines"), "{}", g.report());
+    assert!(
+        g.report().contains("cannot sort the product lines"),
+        "{}",
+        g.report()
+    );
     let g = one(
         &spec,
         r#"{"id": "o", "lines": [{"sku": "A", "seq": "20"}, {"sku": "B", "seq": "10"}]}"#,
@@ -98,9 +108,13 @@ fn declared_csv_columns_are_numbers_and_compare_as_numbers() {
     let opts = c.csv_options();
     assert_eq!(opts.delimiter, Some(b';'));
     // Every path the mapping reads; not the source key `id` alone.
-    assert_eq!(opts.required, vec!["name", "amount", "limit", "qty", "customer.vip"]);
+    assert_eq!(
+        opts.required,
+        vec!["name", "amount", "limit", "qty", "customer.vip"]
+    );
     assert_eq!(opts.types.len(), 4);
-    let data = b"id;name;amount;limit;qty;customer.vip\n1;A;99.5;100;3;TRUE\n2;B;100.5;100;2;false\n";
+    let data =
+        b"id;name;amount;limit;qty;customer.vip\n1;A;99.5;100;3;TRUE\n2;B;100.5;100;2;false\n";
     let mut src = input::from_reader_with(
         Format::Csv,
         "in.csv".into(),
@@ -129,7 +143,10 @@ fn the_csv_options_are_only_given_to_file_sources() {
         .iter()
         .any(|(n, t)| n == "amount" && *t == mapc_ir::Type::Decimal));
     // Without `columns:` and metadata: no types, the delimiter is detected.
-    let c = compiled(&spec_with("    fields:\n      - { from: x, to: y }\n"), AS_OF);
+    let c = compiled(
+        &spec_with("    fields:\n      - { from: x, to: y }\n"),
+        AS_OF,
+    );
     assert_eq!(c.csv_options().delimiter, None);
     assert!(c.csv_options().types.is_empty());
     assert_eq!(c.csv_options().required, vec!["x"]);

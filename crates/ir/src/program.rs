@@ -7,7 +7,8 @@ use rust_decimal::Decimal;
 use std::sync::Arc;
 
 pub use mapc_syntax::spec::{
-    Action, AuthFlow, ColumnType, Conflict, ConnectionKind, ContactsEndpoint, OnNull, SyncDirection, WriteMode,
+    Action, AuthFlow, ColumnType, Conflict, ConnectionKind, ContactsEndpoint, OnNull,
+    SyncDirection, WriteMode,
 };
 
 #[derive(Clone, Debug, PartialEq)]

@@ -46,7 +46,9 @@ use super::{too_large, Batch, InputError, Item, Note, RecordSource, BATCH_BYTES}
 use crate::exec::MAX_RECORD_BYTES;
 use crate::json::parse::RecordError;
 use crate::json::write::write_str;
-use crate::value::{parse_date_like, parse_decimal, write_datetime, write_decimal, DateLike, NumError};
+use crate::value::{
+    parse_date_like, parse_decimal, write_datetime, write_decimal, DateLike, NumError,
+};
 use mapc_ir::Type;
 use std::io::Read;
 
@@ -453,7 +455,10 @@ impl<R: Read> CsvSource<R> {
                 return Err(input_error(
                     "R0018",
                     "the file is UTF-16 text, not UTF-8".into(),
-                    Some("save the CSV file as UTF-8 (in Excel: \"CSV UTF-8 (comma delimited)\")".into()),
+                    Some(
+                        "save the CSV file as UTF-8 (in Excel: \"CSV UTF-8 (comma delimited)\")"
+                            .into(),
+                    ),
                 ));
             }
             if rest.len() < 3 && !self.eof && b"\xEF\xBB\xBF".starts_with(rest) {
@@ -478,15 +483,25 @@ impl<R: Read> CsvSource<R> {
         let row = match self.next_row()? {
             None => return Ok(false),
             Some(Ok(())) => &self.row,
-            Some(Err(e)) => return Err(input_error("R0018", format!("the header row: {}", e.message), None)),
+            Some(Err(e)) => {
+                return Err(input_error(
+                    "R0018",
+                    format!("the header row: {}", e.message),
+                    None,
+                ))
+            }
         };
         if let Some(p) = row.problem {
             return Err(input_error(
                 "R0018",
-                format!("the header row on line {} has {}", row.line, match p {
-                    Problem::Stray { .. } => "a stray quote",
-                    Problem::Unclosed { .. } => "a quote that is never closed",
-                }),
+                format!(
+                    "the header row on line {} has {}",
+                    row.line,
+                    match p {
+                        Problem::Stray { .. } => "a stray quote",
+                        Problem::Unclosed { .. } => "a quote that is never closed",
+                    }
+                ),
                 Some("quote a header name as a whole (`\"Amount, net\"`), or not at all".into()),
             ));
         }
@@ -543,7 +558,10 @@ impl<R: Read> CsvSource<R> {
                                 return false;
                             }
                             let names: Vec<String> = (0..row.len())
-                                .map(|i| String::from_utf8_lossy(row.get(i).unwrap_or_default()).into_owned())
+                                .map(|i| {
+                                    String::from_utf8_lossy(row.get(i).unwrap_or_default())
+                                        .into_owned()
+                                })
                                 .collect();
                             missing(&self.opts.required, &names).is_empty()
                         })
@@ -602,12 +620,12 @@ impl<R: Read> CsvSource<R> {
         }
         let shown: Vec<String> = miss
             .iter()
-            .map(|m| {
-                match mapc_diag::did_you_mean(m, names.iter().map(String::as_str)) {
+            .map(
+                |m| match mapc_diag::did_you_mean(m, names.iter().map(String::as_str)) {
                     Some(s) => format!("`{m}` (did you mean `{s}`?)"),
                     None => format!("`{m}`"),
-                }
-            })
+                },
+            )
             .collect();
         let (d, dname) = mapc_syntax::spec::CSV_DELIMITERS
             .iter()
@@ -1113,7 +1131,10 @@ mod tests {
         assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), vec![3, 6, 8]);
         // A lone CR ends a line too; no final line break.
         let got = read_all(b"id,n\r1,a\r2").unwrap();
-        assert_eq!(got, vec![(2, Ok(r#"{"id":"1","n":"a"}"#.into())), (3, Err("R0006"))]);
+        assert_eq!(
+            got,
+            vec![(2, Ok(r#"{"id":"1","n":"a"}"#.into())), (3, Err("R0006"))]
+        );
     }
 
     #[test]
@@ -1143,13 +1164,19 @@ mod tests {
         // Two candidates: refused unless the mapping's columns decide.
         let e = read_all(b"id;Betrag (EUR, netto)\n1;2\n").unwrap_err();
         assert_eq!(code(&e), "R0019");
-        assert!(e.to_string().contains("`,` (1 time) and `;` (1 time)"), "{e}");
+        assert!(
+            e.to_string().contains("`,` (1 time) and `;` (1 time)"),
+            "{e}"
+        );
         let opts = CsvOptions {
             required: vec!["id".into(), "Betrag (EUR, netto)".into()],
             ..CsvOptions::default()
         };
         let got = read_with(b"id;Betrag (EUR, netto)\n1;2\n", opts).unwrap();
-        assert_eq!(got[0].1, Ok(r#"{"id":"1","Betrag (EUR, netto)":"2"}"#.into()));
+        assert_eq!(
+            got[0].1,
+            Ok(r#"{"id":"1","Betrag (EUR, netto)":"2"}"#.into())
+        );
         // Given: used as it is.
         let opts = CsvOptions {
             delimiter: Some(b','),
@@ -1172,14 +1199,19 @@ mod tests {
         };
         let e = read_with(b"id,Amount,customer.name\n1,2,3\n", opts.clone()).unwrap_err();
         assert_eq!(code(&e), "R0018");
-        assert!(e.to_string().contains("`amount` (did you mean `Amount`?)"), "{e}");
+        assert!(
+            e.to_string().contains("`amount` (did you mean `Amount`?)"),
+            "{e}"
+        );
         // A semicolon file read with a given `,`: one column; the help says so.
         let opts = CsvOptions {
             delimiter: Some(b','),
             ..opts
         };
         let e = read_with(b"id;amount;customer.name\n", opts).unwrap_err();
-        let help = super::super::input_error(&e).and_then(|e| e.help.clone()).unwrap_or_default();
+        let help = super::super::input_error(&e)
+            .and_then(|e| e.help.clone())
+            .unwrap_or_default();
         assert!(help.contains("one column"), "{help}");
         let ok = CsvOptions {
             required: vec!["customer".into(), "customer.name".into()],
@@ -1235,7 +1267,11 @@ mod tests {
         let e = it.body.clone().unwrap_err();
         assert_eq!((it.line, e.code), (2, "R0017"));
         assert_eq!(e.field.as_deref(), Some("amount"));
-        assert!(e.message.contains("`99,5` is not a decimal"), "{}", e.message);
+        assert!(
+            e.message.contains("`99,5` is not a decimal"),
+            "{}",
+            e.message
+        );
         assert!(it.salvage.is_some());
     }
 
@@ -1248,19 +1284,93 @@ mod tests {
         assert!(read_all(b"a,b").unwrap().is_empty());
     }
 
+    /// Quotes, doubled quotes, CRLF and a lone CR read the same wherever
+    /// the reader's 1 MiB block boundary falls in them.
+    #[test]
+    fn tricky_bytes_read_the_same_across_a_block_boundary() {
+        let tricky: &[u8] = b"7,\"a\"\"b\r\nc\",x\r\n8,\"q\"z,y\r9,,\"\"\r\n\r\n10,\"open";
+        let header = b"id,note,z\n";
+        let alone = {
+            let mut v = header.to_vec();
+            v.extend_from_slice(tricky);
+            read_all(&v).unwrap()
+        };
+        assert_eq!(alone.len(), 4, "{alone:?}");
+        // Long filler rows, the last one padded so that the block ends `k`
+        // bytes before the tricky part ends.
+        let filler = format!("0,{},g\n", "f".repeat(1000));
+        for k in 1..=tricky.len() {
+            let target = BATCH_BYTES + k - tricky.len();
+            let mut v = header.to_vec();
+            let mut fillers = 0;
+            while v.len() + 2 * filler.len() < target {
+                v.extend_from_slice(filler.as_bytes());
+                fillers += 1;
+            }
+            let pad = target - v.len() - "0,,g\n".len();
+            v.extend_from_slice(format!("0,{},g\n", "f".repeat(pad)).as_bytes());
+            fillers += 1;
+            assert_eq!(v.len(), target);
+            v.extend_from_slice(tricky);
+            let got = read_all(&v).unwrap();
+            assert_eq!(got.len(), fillers + alone.len(), "k = {k}");
+            for (a, b) in alone.iter().zip(&got[fillers..]) {
+                assert_eq!((a.0 + fillers, &a.1), (b.0, &b.1), "k = {k}");
+            }
+        }
+    }
+
+    /// Random bytes from CSV's special characters never panic, and every
+    /// item is a record or a coded rejection.
+    #[test]
+    fn random_csv_never_panics() {
+        let alphabet: &[u8] = b",;\t|\"\r\n a\xEF\xBB\xBF\xFF";
+        let mut seed = 0x5eed_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..3000 {
+            let n = (next() % 40) as usize;
+            let input: Vec<u8> = (0..n)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            for opts in [
+                CsvOptions::default(),
+                CsvOptions {
+                    delimiter: Some(b';'),
+                    types: vec![("a".into(), Type::Decimal), (" a".into(), Type::Bool)],
+                    required: vec!["a".into()],
+                },
+            ] {
+                if let Ok(items) = read_with(&input, opts) {
+                    for (line, body) in items {
+                        assert!(line >= 2, "{input:?}");
+                        if let Err(code) = body {
+                            assert!(code.starts_with('R'), "{input:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn rows_cross_buffers() {
         let mut input = b"id,note\r\n".to_vec();
         for i in 0..40_000 {
-            input.extend_from_slice(
-                format!("{i},\"{}\nx\"\r\n", "y".repeat(i % 70)).as_bytes(),
-            );
+            input.extend_from_slice(format!("{i},\"{}\nx\"\r\n", "y".repeat(i % 70)).as_bytes());
         }
         let got = read_all(&input).unwrap();
         assert_eq!(got.len(), 40_000);
         for (k, (line, body)) in got.iter().enumerate() {
             assert_eq!(*line, 2 + 2 * k);
-            assert!(body.as_ref().unwrap().starts_with(&format!("{{\"id\":\"{k}\",")));
+            assert!(body
+                .as_ref()
+                .unwrap()
+                .starts_with(&format!("{{\"id\":\"{k}\",")));
         }
     }
 }

@@ -248,9 +248,11 @@ impl<R: Read> JsonDocSource<R> {
 
     /// Notes what a response annotation says about the records.
     fn annotation(&mut self, key: &str, value: &[u8]) {
-        let v = std::str::from_utf8(value)
-            .ok()
-            .and_then(|t| crate::json::parse::parse_value(t).ok().map(|v| v.into_owned()));
+        let v = std::str::from_utf8(value).ok().and_then(|t| {
+            crate::json::parse::parse_value(t)
+                .ok()
+                .map(|v| v.into_owned())
+        });
         match key {
             "@odata.nextLink" => self.env.next_link = true,
             "@Microsoft.Dynamics.CRM.morerecords" => {
@@ -657,8 +659,16 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (0, 5, Ok(r#"{"@odata.etag": "W/"1"", "accountid": "a1", "name": "A"}"#.into())),
-                (1, 6, Ok(r#"{"@odata.etag": "W/"2"", "accountid": "a2", "name": "B"}"#.into())),
+                (
+                    0,
+                    5,
+                    Ok(r#"{"@odata.etag": "W/"1"", "accountid": "a1", "name": "A"}"#.into())
+                ),
+                (
+                    1,
+                    6,
+                    Ok(r#"{"@odata.etag": "W/"2"", "accountid": "a2", "name": "B"}"#.into())
+                ),
             ]
         );
         assert!(n.is_empty(), "{n:?}");
@@ -682,9 +692,7 @@ mod tests {
         assert!(n[0].message.contains("`@odata.nextLink`"), "{n:?}");
         let (_, n) = notes(br#"{"@odata.count":5,"value":[{"a":1},{"a":2}]}"#);
         assert!(n[0].message.contains("5 records"), "{n:?}");
-        let (_, n) = notes(
-            br#"{"@Microsoft.Dynamics.CRM.morerecords":true,"value":[{"a":1}]}"#,
-        );
+        let (_, n) = notes(br#"{"@Microsoft.Dynamics.CRM.morerecords":true,"value":[{"a":1}]}"#);
         assert_eq!(n.len(), 1);
         let (got, n) = notes(br#"{"value":[{"a":1}],"id":7}"#);
         assert_eq!(got.len(), 1);
@@ -695,7 +703,10 @@ mod tests {
     fn a_single_entity_or_a_plain_object_is_one_record() {
         let one = br#"{"@odata.context":"x/$metadata#accounts/$entity","@odata.etag":"W/"1"","accountid":"a1","value":[1]}"#;
         let (got, n) = notes(one);
-        assert_eq!(got, vec![(0, 1, Ok(String::from_utf8_lossy(one).into_owned()))]);
+        assert_eq!(
+            got,
+            vec![(0, 1, Ok(String::from_utf8_lossy(one).into_owned()))]
+        );
         assert!(n.is_empty());
         assert_eq!(notes(br#"{"value": 5}"#).0.len(), 1);
         assert_eq!(notes(br#"{"name": "x", "value": [1]}"#).0.len(), 1);

@@ -216,7 +216,12 @@ pub fn open_with(
         }
     };
     let file = std::fs::File::open(path)?;
-    Ok(from_reader_with(format, path.display().to_string(), file, csv))
+    Ok(from_reader_with(
+        format,
+        path.display().to_string(),
+        file,
+        csv,
+    ))
 }
 
 /// A record source over any reader.

@@ -344,7 +344,10 @@ pub fn parse_value(text: &str) -> Result<Value<'_>, RecordError> {
 
 enum PErr {
     Syntax(SyntaxError),
-    Range { path: String, place: Option<String> },
+    Range {
+        path: String,
+        place: Option<String>,
+    },
     /// A key seen before in the same object (`pos`: the second one).
     Duplicate {
         path: String,
@@ -918,9 +921,14 @@ mod tests {
         let (p, n) = proj_of(&["a", "c.d", "w"]);
         let run = |t: &str| {
             let mut f = Frame::new(n, &[]);
-            parse_record(t, &p, &mut f).err().map(|e| (e.code, e.field, e.offset))
+            parse_record(t, &p, &mut f)
+                .err()
+                .map(|e| (e.code, e.field, e.offset))
         };
-        assert_eq!(run(r#"{"a": 1, "a": 2}"#), Some(("R0021", Some("a".into()), Some(9))));
+        assert_eq!(
+            run(r#"{"a": 1, "a": 2}"#),
+            Some(("R0021", Some("a".into()), Some(9)))
+        );
         assert_eq!(
             run(r#"{"c": {"d": 1, "d": 2}}"#).map(|e| (e.0, e.1)),
             Some(("R0021", Some("c.d".into())))
@@ -934,7 +942,12 @@ mod tests {
         );
         // Keys the mapping does not read are skipped unread.
         assert_eq!(run(r#"{"b": 1, "b": 2, "a": 3}"#), None);
-        assert_eq!(parse_value(r#"{"k": [{"x": 1, "x": 1}]}"#).map(|_| ()).map_err(|e| e.code), Err("R0021"));
+        assert_eq!(
+            parse_value(r#"{"k": [{"x": 1, "x": 1}]}"#)
+                .map(|_| ())
+                .map_err(|e| e.code),
+            Err("R0021")
+        );
     }
 
     #[test]

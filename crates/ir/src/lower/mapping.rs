@@ -365,7 +365,13 @@ fn source_columns(
         let t = scope.path_type(p);
         if matches!(
             t,
-            Type::String | Type::Integer | Type::Decimal | Type::Bool | Type::Date | Type::DateTime | Type::Guid
+            Type::String
+                | Type::Integer
+                | Type::Decimal
+                | Type::Bool
+                | Type::Date
+                | Type::DateTime
+                | Type::Guid
         ) {
             out.push((dotted, t));
         }

@@ -194,8 +194,12 @@ pub enum ColumnType {
 
 /// The delimiters a CSV file may use, as `(byte, name)`: detected from
 /// the header or given by `delimiter:` / `--csv-delimiter`.
-pub const CSV_DELIMITERS: [(u8, &str); 4] =
-    [(b',', "`,`"), (b';', "`;`"), (b'\t', "a tab"), (b'|', "`|`")];
+pub const CSV_DELIMITERS: [(u8, &str); 4] = [
+    (b',', "`,`"),
+    (b';', "`;`"),
+    (b'\t', "a tab"),
+    (b'|', "`|`"),
+];
 
 /// A `delimiter:` (or `--csv-delimiter`) as its byte: one of `,` `;` `|`,
 /// or a tab written as a tab character, `\t` or `tab`.

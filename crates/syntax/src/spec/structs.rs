@@ -183,9 +183,13 @@ fn csv_settings(
             None => continue,
         };
         r.push(
-            Diagnostic::new("M0209", span, format!("`{key}:` applies to CSV files only: {why}"))
-                .label("only for a `kind: file` connection reading a .csv file")
-                .help(help),
+            Diagnostic::new(
+                "M0209",
+                span,
+                format!("`{key}:` applies to CSV files only: {why}"),
+            )
+            .label("only for a `kind: file` connection reading a .csv file")
+            .help(help),
         );
     }
 }
