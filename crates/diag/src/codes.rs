@@ -141,8 +141,14 @@ codes! {
     "R0013" "parent-cycle"           Error Runtime "a company is its own parent or in a parent cycle";
     "R0014" "record-too-large"       Error Runtime "an input record or value is larger than allowed";
     "R0015" "price-rule-without-code" Error Runtime "a sales-price rule has no sales code";
+    "R0025" "target-key-missing"     Error Runtime "a record's target key is absent, null or blank";
+    "R0026" "duplicate-target-key"   Error Runtime "an earlier record of the input has the same target key";
+    "R0027" "ambiguous-parent"       Error Runtime "a parent company number belongs to more than one company";
+    "R0028" "separator-in-id"        Error Runtime "an id in a relationship id contains `|`";
     "R0101" "rule-warning"           Warning Runtime "a rule with `action: warn` matched";
     "R0102" "unknown-parent"         Warning Runtime "a company's parent number matches no company";
+    "R0106" "contact-without-id"     Warning Runtime "a company's contact has no id and gets no relationship";
+    "R0107" "sales-code-normalized"  Warning Runtime "a sales code matched a listed code only ignoring case or blanks";
 }
 
 /// Finds a code by its code (`M0202`) or its name (`unknown-key`), case-insensitively.

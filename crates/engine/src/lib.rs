@@ -175,6 +175,7 @@ pub mod eval;
 pub mod exec;
 pub mod input;
 pub mod json;
+pub mod keys;
 pub mod plan;
 pub mod preview;
 pub mod run;
