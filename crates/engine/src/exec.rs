@@ -578,7 +578,10 @@ impl Compiled {
                 if let Value::List(_) | Value::Obj(_) = v {
                     return Err(reject(
                         "R0010",
-                        format!("the contact id is {}, expected a text or a number", v.kind_name()),
+                        format!(
+                            "the contact id is {}, expected a text or a number",
+                            v.kind_name()
+                        ),
                     )
                     .with_field(format!("{}[{i}].{}", c.contacts_path, c.contact_id_field))
                     .with_place(format!(
@@ -686,7 +689,11 @@ fn contacts_without_id(c: &crate::plan::CCompanies, d: &CompanyData) -> Option<W
                 .join(", ")
         ),
     };
-    let verb = if d.contacts_without_id.len() == 1 { "has" } else { "have" };
+    let verb = if d.contacts_without_id.len() == 1 {
+        "has"
+    } else {
+        "have"
+    };
     Some(Warning {
         code: "R0106",
         message: format!(

@@ -317,19 +317,17 @@ impl KeyPlan {
                 let mut v = value(*leaf);
                 for seg in rest {
                     v = match v {
-                        Value::Obj(m) => m
-                            .iter()
-                            .find(|(k, _)| k == seg)
-                            .map_or(&ABSENT, |(_, x)| x),
+                        Value::Obj(m) => {
+                            m.iter().find(|(k, _)| k == seg).map_or(&ABSENT, |(_, x)| x)
+                        }
                         _ => &ABSENT,
                     };
                 }
                 hash_value(&self.dotted, v, buf)
             }
-            KeyAt::Members(m) => KeyHash::of_members(
-                &self.dotted,
-                m.iter().map(|(p, l)| (p.clone(), value(*l))),
-            ),
+            KeyAt::Members(m) => {
+                KeyHash::of_members(&self.dotted, m.iter().map(|(p, l)| (p.clone(), value(*l))))
+            }
         };
         r.map_err(|p| missing_error(&self.dotted, &p))
     }
@@ -437,18 +435,30 @@ mod tests {
         ] {
             assert_eq!(KeyHash::of("k", &v).unwrap_err().found, found);
         }
-        let obj = Value::Obj(vec![(Cow::Borrowed("a"), s("x")), (Cow::Borrowed("b"), Value::Null)]);
+        let obj = Value::Obj(vec![
+            (Cow::Borrowed("a"), s("x")),
+            (Cow::Borrowed("b"), Value::Null),
+        ]);
         let p = KeyHash::of("ref", &obj).unwrap_err();
         assert_eq!((p.path.as_str(), p.found), ("ref.b", "null"));
     }
 
     #[test]
     fn composite_keys_ignore_member_order_and_keep_members_apart() {
-        let ab = Value::Obj(vec![(Cow::Borrowed("a"), s("x")), (Cow::Borrowed("b"), s("y"))]);
-        let ba = Value::Obj(vec![(Cow::Borrowed("b"), s("y")), (Cow::Borrowed("a"), s("x"))]);
+        let ab = Value::Obj(vec![
+            (Cow::Borrowed("a"), s("x")),
+            (Cow::Borrowed("b"), s("y")),
+        ]);
+        let ba = Value::Obj(vec![
+            (Cow::Borrowed("b"), s("y")),
+            (Cow::Borrowed("a"), s("x")),
+        ]);
         assert_eq!(KeyHash::of("r", &ab), KeyHash::of("r", &ba));
         // Shifting text between members is a different key.
-        let shifted = Value::Obj(vec![(Cow::Borrowed("a"), s("xy")), (Cow::Borrowed("b"), s("y"))]);
+        let shifted = Value::Obj(vec![
+            (Cow::Borrowed("a"), s("xy")),
+            (Cow::Borrowed("b"), s("y")),
+        ]);
         assert_ne!(KeyHash::of("r", &ab), KeyHash::of("r", &shifted));
         // A one-member object is not its member as a scalar.
         let single = Value::Obj(vec![(Cow::Borrowed("a"), s("x"))]);
@@ -459,7 +469,10 @@ mod tests {
     fn seen_keys_remember_the_first_record() {
         let mut seen = SeenKeys::new();
         let k = KeyHash::of("k", &s("A")).unwrap();
-        let p = |i| Position { index: i, line: i + 1 };
+        let p = |i| Position {
+            index: i,
+            line: i + 1,
+        };
         assert_eq!(seen.first_or_insert(k, p(0)), None);
         assert_eq!(seen.first_or_insert(k, p(4)), Some(p(0)));
         assert_eq!(seen.first_or_insert(k, p(7)), Some(p(0)));

@@ -519,8 +519,10 @@ impl Compiled {
     ///
     /// Parents are looked up by `number_field` among every record that passed
     /// the source filter and could be read (skipped and rejected ones
-    /// included); when two records share a number, the first one is the
-    /// parent. Written records are then reordered among the positions written
+    /// included); a number that records with different ids share is no
+    /// parent (the child is R0027). A parent id with `|` rejects the child
+    /// (R0028). Then target keys are checked for repeats in input order
+    /// (R0026). Written records are then reordered among the positions written
     /// records occupy, so skips and rejections keep their input positions in
     /// the outcome stream.
     fn finish_companies(
@@ -621,8 +623,16 @@ impl Compiled {
                 let e = match parent[i] {
                     Some(Parent::Ambiguous(j, k)) => {
                         let who = |x: usize| match company_id(&held, x) {
-                            Some(id) => format!("record {} (line {}, id `{id}`)", held[x].at.index + 1, held[x].at.line),
-                            None => format!("record {} (line {}, no id)", held[x].at.index + 1, held[x].at.line),
+                            Some(id) => format!(
+                                "record {} (line {}, id `{id}`)",
+                                held[x].at.index + 1,
+                                held[x].at.line
+                            ),
+                            None => format!(
+                                "record {} (line {}, no id)",
+                                held[x].at.index + 1,
+                                held[x].at.line
+                            ),
                         };
                         RecordError::new(
                             "R0027",

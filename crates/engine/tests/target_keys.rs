@@ -57,7 +57,9 @@ fn a_record_without_a_target_key_is_rejected() {
         "mem:1: rejected R0025: record 1, field `external_id`: the target key `external_id` is null, so the record cannot be matched to a target record; help: map `external_id` from a source field that always has a value (or give it a `default:`), or skip records without one with a rule such as `{ when: \"is_null(...)\", action: skip }`"
     );
     // An absent source field maps to null.
-    assert!(got[1].report().contains("the target key `external_id` is null"));
+    assert!(got[1]
+        .report()
+        .contains("the target key `external_id` is null"));
     assert!(got[2].report().contains("is empty (or only blanks)"));
     assert!(got[3].report().contains("is empty (or only blanks)"));
 }
@@ -79,7 +81,10 @@ fn a_key_left_out_by_on_null_skip_is_absent_and_a_default_fills_it() {
         "external_id",
         "    fields:\n      - { from: id, to: external_id, default: \"NEW\" }\n",
     );
-    assert_eq!(one(&s, r#"{"id": null}"#).json(), r#"{"external_id":"NEW"}"#);
+    assert_eq!(
+        one(&s, r#"{"id": null}"#).json(),
+        r#"{"external_id":"NEW"}"#
+    );
 }
 
 #[test]
@@ -164,7 +169,10 @@ fn a_set_rule_can_write_the_key() {
     );
     let got = run(
         &s,
-        &[r#"{"id": null, "name": "x"}"#, r#"{"id": "N-x", "name": "y"}"#],
+        &[
+            r#"{"id": null, "name": "x"}"#,
+            r#"{"id": "N-x", "name": "y"}"#,
+        ],
     );
     assert_eq!(got[0].value()["external_id"], "N-x");
     assert_eq!(got[1].code(), "R0026");
@@ -205,9 +213,9 @@ fn a_composite_key_needs_every_part_and_compares_them_all() {
         other => panic!("{other:?}"),
     }
     assert!(
-        got[4]
-            .report()
-            .contains(r#"the target key `ref` = `{"company":"A","no":"1"}` was already written by record 1"#),
+        got[4].report().contains(
+            r#"the target key `ref` = `{"company":"A","no":"1"}` was already written by record 1"#
+        ),
         "{}",
         got[4].report()
     );
@@ -266,7 +274,11 @@ fn without_a_target_key_nothing_is_checked() {
 
 /// Every outcome of a threaded run, with the first record named by R0026.
 fn threaded(c: &mapc_engine::Compiled, ndjson: Vec<u8>, workers: usize) -> Vec<String> {
-    let mut src = input::from_reader(input::Format::Ndjson, "x".into(), std::io::Cursor::new(ndjson));
+    let mut src = input::from_reader(
+        input::Format::Ndjson,
+        "x".into(),
+        std::io::Cursor::new(ndjson),
+    );
     let mut got = Vec::new();
     let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
         got.push(match o {
@@ -288,7 +300,9 @@ fn duplicates_follow_input_order_whatever_the_threads() {
     let n = 30_000;
     for i in 0..n {
         // Keys repeat across batches: record i has key i % 7000.
-        ndjson.extend_from_slice(format!("{{\"id\": \"k{}\", \"name\": \"{i}\"}}\n", i % 7000).as_bytes());
+        ndjson.extend_from_slice(
+            format!("{{\"id\": \"k{}\", \"name\": \"{i}\"}}\n", i % 7000).as_bytes(),
+        );
     }
     let one = threaded(&c, ndjson.clone(), 1);
     let three = threaded(&c, ndjson, 3);
@@ -342,7 +356,13 @@ fn companies_decide_duplicates_in_input_order_before_reordering() {
         })
         .collect();
     assert_eq!(order, ["C1", "R0026", "C2"]);
-    assert!(got[1].report().contains("`external_id` = `A` was already written by record 1 (line 1)"), "{}", got[1].report());
+    assert!(
+        got[1]
+            .report()
+            .contains("`external_id` = `A` was already written by record 1 (line 1)"),
+        "{}",
+        got[1].report()
+    );
     assert_eq!(got[1].report().split(':').nth(1), Some("2"));
 }
 
@@ -351,7 +371,10 @@ fn seen_keys_are_a_reusable_piece() {
     // What `mapc run` reuses: hash a key value, remember the first record.
     let mut seen = SeenKeys::new();
     let k = KeyHash::of("external_id", &Value::Str("k1".into())).unwrap();
-    let at = |i| Position { index: i, line: i + 1 };
+    let at = |i| Position {
+        index: i,
+        line: i + 1,
+    };
     assert_eq!(seen.first_or_insert(k, at(0)), None);
     assert_eq!(seen.first_or_insert(k, at(3)), Some(at(0)));
     assert_eq!(
@@ -375,6 +398,8 @@ fn written_outcomes_carry_the_key_hash() {
     c.run(&mut src, &mut sink).unwrap();
     assert_eq!(
         hashes,
-        [Some(KeyHash::of("external_id", &Value::Str("7".into())).unwrap())]
+        [Some(
+            KeyHash::of("external_id", &Value::Str("7".into())).unwrap()
+        )]
     );
 }
