@@ -169,7 +169,7 @@
 //!   reorders), so threads never change the result. Keys compare by text
 //!   (`1`, `1.0` and `"1"` are one key; `"1.0"` is another; case and blanks
 //!   count); composite keys member by member. Memory: a 128-bit hash and a
-//!   position per written key (about 40 bytes), never the record.
+//!   position per written key (under 80 bytes), never the record.
 //! * **Input** ([`input`]): NDJSON (blank lines are not records), `.json`
 //!   (an array streamed element by element, or whitespace-separated values),
 //!   CSV (header row = keys, dotted headers nest, every value a string, an
