@@ -237,3 +237,24 @@ fn exact_codes_and_unlisted_codes_give_no_warning() {
     assert_eq!(g.value()["sales_price"], json!("1//Y1004N//exact"));
     assert!(warnings(&g).is_empty());
 }
+
+#[test]
+fn a_written_company_with_relationships_needs_an_id_a_skipped_one_does_not() {
+    let s = companies("    rules:\n      - { when: \"type == 'Person'\", action: skip }\n");
+    let got = run(
+        &s,
+        &[
+            r#"{"id": null, "number": "C1", "contacts": [{"id": "k"}]}"#,
+            r#"{"id": " ", "number": "C2", "contacts": [{"id": "k"}]}"#,
+            r#"{"id": null, "number": "C3", "type": "Person", "contacts": [{"id": "k"}]}"#,
+            r#"{"id": null, "number": "C4", "contacts": []}"#,
+        ],
+    );
+    assert_eq!(got[0].code(), "R0010");
+    assert!(got[0]
+        .report()
+        .contains("field `id`: the company id is null, absent or blank"));
+    assert_eq!(got[1].code(), "R0010");
+    assert_eq!(got[2], Got::Skipped(0));
+    assert_eq!(got[3].value()["relationships"], json!([]));
+}
