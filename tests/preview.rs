@@ -790,3 +790,47 @@ fn test_takes_a_schema_cache_like_check() {
         "{got}"
     );
 }
+
+#[test]
+fn preview_rejects_records_without_a_target_key_and_repeated_keys() {
+    // The example's target key is `external_id`, from `opportunityid`.
+    let data = std::fs::read_to_string(root().join(DATA)).expect("sample data");
+    let first = data.lines().next().expect("a record");
+    let id = "\"opportunityid\":\"7f3c2a10-5b1e-ef11-8409-000d3a2b1c01\"";
+    assert!(first.contains(id), "{first}");
+    let no_key = first.replace(id, "\"opportunityid\":null");
+    let input = format!("{first}\n{first}\n{no_key}\n");
+    let got = mapc_stdin(
+        &[
+            "preview",
+            SPEC,
+            "--input",
+            "-",
+            "--input-format",
+            "ndjson",
+            "--as-of",
+            "2026-11-22",
+            "--format",
+            "ndjson",
+        ],
+        input.as_bytes(),
+    );
+    assert!(got.starts_with("exit: 1\n"), "{got}");
+    assert_eq!(
+        part(&got, "--- stdout\n", "--- stderr\n").lines().count(),
+        1,
+        "{got}"
+    );
+    assert!(
+        got.contains("\n<stdin>:2: rejected R0026: record 2 (key 7f3c2a10-5b1e-ef11-8409-000d3a2b1c01), field `external_id`: the target key `external_id` = `7f3c2a10-5b1e-ef11-8409-000d3a2b1c01` was already written by record 1 (line 1) of this input"),
+        "{got}"
+    );
+    assert!(
+        got.contains("\n<stdin>:3: rejected R0025: record 3, field `external_id`: the target key `external_id` is null"),
+        "{got}"
+    );
+    assert!(
+        got.contains("exit 1: 2 records were rejected (see above)"),
+        "{got}"
+    );
+}

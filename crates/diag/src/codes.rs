@@ -148,9 +148,15 @@ codes! {
     "R0019" "csv-delimiter"          Error Runtime "the delimiter of a CSV file cannot be told from its header";
     "R0020" "numeric-text-order"     Error Runtime "two texts that read as numbers are ordered differently as text and as numbers";
     "R0021" "duplicate-json-key"     Error Runtime "a key appears twice in one object of a JSON record";
+    "R0025" "target-key-missing"     Error Runtime "a record's target key is absent, null or blank";
+    "R0026" "duplicate-target-key"   Error Runtime "an earlier record of the input has the same target key";
+    "R0027" "ambiguous-parent"       Error Runtime "a parent company number belongs to more than one company";
+    "R0028" "separator-in-id"        Error Runtime "an id in a relationship id contains `|`";
     "R0101" "rule-warning"           Warning Runtime "a rule with `action: warn` matched";
     "R0102" "unknown-parent"         Warning Runtime "a company's parent number matches no company";
     "R0103" "odata-page"             Warning Runtime "a saved OData response is one page of more, or incomplete";
+    "R0106" "contact-without-id"     Warning Runtime "a company's contact has no id and gets no relationship";
+    "R0107" "sales-code-normalized"  Warning Runtime "a sales code matched a listed code only ignoring case or blanks";
 }
 
 /// Finds a code by its code (`M0202`) or its name (`unknown-key`), case-insensitively.

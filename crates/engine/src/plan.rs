@@ -377,6 +377,7 @@ pub(crate) struct CCompanies {
     pub parent_field: Option<String>,
     pub contacts: Option<(u32, u32)>,
     pub contacts_path: String,
+    pub contact_id_field: String,
     pub hierarchy: bool,
     pub relationships: bool,
     pub create_in_prerequisite: bool,
@@ -405,6 +406,8 @@ pub struct Compiled {
     pub(crate) companies: Option<CCompanies>,
     pub(crate) tree: Vec<TEntry>,
     pub(crate) nleaves: usize,
+    /// Where the target key (`target.key`) is in the output.
+    pub(crate) target_key: Option<crate::keys::KeyPlan>,
     /// `products.overwrite_template_products`, carried for `run`.
     pub overwrite_template_products: bool,
     /// How a CSV input of this mapping is read.
@@ -685,6 +688,7 @@ impl Compiled {
                         .map(|x| &**x)
                         .collect::<Vec<_>>()
                         .join("."),
+                    contact_id_field: c.contact_id_field.clone(),
                     hierarchy: c.hierarchy,
                     relationships: c.relationships,
                     create_in_prerequisite: c.create_in_prerequisite,
@@ -709,8 +713,14 @@ impl Compiled {
             types: m.source.columns.clone(),
             required: std::mem::take(&mut scope.reads),
         };
+        let target_key = m.target.key.as_deref().and_then(|k| {
+            let mut proj = Scope::default();
+            proj.slot(&split(k));
+            crate::keys::KeyPlan::new(&tree.root, k, proj.proj)
+        });
         Ok(Compiled {
             csv,
+            target_key,
             key_proj,
             name: m.name.clone(),
             options,
@@ -745,6 +755,13 @@ impl Compiled {
     /// The mapping's name.
     pub fn mapping_name(&self) -> &str {
         &self.name
+    }
+
+    /// The dotted target key (`target.key`), when the mapping has one:
+    /// every written record has a value there, and no two records of one
+    /// input have the same (see [`crate::keys`]).
+    pub fn target_key(&self) -> Option<&str> {
+        self.target_key.as_ref().map(|k| k.dotted.as_str())
     }
 
     pub fn options(&self) -> Options {
