@@ -19,6 +19,8 @@
 //! (leading/trailing spaces, or text such as `null`, `true` or `12`), which
 //! are JSON-quoted; columns are aligned by display width.
 
+use super::out::{err, errln};
+
 use mapc_check::{compile_file, Options as CheckOptions};
 use mapc_diag::{render, Format};
 use mapc_engine::preview::{exit_line, report_lines, select_mapping, PrettyArray, Table};
@@ -102,7 +104,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let as_of = match as_of_date(args.as_of.as_deref()) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
@@ -115,13 +117,13 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let compiled = match compile_file(&args.spec, &opts) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", args.spec.display());
+            errln!("error: cannot read {}: {e}", args.spec.display());
             return 2;
         }
     };
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     if !compiled.diagnostics.is_empty() {
-        eprint!(
+        err!(
             "{}",
             render(
                 Format::Human { color },
@@ -132,7 +134,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let program = match (&compiled.program, compiled.has_errors()) {
         (Some(p), false) => p,
         _ => {
-            eprintln!(
+            errln!(
                 "error: {} has errors; fix them (see `mapc check`) before previewing",
                 args.spec.display()
             );
@@ -142,7 +144,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let index = match select_mapping(program, args.mapping.as_deref()) {
         Ok(i) => i,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
@@ -154,7 +156,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let engine = match Compiled::new(program, index, Options { as_of, mode }) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!(
+            errln!(
                 "error: mapping `{}` cannot run: {e}",
                 program.mappings[index].name
             );
@@ -164,11 +166,11 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let mut src = match input::open_as(&args.input, args.input_format.map(Into::into)) {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", args.input.display());
+            errln!("error: cannot read {}: {e}", args.input.display());
             return 2;
         }
     };
@@ -178,28 +180,34 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let file = &compiled.file;
     let input_name = src.name().to_string();
     let mut reports: Vec<String> = Vec::new();
+    // Records rejected so far: the exit code when standard output closes early.
+    let mut rejected = 0usize;
     let result = match args.format {
         PreviewFormat::Ndjson => {
             let mut out = out;
             let stderr = std::io::stderr();
             let mut err = std::io::BufWriter::new(stderr.lock());
             let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
+                rejected += usize::from(matches!(o, Outcome::Rejected(_)));
                 if let Outcome::Written { json, .. } = &o {
                     out.write_all(json)?;
                     out.write_all(b"\n")?;
                 }
+                // A closed standard error must not stop the records.
                 for l in report_lines(&o, Some(file), &input_name) {
-                    writeln!(err, "{l}")?;
+                    let _ = writeln!(err, "{l}");
                 }
                 Ok(())
             };
             let r = engine.run_parallel(&mut *src, &mut sink);
-            let flushed = out.flush().and(err.flush());
+            let flushed = out.flush();
+            let _ = err.flush();
             r.and_then(|s| flushed.map(|_| s))
         }
         PreviewFormat::Json => {
             let mut arr = PrettyArray::new(out);
             let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
+                rejected += usize::from(matches!(o, Outcome::Rejected(_)));
                 if let Outcome::Written { json, .. } = &o {
                     arr.record(json)?;
                 }
@@ -212,6 +220,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         PreviewFormat::Table => {
             let mut table = Table::default();
             let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
+                rejected += usize::from(matches!(o, Outcome::Rejected(_)));
                 if let Outcome::Written { json, .. } = &o {
                     table.record(json);
                 }
@@ -229,17 +238,18 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     };
     let summary = match result {
         Ok(s) => s,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return 0,
+        // Standard output was closed (`| head`): stop quietly; see `out`.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return i32::from(rejected > 0),
         Err(e) => {
-            eprintln!("error: {input_name}: {e}");
+            errln!("error: {input_name}: {e}");
             return 2;
         }
     };
     for l in &reports {
-        eprintln!("{l}");
+        errln!("{l}");
     }
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    eprintln!(
+    errln!(
         "{} read: {} written, {} skipped, {} filtered out, {} rejected, {} (mapping `{}`, as of {as_of}{})",
         plural(summary.read, "record"),
         summary.written,
@@ -251,7 +261,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         if args.as_update { ", as an update" } else { "" },
     );
     if let Some(l) = exit_line(summary.rejected) {
-        eprintln!("{l}");
+        errln!("{l}");
     }
     if summary.rejected > 0 {
         1

@@ -260,7 +260,60 @@ fn uri(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::uri;
+    use super::*;
+
+    fn human_of(text: &str, span: Span) -> String {
+        let f = SourceFile::new("a.yaml", text);
+        let d = Diagnostic::new("M0202", span, "m").label("here");
+        render(Format::Human { color: false }, &[(&f, &[d])])
+    }
+
+    #[test]
+    fn human_header_column_counts_characters() {
+        // `x` is the 6th character of its line but its 8th byte.
+        let text = "k: 1\nä: ü x: 1\n";
+        let at = text.find('x').unwrap();
+        let out = human_of(text, Span::new(at, at + 1));
+        assert!(out.contains("[a.yaml:2:6]"), "{out}");
+        let f = SourceFile::new("a.yaml", text);
+        let d = Diagnostic::new("M0202", Span::new(at, at + 1), "m");
+        let json = render(Format::Json, &[(&f, std::slice::from_ref(&d))]);
+        assert!(json.contains("\"column\": 6"), "{json}");
+    }
+
+    #[test]
+    fn spans_inside_a_character_render_in_every_format() {
+        let text = "\u{feff}a: ü\n";
+        for span in [Span::new(0, 1), Span::new(7, 7), Span::new(6, 7), Span::new(99, 120)] {
+            let f = SourceFile::new("a.yaml", text);
+            let d = Diagnostic::new("M0101", span, "m").related(Span::new(1, 2), "r");
+            for format in [
+                Format::Human { color: false },
+                Format::Json,
+                Format::Github,
+                Format::Sarif,
+            ] {
+                let out = render(format, &[(&f, std::slice::from_ref(&d))]);
+                assert!(out.contains('m'), "{format:?} {span:?}: {out}");
+            }
+        }
+    }
+
+    #[test]
+    fn labels_past_column_65535_render() {
+        let text = format!("a: \"{}\", b: 1\n", "é".repeat(70_000));
+        let at = text.find("b:").unwrap();
+        let out = human_of(&text, Span::new(at, at + 1));
+        assert!(out.contains("[a.yaml:1:70008]"), "{}", &out[..out.len().min(500)]);
+        assert!(out.lines().all(|l| l.chars().count() < 300), "{out}");
+        // A label over the whole long line, and one starting on it and
+        // ending on the next line.
+        let out = human_of(&text, Span::new(0, text.len()));
+        assert!(out.contains("[a.yaml:1:1]"), "{out}");
+        let text2 = format!("{}x: 1\n", text);
+        let out = human_of(&text2, Span::new(at, text.len() + 2));
+        assert!(out.contains("[a.yaml:1:70008]"), "{out}");
+    }
 
     #[test]
     fn sarif_uris_are_percent_encoded() {
