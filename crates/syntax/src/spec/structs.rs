@@ -195,7 +195,7 @@ impl FromNode for Field {
     const EXPECTED: &'static str = "a field mapping";
     fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut m = MapReader::new(node, "a field entry", r)?;
-        let f = Field {
+        let mut f = Field {
             span: node.span,
             from: m.opt("from", r),
             expr: m.opt("expr", r),
@@ -206,6 +206,12 @@ impl FromNode for Field {
             default: m.get("default").map(|n| Value { node: n.clone() }),
             on_null: m.opt("on_null", r),
         };
+        // A `sync:` value that could not be read (a typo, already reported)
+        // leaves the direction unknown: `conflict:` is not judged against
+        // the default direction (no M0602 cascade).
+        if f.sync.is_none() && m.get("sync").is_some_and(|n| !n.is_null()) {
+            f.conflict = None;
+        }
         m.finish(FIELD_KEYS, r);
         Some(f)
     }
