@@ -233,3 +233,61 @@ fn reports_past_column_65535_render_in_check_and_preview() {
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     assert!(stderr(&o).contains("oneline.mapc.yaml:1:70"), "{}", stderr(&o));
 }
+
+// ----------------------------------------------------- days that do not exist
+
+#[test]
+fn as_of_names_the_month_length() {
+    let spec = temp("asof.mapc.yaml", VALID.as_bytes());
+    let input = temp("asof.ndjson", b"{\"name\":\"x\"}\n");
+    for (date, why) in [
+        ("2026-02-29", "February 2026 has 28 days"),
+        ("2026-04-31", "April 2026 has 30 days"),
+        ("2026-13-01", "there is no month 13"),
+    ] {
+        let o = mapc(&[
+            "preview",
+            spec.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--as-of",
+            date,
+        ]);
+        assert_eq!(code(&o), 2);
+        assert!(
+            stderr(&o).contains(&format!("--as-of `{date}` is not a date: {why}")),
+            "{}",
+            stderr(&o)
+        );
+        let o = mapc(&["test", spec.to_str().unwrap(), "--as-of", date]);
+        assert_eq!(code(&o), 2);
+        assert!(stderr(&o).contains(why), "{}", stderr(&o));
+    }
+    let o = mapc(&["test", spec.to_str().unwrap(), "--as-of", "22.11.2026"]);
+    assert!(
+        stderr(&o).contains("is not a date in the form YYYY-MM-DD"),
+        "{}",
+        stderr(&o)
+    );
+    let o = mapc(&["test", spec.to_str().unwrap(), "--as-of", "2024-02-29"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn date_literals_that_do_not_exist_say_why() {
+    let spec = VALID
+        .replace(
+            "entity: thing }\n    target",
+            "entity: thing, filter: \"d lt 2026-02-30\" }\n    target",
+        )
+        .replace(
+            "      - { from: name, to: title }\n",
+            "      - { from: name, to: title }\n      - { expr: \"d < @2025-02-29\", to: early }\n",
+        );
+    let p = temp("literals.mapc.yaml", spec.as_bytes());
+    let o = mapc(&["check", p.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(out.contains("February 2026 has 28 days"), "{out}");
+    assert!(out.contains("February 2025 has 28 days"), "{out}");
+}

@@ -92,8 +92,17 @@ pub struct PreviewArgs {
 /// Parses `--as-of`, or today's date in UTC.
 pub fn as_of_date(arg: Option<&str>) -> Result<jiff::civil::Date, String> {
     match arg {
-        Some(s) => mapc_engine::value::parse_ymd(s.trim().as_bytes())
-            .ok_or_else(|| format!("--as-of `{s}` is not a date in the form YYYY-MM-DD")),
+        Some(s) => {
+            use mapc_syntax::dates::{parse_ymd, YmdError};
+            match parse_ymd(s.trim()) {
+                Ok(_) => mapc_engine::value::parse_ymd(s.trim().as_bytes())
+                    .ok_or_else(|| format!("--as-of `{s}` is out of range")),
+                Err(YmdError::NoSuchDay(why)) => Err(format!("--as-of `{s}` is not a date: {why}")),
+                Err(YmdError::Shape) => {
+                    Err(format!("--as-of `{s}` is not a date in the form YYYY-MM-DD"))
+                }
+            }
+        }
         None => Ok(jiff::Timestamp::now()
             .to_zoned(jiff::tz::TimeZone::UTC)
             .date()),

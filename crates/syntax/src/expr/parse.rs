@@ -238,7 +238,8 @@ impl Builder<'_> {
                         return Err(SyntaxError {
                             span,
                             message: format!("invalid {what} `{raw}`"),
-                            label: why.into(),
+                            label: crate::dates::date_part_problem(body)
+                                .unwrap_or_else(|| why.into()),
                             help: Some(
                                 "dates are written `@YYYY-MM-DD` (e.g. `@2026-11-22`), date-times \
                                  `@2026-11-22T10:00:00Z` or with an offset such as `+01:00`"

@@ -721,7 +721,11 @@ fn check_day(raw: &str, span: Span) -> Result<(), SyntaxError> {
     Err(SyntaxError {
         span,
         message: format!("invalid {what} `{raw}`"),
-        label: "there is no such day".into(),
+        label: match (year, month, day) {
+            (Some(y), Some(m), Some(d)) => crate::dates::day_problem(y, m, d),
+            _ => None,
+        }
+        .unwrap_or_else(|| "there is no such day".into()),
         help: Some("dates are written `YYYY-MM-DD`, e.g. `2026-11-22`".into()),
     })
 }
