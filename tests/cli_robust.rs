@@ -291,3 +291,55 @@ fn date_literals_that_do_not_exist_say_why() {
     assert!(out.contains("February 2026 has 28 days"), "{out}");
     assert!(out.contains("February 2025 has 28 days"), "{out}");
 }
+
+// ------------------------------------------------------------ hostile sizes
+
+#[test]
+fn paths_of_thousands_of_segments_are_refused_at_check_time() {
+    let input = temp("paths.ndjson", b"{\"name\":\"x\",\"a\":{\"a\":1}}\n");
+    let long = |sep: &str, n: usize| vec!["a"; n].join(sep);
+    for (what, spec) in [
+        // 1.6 GB and a crash in preview before.
+        ("from", VALID.replace("from: name", &format!("from: {}", long(".", 40_000)))),
+        // Seconds of target-path conflict checks before.
+        ("to", VALID.replace("to: title", &format!("to: {}", long(".", 20_000)))),
+        (
+            "expr",
+            VALID.replace("from: name", &format!("expr: \"{}\"", long(".", 40_000))),
+        ),
+        (
+            "filter",
+            VALID.replace(
+                "entity: thing }\n    target",
+                &format!("entity: thing, filter: \"{} eq 1\" }}\n    target", long("/", 40_000)),
+            ),
+        ),
+        (
+            "source.key",
+            VALID.replace(
+                "entity: thing }\n    target",
+                &format!("entity: thing, key: {} }}\n    target", long(".", 40_000)),
+            ),
+        ),
+    ] {
+        let p = temp(&format!("long-{what}.mapc.yaml"), spec.as_bytes());
+        let o = mapc(&["check", "--format", "json", p.to_str().unwrap()]);
+        assert_eq!(code(&o), 1, "{what}: {}", stderr(&o));
+        let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+        let codes: Vec<&str> = doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["M0306"], "{what}");
+        let o = mapc(&["preview", p.to_str().unwrap(), "--input", input.to_str().unwrap()]);
+        assert_eq!(code(&o), 1, "{what}: {}", stderr(&o));
+        assert!(stderr(&o).contains("M0306"), "{what}: {}", stderr(&o));
+    }
+    // 64 segments are fine.
+    let spec = VALID.replace("to: title", &format!("to: {}", long(".", 64)));
+    let p = temp("long-ok.mapc.yaml", spec.as_bytes());
+    let o = mapc(&["check", p.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+}

@@ -7,6 +7,7 @@ pub mod dates;
 mod depth;
 pub mod expr;
 pub mod filter;
+pub mod limits;
 mod parse_util;
 pub mod spec;
 pub mod yaml;

@@ -417,10 +417,20 @@ impl Builder<'_> {
             Rule::member_path | Rule::root_path => {
                 let mut segs = Vec::new();
                 let mut depth = Depth::default();
+                let mut spans = Vec::new();
                 for p in significant(pair) {
+                    spans.push(span_of(&p));
                     let (s, d) = self.segment(p)?;
                     depth = depth.max(d);
                     segs.push(s);
+                }
+                if let Some((at, message)) = crate::limits::check_path(self.text, &spans) {
+                    return Err(SyntaxError {
+                        span: at,
+                        message,
+                        label: "the path is too long from here".into(),
+                        help: Some(crate::limits::PATH_LIMIT_HELP.into()),
+                    });
                 }
                 self.node(FilterKind::Path(segs), span, depth.nested())
             }
