@@ -130,7 +130,9 @@ fn preview_stops_reading_when_standard_output_closes() {
     // failed write instead of mapping everything into the void.
     let mut data = String::new();
     for i in 0..50_000 {
-        data.push_str(&format!("{{\"name\":\"record number {i} with some text\"}}\n"));
+        data.push_str(&format!(
+            "{{\"name\":\"record number {i} with some text\"}}\n"
+        ));
     }
     let input = temp("many.ndjson", data.as_bytes());
     let spec = temp("tiny.mapc.yaml", VALID.as_bytes());
@@ -206,9 +208,16 @@ fn the_bom_is_not_a_column() {
         .find(|d| d["code"] == "M0202")
         .expect("M0202 for `mapx`")
         .clone();
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(1), Some(1))
+    );
     let o = mapc(&["check", p.to_str().unwrap()]);
-    assert!(stdout(&o).contains("bomcol.mapc.yaml:1:1]"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("bomcol.mapc.yaml:1:1]"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 // --------------------------------------------------------- very long lines
@@ -223,15 +232,30 @@ fn reports_past_column_65535_render_in_check_and_preview() {
     let p = p.to_str().unwrap();
     let o = mapc(&["check", p]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
-    assert!(stdout(&o).contains("oneline.mapc.yaml:1:70"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("oneline.mapc.yaml:1:70"),
+        "{}",
+        stdout(&o)
+    );
     assert!(stdout(&o).lines().all(|l| l.chars().count() < 300));
     let input = temp("oneline.ndjson", b"{\"name\":\"x\"}\n");
     // preview renders the spec's diagnostics as a human report whatever
     // `--format` says.
-    let o = mapc(&["preview", p, "--input", input.to_str().unwrap(), "--format", "json"]);
+    let o = mapc(&[
+        "preview",
+        p,
+        "--input",
+        input.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
-    assert!(stderr(&o).contains("oneline.mapc.yaml:1:70"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("oneline.mapc.yaml:1:70"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 // ----------------------------------------------------- days that do not exist
@@ -300,9 +324,15 @@ fn paths_of_thousands_of_segments_are_refused_at_check_time() {
     let long = |sep: &str, n: usize| vec!["a"; n].join(sep);
     for (what, spec) in [
         // 1.6 GB and a crash in preview before.
-        ("from", VALID.replace("from: name", &format!("from: {}", long(".", 40_000)))),
+        (
+            "from",
+            VALID.replace("from: name", &format!("from: {}", long(".", 40_000))),
+        ),
         // Seconds of target-path conflict checks before.
-        ("to", VALID.replace("to: title", &format!("to: {}", long(".", 20_000)))),
+        (
+            "to",
+            VALID.replace("to: title", &format!("to: {}", long(".", 20_000))),
+        ),
         (
             "expr",
             VALID.replace("from: name", &format!("expr: \"{}\"", long(".", 40_000))),
@@ -311,7 +341,10 @@ fn paths_of_thousands_of_segments_are_refused_at_check_time() {
             "filter",
             VALID.replace(
                 "entity: thing }\n    target",
-                &format!("entity: thing, filter: \"{} eq 1\" }}\n    target", long("/", 40_000)),
+                &format!(
+                    "entity: thing, filter: \"{} eq 1\" }}\n    target",
+                    long("/", 40_000)
+                ),
             ),
         ),
         (
@@ -333,7 +366,12 @@ fn paths_of_thousands_of_segments_are_refused_at_check_time() {
             .map(|d| d["code"].as_str().unwrap())
             .collect();
         assert_eq!(codes, ["M0306"], "{what}");
-        let o = mapc(&["preview", p.to_str().unwrap(), "--input", input.to_str().unwrap()]);
+        let o = mapc(&[
+            "preview",
+            p.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+        ]);
         assert_eq!(code(&o), 1, "{what}: {}", stderr(&o));
         assert!(stderr(&o).contains("M0306"), "{what}: {}", stderr(&o));
     }

@@ -98,9 +98,9 @@ pub fn as_of_date(arg: Option<&str>) -> Result<jiff::civil::Date, String> {
                 Ok(_) => mapc_engine::value::parse_ymd(s.trim().as_bytes())
                     .ok_or_else(|| format!("--as-of `{s}` is out of range")),
                 Err(YmdError::NoSuchDay(why)) => Err(format!("--as-of `{s}` is not a date: {why}")),
-                Err(YmdError::Shape) => {
-                    Err(format!("--as-of `{s}` is not a date in the form YYYY-MM-DD"))
-                }
+                Err(YmdError::Shape) => Err(format!(
+                    "--as-of `{s}` is not a date in the form YYYY-MM-DD"
+                )),
             }
         }
         None => Ok(jiff::Timestamp::now()

@@ -284,7 +284,12 @@ mod tests {
     #[test]
     fn spans_inside_a_character_render_in_every_format() {
         let text = "\u{feff}a: ü\n";
-        for span in [Span::new(0, 1), Span::new(7, 7), Span::new(6, 7), Span::new(99, 120)] {
+        for span in [
+            Span::new(0, 1),
+            Span::new(7, 7),
+            Span::new(6, 7),
+            Span::new(99, 120),
+        ] {
             let f = SourceFile::new("a.yaml", text);
             let d = Diagnostic::new("M0101", span, "m").related(Span::new(1, 2), "r");
             for format in [
@@ -304,7 +309,11 @@ mod tests {
         let text = format!("a: \"{}\", b: 1\n", "é".repeat(70_000));
         let at = text.find("b:").unwrap();
         let out = human_of(&text, Span::new(at, at + 1));
-        assert!(out.contains("[a.yaml:1:70008]"), "{}", &out[..out.len().min(500)]);
+        assert!(
+            out.contains("[a.yaml:1:70008]"),
+            "{}",
+            &out[..out.len().min(500)]
+        );
         assert!(out.lines().all(|l| l.chars().count() < 300), "{out}");
         // A label over the whole long line, and one starting on it and
         // ending on the next line.

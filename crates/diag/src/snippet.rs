@@ -115,9 +115,7 @@ impl<'f> View<'f> {
             return vs + (off - fs);
         }
         if is_end {
-            self.pieces
-                .get(i)
-                .map_or(self.text.len(), |next| next.0)
+            self.pieces.get(i).map_or(self.text.len(), |next| next.0)
         } else {
             vs + len
         }
@@ -151,12 +149,19 @@ fn back(s: &str, at: usize, n: usize) -> usize {
     if n == 0 {
         return at;
     }
-    s[..at].char_indices().rev().nth(n - 1).map_or(0, |(i, _)| i)
+    s[..at]
+        .char_indices()
+        .rev()
+        .nth(n - 1)
+        .map_or(0, |(i, _)| i)
 }
 
 /// Byte offset `n` characters after `at` in `s` (or its end).
 fn fwd(s: &str, at: usize, n: usize) -> usize {
-    s[at..].char_indices().nth(n).map_or(s.len(), |(i, _)| at + i)
+    s[at..]
+        .char_indices()
+        .nth(n)
+        .map_or(s.len(), |(i, _)| at + i)
 }
 
 /// The byte ranges of a long line `content` (starting at file offset
@@ -266,7 +271,10 @@ mod tests {
         let text = format!("k: {}y\n", "z".repeat(1000));
         let f = SourceFile::new("a.yaml", text.as_str());
         let v = View::new(&f, &[Span::new(3, 1004)]);
-        assert_eq!(v.text.chars().count(), 3 + LABEL_MAX + CONTEXT + 1 + CONTEXT + 1);
+        assert_eq!(
+            v.text.chars().count(),
+            3 + LABEL_MAX + CONTEXT + 1 + CONTEXT + 1
+        );
         let (s, len) = v.span(Span::new(3, 1004));
         assert_eq!(s, 3);
         let shown = &v.text[s..s + len];

@@ -5,7 +5,9 @@ mod common;
 use common::*;
 
 fn message(expr: &str, rec: &str) -> String {
-    let spec = spec_with(&format!("    fields:\n      - {{ expr: \"{expr}\", to: out }}\n"));
+    let spec = spec_with(&format!(
+        "    fields:\n      - {{ expr: \"{expr}\", to: out }}\n"
+    ));
     match one(&spec, rec) {
         Got::Rejected { code, message, .. } => {
             assert_eq!(code, "R0003", "{message}");

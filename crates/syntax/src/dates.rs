@@ -57,7 +57,9 @@ pub fn parse_ymd(text: &str) -> Result<(i32, u32, u32), YmdError> {
 /// Why `year-month-day` is not a day, or `None` when it is one.
 pub fn day_problem(year: i64, month: u32, day: u32) -> Option<String> {
     let Some(name) = month.checked_sub(1).and_then(|i| MONTHS.get(i as usize)) else {
-        return Some(format!("there is no month {month:02} (months are 01 to 12)"));
+        return Some(format!(
+            "there is no month {month:02} (months are 01 to 12)"
+        ));
     };
     let n = days_in_month(year, month);
     if day == 0 {
@@ -88,8 +90,14 @@ mod tests {
         assert_eq!(why("2026-02-29"), "February 2026 has 28 days");
         assert_eq!(why("2026-04-31"), "April 2026 has 30 days");
         assert_eq!(why("1900-02-29"), "February 1900 has 28 days");
-        assert_eq!(why("2026-13-01"), "there is no month 13 (months are 01 to 12)");
-        assert_eq!(why("2026-00-10"), "there is no month 00 (months are 01 to 12)");
+        assert_eq!(
+            why("2026-13-01"),
+            "there is no month 13 (months are 01 to 12)"
+        );
+        assert_eq!(
+            why("2026-00-10"),
+            "there is no month 00 (months are 01 to 12)"
+        );
         assert_eq!(why("2026-01-00"), "there is no day 00 (days start at 01)");
         assert_eq!(parse_ymd("2024-02-29"), Ok((2024, 2, 29)));
         assert_eq!(parse_ymd("2026-2-28"), Err(YmdError::Shape));

@@ -34,7 +34,10 @@ pub fn check_path(text: &str, segments: &[Span]) -> Option<(Span, String)> {
         while at > first.start && !text.is_char_boundary(at) {
             at -= 1;
         }
-        let len = text.get(at..).and_then(|r| r.chars().next()).map_or(0, char::len_utf8);
+        let len = text
+            .get(at..)
+            .and_then(|r| r.chars().next())
+            .map_or(0, char::len_utf8);
         return Some((
             Span::new(at, at + len),
             format!(
@@ -78,7 +81,10 @@ mod tests {
         let long = vec!["a"; 65].join(".");
         let (span, msg) = check_path(&long, &spans(&long)).unwrap();
         assert_eq!(span, Span::new(128, 129));
-        assert_eq!(msg, "path too long: 65 segments, more than the 64 a path may have");
+        assert_eq!(
+            msg,
+            "path too long: 65 segments, more than the 64 a path may have"
+        );
         let wide = format!("a.{}", "ü".repeat(600));
         let (span, msg) = check_path(&wide, &spans(&wide)).unwrap();
         assert_eq!(span, Span::new(1024, 1026));

@@ -599,8 +599,16 @@ mod tests {
         // too, and the first entry is the one kept.
         assert_eq!(codes("a: 1\na: 2\nb: [1, 2\n"), vec!["M0102", "M0101"]);
         let mut d = Diagnostics::new();
-        let n = parse("a: 1\nb: {x: 1, x: 2, y: 3}\na: 2\n", Limits::default(), &mut d).unwrap();
-        assert_eq!(d.iter().map(|d| d.code).collect::<Vec<_>>(), ["M0102", "M0102"]);
+        let n = parse(
+            "a: 1\nb: {x: 1, x: 2, y: 3}\na: 2\n",
+            Limits::default(),
+            &mut d,
+        )
+        .unwrap();
+        assert_eq!(
+            d.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["M0102", "M0102"]
+        );
         assert_eq!(n.get("a").unwrap().as_scalar().unwrap().text, "1");
         let b = n.get("b").unwrap();
         assert_eq!(b.get("x").unwrap().as_scalar().unwrap().text, "1");

@@ -23,11 +23,7 @@ pub fn run(spec: &Spec, diags: &mut Diagnostics) {
 }
 
 fn mapping(m: &Mapping, diags: &mut Diagnostics) {
-    let names = [
-        &m.source.key,
-        &m.source.changed_since,
-        &m.target.key,
-    ];
+    let names = [&m.source.key, &m.source.changed_since, &m.target.key];
     for n in names.into_iter().flatten() {
         dotted(n, diags);
     }

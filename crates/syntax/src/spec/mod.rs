@@ -21,7 +21,11 @@ pub struct Parsed {
 
 /// Reads spec bytes (any encoding problem is a diagnostic, not a panic).
 pub fn parse_bytes(name: &str, bytes: &[u8]) -> Parsed {
-    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let bytes = &bytes[bom..];
     match std::str::from_utf8(bytes) {
         Ok(text) => parse_str(name, text),
