@@ -19,6 +19,8 @@
 //! (leading/trailing spaces, or text such as `null`, `true` or `12`), which
 //! are JSON-quoted; columns are aligned by display width.
 
+use super::out::{err, errln};
+
 use mapc_check::{compile_file, Options as CheckOptions};
 use mapc_diag::{render, Format};
 use mapc_engine::preview::{exit_line, report_lines, select_mapping, PrettyArray, Table};
@@ -93,8 +95,17 @@ pub struct PreviewArgs {
 /// Parses `--as-of`, or today's date in UTC.
 pub fn as_of_date(arg: Option<&str>) -> Result<jiff::civil::Date, String> {
     match arg {
-        Some(s) => mapc_engine::value::parse_ymd(s.trim().as_bytes())
-            .ok_or_else(|| format!("--as-of `{s}` is not a date in the form YYYY-MM-DD")),
+        Some(s) => {
+            use mapc_syntax::dates::{parse_ymd, YmdError};
+            match parse_ymd(s.trim()) {
+                Ok(_) => mapc_engine::value::parse_ymd(s.trim().as_bytes())
+                    .ok_or_else(|| format!("--as-of `{s}` is out of range")),
+                Err(YmdError::NoSuchDay(why)) => Err(format!("--as-of `{s}` is not a date: {why}")),
+                Err(YmdError::Shape) => Err(format!(
+                    "--as-of `{s}` is not a date in the form YYYY-MM-DD"
+                )),
+            }
+        }
         None => Ok(jiff::Timestamp::now()
             .to_zoned(jiff::tz::TimeZone::UTC)
             .date()),
@@ -105,12 +116,12 @@ pub fn as_of_date(arg: Option<&str>) -> Result<jiff::civil::Date, String> {
 pub fn input_failure(name: &str, e: &std::io::Error) {
     match input::input_error(e) {
         Some(ie) => {
-            eprintln!("error[{}]: {name}: {}", ie.code, ie.message);
+            errln!("error[{}]: {name}: {}", ie.code, ie.message);
             if let Some(h) = &ie.help {
-                eprintln!("  help: {h}");
+                errln!("  help: {h}");
             }
         }
-        None => eprintln!("error: {name}: {e}"),
+        None => errln!("error: {name}: {e}"),
     }
 }
 
@@ -118,8 +129,8 @@ pub fn input_failure(name: &str, e: &std::io::Error) {
 pub fn input_notes(name: &str, notes: &[input::Note]) {
     for n in notes {
         match n.code {
-            Some(code) => eprintln!("warning[{code}]: {name}: {}", n.message),
-            None => eprintln!("note: {name}: {}", n.message),
+            Some(code) => errln!("warning[{code}]: {name}: {}", n.message),
+            None => errln!("note: {name}: {}", n.message),
         }
     }
 }
@@ -128,13 +139,13 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let as_of = match as_of_date(args.as_of.as_deref()) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
     if let Some(cli) = &args.schema_cache {
         if !cli.is_dir() {
-            eprintln!("error: --schema-cache {}: not a directory (point it at a folder of `{{connection}}.xml` files holding each connection's `$metadata`)", cli.display());
+            errln!("error: --schema-cache {}: not a directory (point it at a folder of `{{connection}}.xml` files holding each connection's `$metadata`)", cli.display());
             return 2;
         }
     }
@@ -143,7 +154,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         Some(d) => match mapc_syntax::spec::delimiter_byte(d) {
             Some(b) => Some(b),
             None => {
-                eprintln!("error: --csv-delimiter `{}` is not a CSV delimiter: use `,`, `;`, `|` or `tab`", d.escape_debug());
+                errln!("error: --csv-delimiter `{}` is not a CSV delimiter: use `,`, `;`, `|` or `tab`", d.escape_debug());
                 return 2;
             }
         },
@@ -157,13 +168,13 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let compiled = match compile_file(&args.spec, &opts) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", args.spec.display());
+            errln!("error: cannot read {}: {e}", args.spec.display());
             return 2;
         }
     };
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     if !compiled.diagnostics.is_empty() {
-        eprint!(
+        err!(
             "{}",
             render(
                 Format::Human { color },
@@ -174,7 +185,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let program = match (&compiled.program, compiled.has_errors()) {
         (Some(p), false) => p,
         _ => {
-            eprintln!(
+            errln!(
                 "error: {} has errors; fix them (see `mapc check`) before previewing",
                 args.spec.display()
             );
@@ -184,7 +195,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let index = match select_mapping(program, args.mapping.as_deref()) {
         Ok(i) => i,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
@@ -196,7 +207,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let engine = match Compiled::new(program, index, Options { as_of, mode }) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!(
+            errln!(
                 "error: mapping `{}` cannot run: {e}",
                 program.mappings[index].name
             );
@@ -210,11 +221,11 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let mut src = match input::open_with(&args.input, args.input_format.map(Into::into), &csv) {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", args.input.display());
+            errln!("error: cannot read {}: {e}", args.input.display());
             return 2;
         }
     };
@@ -224,28 +235,34 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let file = &compiled.file;
     let input_name = src.name().to_string();
     let mut reports: Vec<String> = Vec::new();
+    // Records rejected so far: the exit code when standard output closes early.
+    let mut rejected = 0usize;
     let result = match args.format {
         PreviewFormat::Ndjson => {
             let mut out = out;
             let stderr = std::io::stderr();
             let mut err = std::io::BufWriter::new(stderr.lock());
             let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
+                rejected += usize::from(matches!(o, Outcome::Rejected(_)));
                 if let Outcome::Written { json, .. } = &o {
                     out.write_all(json)?;
                     out.write_all(b"\n")?;
                 }
+                // A closed standard error must not stop the records.
                 for l in report_lines(&o, Some(file), &input_name) {
-                    writeln!(err, "{l}")?;
+                    let _ = writeln!(err, "{l}");
                 }
                 Ok(())
             };
             let r = engine.run_parallel(&mut *src, &mut sink);
-            let flushed = out.flush().and(err.flush());
+            let flushed = out.flush();
+            let _ = err.flush();
             r.and_then(|s| flushed.map(|_| s))
         }
         PreviewFormat::Json => {
             let mut arr = PrettyArray::new(out);
             let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
+                rejected += usize::from(matches!(o, Outcome::Rejected(_)));
                 if let Outcome::Written { json, .. } = &o {
                     arr.record(json)?;
                 }
@@ -258,6 +275,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         PreviewFormat::Table => {
             let mut table = Table::default();
             let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
+                rejected += usize::from(matches!(o, Outcome::Rejected(_)));
                 if let Outcome::Written { json, .. } = &o {
                     table.record(json);
                 }
@@ -275,10 +293,11 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     };
     let summary = match result {
         Ok(s) => s,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return 0,
+        // Standard output was closed (`| head`): stop quietly; see `out`.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return i32::from(rejected > 0),
         Err(e) => {
             for l in &reports {
-                eprintln!("{l}");
+                errln!("{l}");
             }
             input_notes(&input_name, &src.notes());
             input_failure(&input_name, &e);
@@ -286,11 +305,11 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         }
     };
     for l in &reports {
-        eprintln!("{l}");
+        errln!("{l}");
     }
     input_notes(&input_name, &src.notes());
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    eprintln!(
+    errln!(
         "{} read: {} written, {} skipped, {} filtered out, {} rejected, {} (mapping `{}`, as of {as_of}{})",
         plural(summary.read, "record"),
         summary.written,
@@ -302,7 +321,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         if args.as_update { ", as an update" } else { "" },
     );
     if let Some(l) = exit_line(summary.rejected) {
-        eprintln!("{l}");
+        errln!("{l}");
     }
     if summary.rejected > 0 {
         1

@@ -83,6 +83,7 @@ codes! {
     "M0303" "invalid-literal"        Error Syntax "a literal in an expression or filter is invalid";
     "M0304" "invalid-path"           Error Syntax "a field path is not a dotted list of names";
     "M0305" "filter-not-local"       Warning Syntax "preview and test cannot evaluate a filter construct locally";
+    "M0306" "path-too-long"          Error Syntax "a field path has more than 64 segments or 1024 bytes";
 
     "M0401" "unknown-connection"     Error Reference "a connection name is not defined";
     "M0402" "unknown-mapping"        Error Reference "a mapping name is not defined";

@@ -475,10 +475,13 @@ pub fn date_arg(v: &Value, what: &str) -> EResult<Option<DateLike>> {
         Value::DateTime(t) => Ok(Some(DateLike::DateTime(*t))),
         v if v.is_null() => Ok(None),
         Value::Str(s) => parse_date_like(s).map(Some).ok_or_else(|| {
-            let base = format!(
-                "\"{}\" is not a date (YYYY-MM-DD) or date-time (RFC 3339)",
-                clip(s)
-            );
+            let base = match mapc_syntax::dates::date_part_problem(s) {
+                Some(why) => format!("\"{}\" is not a date: {why}", clip(s)),
+                None => format!(
+                    "\"{}\" is not a date (YYYY-MM-DD) or date-time (RFC 3339)",
+                    clip(s)
+                ),
+            };
             let message = if what.is_empty() {
                 base
             } else {
@@ -665,10 +668,15 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
                 return Ok(Value::Null);
             };
             parse_date_pattern(&s, &p).map(Value::Date).ok_or_else(|| {
-                rt(
-                    "R0003",
-                    format!("\"{}\" does not match the date pattern '{p}'", clip(&s)),
-                )
+                let why = pattern_ymd(&s, &p).and_then(|(y, m, d)| {
+                    let (m, d) = (u32::try_from(m).ok()?, u32::try_from(d).ok()?);
+                    mapc_syntax::dates::day_problem(i64::from(y), m, d)
+                });
+                let message = match why {
+                    Some(why) => format!("\"{}\" is not a date: {why}", clip(&s)),
+                    None => format!("\"{}\" does not match the date pattern '{p}'", clip(&s)),
+                };
+                rt("R0003", message)
             })
         }
         Today | AsOf => Ok(Value::Date(cx.as_of)),
@@ -868,6 +876,18 @@ pub fn format_date(d: DateLike, pattern: &str) -> String {
 /// Parses `s` against a pattern of `format_date` tokens (fixed widths);
 /// every other pattern character must match literally.
 pub fn parse_date_pattern(s: &str, pattern: &str) -> Option<Date> {
+    let (y, m, d) = pattern_ymd(s, pattern)?;
+    Date::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(m).ok()?,
+        i8::try_from(d).ok()?,
+    )
+    .ok()
+}
+
+/// The year, month and day `s` gives when it matches `pattern` (which must
+/// have `YYYY`, `MM` and `DD`), whether or not they make a day.
+fn pattern_ymd(s: &str, pattern: &str) -> Option<(i32, i32, i32)> {
     let (mut y, mut m, mut d) = (None, None, None);
     let mut rest = pattern;
     let mut src = s;
@@ -902,12 +922,7 @@ pub fn parse_date_pattern(s: &str, pattern: &str) -> Option<Date> {
     if !src.is_empty() {
         return None;
     }
-    Date::new(
-        i16::try_from(y?).ok()?,
-        i8::try_from(m?).ok()?,
-        i8::try_from(d?).ok()?,
-    )
-    .ok()
+    Some((y?, m?, d?))
 }
 
 #[cfg(test)]

@@ -382,15 +382,21 @@ fn lower_tests(
             Some(s) => match literal::parse_date(&s.value) {
                 Some(d) => Some(d),
                 None => {
-                    diags.push(
-                        Diagnostic::new(
+                    let d = match mapc_syntax::dates::parse_ymd(&s.value) {
+                        Err(mapc_syntax::dates::YmdError::NoSuchDay(why)) => Diagnostic::new(
+                            "M0303",
+                            s.span,
+                            format!("`as_of` `{}` is not a date: {why}", s.value),
+                        )
+                        .label("no such day"),
+                        _ => Diagnostic::new(
                             "M0303",
                             s.span,
                             format!("`as_of` `{}` is not a date in the form YYYY-MM-DD", s.value),
                         )
-                        .label("expected YYYY-MM-DD")
-                        .help("write a real calendar date, e.g. `as_of: 2026-11-22`"),
-                    );
+                        .label("expected YYYY-MM-DD"),
+                    };
+                    diags.push(d.help("write a real calendar date, e.g. `as_of: 2026-11-22`"));
                     ok = false;
                     None
                 }

@@ -571,7 +571,10 @@ fn lower_field(
     let to_text = f.to.as_ref().map(|t| t.text.value.as_str());
     let which = one_source(
         &[
-            ("from", f.from.as_ref().map(|p| p.text.span)),
+            (
+                "from",
+                f.from.as_ref().map(|p| p.text.span).or(f.unread_from),
+            ),
             ("expr", f.expr.as_ref().map(|e| e.text.span)),
             ("value", f.value.as_ref().map(|v| v.node.span)),
         ],
@@ -723,7 +726,10 @@ fn lower_amount(
     let to = target_or(&a.to, default_to, a.span);
     let which = one_source(
         &[
-            ("from", a.from.as_ref().map(|p| p.text.span)),
+            (
+                "from",
+                a.from.as_ref().map(|p| p.text.span).or(a.unread_from),
+            ),
             ("expr", a.expr.as_ref().map(|e| e.text.span)),
         ],
         a.span,

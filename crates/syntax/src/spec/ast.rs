@@ -58,11 +58,12 @@ pub struct FilterText {
     pub ast: Option<Filter>,
 }
 
-/// A dotted field path such as `customer.accountnumber`.
+/// A dotted field path such as `customer.accountnumber`: at most 64
+/// segments and 1024 bytes (M0306).
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(transparent)]
 pub struct Path {
-    #[schemars(with = "String")]
+    #[schemars(with = "String", length(max = 1024))]
     pub text: Spanned<String>,
     #[schemars(skip)]
     pub segments: Vec<Spanned<String>>,
@@ -408,6 +409,11 @@ pub struct Field {
     pub conflict: Option<Spanned<Conflict>>,
     pub default: Option<Value>,
     pub on_null: Option<Spanned<OnNull>>,
+    /// A `from:` value that could not be read as a path (already reported,
+    /// e.g. M0304, M0306): it still counts as the entry's value source, so
+    /// that no "no value source" (M0406) follows from it.
+    #[schemars(skip)]
+    pub unread_from: Option<Span>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
@@ -465,6 +471,9 @@ pub struct Amount {
     pub expr: Option<ExprText>,
     pub to: Option<Path>,
     pub sync: Option<Spanned<SyncDirection>>,
+    /// As [`Field::unread_from`].
+    #[schemars(skip)]
+    pub unread_from: Option<Span>,
 }
 
 #[derive(Clone, Debug, PartialEq, JsonSchema)]

@@ -722,6 +722,8 @@ fn embedded<T>(
             );
             let d = if literal_error(&e.message) {
                 Diagnostic::new("M0303", span, e.message)
+            } else if e.message.starts_with(crate::limits::PATH_LIMIT_PREFIX) {
+                Diagnostic::new("M0306", span, e.message)
             } else {
                 Diagnostic::new(code, span, format!("invalid {what}: {}", e.message))
             };
@@ -776,6 +778,8 @@ impl FromNode for Path {
         let text = s.text.clone();
         let map = content_offsets(node, r.src);
         let mut segments = Vec::new();
+        // The segments' spans within `text`, for the length limits.
+        let mut local = Vec::new();
         let mut rest = text.as_str();
         let mut pos = 0usize;
         let bad = |r: &mut Reader, at: usize, msg: String| {
@@ -814,6 +818,7 @@ impl FromNode for Path {
                 }
             };
             segments.push(Spanned::new(seg, Span::new(map(pos), map(pos + len))));
+            local.push(Span::new(pos, pos + len));
             pos += len;
             rest = &rest[len..];
             match rest.chars().next() {
@@ -827,6 +832,14 @@ impl FromNode for Path {
                     return None;
                 }
             }
+        }
+        if let Some((at, msg)) = crate::limits::check_path(&text, &local) {
+            r.push(
+                Diagnostic::new("M0306", Span::new(map(at.start), map(at.end)), msg)
+                    .label("the path is too long from here")
+                    .help(crate::limits::PATH_LIMIT_HELP),
+            );
+            return None;
         }
         Some(Path {
             text: Spanned::new(text, node.span),

@@ -321,11 +321,19 @@ const FIELD_KEYS: &[&str] = &[
     "from", "expr", "value", "to", "sync", "conflict", "default", "on_null",
 ];
 
+/// The span of a present, non-null value that could not be read.
+fn unread<T>(read: &Option<T>, node: Option<&Node>) -> Option<mapc_diag::Span> {
+    match (read, node) {
+        (None, Some(n)) if !n.is_null() => Some(n.span),
+        _ => None,
+    }
+}
+
 impl FromNode for Field {
     const EXPECTED: &'static str = "a field mapping";
     fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut m = MapReader::new(node, "a field entry", r)?;
-        let f = Field {
+        let mut f = Field {
             span: node.span,
             from: m.opt("from", r),
             expr: m.opt("expr", r),
@@ -335,7 +343,15 @@ impl FromNode for Field {
             conflict: m.opt("conflict", r),
             default: m.get("default").map(|n| Value { node: n.clone() }),
             on_null: m.opt("on_null", r),
+            unread_from: None,
         };
+        f.unread_from = unread(&f.from, m.get("from"));
+        // A `sync:` value that could not be read (a typo, already reported)
+        // leaves the direction unknown: `conflict:` is not judged against
+        // the default direction (no M0602 cascade).
+        if f.sync.is_none() && m.get("sync").is_some_and(|n| !n.is_null()) {
+            f.conflict = None;
+        }
         m.finish(FIELD_KEYS, r);
         Some(f)
     }
@@ -366,13 +382,15 @@ impl FromNode for Amount {
     const EXPECTED: &'static str = "an amount mapping";
     fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut m = MapReader::new(node, "a document amount", r)?;
-        let a = Amount {
+        let mut a = Amount {
             span: node.span,
             from: m.opt("from", r),
             expr: m.opt("expr", r),
             to: m.opt("to", r),
             sync: m.opt("sync", r),
+            unread_from: None,
         };
+        a.unread_from = unread(&a.from, m.get("from"));
         m.finish(&["from", "expr", "to", "sync"], r);
         Some(a)
     }
