@@ -196,6 +196,12 @@ fn windows(content: &str, line_start: usize, labels: &[Span]) -> Vec<(usize, usi
         w.push((0, fwd(content, 0, LONG_LINE)));
     }
     w.sort_unstable();
+    // Show the line's beginning (its indentation and key) when it is near.
+    if let Some(first) = w.first_mut() {
+        if content[..first.0].chars().nth(2 * CONTEXT).is_none() {
+            first.0 = 0;
+        }
+    }
     let mut merged: Vec<(usize, usize)> = Vec::with_capacity(w.len());
     for (s, e) in w {
         match merged.last_mut() {
