@@ -578,3 +578,259 @@ fn test_expectations_match_list_elements_partially() {
     );
     assert!(got.contains("1 passed, 1 failed"), "{got}");
 }
+
+const CSV_OPP: &str = "tests/fixtures/csv/opportunities.mapc.yaml";
+const CSV_OPP_DATA: &str = "tests/fixtures/csv/opportunities.csv";
+const CSV_ORDERS: &str = "tests/fixtures/csv/orders.mapc.yaml";
+const CSV_ORDERS_DATA: &str = "tests/fixtures/csv/orders.csv";
+
+/// Issue 6, items 1 and 5: a semicolon CSV export (BOM, CRLF, a blank
+/// line) of a Dataverse source. Its columns get their types from the
+/// schema cache, so `estimatedvalue gt totalamount` compares numbers;
+/// without the cache the values are text, and the comparison whose answer
+/// depends on that is refused (R0020) instead of compared as text.
+#[test]
+fn csv_columns_are_typed_from_the_schema_cache() {
+    let got = mapc(&[
+        "preview",
+        CSV_OPP,
+        "--input",
+        CSV_OPP_DATA,
+        "--as-of",
+        "2026-11-22",
+        "--format",
+        "ndjson",
+        "--schema-cache",
+        "tests/fixtures/schema-cache",
+    ]);
+    assert!(got.starts_with("exit: 0\n"), "{got}");
+    assert_eq!(
+        part(&got, "--- stdout\n", "--- stderr\n"),
+        "{\"id\":\"0f2b1c3d-0000-0000-0000-000000000002\",\"name\":\"Big deal\",\"value\":100.5,\"probability\":80,\"system_revenue\":true}\n"
+    );
+    assert!(
+        got.contains("2 records read: 1 written, 0 skipped, 1 filtered out, 0 rejected"),
+        "{got}"
+    );
+    assert!(
+        got.contains(
+            "note: tests/fixtures/csv/opportunities.csv: the columns are separated by `;`"
+        ),
+        "{got}"
+    );
+
+    let got = mapc(&[
+        "preview",
+        CSV_OPP,
+        "--input",
+        CSV_OPP_DATA,
+        "--as-of",
+        "2026-11-22",
+        "--format",
+        "ndjson",
+    ]);
+    assert!(got.starts_with("exit: 1\n"), "{got}");
+    // Line 2 of the file (the record after the BOM-prefixed header).
+    assert!(
+        got.contains("opportunities.csv:2: rejected R0020: record 1 (key 0f2b1c3d-0000-0000-0000-000000000001), the source filter `estimatedvalue gt totalamount`: the texts \"99.5\" and \"100\" both read as numbers but order differently"),
+        "{got}"
+    );
+    // "100.5" and "100" order the same either way: compared, written as text.
+    assert!(got.contains("\"value\":\"100.5\""), "{got}");
+}
+
+/// Declared `columns:` on the file connection: numbers compare as numbers,
+/// a value that is not of its type is R0017 with the real line, and the
+/// connection's `delimiter:` can be overridden (a wrong one is refused at
+/// the header with R0018, exit 2).
+#[test]
+fn csv_columns_declared_on_the_file_connection() {
+    let got = mapc(&[
+        "preview",
+        CSV_ORDERS,
+        "--input",
+        CSV_ORDERS_DATA,
+        "--as-of",
+        "2026-11-22",
+        "--format",
+        "ndjson",
+    ]);
+    assert!(got.starts_with("exit: 1\n"), "{got}");
+    assert_eq!(
+        part(&got, "--- stdout\n", "--- stderr\n"),
+        "{\"id\":\"1\",\"over_limit\":false,\"total\":298.5}\n{\"id\":\"2\",\"over_limit\":true,\"total\":201.0}\n"
+    );
+    assert!(
+        got.contains("orders.csv:4: rejected R0017: record 3 (key 3), field `amount`: the value `99,5` is not a decimal number"),
+        "{got}"
+    );
+    // The connection says `;`; `--csv-delimiter ,` replaces it.
+    let got = mapc(&[
+        "preview",
+        CSV_ORDERS,
+        "--input",
+        CSV_ORDERS_DATA,
+        "--csv-delimiter",
+        ",",
+    ]);
+    assert!(got.starts_with("exit: 2\n"), "{got}");
+    assert!(
+        got.contains("error[R0018]: tests/fixtures/csv/orders.csv: the header has no columns `id`, `amount`, `limit`, `quantity`, which the mapping reads"),
+        "{got}"
+    );
+    assert!(
+        got.contains("help: the header is read as one column split by `,`"),
+        "{got}"
+    );
+    let got = mapc(&[
+        "preview",
+        CSV_ORDERS,
+        "--input",
+        CSV_ORDERS_DATA,
+        "--csv-delimiter",
+        "semicolon",
+    ]);
+    assert!(got.starts_with("exit: 2\n"), "{got}");
+    assert!(
+        got.contains("--csv-delimiter `semicolon` is not a CSV delimiter"),
+        "{got}"
+    );
+}
+
+/// Issue 6, item 5: a header without a column the mapping reads is refused
+/// with a did-you-mean instead of giving null for every record; an
+/// ambiguous delimiter is refused rather than guessed.
+#[test]
+fn csv_header_mismatch_and_ambiguous_delimiter_are_refused() {
+    let dir = TempDir::new("csv-header");
+    let bad = dir.path("orders.csv");
+    std::fs::write(&bad, "id;Amount;limit;quantity\n1;2;3;4\n").unwrap();
+    let got = mapc(&["preview", CSV_ORDERS, "--input", &bad]);
+    assert!(got.starts_with("exit: 2\n"), "{got}");
+    assert!(
+        got.contains("error[R0018]: ")
+            && got.contains("the header has no column `amount` (did you mean `Amount`?)"),
+        "{got}"
+    );
+    // No `delimiter:` and a header with `,` and `;`: which one is it?
+    let spec = dir.path("s.mapc.yaml");
+    std::fs::write(
+        &spec,
+        std::fs::read_to_string(root().join(CSV_ORDERS))
+            .unwrap()
+            .replace("    delimiter: \";\"\n", ""),
+    )
+    .unwrap();
+    let amb = dir.path("amb.csv");
+    std::fs::write(&amb, "id;amount (EUR, net);limit;quantity\n1;2;3;4\n").unwrap();
+    let got = mapc(&["preview", &spec, "--input", &amb]);
+    assert!(got.starts_with("exit: 2\n"), "{got}");
+    assert!(
+        got.contains("error[R0019]: ")
+            && got.contains("the header row holds `,` (1 time) and `;` (3 times)"),
+        "{got}"
+    );
+}
+
+/// Issue 6, item 2: a saved OData response is the records of `value`.
+#[test]
+fn a_saved_odata_response_is_previewed_as_its_records() {
+    let dir = TempDir::new("odata-response");
+    let page = dir.path("products.json");
+    let records = std::fs::read_to_string(root().join("specs/examples/data/odata-copy.ndjson"))
+        .unwrap()
+        .lines()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(",\n");
+    std::fs::write(
+        &page,
+        format!("{{\"@odata.context\":\"https://services.odata.org/V4/Northwind/Northwind.svc/$metadata#Products\",\"value\":[\n{records}\n],\"@odata.nextLink\":\"https://services.odata.org/V4/Northwind/Northwind.svc/Products?$skiptoken=3\"}}"),
+    )
+    .unwrap();
+    let got = mapc(&[
+        "preview",
+        "specs/examples/odata-copy.mapc.yaml",
+        "--input",
+        &page,
+        "--format",
+        "ndjson",
+    ]);
+    assert!(got.starts_with("exit: 0\n"), "{got}");
+    assert_eq!(
+        part(&got, "--- stdout\n", "--- stderr\n").lines().count(),
+        3,
+        "{got}"
+    );
+    assert!(got.contains("warning[R0103]: "), "{got}");
+    assert!(got.contains("3 records read: 3 written"), "{got}");
+}
+
+/// `mapc test` takes `--schema-cache` as `check` and `preview` do.
+#[test]
+fn test_takes_a_schema_cache_like_check() {
+    let got = mapc(&[
+        "test",
+        "specs/examples/odata-copy.mapc.yaml",
+        "--schema-cache",
+        "tests/fixtures/schema-cache",
+        "--as-of",
+        "2026-11-22",
+    ]);
+    assert!(got.starts_with("exit: 0\n"), "{got}");
+    let got = mapc(&[
+        "test",
+        "specs/examples/contract-tool.mapc.yaml",
+        "--schema-cache",
+        "tests/fixtures/no-such-dir",
+    ]);
+    assert!(got.starts_with("exit: 2\n"), "{got}");
+    assert!(
+        got.contains("--schema-cache tests/fixtures/no-such-dir: not a directory"),
+        "{got}"
+    );
+}
+
+#[test]
+fn preview_rejects_records_without_a_target_key_and_repeated_keys() {
+    // The example's target key is `external_id`, from `opportunityid`.
+    let data = std::fs::read_to_string(root().join(DATA)).expect("sample data");
+    let first = data.lines().next().expect("a record");
+    let id = "\"opportunityid\":\"7f3c2a10-5b1e-ef11-8409-000d3a2b1c01\"";
+    assert!(first.contains(id), "{first}");
+    let no_key = first.replace(id, "\"opportunityid\":null");
+    let input = format!("{first}\n{first}\n{no_key}\n");
+    let got = mapc_stdin(
+        &[
+            "preview",
+            SPEC,
+            "--input",
+            "-",
+            "--input-format",
+            "ndjson",
+            "--as-of",
+            "2026-11-22",
+            "--format",
+            "ndjson",
+        ],
+        input.as_bytes(),
+    );
+    assert!(got.starts_with("exit: 1\n"), "{got}");
+    assert_eq!(
+        part(&got, "--- stdout\n", "--- stderr\n").lines().count(),
+        1,
+        "{got}"
+    );
+    assert!(
+        got.contains("\n<stdin>:2: rejected R0026: record 2 (key 7f3c2a10-5b1e-ef11-8409-000d3a2b1c01), field `external_id`: the target key `external_id` = `7f3c2a10-5b1e-ef11-8409-000d3a2b1c01` was already written by record 1 (line 1) of this input"),
+        "{got}"
+    );
+    assert!(
+        got.contains("\n<stdin>:3: rejected R0025: record 3, field `external_id`: the target key `external_id` is null"),
+        "{got}"
+    );
+    assert!(
+        got.contains("exit 1: 2 records were rejected (see above)"),
+        "{got}"
+    );
+}

@@ -1,3 +1,4 @@
+use super::out::{errln, out};
 use mapc_check::{compile_file, Options};
 use mapc_diag::{render, Format};
 use std::path::PathBuf;
@@ -34,13 +35,13 @@ pub fn run(args: &CheckArgs) -> i32 {
     let specs = match super::expand_specs(&args.specs) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
     if let Some(dir) = &args.schema_cache {
         if !dir.is_dir() {
-            eprintln!("error: --schema-cache {}: not a directory (point it at a folder of `{{connection}}.xml` files holding each connection's `$metadata`; the connector's `mapc schema pull` will fill it)", dir.display());
+            errln!("error: --schema-cache {}: not a directory (point it at a folder of `{{connection}}.xml` files holding each connection's `$metadata`; the connector's `mapc schema pull` will fill it)", dir.display());
             return 2;
         }
     }
@@ -48,7 +49,7 @@ pub fn run(args: &CheckArgs) -> i32 {
     let mut unreadable = false;
     for path in &specs {
         if path.to_string_lossy().ends_with(".test.yaml") {
-            eprintln!(
+            errln!(
                 "error: {} is a test file (`spec:` + `tests:`), not a spec; run `mapc test {}`",
                 path.display(),
                 path.display()
@@ -65,7 +66,7 @@ pub fn run(args: &CheckArgs) -> i32 {
         match compile_file(path, &opts) {
             Ok(c) => compiled.push(c),
             Err(e) => {
-                eprintln!("error: cannot read {}: {e}", path.display());
+                errln!("error: cannot read {}: {e}", path.display());
                 unreadable = true;
             }
         }
@@ -82,7 +83,7 @@ pub fn run(args: &CheckArgs) -> i32 {
         .iter()
         .map(|c| (&c.file, c.diagnostics.as_slice()))
         .collect();
-    print!("{}", render(format, &files));
+    out!("{}", render(format, &files));
     let errors: usize = compiled
         .iter()
         .map(|c| c.diagnostics.iter().filter(|d| d.is_error()).count())
@@ -93,14 +94,14 @@ pub fn run(args: &CheckArgs) -> i32 {
         .sum();
     if !args.quiet && args.format == OutputFormat::Human && !compiled.is_empty() {
         let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-        eprintln!(
+        errln!(
             "{} checked: {}, {}",
             plural(compiled.len(), "spec"),
             plural(errors, "error"),
             plural(warnings, "warning")
         );
         if errors == 0 && warnings > 0 && args.deny_warnings {
-            eprintln!("failing because of --deny-warnings");
+            errln!("failing because of --deny-warnings");
         }
     }
     if unreadable {

@@ -1,3 +1,4 @@
+use super::out::{errln, out, outln};
 use mapc_diag::{lookup, CODES};
 
 #[derive(clap::Args, Debug)]
@@ -9,7 +10,7 @@ pub struct ExplainArgs {
 pub fn run(args: &ExplainArgs) -> i32 {
     let Some(code) = &args.code else {
         for c in CODES {
-            println!(
+            outln!(
                 "{}  {:<8} {:<26} {}",
                 c.code,
                 format!("{:?}", c.severity).to_lowercase(),
@@ -21,9 +22,9 @@ pub fn run(args: &ExplainArgs) -> i32 {
     };
     match lookup(code) {
         Some(info) => {
-            print!("{}", info.explain);
+            out!("{}", info.explain);
             if !info.explain.ends_with('\n') {
-                println!();
+                outln!();
             }
             0
         }
@@ -32,7 +33,7 @@ pub fn run(args: &ExplainArgs) -> i32 {
             let hint = mapc_diag::did_you_mean(code, names)
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
-            eprintln!("error: unknown diagnostic code `{code}`{hint}; run `mapc explain` to list all codes");
+            errln!("error: unknown diagnostic code `{code}`{hint}; run `mapc explain` to list all codes");
             2
         }
     }

@@ -19,6 +19,8 @@
 //! (leading/trailing spaces, or text such as `null`, `true` or `12`), which
 //! are JSON-quoted; columns are aligned by display width.
 
+use super::out::{err, errln};
+
 use mapc_check::{compile_file, Options as CheckOptions};
 use mapc_diag::{render, Format};
 use mapc_engine::preview::{exit_line, report_lines, select_mapping, PrettyArray, Table};
@@ -82,19 +84,54 @@ pub struct PreviewArgs {
     /// The as-of date (YYYY-MM-DD) for `today()` and sales-price expiry [default: today, UTC].
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
-    /// Cached `$metadata` for type checks [default: `.mapc/schema` beside the spec, when present].
+    /// Cached `$metadata` for type checks and CSV column types [default: `.mapc/schema` beside the spec, when present].
     #[arg(long, value_name = "DIR")]
     pub schema_cache: Option<PathBuf>,
+    /// The CSV delimiter: `,`, `;`, `|` or `tab` [default: the file connection's `delimiter:`, else detected from the header].
+    #[arg(long, value_name = "CHAR")]
+    pub csv_delimiter: Option<String>,
 }
 
 /// Parses `--as-of`, or today's date in UTC.
 pub fn as_of_date(arg: Option<&str>) -> Result<jiff::civil::Date, String> {
     match arg {
-        Some(s) => mapc_engine::value::parse_ymd(s.trim().as_bytes())
-            .ok_or_else(|| format!("--as-of `{s}` is not a date in the form YYYY-MM-DD")),
+        Some(s) => {
+            use mapc_syntax::dates::{parse_ymd, YmdError};
+            match parse_ymd(s.trim()) {
+                Ok(_) => mapc_engine::value::parse_ymd(s.trim().as_bytes())
+                    .ok_or_else(|| format!("--as-of `{s}` is out of range")),
+                Err(YmdError::NoSuchDay(why)) => Err(format!("--as-of `{s}` is not a date: {why}")),
+                Err(YmdError::Shape) => Err(format!(
+                    "--as-of `{s}` is not a date in the form YYYY-MM-DD"
+                )),
+            }
+        }
         None => Ok(jiff::Timestamp::now()
             .to_zoned(jiff::tz::TimeZone::UTC)
             .date()),
+    }
+}
+
+/// Prints an input's refusal (coded when the reader gave a code).
+pub fn input_failure(name: &str, e: &std::io::Error) {
+    match input::input_error(e) {
+        Some(ie) => {
+            errln!("error[{}]: {name}: {}", ie.code, ie.message);
+            if let Some(h) = &ie.help {
+                errln!("  help: {h}");
+            }
+        }
+        None => errln!("error: {name}: {e}"),
+    }
+}
+
+/// Prints what a reader noticed about its input as a whole.
+pub fn input_notes(name: &str, notes: &[input::Note]) {
+    for n in notes {
+        match n.code {
+            Some(code) => errln!("warning[{code}]: {name}: {}", n.message),
+            None => errln!("note: {name}: {}", n.message),
+        }
     }
 }
 
@@ -102,9 +139,25 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let as_of = match as_of_date(args.as_of.as_deref()) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
+    };
+    if let Some(cli) = &args.schema_cache {
+        if !cli.is_dir() {
+            errln!("error: --schema-cache {}: not a directory (point it at a folder of `{{connection}}.xml` files holding each connection's `$metadata`)", cli.display());
+            return 2;
+        }
+    }
+    let csv_delimiter = match args.csv_delimiter.as_deref() {
+        None => None,
+        Some(d) => match mapc_syntax::spec::delimiter_byte(d) {
+            Some(b) => Some(b),
+            None => {
+                errln!("error: --csv-delimiter `{}` is not a CSV delimiter: use `,`, `;`, `|` or `tab`", d.escape_debug());
+                return 2;
+            }
+        },
     };
     let opts = CheckOptions {
         schema_cache: args
@@ -115,13 +168,13 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let compiled = match compile_file(&args.spec, &opts) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", args.spec.display());
+            errln!("error: cannot read {}: {e}", args.spec.display());
             return 2;
         }
     };
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     if !compiled.diagnostics.is_empty() {
-        eprint!(
+        err!(
             "{}",
             render(
                 Format::Human { color },
@@ -132,7 +185,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let program = match (&compiled.program, compiled.has_errors()) {
         (Some(p), false) => p,
         _ => {
-            eprintln!(
+            errln!(
                 "error: {} has errors; fix them (see `mapc check`) before previewing",
                 args.spec.display()
             );
@@ -142,7 +195,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let index = match select_mapping(program, args.mapping.as_deref()) {
         Ok(i) => i,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
@@ -154,21 +207,25 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let engine = match Compiled::new(program, index, Options { as_of, mode }) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!(
+            errln!(
                 "error: mapping `{}` cannot run: {e}",
                 program.mappings[index].name
             );
             return 1;
         }
     };
-    let mut src = match input::open_as(&args.input, args.input_format.map(Into::into)) {
+    let mut csv = engine.csv_options().clone();
+    if csv_delimiter.is_some() {
+        csv.delimiter = csv_delimiter;
+    }
+    let mut src = match input::open_with(&args.input, args.input_format.map(Into::into), &csv) {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", args.input.display());
+            errln!("error: cannot read {}: {e}", args.input.display());
             return 2;
         }
     };
@@ -178,28 +235,34 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     let file = &compiled.file;
     let input_name = src.name().to_string();
     let mut reports: Vec<String> = Vec::new();
+    // Records rejected so far: the exit code when standard output closes early.
+    let mut rejected = 0usize;
     let result = match args.format {
         PreviewFormat::Ndjson => {
             let mut out = out;
             let stderr = std::io::stderr();
             let mut err = std::io::BufWriter::new(stderr.lock());
             let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
+                rejected += usize::from(matches!(o, Outcome::Rejected(_)));
                 if let Outcome::Written { json, .. } = &o {
                     out.write_all(json)?;
                     out.write_all(b"\n")?;
                 }
+                // A closed standard error must not stop the records.
                 for l in report_lines(&o, Some(file), &input_name) {
-                    writeln!(err, "{l}")?;
+                    let _ = writeln!(err, "{l}");
                 }
                 Ok(())
             };
             let r = engine.run_parallel(&mut *src, &mut sink);
-            let flushed = out.flush().and(err.flush());
+            let flushed = out.flush();
+            let _ = err.flush();
             r.and_then(|s| flushed.map(|_| s))
         }
         PreviewFormat::Json => {
             let mut arr = PrettyArray::new(out);
             let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
+                rejected += usize::from(matches!(o, Outcome::Rejected(_)));
                 if let Outcome::Written { json, .. } = &o {
                     arr.record(json)?;
                 }
@@ -212,6 +275,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         PreviewFormat::Table => {
             let mut table = Table::default();
             let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
+                rejected += usize::from(matches!(o, Outcome::Rejected(_)));
                 if let Outcome::Written { json, .. } = &o {
                     table.record(json);
                 }
@@ -229,17 +293,23 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     };
     let summary = match result {
         Ok(s) => s,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return 0,
+        // Standard output was closed (`| head`): stop quietly; see `out`.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return i32::from(rejected > 0),
         Err(e) => {
-            eprintln!("error: {input_name}: {e}");
+            for l in &reports {
+                errln!("{l}");
+            }
+            input_notes(&input_name, &src.notes());
+            input_failure(&input_name, &e);
             return 2;
         }
     };
     for l in &reports {
-        eprintln!("{l}");
+        errln!("{l}");
     }
+    input_notes(&input_name, &src.notes());
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    eprintln!(
+    errln!(
         "{} read: {} written, {} skipped, {} filtered out, {} rejected, {} (mapping `{}`, as of {as_of}{})",
         plural(summary.read, "record"),
         summary.written,
@@ -251,7 +321,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         if args.as_update { ", as an update" } else { "" },
     );
     if let Some(l) = exit_line(summary.rejected) {
-        eprintln!("{l}");
+        errln!("{l}");
     }
     if summary.rejected > 0 {
         1

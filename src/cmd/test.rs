@@ -17,6 +17,8 @@
 //! (a spec with errors fails), and a new spec may not have tests yet. When no
 //! test ran at all, a note on standard error says so and the exit code is 0.
 
+use super::out::{err, errln, outln};
+
 use mapc_check::{compile_file, Options as CheckOptions};
 use mapc_diag::{render, Diagnostic, Format};
 use mapc_engine::testing::{line_of, parse_test_file, run_case, CaseResult, Mismatch};
@@ -45,6 +47,10 @@ pub struct TestArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     pub format: TestFormat,
+    /// Cached `$metadata` (`{connection}.xml`) for type checks
+    /// [default: `.mapc/schema` beside each spec, when present].
+    #[arg(long, value_name = "DIR")]
+    pub schema_cache: Option<PathBuf>,
 }
 
 /// A spec to test and the test files that go with it.
@@ -197,7 +203,7 @@ impl Reporter {
 
     fn header(&mut self, file: &str) {
         if self.human && self.last_header.as_deref() != Some(file) {
-            println!("{file}");
+            outln!("{file}");
             self.last_header = Some(file.to_string());
         }
     }
@@ -216,18 +222,18 @@ impl Reporter {
         if self.human {
             self.header(file);
             if result.passed() {
-                println!("  {}   {name}", self.paint("32", "ok"));
+                outln!("  {}   {name}", self.paint("32", "ok"));
             } else {
-                println!("  {} {name} ({file}:{line})", self.paint("31;1", "FAIL"));
+                outln!("  {} {name} ({file}:{line})", self.paint("31;1", "FAIL"));
                 for m in mismatches {
                     let at = if m.path.is_empty() {
                         "outcome"
                     } else {
                         m.path.as_str()
                     };
-                    println!("       {at}");
-                    println!("         expected: {}", self.paint("32", &m.expected));
-                    println!("         actual:   {}", self.paint("31", &m.actual));
+                    outln!("       {at}");
+                    outln!("         expected: {}", self.paint("32", &m.expected));
+                    outln!("         actual:   {}", self.paint("31", &m.actual));
                 }
             }
         } else {
@@ -253,9 +259,9 @@ impl Reporter {
         self.failed += 1;
         if self.human {
             self.header(&file.name);
-            println!("  {} {what}", self.paint("31;1", "FAIL"));
+            outln!("  {} {what}", self.paint("31;1", "FAIL"));
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            eprint!("{}", render(Format::Human { color }, &[(file, diags)]));
+            err!("{}", render(Format::Human { color }, &[(file, diags)]));
         } else {
             let rendered = render(Format::Json, &[(file, diags)]);
             let diagnostics = serde_json::from_str::<serde_json::Value>(&rendered)
@@ -279,17 +285,23 @@ pub fn test(args: &TestArgs) -> i32 {
     let as_of = match super::preview::as_of_date(args.as_of.as_deref()) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
     let units = match discover(&args.paths) {
         Ok(u) => u,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
+    if let Some(dir) = &args.schema_cache {
+        if !dir.is_dir() {
+            errln!("error: --schema-cache {}: not a directory (point it at a folder of `{{connection}}.xml` files holding each connection's `$metadata`)", dir.display());
+            return 2;
+        }
+    }
     let mut rep = Reporter {
         human: args.format == TestFormat::Human,
         color: super::color_stdout(),
@@ -301,12 +313,15 @@ pub fn test(args: &TestArgs) -> i32 {
     let mut unreadable = false;
     for unit in &units {
         let opts = CheckOptions {
-            schema_cache: super::default_schema_cache(&unit.spec),
+            schema_cache: args
+                .schema_cache
+                .clone()
+                .or_else(|| super::default_schema_cache(&unit.spec)),
         };
         let compiled = match compile_file(&unit.spec, &opts) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("error: cannot read {}: {e}", unit.spec.display());
+                errln!("error: cannot read {}: {e}", unit.spec.display());
                 unreadable = true;
                 continue;
             }
@@ -349,7 +364,7 @@ pub fn test(args: &TestArgs) -> i32 {
             let text = match std::fs::read_to_string(tf) {
                 Ok(t) => t,
                 Err(e) => {
-                    eprintln!("error: cannot read {}: {e}", tf.display());
+                    errln!("error: cannot read {}: {e}", tf.display());
                     unreadable = true;
                     continue;
                 }
@@ -387,17 +402,17 @@ pub fn test(args: &TestArgs) -> i32 {
     if rep.human {
         let summary = format!("{} passed, {} failed", rep.passed, rep.failed);
         if rep.failed > 0 {
-            println!("{}", rep.paint("31;1", &summary));
+            outln!("{}", rep.paint("31;1", &summary));
         } else {
-            println!("{}", rep.paint("32", &summary));
+            outln!("{}", rep.paint("32", &summary));
         }
     } else {
         let doc = json!({ "tests": rep.json, "passed": rep.passed, "failed": rep.failed });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     }
     if rep.passed + rep.failed == 0 && !unreadable {
         let n = units.len();
-        eprintln!(
+        errln!(
             "note: no tests found: the {} given ha{} no `tests:` and no `*.test.yaml` beside {} (exit 0)",
             if n == 1 { "spec".to_string() } else { format!("{n} specs") },
             if n == 1 { "s" } else { "ve" },

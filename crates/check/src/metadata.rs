@@ -893,10 +893,17 @@ impl<'m> TargetCx<'m> {
                     Some(format!("write the amount as a plain number, without quotes or units, e.g. `{key}: {example}`"))
                 }
             },
-            EdmType::Date => (!(is_string && is_date(text)))
-                .then(|| format!("write a date as `YYYY-MM-DD`, e.g. `{key}: 2026-11-22`")),
+            EdmType::Date => (!(is_string && is_date(text))).then(|| {
+                match mapc_syntax::dates::date_part_problem(text).filter(|_| is_string) {
+                    Some(why) => format!("`{text}` is not a day ({why}); write a real date, e.g. `{key}: 2026-11-22`"),
+                    None => format!("write a date as `YYYY-MM-DD`, e.g. `{key}: 2026-11-22`"),
+                }
+            }),
             EdmType::DateTimeOffset => (!(is_string && is_datetime(text))).then(|| {
-                format!("write a date-time with an offset, e.g. `{key}: \"2026-11-22T10:00:00Z\"`")
+                match mapc_syntax::dates::date_part_problem(text).filter(|_| is_string) {
+                    Some(why) => format!("`{text}` is not a day ({why}); write a real date-time, e.g. `{key}: \"2026-11-22T10:00:00Z\"`"),
+                    None => format!("write a date-time with an offset, e.g. `{key}: \"2026-11-22T10:00:00Z\"`"),
+                }
             }),
             EdmType::TimeOfDay => (!(is_string && is_time(text)))
                 .then(|| format!("write a time of day, e.g. `{key}: \"10:00:00\"`")),

@@ -20,7 +20,8 @@ const SECRET_PARTS: &[&str] = &[
     "private_key",
 ];
 
-/// Overwrites every literal secret value in `file` (byte for byte, so spans stay valid).
+/// Overwrites every literal secret value in `file` (character for character
+/// of the same UTF-8 length, so spans and columns stay valid).
 pub fn redact_secrets(file: &mut SourceFile) {
     let spans = secret_spans(&file.text);
     for span in spans {
@@ -79,13 +80,17 @@ fn secret_spans(text: &str) -> Vec<Span> {
     out
 }
 
-/// The key name that ends right before a `:` (quotes allowed).
+/// The key name that ends right before a `:` (quotes allowed): the ASCII
+/// name characters before it. Found on bytes: every byte of a non-ASCII
+/// character is >= 0x80 and stops the name, and the name's first byte then
+/// follows a whole character, so the slice is always on a boundary.
 fn key_before(s: &str) -> &str {
     let s = s.trim_end_matches(['"', '\'']);
     let start = s
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .bytes()
+        .rposition(|c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'-'))
         .map_or(0, |i| i + 1);
-    &s[start..]
+    s.get(start..).unwrap_or("")
 }
 
 fn is_secret_key(key: &str) -> bool {
@@ -213,6 +218,32 @@ mod tests {
     fn env_references_and_other_keys_stay() {
         let t = "  client_secret: ${MAPC_SECRET}\n  client_id: abc\n  name: secret\n";
         assert_eq!(shown(t), t);
+    }
+
+    #[test]
+    fn non_ascii_before_a_colon_is_no_key_and_no_panic() {
+        // A German description, a BOM before the first key, an umlaut key.
+        for t in [
+            "description: \"Kunde Müller: Sonderfall\"\n",
+            "\u{feff}mapc: 1\n",
+            "\u{feff}client_secret: abc\n",
+            "Straße: x\nmüller_password: hunter2\n",
+            "€: 1\n🔑: 2\nä:b\n",
+        ] {
+            let _ = shown(t);
+        }
+        assert_eq!(
+            shown("description: \"Kunde Müller: Sonderfall\"\n"),
+            "description: \"Kunde Müller: Sonderfall\"\n"
+        );
+        assert_eq!(
+            shown("\u{feff}client_secret: abc\n"),
+            "\u{feff}client_secret: ***\n"
+        );
+        assert_eq!(
+            shown("müller_password: hünter2\n"),
+            "müller_password: *×*****\n"
+        );
     }
 
     #[test]

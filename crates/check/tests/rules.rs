@@ -900,6 +900,9 @@ mappings:
         texts(&c, "M0904"),
         ["\"next friday\"", "2026-02-30", "50.5"]
     );
+    // A date of the right form names why it is no day.
+    let help = with_code(&c, "M0904")[1].help.clone().unwrap_or_default();
+    assert!(help.contains("February 2026 has 28 days"), "{help}");
 }
 
 #[test]

@@ -75,12 +75,15 @@ codes! {
     "M0205" "invalid-name"           Error Shape "a name does not match the required pattern";
     "M0206" "unsupported-version"    Error Shape "the `mapc:` format version is not supported";
     "M0207" "empty-list"             Error Shape "a list that needs at least one entry is empty";
+    "M0208" "invalid-delimiter"      Error Shape "a CSV `delimiter:` is not `,`, `;`, `|` or a tab";
+    "M0209" "csv-only-setting"       Error Shape "`delimiter:` or `columns:` is set where no CSV file is read";
 
     "M0301" "expr-syntax"            Error Syntax "an expression does not parse";
     "M0302" "filter-syntax"          Error Syntax "an OData `$filter` does not parse";
     "M0303" "invalid-literal"        Error Syntax "a literal in an expression or filter is invalid";
     "M0304" "invalid-path"           Error Syntax "a field path is not a dotted list of names";
     "M0305" "filter-not-local"       Warning Syntax "preview and test cannot evaluate a filter construct locally";
+    "M0306" "path-too-long"          Error Syntax "a field path has more than 64 segments or 1024 bytes";
 
     "M0401" "unknown-connection"     Error Reference "a connection name is not defined";
     "M0402" "unknown-mapping"        Error Reference "a mapping name is not defined";
@@ -141,8 +144,20 @@ codes! {
     "R0013" "parent-cycle"           Error Runtime "a company is its own parent or in a parent cycle";
     "R0014" "record-too-large"       Error Runtime "an input record or value is larger than allowed";
     "R0015" "price-rule-without-code" Error Runtime "a sales-price rule has no sales code";
+    "R0017" "csv-value-type"         Error Runtime "a CSV value is not of its column's type";
+    "R0018" "csv-header"             Error Runtime "a CSV header lacks a column the mapping reads, or repeats one";
+    "R0019" "csv-delimiter"          Error Runtime "the delimiter of a CSV file cannot be told from its header";
+    "R0020" "numeric-text-order"     Error Runtime "two texts that read as numbers are ordered differently as text and as numbers";
+    "R0021" "duplicate-json-key"     Error Runtime "a key appears twice in one object of a JSON record";
+    "R0025" "target-key-missing"     Error Runtime "a record's target key is absent, null or blank";
+    "R0026" "duplicate-target-key"   Error Runtime "an earlier record of the input has the same target key";
+    "R0027" "ambiguous-parent"       Error Runtime "a parent company number belongs to more than one company";
+    "R0028" "separator-in-id"        Error Runtime "an id in a relationship id contains `|`";
     "R0101" "rule-warning"           Warning Runtime "a rule with `action: warn` matched";
     "R0102" "unknown-parent"         Warning Runtime "a company's parent number matches no company";
+    "R0103" "odata-page"             Warning Runtime "a saved OData response is one page of more, or incomplete";
+    "R0106" "contact-without-id"     Warning Runtime "a company's contact has no id and gets no relationship";
+    "R0107" "sales-code-normalized"  Warning Runtime "a sales code matched a listed code only ignoring case or blanks";
 }
 
 /// Finds a code by its code (`M0202`) or its name (`unknown-key`), case-insensitively.

@@ -6,6 +6,7 @@
 
 mod codes;
 mod render;
+mod snippet;
 mod source;
 mod suggest;
 

@@ -1,7 +1,8 @@
 //! Renderers for diagnostics: `human` (miette), `json`, `github`, `sarif`.
 
-use crate::{lookup, Diagnostic, Severity, SourceFile};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use crate::snippet::View;
+use crate::{lookup, Diagnostic, Severity, SourceFile, Span};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use serde_json::{json, Value};
 use std::fmt;
 
@@ -44,7 +45,10 @@ pub fn render(format: Format, files: &[(&SourceFile, &[Diagnostic])]) -> String 
 
 struct Report<'a> {
     d: &'a Diagnostic,
-    src: NamedSource<String>,
+    /// The primary and related spans, snapped to character boundaries.
+    primary: Span,
+    related: Vec<(Span, &'a str)>,
+    src: View<'a>,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -79,15 +83,12 @@ impl miette::Diagnostic for Report<'_> {
         Some(&self.src)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let primary = LabeledSpan::new_primary_with_span(
-            self.d.label.clone(),
-            (self.d.span.start, self.d.span.len()),
-        );
+        let primary =
+            LabeledSpan::new_primary_with_span(self.d.label.clone(), self.src.span(self.primary));
         let related = self
-            .d
             .related
             .iter()
-            .map(|(s, l)| LabeledSpan::new_with_span(Some(l.clone()), (s.start, s.len())));
+            .map(|(s, l)| LabeledSpan::new_with_span(Some(l.to_string()), self.src.span(*s)));
         Some(Box::new(std::iter::once(primary).chain(related)))
     }
 }
@@ -102,9 +103,20 @@ fn human(file: &SourceFile, d: &Diagnostic, color: bool) -> String {
         .with_width(100)
         .with_context_lines(1)
         .with_links(false);
+    let primary = file.snap(d.span);
+    let related: Vec<(Span, &str)> = d
+        .related
+        .iter()
+        .map(|(s, l)| (file.snap(*s), l.as_str()))
+        .collect();
+    let labels: Vec<Span> = std::iter::once(primary)
+        .chain(related.iter().map(|(s, _)| *s))
+        .collect();
     let report = Report {
         d,
-        src: NamedSource::new(&file.name, file.text.clone()).with_language("yaml"),
+        primary,
+        related,
+        src: View::new(file, &labels),
     };
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
@@ -125,8 +137,9 @@ fn severity_str(s: Severity) -> &'static str {
 }
 
 fn to_json(file: &SourceFile, d: &Diagnostic) -> Value {
-    let (line, column) = file.line_col(d.span.start);
-    let (end_line, end_column) = file.line_col(d.span.end);
+    let span = file.snap(d.span);
+    let (line, column) = file.line_col(span.start);
+    let (end_line, end_column) = file.line_col(span.end);
     json!({
         "severity": severity_str(d.severity),
         "code": d.code,
@@ -154,8 +167,9 @@ fn gh_escape(s: &str, property: bool) -> String {
 }
 
 fn github(file: &SourceFile, d: &Diagnostic) -> String {
-    let (line, col) = file.line_col(d.span.start);
-    let (end_line, end_col) = file.line_col(d.span.end);
+    let span = file.snap(d.span);
+    let (line, col) = file.line_col(span.start);
+    let (end_line, end_col) = file.line_col(span.end);
     let mut msg = format!("{} [{}]", d.message, d.code);
     if let Some(h) = &d.help {
         msg.push_str("\nhelp: ");
@@ -197,8 +211,9 @@ fn sarif(files: &[(&SourceFile, &[Diagnostic])]) -> String {
         .iter()
         .flat_map(|(f, ds)| {
             ds.iter().map(move |d| {
-                let (line, col) = f.line_col(d.span.start);
-                let (end_line, end_col) = f.line_col(d.span.end);
+                let span = f.snap(d.span);
+                let (line, col) = f.line_col(span.start);
+                let (end_line, end_col) = f.line_col(span.end);
                 let mut text = d.message.clone();
                 if let Some(h) = &d.help {
                     text.push_str("\nhelp: ");
@@ -245,7 +260,69 @@ fn uri(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::uri;
+    use super::*;
+
+    fn human_of(text: &str, span: Span) -> String {
+        let f = SourceFile::new("a.yaml", text);
+        let d = Diagnostic::new("M0202", span, "m").label("here");
+        render(Format::Human { color: false }, &[(&f, &[d])])
+    }
+
+    #[test]
+    fn human_header_column_counts_characters() {
+        // `x` is the 6th character of its line but its 8th byte.
+        let text = "k: 1\nä: ü x: 1\n";
+        let at = text.find('x').unwrap();
+        let out = human_of(text, Span::new(at, at + 1));
+        assert!(out.contains("[a.yaml:2:6]"), "{out}");
+        let f = SourceFile::new("a.yaml", text);
+        let d = Diagnostic::new("M0202", Span::new(at, at + 1), "m");
+        let json = render(Format::Json, &[(&f, std::slice::from_ref(&d))]);
+        assert!(json.contains("\"column\": 6"), "{json}");
+    }
+
+    #[test]
+    fn spans_inside_a_character_render_in_every_format() {
+        let text = "\u{feff}a: ü\n";
+        for span in [
+            Span::new(0, 1),
+            Span::new(7, 7),
+            Span::new(6, 7),
+            Span::new(99, 120),
+        ] {
+            let f = SourceFile::new("a.yaml", text);
+            let d = Diagnostic::new("M0101", span, "m").related(Span::new(1, 2), "r");
+            for format in [
+                Format::Human { color: false },
+                Format::Json,
+                Format::Github,
+                Format::Sarif,
+            ] {
+                let out = render(format, &[(&f, std::slice::from_ref(&d))]);
+                assert!(out.contains('m'), "{format:?} {span:?}: {out}");
+            }
+        }
+    }
+
+    #[test]
+    fn labels_past_column_65535_render() {
+        let text = format!("a: \"{}\", b: 1\n", "é".repeat(70_000));
+        let at = text.find("b:").unwrap();
+        let out = human_of(&text, Span::new(at, at + 1));
+        assert!(
+            out.contains("[a.yaml:1:70008]"),
+            "{}",
+            &out[..out.len().min(500)]
+        );
+        assert!(out.lines().all(|l| l.chars().count() < 300), "{out}");
+        // A label over the whole long line, and one starting on it and
+        // ending on the next line.
+        let out = human_of(&text, Span::new(0, text.len()));
+        assert!(out.contains("[a.yaml:1:1]"), "{out}");
+        let text2 = format!("{}x: 1\n", text);
+        let out = human_of(&text2, Span::new(at, text.len() + 2));
+        assert!(out.contains("[a.yaml:1:70008]"), "{out}");
+    }
 
     #[test]
     fn sarif_uris_are_percent_encoded() {

@@ -44,6 +44,10 @@ pub enum CExpr {
     Call(Func, Vec<CExpr>),
     Unary(UnaryOp, Box<CExpr>),
     Binary(BinaryOp, Box<CExpr>, Box<CExpr>),
+    /// An ordering comparison (`<`, `<=`, `>`, `>=`) with an operand that
+    /// is text by its type (a string literal, `to_string(..)`, a column
+    /// typed string): texts compare as text, without the R0020 check.
+    TextOrder(BinaryOp, Box<CExpr>, Box<CExpr>),
     List(Vec<CExpr>),
 }
 
@@ -137,11 +141,19 @@ pub fn compile(e: &Expr, resolve: &mut dyn FnMut(&PathRef) -> CExpr) -> CExpr {
             CExpr::Call(*f, args.iter().map(|a| compile(a, resolve)).collect())
         }
         ExprKind::Unary(op, a) => CExpr::Unary(*op, Box::new(compile(a, resolve))),
-        ExprKind::Binary(op, a, b) => CExpr::Binary(
-            *op,
-            Box::new(compile(a, resolve)),
-            Box::new(compile(b, resolve)),
-        ),
+        ExprKind::Binary(op, a, b) => {
+            let text = |t: &mapc_ir::Type| matches!(t, mapc_ir::Type::String | mapc_ir::Type::Guid);
+            let ordering = matches!(
+                op,
+                BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge
+            );
+            let (l, r) = (Box::new(compile(a, resolve)), Box::new(compile(b, resolve)));
+            if ordering && (text(&a.ty) || text(&b.ty)) {
+                CExpr::TextOrder(*op, l, r)
+            } else {
+                CExpr::Binary(*op, l, r)
+            }
+        }
         ExprKind::List(items) => CExpr::List(items.iter().map(|a| compile(a, resolve)).collect()),
     }
 }
@@ -183,6 +195,7 @@ impl CExpr {
                 }
             }
             CExpr::Binary(op, a, b) => binary(*op, a, b, cx),
+            CExpr::TextOrder(op, a, b) => order(*op, a.eval(cx)?, b.eval(cx)?, false),
             CExpr::List(items) => Ok(Value::List(
                 items.iter().map(|i| i.eval(cx)).collect::<EResult<_>>()?,
             )),
@@ -242,20 +255,7 @@ fn binary<'a>(op: BinaryOp, a: &'a CExpr, b: &'a CExpr, cx: Ctx<'_, 'a>) -> ERes
         }
         Eq => Ok(Value::Bool(equal(&a.eval(cx)?, &b.eval(cx)?))),
         Ne => Ok(Value::Bool(!equal(&a.eval(cx)?, &b.eval(cx)?))),
-        Lt | Le | Gt | Ge => {
-            let (l, r) = (a.eval(cx)?, b.eval(cx)?);
-            if l.is_null() || r.is_null() {
-                let both = l.is_null() && r.is_null();
-                return Ok(Value::Bool(both && matches!(op, Le | Ge)));
-            }
-            let o = compare(&l, &r)?;
-            Ok(Value::Bool(match op {
-                Lt => o == Ordering::Less,
-                Le => o != Ordering::Greater,
-                Gt => o == Ordering::Greater,
-                _ => o != Ordering::Less,
-            }))
-        }
+        Lt | Le | Gt | Ge => order(op, a.eval(cx)?, b.eval(cx)?, true),
         In => {
             let l = a.eval(cx)?;
             match b.eval(cx)? {
@@ -297,6 +297,62 @@ fn binary<'a>(op: BinaryOp, a: &'a CExpr, b: &'a CExpr, cx: Ctx<'_, 'a>) -> ERes
                 .ok_or_else(|| rt("R0011", format!("arithmetic overflow in {x} {name} {y}")))
         }
     }
+}
+
+/// An ordering comparison of two values; with `guard`, two texts that
+/// both read as numbers are refused (R0020) when they order differently
+/// as text and as numbers (see [`numeric_text_order`]).
+fn order<'a>(op: BinaryOp, l: Value<'a>, r: Value<'a>, guard: bool) -> EResult<Value<'a>> {
+    use BinaryOp::*;
+    if l.is_null() || r.is_null() {
+        let both = l.is_null() && r.is_null();
+        return Ok(Value::Bool(both && matches!(op, Le | Ge)));
+    }
+    let holds = |o: Ordering| match op {
+        Lt => o == Ordering::Less,
+        Le => o != Ordering::Greater,
+        Gt => o == Ordering::Greater,
+        _ => o != Ordering::Less,
+    };
+    if guard {
+        if let (Value::Str(x), Value::Str(y)) = (&l, &r) {
+            if let Some((p, q)) = numbers_both(x, y) {
+                let (t, n) = (x.as_ref().cmp(y.as_ref()), p.cmp(&q));
+                if holds(t) != holds(n) {
+                    return Err(numeric_text_order(x, y, t, n));
+                }
+            }
+        }
+    }
+    Ok(Value::Bool(holds(compare(&l, &r)?)))
+}
+
+/// Both texts read as numbers (exactly, blanks around them ignored).
+pub fn numbers_both(x: &str, y: &str) -> Option<(Decimal, Decimal)> {
+    let p = parse_decimal(x.trim().as_bytes(), true).ok()?;
+    let q = parse_decimal(y.trim().as_bytes(), true).ok()?;
+    Some((p, q))
+}
+
+/// R0020: two texts that both read as numbers order one way as text (`t`)
+/// and another as numbers (`n`). Ordering them either way would be a guess.
+pub fn numeric_text_order(x: &str, y: &str, t: Ordering, n: Ordering) -> EvalError {
+    let word = |o: Ordering| match o {
+        Ordering::Less => "before",
+        Ordering::Equal => "equal to",
+        Ordering::Greater => "after",
+    };
+    rt(
+        "R0020",
+        format!(
+            "the texts \"{}\" and \"{}\" both read as numbers but order differently: as text the first comes {} the second, as numbers {}",
+            clip(x),
+            clip(y),
+            word(t),
+            word(n)
+        ),
+    )
+    .help("declare the column types (`columns: { amount: decimal }` on the file connection, or a schema cache with the entity), or say which order is meant: `to_decimal(a) > to_decimal(b)` for numbers, `to_string(a) > to_string(b)` for text")
 }
 
 /// OData `eq`: null equals null; different kinds are unequal (a string
@@ -419,10 +475,13 @@ pub fn date_arg(v: &Value, what: &str) -> EResult<Option<DateLike>> {
         Value::DateTime(t) => Ok(Some(DateLike::DateTime(*t))),
         v if v.is_null() => Ok(None),
         Value::Str(s) => parse_date_like(s).map(Some).ok_or_else(|| {
-            let base = format!(
-                "\"{}\" is not a date (YYYY-MM-DD) or date-time (RFC 3339)",
-                clip(s)
-            );
+            let base = match mapc_syntax::dates::date_part_problem(s) {
+                Some(why) => format!("\"{}\" is not a date: {why}", clip(s)),
+                None => format!(
+                    "\"{}\" is not a date (YYYY-MM-DD) or date-time (RFC 3339)",
+                    clip(s)
+                ),
+            };
             let message = if what.is_empty() {
                 base
             } else {
@@ -609,10 +668,15 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
                 return Ok(Value::Null);
             };
             parse_date_pattern(&s, &p).map(Value::Date).ok_or_else(|| {
-                rt(
-                    "R0003",
-                    format!("\"{}\" does not match the date pattern '{p}'", clip(&s)),
-                )
+                let why = pattern_ymd(&s, &p).and_then(|(y, m, d)| {
+                    let (m, d) = (u32::try_from(m).ok()?, u32::try_from(d).ok()?);
+                    mapc_syntax::dates::day_problem(i64::from(y), m, d)
+                });
+                let message = match why {
+                    Some(why) => format!("\"{}\" is not a date: {why}", clip(&s)),
+                    None => format!("\"{}\" does not match the date pattern '{p}'", clip(&s)),
+                };
+                rt("R0003", message)
             })
         }
         Today | AsOf => Ok(Value::Date(cx.as_of)),
@@ -812,6 +876,18 @@ pub fn format_date(d: DateLike, pattern: &str) -> String {
 /// Parses `s` against a pattern of `format_date` tokens (fixed widths);
 /// every other pattern character must match literally.
 pub fn parse_date_pattern(s: &str, pattern: &str) -> Option<Date> {
+    let (y, m, d) = pattern_ymd(s, pattern)?;
+    Date::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(m).ok()?,
+        i8::try_from(d).ok()?,
+    )
+    .ok()
+}
+
+/// The year, month and day `s` gives when it matches `pattern` (which must
+/// have `YYYY`, `MM` and `DD`), whether or not they make a day.
+fn pattern_ymd(s: &str, pattern: &str) -> Option<(i32, i32, i32)> {
     let (mut y, mut m, mut d) = (None, None, None);
     let mut rest = pattern;
     let mut src = s;
@@ -846,12 +922,7 @@ pub fn parse_date_pattern(s: &str, pattern: &str) -> Option<Date> {
     if !src.is_empty() {
         return None;
     }
-    Date::new(
-        i16::try_from(y?).ok()?,
-        i8::try_from(m?).ok()?,
-        i8::try_from(d?).ok()?,
-    )
-    .ok()
+    Some((y?, m?, d?))
 }
 
 #[cfg(test)]

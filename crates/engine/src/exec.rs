@@ -4,6 +4,7 @@
 use crate::eval::{date_arg, Ctx, EvalError};
 use crate::json::parse::{parse_record, Frame, ListData, ListState, RecordError};
 use crate::json::write::{write_str, write_value};
+use crate::keys::KeyHash;
 use crate::plan::{CField, CSource, Compiled, TEntry, TNode};
 use crate::value::{id_text, sort_cmp, utc_date, write_date, write_text_shortest, DateLike, Value};
 use mapc_diag::Span;
@@ -14,7 +15,9 @@ use std::cmp::Ordering;
 /// A warning attached to a record that is still written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Warning {
-    /// `R0101` (a `warn` rule matched) or `R0102` (unknown parent company).
+    /// `R0101` (a `warn` rule matched), `R0102` (unknown parent company),
+    /// `R0106` (a contact without an id) or `R0107` (a sales code matched
+    /// only when case and surrounding blanks are ignored).
     pub code: &'static str,
     pub message: String,
     /// The rule for R0101: its 0-based index in `rules:` and the span of
@@ -28,7 +31,10 @@ pub(crate) struct CompanyData {
     pub id: Option<String>,
     pub number: Option<String>,
     pub parent: Option<String>,
-    pub contacts: Vec<String>,
+    /// Contacts with an id: (0-based position in the list, id).
+    pub contacts: Vec<(usize, String)>,
+    /// Positions (0-based) of contacts without an id (null, absent, blank).
+    pub contacts_without_id: Vec<usize>,
 }
 
 /// The result of mapping one record (the output bytes went to the buffer).
@@ -39,6 +45,8 @@ pub(crate) enum Verdict {
         /// Where the relationship list goes (companies), as an offset from
         /// the start of this record's output.
         marker: Option<usize>,
+        /// The record's target key, when the mapping has one.
+        target_key: Option<KeyHash>,
     },
     Skipped {
         rule: usize,
@@ -58,6 +66,7 @@ pub struct Scratch {
     sets: Vec<(u32, Value<'static>)>,
     order: Vec<usize>,
     text: Vec<u8>,
+    key: Vec<u8>,
 }
 
 impl Scratch {
@@ -164,7 +173,9 @@ impl Compiled {
         let start = out.len();
         let res = match parse_record(text, &self.proj, &mut frame) {
             Err(e) => Processed {
-                key: if e.code == "R0002" {
+                // Valid JSON (a number out of range, a repeated key): a
+                // parse of the key alone can still name the record.
+                key: if matches!(e.code, "R0002" | "R0021") {
                     self.salvage_key(text)
                 } else {
                     None
@@ -193,8 +204,8 @@ impl Compiled {
         res
     }
 
-    /// The key of a record rejected for a number that does not fit: the
-    /// record is valid JSON, so a parse that reads only the key finds it and
+    /// The key of a record rejected for a number that does not fit or a
+    /// repeated key: the record is valid JSON, so a parse that reads only the key finds it and
     /// the rejection can say which record it was.
     pub(crate) fn salvage_key<'a>(&self, text: &'a str) -> Option<Cow<'a, str>> {
         let mut frame = Frame::new(1, &[]);
@@ -305,7 +316,7 @@ impl Compiled {
             }
         }
         if let Some(s) = &self.sales {
-            match self.sales_string(s, frame, &mut scratch.text) {
+            match self.sales_string(s, frame, &mut scratch.text, &mut warnings) {
                 Ok(v) => leaves[s.leaf as usize] = Out::Val(v),
                 Err(e) => return (Verdict::Rejected(e), company),
             }
@@ -316,6 +327,21 @@ impl Compiled {
         for (leaf, v) in sets.drain(..) {
             leaves[leaf as usize] = Out::Val(if v.is_null() { Value::Null } else { v });
         }
+        if let (Some(c), Some(d)) = (&self.companies, &company) {
+            if let Err(e) = relationship_ids(c, d) {
+                return (Verdict::Rejected(e), company);
+            }
+            if let Some(w) = contacts_without_id(c, d) {
+                warnings.push(w);
+            }
+        }
+        let target_key = match &self.target_key {
+            None => None,
+            Some(k) => match k.hash(leaves, &mut scratch.key) {
+                Ok(h) => Some(h),
+                Err(e) => return (Verdict::Rejected(e), company),
+            },
+        };
 
         let start = out.len();
         let mut marker = None;
@@ -326,7 +352,14 @@ impl Compiled {
         out.push(b'{');
         write_entries(&self.tree, leaves, products, &mut marker, start, out);
         out.push(b'}');
-        (Verdict::Written { warnings, marker }, company)
+        (
+            Verdict::Written {
+                warnings,
+                marker,
+                target_key,
+            },
+            company,
+        )
     }
 
     fn map_products<'a>(
@@ -352,9 +385,20 @@ impl Compiled {
         }
         if let Some((slot, desc)) = p.order {
             let s = slot as usize;
+            // Two texts that read as numbers and order differently as text
+            // and as numbers (R0020): sorting them either way is a guess.
+            let mut ambiguous = None;
             // Stable: ties keep input order; nulls last in both directions.
             order.sort_by(|&a, &b| {
                 let (x, y) = (&ld.item(a)[s], &ld.item(b)[s]);
+                if let (Value::Str(t), Value::Str(u), None) = (x, y, &ambiguous) {
+                    if let Some((m, n)) = crate::eval::numbers_both(t, u) {
+                        let (to, no) = (t.as_ref().cmp(u.as_ref()), m.cmp(&n));
+                        if to != no {
+                            ambiguous = Some(crate::eval::numeric_text_order(t, u, to, no));
+                        }
+                    }
+                }
                 match (x.is_null(), y.is_null()) {
                     (true, true) => Ordering::Equal,
                     (true, false) => Ordering::Greater,
@@ -363,6 +407,11 @@ impl Compiled {
                     _ => sort_cmp(x, y),
                 }
             });
+            if let Some(e) = ambiguous {
+                return Err(reject(e.code, format!("cannot sort the product lines: {}", e.message))
+                    .with_field(&p.path)
+                    .with_help("send the `order_by` field as numbers (or declare its type), or as text that orders the same way"));
+            }
         }
         lines.clear();
         lines.resize_with(order.len() * p.nleaves, || Out::Omit);
@@ -379,15 +428,19 @@ impl Compiled {
 
     fn sales_string<'a>(
         &self,
-        s: &crate::plan::CSales,
+        s: &'a crate::plan::CSales,
         frame: &Frame<'a>,
         buf: &mut Vec<u8>,
+        warnings: &mut Vec<Warning>,
     ) -> Result<Value<'a>, RecordError> {
         let ld = &frame.lists[s.list as usize];
         check_list(ld, &s.path, "sales price rules")?;
         buf.clear();
         let mut count = 0usize;
         let mut field_text = Vec::new();
+        // Codes that matched a listed code only ignoring case and blanks:
+        // (code as in the source, the listed code, price rules numbered from 1).
+        let mut loose: Vec<(String, &str, Vec<usize>)> = Vec::new();
         for i in 0..ld.len() {
             let item = ld.item(i);
             // Where a problem is: the rule numbered from 1 for people, the
@@ -412,9 +465,17 @@ impl Compiled {
                     "salescode",
                 ));
             };
+            // A code is matched exactly, else ignoring case and surrounding
+            // blanks; such a rule is transferred with the listed code (a
+            // Business Central code is upper case without blanks anyway),
+            // and R0107 says so.
+            let mut listed: Option<&str> = None;
             if let Some(codes) = &s.codes {
                 if !codes.iter().any(|c| **c == *code) {
-                    continue;
+                    match codes.iter().find(|c| loose_code_eq(c, &code)) {
+                        Some(c) => listed = Some(c),
+                        None => continue,
+                    }
                 }
             }
             if s.exclude_expired {
@@ -429,6 +490,12 @@ impl Compiled {
                     continue;
                 }
             }
+            if let Some(c) = listed {
+                match loose.iter_mut().find(|(src, _, _)| *src == *code) {
+                    Some((_, _, rules)) => rules.push(i + 1),
+                    None => loose.push((code.to_string(), c, vec![i + 1])),
+                }
+            }
             if count > 0 {
                 buf.extend_from_slice(s.delim.as_bytes());
             }
@@ -438,7 +505,9 @@ impl Compiled {
                 }
                 field_text.clear();
                 let v = &item[f.slot as usize];
-                if f.date {
+                if let Some(c) = listed.filter(|_| f.slot == s.code) {
+                    field_text.extend_from_slice(c.as_bytes());
+                } else if f.date {
                     // Date-typed price fields are validated and written as
                     // `YYYY-MM-DD` (a date-time as its UTC date), as the
                     // ending date is for expiry.
@@ -477,6 +546,26 @@ impl Compiled {
             }
             count += 1;
         }
+        for (code, listed, rules) in loose {
+            let which = match rules.as_slice() {
+                [one] => format!("price rule {one}"),
+                many => format!(
+                    "price rules {}",
+                    many.iter()
+                        .map(|r| r.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            warnings.push(Warning {
+                code: "R0107",
+                message: format!(
+                    "{which} of `{}`: the sales code `{code}` is not listed in `sales_codes` as written; it matches `{listed}` when case and surrounding blanks are ignored, so the rule is transferred with the code `{listed}`",
+                    s.path
+                ),
+                rule: None,
+            });
+        }
         Ok(Value::Str(Cow::Owned(
             String::from_utf8_lossy(buf).into_owned(),
         )))
@@ -488,36 +577,151 @@ impl Compiled {
         frame: &Frame,
     ) -> Result<CompanyData, RecordError> {
         let s = &frame.slots;
-        let text = |slot: u32| id_text(&s[slot as usize]).map(Cow::into_owned);
-        let id = text(c.id);
-        let number = text(c.number);
-        let parent = c.parent.and_then(text).filter(|p| !p.is_empty());
+        // Ids and numbers: null, absent and blank are all "none".
+        let text = |v: &Value| {
+            id_text(v)
+                .filter(|t| !t.trim().is_empty())
+                .map(Cow::into_owned)
+        };
+        let id = text(&s[c.id as usize]);
+        let number = text(&s[c.number as usize]);
+        let parent = c.parent.and_then(|p| text(&s[p as usize]));
         let mut contacts = Vec::new();
+        let mut contacts_without_id = Vec::new();
         if let Some((list, cid)) = c.contacts {
             let ld = &frame.lists[list as usize];
             check_list(ld, &c.contacts_path, "contacts")?;
             for i in 0..ld.len() {
-                // A contact without an id cannot be related; it is left out.
-                if let Some(t) = id_text(&ld.item(i)[cid as usize]) {
-                    contacts.push(t.into_owned());
+                let v = &ld.item(i)[cid as usize];
+                if let Value::List(_) | Value::Obj(_) = v {
+                    return Err(reject(
+                        "R0010",
+                        format!(
+                            "the contact id is {}, expected a text or a number",
+                            v.kind_name()
+                        ),
+                    )
+                    .with_field(format!("{}[{i}].{}", c.contacts_path, c.contact_id_field))
+                    .with_place(format!(
+                        "contact {} of `{}`, field `{}`",
+                        i + 1,
+                        c.contacts_path,
+                        c.contact_id_field
+                    )));
+                }
+                // A contact without an id cannot be related: it is left
+                // out, and R0106 says so.
+                match text(v) {
+                    Some(t) => contacts.push((i, t)),
+                    None => contacts_without_id.push(i),
                 }
             }
-        }
-        let needs_id = !contacts.is_empty() || (c.hierarchy && parent.is_some());
-        if id.is_none() && needs_id {
-            return Err(reject(
-                "R0010",
-                "the company id is null or absent, so the company's relationships cannot be built",
-            )
-            .with_field(c.id_field.clone()));
         }
         Ok(CompanyData {
             id,
             number,
             parent,
             contacts,
+            contacts_without_id,
         })
     }
+}
+
+/// Sales codes match ignoring case and surrounding blanks (`y1004n ` is
+/// `Y1004N`).
+fn loose_code_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// The separator inside relationship ids (`{parentId}|{childId}`,
+/// `{companyId}|{contactId}`).
+pub(crate) const RELATIONSHIP_ID_SEPARATOR: char = '|';
+
+/// R0028: an id that goes into a relationship id contains the separator.
+pub(crate) fn separator_in_id(what: &str, id: &str, example: &str) -> RecordError {
+    reject(
+        "R0028",
+        format!(
+            "{what} `{id}` contains `{RELATIONSHIP_ID_SEPARATOR}`, so the relationship id `{example}` would be ambiguous (it could join other ids)"
+        ),
+    )
+    .with_help(
+        "relationship ids join two ids with `|`; remove the `|` from the id at the source, or map companies and contacts by ids without it",
+    )
+}
+
+/// The ids a written company's own relationships are built from: its id
+/// (needed when it has contacts or a parent) and its contacts' ids; none
+/// may contain `|` (R0028). The parent's id is checked when parents are
+/// resolved.
+fn relationship_ids(c: &crate::plan::CCompanies, d: &CompanyData) -> Result<(), RecordError> {
+    let contacts: &[(usize, String)] = if c.relationships { &d.contacts } else { &[] };
+    let needs_id = !contacts.is_empty() || (c.hierarchy && d.parent.is_some());
+    if !needs_id {
+        return Ok(());
+    }
+    let Some(id) = &d.id else {
+        return Err(reject(
+            "R0010",
+            "the company id is null, absent or blank, so the company's relationships cannot be built",
+        )
+        .with_field(c.id_field.clone()));
+    };
+    if id.contains(RELATIONSHIP_ID_SEPARATOR) {
+        let example = match contacts.first() {
+            Some((_, k)) => format!("{id}|{k}"),
+            None => format!("{{parentId}}|{id}"),
+        };
+        return Err(separator_in_id("the company id", id, &example).with_field(c.id_field.clone()));
+    }
+    for (i, k) in contacts {
+        if k.contains(RELATIONSHIP_ID_SEPARATOR) {
+            return Err(separator_in_id("the contact id", k, &format!("{id}|{k}"))
+                .with_field(format!("{}[{i}].{}", c.contacts_path, c.contact_id_field))
+                .with_place(format!(
+                    "contact {} of `{}`, field `{}`",
+                    i + 1,
+                    c.contacts_path,
+                    c.contact_id_field
+                )));
+        }
+    }
+    Ok(())
+}
+
+/// R0106: contacts without an id get no Person relationship.
+fn contacts_without_id(c: &crate::plan::CCompanies, d: &CompanyData) -> Option<Warning> {
+    if !c.relationships || d.contacts_without_id.is_empty() {
+        return None;
+    }
+    let which = match d.contacts_without_id.as_slice() {
+        [one] => format!("contact {}", one + 1),
+        many => format!(
+            "contacts {}",
+            many.iter()
+                .map(|i| (i + 1).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let verb = if d.contacts_without_id.len() == 1 {
+        "has"
+    } else {
+        "have"
+    };
+    Some(Warning {
+        code: "R0106",
+        message: format!(
+            "{which} of `{}` {verb} no `{}` (null, absent or blank); no Person relationship is written for {}",
+            c.contacts_path,
+            c.contact_id_field,
+            if d.contacts_without_id.len() == 1 { "it" } else { "them" }
+        ),
+        rule: None,
+    })
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {

@@ -114,8 +114,13 @@
 //!   `[]`. Errors name the output line (`line_items[2].sku`) and the source
 //!   line.
 //! * **Sales prices**: rules at `path` in input order; with `sales_codes`,
-//!   only rules whose `salescode` is listed (exact, case-sensitive); a rule
-//!   with a null or absent `salescode` rejects the record (R0015); with `exclude_expired`, rules whose `endingdate`
+//!   only rules whose `salescode` is listed: exactly, or else ignoring case
+//!   and surrounding blanks (`y1004n `, `Y1004N ` match `Y1004N`), in which
+//!   case the rule is written with the code as listed and warning R0107
+//!   names the price rules (one warning per spelling); a rule
+//!   with a null or absent `salescode` rejects the record (R0015); a blank
+//!   code (Business Central's "All Customers") is a code that no list
+//!   holds; with `exclude_expired`, rules whose `endingdate`
 //!   (`YYYY-MM-DD`, or a date-time's UTC date) is before the as-of date are
 //!   dropped, a null ending date never expires, an unreadable one is R0003.
 //!   The date-typed price fields `startingdate` and `endingdate` are
@@ -132,30 +137,64 @@
 //!   so an escaped value would be misread there silently; a rejection is seen.
 //! * **Companies**: the relationship list at `to` holds the `Parent Company`
 //!   entry first (when `hierarchy` and the parent is found), then one
-//!   `Person` entry per contact with an id, in input order; a contact without
-//!   an id is left out. Parents are looked up by `number_field` among every
-//!   record read that passed the filter, skipped and rejected ones included
-//!   (the first record wins when numbers repeat). An unknown parent number is
+//!   `Person` entry per contact with an id, in input order; contacts whose id
+//!   is null, absent or blank are left out with warning R0106 naming them
+//!   (an id that is a list or object is R0010). Ids and numbers that are
+//!   blank count as missing. Parents are looked up by `number_field` among every
+//!   record read that passed the filter, skipped and rejected ones included.
+//!   A parent number that companies with different ids share rejects the
+//!   child with R0027 naming them (the same company read twice, same id, is
+//!   not ambiguous). An unknown parent number is
 //!   warning R0102 and no hierarchy entry; a company that is its own parent
-//!   or in a parent cycle is rejected with R0013. With
+//!   or in a parent cycle is rejected with R0013. Relationship ids join two
+//!   ids with `|`, so a written company whose relationship id would contain
+//!   an id with `|` (its own id when it has relationships, a contact's, its
+//!   parent's) is rejected with R0028; a company without relationships is
+//!   written whatever its id. A written company with relationships and no
+//!   id is R0010 (checked when the record is written, not when it is
+//!   skipped). With
 //!   `create_in_prerequisite` the written records are ordered by the spec's
 //!   algorithm (repeatedly the earliest remaining record whose parent is
 //!   emitted already or is not emitted in this run); skips and rejections
 //!   keep their input positions in the outcome stream. **Memory**: a
 //!   companies mapping holds every record's output until the input ends,
 //!   because the last record may be the parent of the first.
+//! * **Target keys** ([`keys`]): when the mapping has a `target.key`, every
+//!   written record must have a value there: absent, null or blank (or a
+//!   composite key with such a part, or a list) rejects it with R0025. A key
+//!   that an earlier written record of the input had rejects the record with
+//!   R0026 naming that first record: the first wins (a streaming run has
+//!   written it already). Decided in input order on the thread that hands
+//!   out outcomes (for companies, before `create_in_prerequisite`
+//!   reorders), so threads never change the result. Keys compare by text
+//!   (`1`, `1.0` and `"1"` are one key; `"1.0"` is another; case and blanks
+//!   count); composite keys member by member. Memory: a 128-bit hash and a
+//!   position per written key (under 80 bytes), never the record.
 //! * **Input** ([`input`]): NDJSON (blank lines are not records), `.json`
-//!   (an array streamed element by element, or whitespace-separated values),
-//!   CSV (header row = keys, dotted headers nest, every value a string, an
-//!   empty cell null). Per-record errors: R0001 not an object, R0002 number
-//!   out of range, R0005 invalid JSON (also in keys the mapping never reads;
-//!   the position is the line and column in the input file; an array
-//!   element cut off by the end of the file is one R0005), R0006 wrong CSV
-//!   width or an unclosed quote (naming the record's key when the row has
-//!   the key column), R0007 invalid UTF-8, R0014 a record over
-//!   [`exec::MAX_RECORD_BYTES`] (64 MiB) or nested deeper than 128 levels. A
-//!   10 MB string is an ordinary value. [`input::open_as`] reads a file by
+//!   (an array streamed element by element, a saved OData response as the
+//!   records of its `value` array, or whitespace-separated values), CSV
+//!   (header row = keys, dotted headers nest, an empty cell null, values
+//!   text unless their column is typed: [`input::CsvOptions`], given by
+//!   [`Compiled::csv_options`]). Per-record errors: R0001 not an object,
+//!   R0002 number out of range, R0005 invalid JSON (also in keys the
+//!   mapping never reads; the position is the line and column in the input
+//!   file; an array element cut off by the end of the file is one R0005),
+//!   R0006 wrong CSV width, a stray or an unclosed quote (naming the
+//!   record's key when the row has the key column), R0007 invalid UTF-8,
+//!   R0014 a record over [`exec::MAX_RECORD_BYTES`] (64 MiB) or nested
+//!   deeper than 128 levels, R0017 a CSV value not of its column's type,
+//!   R0021 a key twice in an object the mapping reads. A CSV header without
+//!   a column the mapping reads (R0018) or with an ambiguous delimiter
+//!   (R0019) fails the input as a whole, as an [`input::InputError`]; a
+//!   reader's remarks on the whole input (R0103, a page of an OData
+//!   response; a detected delimiter) are [`input::RecordSource::notes`]. A
+//!   10 MB string is an ordinary value. [`input::open_with`] reads a file by
 //!   its extension or a given [`input::Format`], and `-` as standard input.
+//! * **Numeric-looking text** (R0020): an ordering comparison or the
+//!   product `order_by` sort of two texts that both read as numbers and
+//!   order differently as text and as numbers rejects the record; an
+//!   operand typed as text (a string literal, `to_string`, a `string`
+//!   column) compares as text.
 //! * **Tests** ([`testing`]): an `expect:` record is a partial match. Keys
 //!   not given are not compared; objects are matched recursively by the
 //!   keys given; lists must have the same length and each expected element
@@ -175,6 +214,7 @@ pub mod eval;
 pub mod exec;
 pub mod input;
 pub mod json;
+pub mod keys;
 pub mod plan;
 pub mod preview;
 pub mod run;

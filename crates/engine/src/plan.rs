@@ -82,6 +82,9 @@ pub(crate) struct Scope {
     /// The mapping's related aliases (record scope only), with the check a
     /// read of each compiles to once one is read.
     related: Vec<(Related, Option<Arc<RelatedCheck>>)>,
+    /// Every path read through [`Scope::path`] (dotted, first-read order):
+    /// the columns a CSV input must have.
+    pub reads: Vec<String>,
 }
 
 impl Scope {
@@ -95,6 +98,10 @@ impl Scope {
     /// A read of `p`: a slot, or for a path into a related alias a slot
     /// read that first checks the alias is in the record (R0004).
     pub fn path(&mut self, p: &PathRef) -> CExpr {
+        let dotted = p.dotted();
+        if !dotted.is_empty() && !self.reads.contains(&dotted) {
+            self.reads.push(dotted);
+        }
         let slot = self.slot(&segs(p));
         let Some(i) = p.related.filter(|&i| i < self.related.len()) else {
             return CExpr::Slot(slot);
@@ -370,6 +377,7 @@ pub(crate) struct CCompanies {
     pub parent_field: Option<String>,
     pub contacts: Option<(u32, u32)>,
     pub contacts_path: String,
+    pub contact_id_field: String,
     pub hierarchy: bool,
     pub relationships: bool,
     pub create_in_prerequisite: bool,
@@ -398,8 +406,12 @@ pub struct Compiled {
     pub(crate) companies: Option<CCompanies>,
     pub(crate) tree: Vec<TEntry>,
     pub(crate) nleaves: usize,
+    /// Where the target key (`target.key`) is in the output.
+    pub(crate) target_key: Option<crate::keys::KeyPlan>,
     /// `products.overwrite_template_products`, carried for `run`.
     pub overwrite_template_products: bool,
+    /// How a CSV input of this mapping is read.
+    pub(crate) csv: crate::input::CsvOptions,
 }
 
 impl std::fmt::Debug for Compiled {
@@ -636,6 +648,18 @@ impl Compiled {
         let companies = match &m.companies {
             None => None,
             Some(c) => {
+                for f in [
+                    Some(&c.id_field),
+                    Some(&c.number_field),
+                    c.parent_field.as_ref(),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    if !f.is_empty() && !scope.reads.contains(f) {
+                        scope.reads.push(f.clone());
+                    }
+                }
                 let id = scope.slot(&split(&c.id_field));
                 let number = scope.slot(&split(&c.number_field));
                 let parent = c.parent_field.as_deref().map(|p| scope.slot(&split(p)));
@@ -664,6 +688,7 @@ impl Compiled {
                         .map(|x| &**x)
                         .collect::<Vec<_>>()
                         .join("."),
+                    contact_id_field: c.contact_id_field.clone(),
                     hierarchy: c.hierarchy,
                     relationships: c.relationships,
                     create_in_prerequisite: c.create_in_prerequisite,
@@ -679,7 +704,23 @@ impl Compiled {
             }
             k.proj
         };
+        let csv = crate::input::CsvOptions {
+            delimiter: program
+                .connection(&m.source.connection)
+                .filter(|c| c.kind == mapc_ir::ConnectionKind::File)
+                .and_then(|c| c.setting("delimiter"))
+                .and_then(mapc_syntax::spec::delimiter_byte),
+            types: m.source.columns.clone(),
+            required: std::mem::take(&mut scope.reads),
+        };
+        let target_key = m.target.key.as_deref().and_then(|k| {
+            let mut proj = Scope::default();
+            proj.slot(&split(k));
+            crate::keys::KeyPlan::new(&tree.root, k, proj.proj)
+        });
         Ok(Compiled {
+            csv,
+            target_key,
             key_proj,
             name: m.name.clone(),
             options,
@@ -701,9 +742,26 @@ impl Compiled {
         })
     }
 
+    /// How a CSV input of this mapping is read: the source connection's
+    /// `delimiter:` (a `--csv-delimiter` replaces it), the column types
+    /// (cached `$metadata` of the source, else its `columns:`), and the
+    /// columns the mapping reads (fields, rules, filter, document amounts,
+    /// company fields; not the source key alone, not product lines, sales
+    /// prices or contacts, which a CSV file cannot hold).
+    pub fn csv_options(&self) -> &crate::input::CsvOptions {
+        &self.csv
+    }
+
     /// The mapping's name.
     pub fn mapping_name(&self) -> &str {
         &self.name
+    }
+
+    /// The dotted target key (`target.key`), when the mapping has one:
+    /// every written record has a value there, and no two records of one
+    /// input have the same (see [`crate::keys`]).
+    pub fn target_key(&self) -> Option<&str> {
+        self.target_key.as_ref().map(|k| k.dotted.as_str())
     }
 
     pub fn options(&self) -> Options {

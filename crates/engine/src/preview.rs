@@ -431,6 +431,15 @@ mod tests {
     }
 
     #[test]
+    fn a_value_nested_deeper_than_128_does_not_blank_the_other_cells() {
+        let deep = format!("{}{}", "[".repeat(130), "]".repeat(130));
+        let got = table(&[&format!("{{\"a\":\"x\",\"d\":{deep},\"b\":\"y\"}}")]);
+        let row = got.lines().nth(2).expect("a row");
+        assert!(row.starts_with("x  [[[["), "{got}");
+        assert!(row.ends_with("…  y"), "{got}");
+    }
+
+    #[test]
     fn columns_align_by_display_width() {
         let got = table(&[r#"{"name":"東京","n":1}"#, r#"{"name":"Tokyo","n":2}"#]);
         assert_eq!(got, "name   n\n-----  -\n東京   1\nTokyo  2\n");

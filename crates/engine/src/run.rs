@@ -8,6 +8,7 @@ pub const WORKER_STACK_BYTES: usize = 8 << 20;
 use crate::exec::{write_relationships, CompanyData, Processed, Scratch, Verdict, Warning};
 use crate::input::{Batch, Item, RecordSource, KEEP_BYTES};
 use crate::json::parse::RecordError;
+use crate::keys::{KeyHash, SeenKeys};
 use crate::plan::Compiled;
 use mapc_diag::Span;
 use std::borrow::Cow;
@@ -62,6 +63,9 @@ pub enum Outcome<'o> {
         key: Option<Cow<'o, str>>,
         json: &'o [u8],
         warnings: &'o [Warning],
+        /// The hash of the record's target key (`target.key`), when the
+        /// mapping has one ([`crate::keys`]).
+        target_key: Option<KeyHash>,
     },
     /// A `skip` rule matched (`rule_span`: its `when:` condition in the spec).
     Skipped {
@@ -190,6 +194,21 @@ fn push_key(keys: &mut String, k: &str) -> std::ops::Range<usize> {
     s..keys.len()
 }
 
+fn company_id(held: &[Held], i: usize) -> Option<&str> {
+    held[i].company.as_ref().and_then(|d| d.id.as_deref())
+}
+
+/// What a company's parent number resolved to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Parent {
+    /// The one company (or companies with one id) with that number.
+    Found(usize),
+    /// No company read has that number.
+    Unknown,
+    /// Companies with different ids have that number (the first two).
+    Ambiguous(usize, usize),
+}
+
 /// A record held back until all input is read (companies).
 struct Held {
     at: Position,
@@ -214,6 +233,7 @@ impl Compiled {
         let mut out = Vec::with_capacity(1 << 16);
         let file = src.name().to_string();
         let mut held: Vec<Held> = Vec::new();
+        let mut seen = SeenKeys::new();
         while src.next_batch(&mut batch)? {
             for item in &batch.items {
                 let at = Position {
@@ -246,6 +266,9 @@ impl Compiled {
                     mut verdict,
                     company,
                 } = self.process(body, &mut scratch, &mut out);
+                if self.companies.is_none() {
+                    verdict = self.dedupe(&mut seen, verdict, at, &out);
+                }
                 if let Verdict::Rejected(e) = &mut verdict {
                     locate(e, item, body);
                 }
@@ -260,11 +283,16 @@ impl Compiled {
                     continue;
                 }
                 let o = match verdict {
-                    Verdict::Written { ref warnings, .. } => Outcome::Written {
+                    Verdict::Written {
+                        ref warnings,
+                        target_key,
+                        ..
+                    } => Outcome::Written {
                         at,
                         key,
                         json: &out,
                         warnings,
+                        target_key,
                     },
                     Verdict::Skipped {
                         rule,
@@ -369,6 +397,7 @@ impl Compiled {
                 return Err(std::io::Error::other("could not start a mapping thread"));
             }
             let mut summary = Summary::default();
+            let mut seen = SeenKeys::new();
             // Mapped batches waiting for an earlier one, by sequence number
             // modulo `window` (at most `window` are unfinished at a time).
             let mut pending: Vec<Option<Work>> = (0..window).map(|_| None).collect();
@@ -401,12 +430,19 @@ impl Compiled {
                         next += 1;
                         for r in d.results.drain(..) {
                             let key = r.key.map(|k| Cow::Borrowed(&d.keys[k]));
-                            let o = match r.verdict {
-                                Verdict::Written { ref warnings, .. } => Outcome::Written {
+                            let json = &d.out[r.range.clone()];
+                            let verdict = self.dedupe(&mut seen, r.verdict, r.at, json);
+                            let o = match verdict {
+                                Verdict::Written {
+                                    ref warnings,
+                                    target_key,
+                                    ..
+                                } => Outcome::Written {
                                     at: r.at,
                                     key,
-                                    json: &d.out[r.range.clone()],
+                                    json,
                                     warnings,
+                                    target_key,
                                 },
                                 Verdict::Skipped {
                                     rule,
@@ -483,8 +519,10 @@ impl Compiled {
     ///
     /// Parents are looked up by `number_field` among every record that passed
     /// the source filter and could be read (skipped and rejected ones
-    /// included); when two records share a number, the first one is the
-    /// parent. Written records are then reordered among the positions written
+    /// included); a number that records with different ids share is no
+    /// parent (the child is R0027). A parent id with `|` rejects the child
+    /// (R0028). Then target keys are checked for repeats in input order
+    /// (R0026). Written records are then reordered among the positions written
     /// records occupy, so skips and rejections keep their input positions in
     /// the outcome stream.
     fn finish_companies(
@@ -498,18 +536,26 @@ impl Compiled {
             return Ok(());
         };
         let n = held.len();
-        let mut by_number: HashMap<&str, usize> = HashMap::new();
+        // Number -> the first company with it, and another company with it
+        // whose id differs (the number then names two companies).
+        let mut by_number: HashMap<&str, (usize, Option<usize>)> = HashMap::new();
         for (i, h) in held.iter().enumerate() {
             if let Some(num) = h.company.as_ref().and_then(|d| d.number.as_deref()) {
-                by_number.entry(num).or_insert(i);
+                let e = by_number.entry(num).or_insert((i, None));
+                if e.0 != i && e.1.is_none() && company_id(&held, e.0) != company_id(&held, i) {
+                    e.1 = Some(i);
+                }
             }
         }
-        // parent[i]: Some(Ok(j)) found, Some(Err(())) unknown number, None no parent.
-        let parent: Vec<Option<Result<usize, ()>>> = held
+        let parent: Vec<Option<Parent>> = held
             .iter()
             .map(|h| {
                 let p = h.company.as_ref()?.parent.as_deref()?;
-                Some(by_number.get(p).copied().ok_or(()))
+                Some(match by_number.get(p) {
+                    None => Parent::Unknown,
+                    Some(&(j, None)) => Parent::Found(j),
+                    Some(&(j, Some(k))) => Parent::Ambiguous(j, k),
+                })
             })
             .collect();
         // Cycle membership in the functional graph i -> parent(i).
@@ -524,7 +570,7 @@ impl Compiled {
                         state[i] = 1;
                         path.push(i);
                         cur = match parent[i] {
-                            Some(Ok(j)) => Some(j),
+                            Some(Parent::Found(j)) => Some(j),
                             _ => None,
                         };
                     }
@@ -547,7 +593,7 @@ impl Compiled {
         // Records in a cycle are rejected instead of written.
         for (i, h) in held.iter_mut().enumerate() {
             if on_cycle[i] && matches!(h.verdict, Verdict::Written { .. }) {
-                let msg = if parent[i] == Some(Ok(i)) {
+                let msg = if parent[i] == Some(Parent::Found(i)) {
                     "the company is its own parent".to_string()
                 } else {
                     "the company is in a parent cycle".to_string()
@@ -560,6 +606,80 @@ impl Compiled {
                 h.json.clear();
             }
         }
+        // A parent relationship must point to one company, by an id that
+        // keeps the relationship id unambiguous.
+        if c.hierarchy {
+            for i in 0..n {
+                if !matches!(held[i].verdict, Verdict::Written { .. }) {
+                    continue;
+                }
+                let number = || {
+                    held[i]
+                        .company
+                        .as_ref()
+                        .and_then(|d| d.parent.clone())
+                        .unwrap_or_default()
+                };
+                let e = match parent[i] {
+                    Some(Parent::Ambiguous(j, k)) => {
+                        let who = |x: usize| match company_id(&held, x) {
+                            Some(id) => format!(
+                                "record {} (line {}, id `{id}`)",
+                                held[x].at.index + 1,
+                                held[x].at.line
+                            ),
+                            None => format!(
+                                "record {} (line {}, no id)",
+                                held[x].at.index + 1,
+                                held[x].at.line
+                            ),
+                        };
+                        RecordError::new(
+                            "R0027",
+                            format!(
+                                "the parent company number `{}` belongs to more than one company read in this run: {} and {}; the parent relationship would be a guess",
+                                number(),
+                                who(j),
+                                who(k)
+                            ),
+                        )
+                        .with_help("company numbers must be unique: correct the number of the wrong company at the source")
+                    }
+                    Some(Parent::Found(p)) if p != i => match company_id(&held, p) {
+                        Some(pid) if pid.contains(crate::exec::RELATIONSHIP_ID_SEPARATOR) => {
+                            let child = company_id(&held, i).unwrap_or_default();
+                            crate::exec::separator_in_id(
+                                &format!(
+                                    "the id of the parent company (record {}, line {})",
+                                    held[p].at.index + 1,
+                                    held[p].at.line
+                                ),
+                                pid,
+                                &format!("{pid}|{child}"),
+                            )
+                        }
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                let mut e = e;
+                e.field = c.parent_field.clone();
+                held[i].verdict = Verdict::Rejected(e);
+                held[i].json.clear();
+            }
+        }
+        // Target keys: the first written record with a key wins, in input
+        // order (before `create_in_prerequisite` reorders).
+        let mut seen = SeenKeys::new();
+        for h in held.iter_mut() {
+            if matches!(h.verdict, Verdict::Written { .. }) {
+                let v = std::mem::replace(&mut h.verdict, Verdict::Filtered);
+                h.verdict = self.dedupe(&mut seen, v, h.at, &h.json);
+                if !matches!(h.verdict, Verdict::Written { .. }) {
+                    h.json.clear();
+                }
+            }
+        }
         let emitted: Vec<bool> = held
             .iter()
             .map(|h| matches!(h.verdict, Verdict::Written { .. }))
@@ -570,7 +690,9 @@ impl Compiled {
             let mut heap = BinaryHeap::new();
             for i in (0..n).filter(|&i| emitted[i]) {
                 match parent[i] {
-                    Some(Ok(p)) if emitted[p] && p != i => waiting.entry(p).or_default().push(i),
+                    Some(Parent::Found(p)) if emitted[p] && p != i => {
+                        waiting.entry(p).or_default().push(i)
+                    }
                     _ => heap.push(Reverse(i)),
                 }
             }
@@ -600,14 +722,18 @@ impl Compiled {
             let at = h.at;
             let key = h.key.clone().map(Cow::Owned);
             let o = match &h.verdict {
-                Verdict::Written { warnings, marker } => {
+                Verdict::Written {
+                    warnings,
+                    marker,
+                    target_key,
+                } => {
                     let mut warnings = warnings.clone();
                     rel_entries.clear();
                     let d = h.company.clone().unwrap_or_default();
                     let company = d.id.clone().unwrap_or_default();
                     if c.hierarchy {
                         match parent[i] {
-                            Some(Ok(p)) => match held[p].company.as_ref().and_then(|x| x.id.clone()) {
+                            Some(Parent::Found(p)) => match held[p].company.as_ref().and_then(|x| x.id.clone()) {
                                 Some(pid) => rel_entries.push((pid, true)),
                                 None => warnings.push(Warning {
                                     code: "R0102",
@@ -618,7 +744,9 @@ impl Compiled {
                                     rule: None,
                                 }),
                             },
-                            Some(Err(())) => warnings.push(Warning {
+                            // Rejected above (R0027).
+                            Some(Parent::Ambiguous(..)) => {}
+                            Some(Parent::Unknown) => warnings.push(Warning {
                                 code: "R0102",
                                 message: format!(
                                     "parent company number `{}` matches no company read in this run; no parent relationship is written",
@@ -630,7 +758,7 @@ impl Compiled {
                         }
                     }
                     if c.relationships {
-                        for ct in &d.contacts {
+                        for (_, ct) in &d.contacts {
                             rel_entries.push((ct.clone(), false));
                         }
                     }
@@ -644,6 +772,7 @@ impl Compiled {
                         key,
                         json: &json,
                         warnings: &warnings,
+                        target_key: *target_key,
                     };
                     summary.count(&o);
                     sink.outcome(o)?;

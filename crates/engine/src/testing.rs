@@ -280,6 +280,7 @@ pub struct TestFile {
 /// Reads a `*.test.yaml` file with the spec reader's YAML tree and test-case
 /// shape, so its diagnostics look exactly like the spec's own.
 pub fn parse_test_file(name: &str, text: &str) -> TestFile {
+    let text = mapc_syntax::spec::strip_bom(text);
     let file = SourceFile::new(name, text);
     let mut diagnostics = Diagnostics::new();
     let mut spec = None;

@@ -240,3 +240,36 @@ fn a_number_rejection_still_names_the_record_key() {
         vec![("R0002", Some("k-42".to_string()), "m".to_string(), 1)]
     );
 }
+
+/// Issue 6, item 9: a key twice in one object is refused (R0021), with its
+/// position, instead of silently keeping the last value.
+#[test]
+fn a_repeated_key_rejects_the_record() {
+    let input = ndjson(&[
+        br#"{"id": "a", "amount": 1, "amount": 2}"#,
+        br#"{"id": "b", "x": 1, "x": 2, "amount": 3}"#,
+    ]);
+    let got = run_bytes(&spec(), Format::Ndjson, input);
+    assert_eq!(rejected(&got[0]), ("R0021".into(), 1, 0));
+    assert_eq!(
+        got[0].report(),
+        "input:1: rejected R0021: record 1 (key a), field `amount`: the key appears twice in one object; which value is meant cannot be told (at column 26); help: send each key once (Dataverse and Business Central never repeat one); fix the program that wrote the record"
+    );
+    // A key nothing reads is not looked at.
+    assert_eq!(got[1].json(), r#"{"id":"b","amount":3,"note":null}"#);
+}
+
+/// Issue 6, item 2: a `.json` file holding a saved OData response.
+#[test]
+fn an_odata_response_file_is_read_as_its_records() {
+    let input = br#"{"@odata.context": "https://x/api/data/v9.2/$metadata#things",
+"@odata.count": 2,
+"value": [
+  {"@odata.etag": "W/\"1\"", "id": "a", "amount": 1.50},
+  {"@odata.etag": "W/\"2\"", "id": "b", "amount": 2}
+]}"#;
+    let got = run_bytes(&spec(), Format::Json, input.to_vec());
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].json(), r#"{"id":"a","amount":1.50,"note":null}"#);
+    assert_eq!(got[1].json(), r#"{"id":"b","amount":2,"note":null}"#);
+}

@@ -22,9 +22,13 @@
 //!   rejected (R0002); serde_json accepts any number. A representable value
 //!   written with more than 28 significant digits in its text (`1.000…0`
 //!   with 40 zeros) may be rejected too.
-//! * duplicate keys: both keep the last value. mapc still reads the values
-//!   a later duplicate replaces, so a number out of range there rejects the
-//!   record (serde_json drops it unread).
+//! * duplicate keys: serde_json keeps the last value; mapc refuses a
+//!   record with a key twice in one object (R0021: Dataverse never sends
+//!   one, and which value is meant cannot be told), wherever the mapping
+//!   reads: in every object the full parser reads, and in the objects the
+//!   record parser projects (a repeated key the mapping never reads is
+//!   skipped unread, like everything else it does not read). A number out
+//!   of range before the repeated key is R0002 first.
 //! * the record parser reads only projected keys: a number out of range in a
 //!   key the mapping does not read is not an error there (it is never read),
 //!   while invalid JSON anywhere still is.
@@ -432,6 +436,48 @@ fn number_tokens(text: &str) -> Vec<&str> {
     out
 }
 
+/// Whether some object of a valid JSON text has a key twice (compared
+/// after unescaping, as JSON defines keys).
+fn has_duplicate_keys(text: &str) -> bool {
+    let b = text.as_bytes();
+    // One entry per open bracket: the keys of an object, `None` for a list.
+    let mut stack: Vec<Option<Vec<String>>> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'{' => stack.push(Some(Vec::new())),
+            b'[' => stack.push(None),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b'"' => {
+                let s = i;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                let token = &text[s..=i.min(b.len() - 1)];
+                let mut j = i + 1;
+                while j < b.len() && matches!(b[j], b' ' | b'\n' | b'\r' | b'\t') {
+                    j += 1;
+                }
+                if b.get(j) == Some(&b':') {
+                    let key: String = serde_json::from_str(token).expect("a valid key");
+                    if let Some(Some(keys)) = stack.last_mut() {
+                        if keys.contains(&key) {
+                            return true;
+                        }
+                        keys.push(key);
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
 /// Over all numbers of a document: must mapc accept it (`Some(true)`),
 /// reject it (`Some(false)`), or may it do either (`None`)?
 fn doc_verdict(text: &str) -> Option<bool> {
@@ -471,7 +517,17 @@ const DOCS: usize = 4000;
 /// Checks one document that serde_json read as `expected`.
 fn agree(text: &str, expected: &serde_json::Value, stats: &mut Stats) {
     let want = doc_verdict(text);
+    let dup = has_duplicate_keys(text);
     match parse_value(text) {
+        Ok(_) if dup => panic!("mapc accepted a key twice in one object: {text:?}"),
+        Err(e) if dup => {
+            // A number out of range may come before the repeated key.
+            assert!(
+                e.code == "R0021" || (e.code == "R0002" && want != Some(true)),
+                "mapc rejected a repeated key with {e:?}: {text:?}"
+            );
+            stats.duplicate += 1;
+        }
         Ok(v) => {
             assert_ne!(
                 want,
@@ -520,9 +576,14 @@ fn agree(text: &str, expected: &serde_json::Value, stats: &mut Stats) {
                     );
                 }
             }
+            Err(e) if dup => assert!(
+                e.code == "R0021" || (e.code == "R0002" && want != Some(true)),
+                "{text:?}: {e:?}"
+            ),
             Err(e) => assert_eq!(e.code, "R0002", "{text:?}: {e:?}"),
         }
-        // Reading nothing: only the scanner; a valid document always passes.
+        // Reading nothing: only the scanner (which does not look at keys
+        // nothing reads, repeated or not); a valid document always passes.
         let mut frame = Frame::new(0, &[]);
         let r = parse_record(text, &Proj::default(), &mut frame);
         assert!(r.is_ok(), "the scanner rejected valid JSON {text:?}: {r:?}");
@@ -532,6 +593,7 @@ fn agree(text: &str, expected: &serde_json::Value, stats: &mut Stats) {
 #[derive(Default, Debug)]
 struct Stats {
     equal: usize,
+    duplicate: usize,
     inexact: usize,
     rejected_both: usize,
     accepted_both: usize,
@@ -553,6 +615,7 @@ fn valid_documents_read_and_round_trip_like_serde_json() {
     eprintln!("{stats:?}");
     assert!(stats.equal > DOCS / 2, "{stats:?}");
     assert!(stats.inexact > 0, "{stats:?}");
+    assert!(stats.duplicate > 0, "{stats:?}");
 }
 
 #[test]

@@ -205,7 +205,7 @@ fn csv_shape_errors_name_the_key_and_unclosed_quotes() {
     assert!(got[1].report().contains("(key r2)"), "{}", got[1].report());
     assert_eq!(
         got[2].report(),
-        "input:4: rejected R0006: record 3 (key r3): unclosed quote: a quoted value in this row never ends, so it takes in the rest of the input (lines 4 to 5); help: close the quote; a quote inside a quoted value is written twice (`\"5\"\" disk\"`)"
+        "input:4: rejected R0006: record 3 (key r3): unclosed quote: the quoted value opened on line 4 never ends, so it takes in the rest of the input (lines 4 to 5); help: close the quote; a quote inside a quoted value is written twice (`\"5\"\" disk\"`)"
     );
     // Without the key column there is no key to name.
     let got = run_bytes(&spec(), Format::Csv, b"amount,note\n1\n".to_vec());

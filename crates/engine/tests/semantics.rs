@@ -454,7 +454,7 @@ fn sales_prices_flatten_live_rules_with_the_listed_codes() {
         {"unitprice": 45.10, "salescode": "Y1004N", "description": "Desk", "minimumqty": 0, "startingdate": "2026-01-01", "endingdate": null},
         {"unitprice": 9, "salescode": "Y1004N", "description": "old", "minimumqty": 1, "startingdate": "2025-01-01", "endingdate": "2026-11-21"},
         {"unitprice": 1, "salescode": "RETAIL", "description": "other code", "endingdate": null},
-        {"unitprice": 2, "salescode": "y1004n", "description": "case differs", "endingdate": null},
+        {"unitprice": 2, "salescode": "Y1005N", "description": "not listed", "endingdate": null},
         {"unitprice": 100.00, "salescode": "W1035N", "description": "Table", "minimumqty": 10.0, "startingdate": "2026-01-01", "endingdate": "2026-11-22"},
         {"unitprice": 7.2500, "salescode": "W1035N", "description": "dt", "minimumqty": 1.00, "startingdate": "2026-03-01", "endingdate": "2026-11-22T10:00:00Z"}
     ]}"#;
@@ -694,6 +694,14 @@ fn relationships_hierarchy_first_then_contacts_in_input_order() {
             {"id": "K|k3", "relationship_type": "Person", "company_id": "K", "contact_id": "k3"}
         ])
     );
+    // The contact without an id is left out, and a warning says so.
+    match &got[1] {
+        Got::Written(_, w) => assert_eq!(
+            w,
+            &["R0106 contact 2 of `contacts` has no `id` (null, absent or blank); no Person relationship is written for it"]
+        ),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -183,6 +183,30 @@ fn settings(c: &ast::Connection) -> Vec<(String, String)> {
     out
 }
 
+/// The type a `columns:` entry declares.
+pub fn column_type(t: ast::ColumnType) -> Type {
+    match t {
+        ast::ColumnType::String => Type::String,
+        ast::ColumnType::Integer => Type::Integer,
+        ast::ColumnType::Decimal => Type::Decimal,
+        ast::ColumnType::Boolean => Type::Bool,
+        ast::ColumnType::Date => Type::Date,
+        ast::ColumnType::Datetime => Type::DateTime,
+        ast::ColumnType::Guid => Type::Guid,
+    }
+}
+
+/// `columns:` of a file connection (M0209 when on another kind).
+pub(crate) fn declared_columns(c: &ast::Connection) -> Vec<(String, Type)> {
+    if c.kind.as_ref().map(|k| k.value) != Some(ConnectionKind::File) {
+        return Vec::new();
+    }
+    c.columns
+        .iter()
+        .map(|(n, t)| (n.value.clone(), column_type(t.value)))
+        .collect()
+}
+
 /// Connections without a `kind` (already reported) are left out.
 fn lower_connections(spec: &Spec) -> Vec<Connection> {
     spec.connections
@@ -193,6 +217,7 @@ fn lower_connections(spec: &Spec) -> Vec<Connection> {
                 name: name.value.clone(),
                 kind,
                 settings: settings(c),
+                columns: declared_columns(c),
                 span: name.span,
             })
         })
@@ -357,15 +382,21 @@ fn lower_tests(
             Some(s) => match literal::parse_date(&s.value) {
                 Some(d) => Some(d),
                 None => {
-                    diags.push(
-                        Diagnostic::new(
+                    let d = match mapc_syntax::dates::parse_ymd(&s.value) {
+                        Err(mapc_syntax::dates::YmdError::NoSuchDay(why)) => Diagnostic::new(
+                            "M0303",
+                            s.span,
+                            format!("`as_of` `{}` is not a date: {why}", s.value),
+                        )
+                        .label("no such day"),
+                        _ => Diagnostic::new(
                             "M0303",
                             s.span,
                             format!("`as_of` `{}` is not a date in the form YYYY-MM-DD", s.value),
                         )
-                        .label("expected YYYY-MM-DD")
-                        .help("write a real calendar date, e.g. `as_of: 2026-11-22`"),
-                    );
+                        .label("expected YYYY-MM-DD"),
+                    };
+                    diags.push(d.help("write a real calendar date, e.g. `as_of: 2026-11-22`"));
                     ok = false;
                     None
                 }

@@ -1,13 +1,14 @@
 //! The compiled program: what one spec means, ready to execute.
 
-use crate::{Expr, PathRef};
+use crate::{Expr, PathRef, Type};
 use jiff::civil::Date;
 use mapc_diag::Span;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
 pub use mapc_syntax::spec::{
-    Action, AuthFlow, Conflict, ConnectionKind, ContactsEndpoint, OnNull, SyncDirection, WriteMode,
+    Action, AuthFlow, ColumnType, Conflict, ConnectionKind, ContactsEndpoint, OnNull,
+    SyncDirection, WriteMode,
 };
 
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +37,8 @@ pub struct Connection {
     pub kind: ConnectionKind,
     /// Every other setting by key (`url`, `auth.client_id`, ...), as text.
     pub settings: Vec<(String, String)>,
+    /// `columns:` of a file connection: CSV header name -> declared type.
+    pub columns: Vec<(String, Type)>,
     pub span: Span,
 }
 
@@ -135,6 +138,12 @@ pub struct Source {
     pub key: String,
     pub filter: Option<Filter>,
     pub changed_since: Option<String>,
+    /// The types of CSV columns when this mapping reads a CSV file: every
+    /// column declared in the source connection's `columns:`, and every
+    /// column the mapping reads whose type the source's cached `$metadata`
+    /// gives (metadata first). Dotted names for related records
+    /// (`customer.name`), in first-read order.
+    pub columns: Vec<(String, Type)>,
 }
 
 /// A source filter: the text as written (pushed down as `$filter`) and its

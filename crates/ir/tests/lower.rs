@@ -1401,9 +1401,13 @@ fn m0303_as_of_and_test_input_numbers() {
     let d = out.has("M0303", "2026-02-30");
     assert_eq!(
         d.message,
-        "`as_of` `2026-02-30` is not a date in the form YYYY-MM-DD"
+        "`as_of` `2026-02-30` is not a date: February 2026 has 28 days"
     );
-    out.has("M0303", "22.11.2026");
+    let d = out.has("M0303", "22.11.2026");
+    assert_eq!(
+        d.message,
+        "`as_of` `22.11.2026` is not a date in the form YYYY-MM-DD"
+    );
     out.has("M0303", "1e400");
     assert_eq!(out.diags.len(), 3);
     assert!(out.program().tests.is_empty());

@@ -160,6 +160,7 @@ pub fn parse(text: &str, limits: Limits, diags: &mut Diagnostics) -> Option<Node
         anchors: HashMap::new(),
         nodes: 0,
         docs: Vec::new(),
+        found: Vec::new(),
     };
     let mut parser = Parser::new_from_str(text);
     loop {
@@ -174,12 +175,14 @@ pub fn parse(text: &str, limits: Limits, diags: &mut Diagnostics) -> Option<Node
                     Ok(true) => {}
                     Ok(false) => break,
                     Err(d) => {
+                        diags.extend(b.found.drain(..));
                         diags.push(*d);
                         return None;
                     }
                 }
             }
             Some(Err(e)) => {
+                diags.extend(b.found.drain(..));
                 let at = offsets.byte(e.marker().index());
                 let info = e.info();
                 // A tab in indentation already has its own, clearer diagnostic.
@@ -204,6 +207,7 @@ pub fn parse(text: &str, limits: Limits, diags: &mut Diagnostics) -> Option<Node
             }
         }
     }
+    diags.extend(b.found.drain(..));
     let mut docs = b.docs;
     if docs.len() > 1 {
         let second = &docs[1];
@@ -332,6 +336,9 @@ struct Builder<'a> {
     anchors: HashMap<usize, Node>,
     nodes: usize,
     docs: Vec<Node>,
+    /// Problems that do not stop the tree (a duplicate key): the rest of
+    /// the file is still read and checked.
+    found: Vec<Diagnostic>,
 }
 
 impl Builder<'_> {
@@ -515,12 +522,16 @@ impl Builder<'_> {
                             .and_then(|&i| entries.get(i))
                             .map(|(e, _)| e)
                         {
-                            return Err(Box::new(
+                            // Reported, and the second entry left out, so
+                            // that every other problem of the file is still
+                            // found in the same run (no cascade from it).
+                            self.found.push(
                                 Diagnostic::new("M0102", k.span, format!("the key `{}` appears twice at this level", ks.text))
                                     .label("duplicate key")
                                     .related(first.span, "first defined here")
                                     .help("remove one of the two entries; YAML keeps only one of them, so the other would be silently lost"),
-                            ));
+                            );
+                            return Ok(());
                         }
                     }
                     if let Some(ks) = k.as_scalar() {
@@ -584,6 +595,24 @@ mod tests {
     #[test]
     fn bad_documents_get_codes() {
         assert_eq!(codes("a: 1\na: 2\n"), vec!["M0102"]);
+        // A duplicate key does not stop the parse: later problems are found
+        // too, and the first entry is the one kept.
+        assert_eq!(codes("a: 1\na: 2\nb: [1, 2\n"), vec!["M0102", "M0101"]);
+        let mut d = Diagnostics::new();
+        let n = parse(
+            "a: 1\nb: {x: 1, x: 2, y: 3}\na: 2\n",
+            Limits::default(),
+            &mut d,
+        )
+        .unwrap();
+        assert_eq!(
+            d.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["M0102", "M0102"]
+        );
+        assert_eq!(n.get("a").unwrap().as_scalar().unwrap().text, "1");
+        let b = n.get("b").unwrap();
+        assert_eq!(b.get("x").unwrap().as_scalar().unwrap().text, "1");
+        assert_eq!(b.get("y").unwrap().as_scalar().unwrap().text, "3");
         assert_eq!(codes("a:\n\tb: 1\n")[0], "M0103");
         assert_eq!(codes(""), vec!["M0108"]);
         assert_eq!(codes("a: [1, 2\n"), vec!["M0101"]);

@@ -40,7 +40,7 @@ pub fn run(spec: &Spec, diags: &mut Diagnostics) {
 
 fn products(p: &Products, diags: &mut Diagnostics) {
     if let Some(list) = &p.exclude_skus {
-        codes(list, "exclude_skus", "SKU", diags);
+        codes(list, "exclude_skus", "SKU", false, diags);
     }
     if let Some(o) = &p.order_by {
         order_by(o, diags);
@@ -51,7 +51,7 @@ fn products(p: &Products, diags: &mut Diagnostics) {
 
 fn sales_prices(s: &SalesPrices, diags: &mut Diagnostics) {
     if let Some(list) = &s.sales_codes {
-        codes(list, "sales_codes", "sales code", diags);
+        codes(list, "sales_codes", "sales code", true, diags);
     }
     separators(s, diags);
 }
@@ -214,11 +214,14 @@ fn value_span(src: &str, block: Span, key: &str) -> Option<Span> {
 
 // ---------------------------------------------------------------- code lists
 
-/// M0702 (empty entry) and M0703 (duplicate entry) of `exclude_skus` / `sales_codes`.
-fn codes(list: &CodeList, key: &str, noun: &str, diags: &mut Diagnostics) {
+/// M0702 (empty entry) and M0703 (duplicate entry) of `exclude_skus` /
+/// `sales_codes`. With `loose` (sales codes, which the engine matches
+/// ignoring case and surrounding blanks), entries equal in that sense are
+/// duplicates too: a price rule's code would match both.
+fn codes(list: &CodeList, key: &str, noun: &str, loose: bool, diags: &mut Diagnostics) {
     let items = list.items();
     let text_form = matches!(list, CodeList::Text(_));
-    let mut seen: HashMap<&str, Span> = HashMap::new();
+    let mut seen: HashMap<String, (Span, &str)> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
         if item.value.is_empty() {
             let (span, help) = if text_form {
@@ -251,8 +254,13 @@ fn codes(list: &CodeList, key: &str, noun: &str, diags: &mut Diagnostics) {
             );
             continue;
         }
-        match seen.get(item.value.as_str()) {
-            Some(first) => diags.push(
+        let norm = if loose {
+            item.value.trim().to_lowercase()
+        } else {
+            item.value.clone()
+        };
+        match seen.get(&norm) {
+            Some((first, first_text)) if *first_text == item.value => diags.push(
                 Diagnostic::new(
                     "M0703",
                     item.span,
@@ -265,8 +273,24 @@ fn codes(list: &CodeList, key: &str, noun: &str, diags: &mut Diagnostics) {
                     item.value
                 )),
             ),
+            Some((first, first_text)) => diags.push(
+                Diagnostic::new(
+                    "M0703",
+                    item.span,
+                    format!(
+                        "{noun} `{}` is listed twice in `{key}`: it differs from `{first_text}` only in case or blanks, and {noun}s are matched ignoring both",
+                        item.value
+                    ),
+                )
+                .label("listed again here")
+                .related(*first, "first listed here")
+                .help(format!(
+                    "remove `{}`: price rules with either spelling already match `{first_text}`",
+                    item.value
+                )),
+            ),
             None => {
-                seen.insert(&item.value, item.span);
+                seen.insert(norm, (item.span, &item.value));
             }
         }
     }

@@ -3,12 +3,14 @@
 //!
 //! - [`sync`]: M06xx, sync directions and locked product fields;
 //! - [`integration`]: M07xx, products, sales prices, companies, polling;
-//! - [`security`]: M08xx, secrets, `${ENV}` references, auth settings.
+//! - [`security`]: M08xx, secrets, `${ENV}` references, auth settings;
+//! - [`limits`]: M0306 for dotted field names given as plain text.
 //!
 //! Every rule only reads the AST and pushes diagnostics; none stops the
 //! others, so a file with many problems reports all of them in one run.
 
 pub mod integration;
+pub mod limits;
 pub mod security;
 pub mod sync;
 
@@ -20,6 +22,7 @@ pub fn run(spec: &Spec, diags: &mut Diagnostics) {
     sync::run(spec, diags);
     integration::run(spec, diags);
     security::run(spec, diags);
+    limits::run(spec, diags);
 }
 
 /// [`run`], plus the rules that need the source text besides the AST: a

@@ -12,7 +12,7 @@ mod csv_source;
 mod json_doc;
 mod ndjson;
 
-pub use csv_source::CsvSource;
+pub use csv_source::{CsvOptions, CsvSource};
 pub use json_doc::JsonDocSource;
 pub use ndjson::NdjsonSource;
 
@@ -74,8 +74,47 @@ pub trait RecordSource: Send {
     fn name(&self) -> &str;
     /// Replaces `batch` with the next records; `false` when the input is
     /// exhausted (then `batch` is empty). An `Err` is an I/O failure of the
-    /// input as a whole (exit 2), never a problem with one record.
+    /// input as a whole (exit 2), never a problem with one record; when
+    /// the input itself is refused (a CSV header, an OData response), the
+    /// error's inner error is an [`InputError`] with a code.
     fn next_batch(&mut self, batch: &mut Batch) -> std::io::Result<bool>;
+    /// What the reader noticed about the input as a whole (a detected CSV
+    /// delimiter, an OData response that is one page of more): taken once,
+    /// after the records were read.
+    fn notes(&mut self) -> Vec<Note> {
+        Vec::new()
+    }
+}
+
+/// A remark about an input as a whole: a coded warning, or (without a
+/// code) a note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub code: Option<&'static str>,
+    pub message: String,
+}
+
+/// Why an input cannot be read at all, with a runtime code (R0018 a CSV
+/// header, R0019 a CSV delimiter, ...): carried inside the
+/// `std::io::Error` that [`RecordSource::next_batch`] returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputError {
+    pub code: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// The coded refusal inside an I/O error, when it is one.
+pub fn input_error(e: &std::io::Error) -> Option<&InputError> {
+    e.get_ref()?.downcast_ref::<InputError>()
 }
 
 /// About how many bytes a batch holds before it is handed out.
@@ -103,7 +142,8 @@ pub enum Format {
     Ndjson,
     /// `.json`: an array of objects (streamed), or one or more objects.
     Json,
-    /// `.csv`: a header row, then one record per row; every value is a string.
+    /// `.csv`: a header row, then one record per row; values are text
+    /// unless their column has a type (see [`CsvOptions`]).
     Csv,
 }
 
@@ -136,6 +176,16 @@ pub fn open(path: &Path) -> std::io::Result<Box<dyn RecordSource>> {
 /// directory, or a file whose format cannot be told, is an
 /// `InvalidInput` error whose message says so.
 pub fn open_as(path: &Path, format: Option<Format>) -> std::io::Result<Box<dyn RecordSource>> {
+    open_with(path, format, &CsvOptions::default())
+}
+
+/// [`open_as`], reading a CSV file with `csv` (delimiter, column types,
+/// the columns the mapping reads: see [`crate::Compiled::csv_options`]).
+pub fn open_with(
+    path: &Path,
+    format: Option<Format>,
+    csv: &CsvOptions,
+) -> std::io::Result<Box<dyn RecordSource>> {
     let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, m);
     if path.as_os_str() == "-" {
         let format = format.ok_or_else(|| {
@@ -143,10 +193,11 @@ pub fn open_as(path: &Path, format: Option<Format>) -> std::io::Result<Box<dyn R
                 "standard input has no file extension to tell its format from: add --input-format ndjson, json or csv".into(),
             )
         })?;
-        return Ok(from_reader(
+        return Ok(from_reader_with(
             format,
             STDIN_NAME.to_string(),
             std::io::stdin(),
+            csv,
         ));
     }
     if path.is_dir() {
@@ -165,7 +216,12 @@ pub fn open_as(path: &Path, format: Option<Format>) -> std::io::Result<Box<dyn R
         }
     };
     let file = std::fs::File::open(path)?;
-    Ok(from_reader(format, path.display().to_string(), file))
+    Ok(from_reader_with(
+        format,
+        path.display().to_string(),
+        file,
+        csv,
+    ))
 }
 
 /// A record source over any reader.
@@ -174,10 +230,20 @@ pub fn from_reader<R: Read + Send + 'static>(
     name: String,
     r: R,
 ) -> Box<dyn RecordSource> {
+    from_reader_with(format, name, r, &CsvOptions::default())
+}
+
+/// [`from_reader`] with the options for a CSV input.
+pub fn from_reader_with<R: Read + Send + 'static>(
+    format: Format,
+    name: String,
+    r: R,
+    csv: &CsvOptions,
+) -> Box<dyn RecordSource> {
     match format {
         Format::Ndjson => Box::new(NdjsonSource::new(name, r)),
         Format::Json => Box::new(JsonDocSource::new(name, r)),
-        Format::Csv => Box::new(CsvSource::new(name, r)),
+        Format::Csv => Box::new(CsvSource::with_options(name, r, csv.clone())),
     }
 }
 

@@ -344,7 +344,16 @@ pub fn parse_value(text: &str) -> Result<Value<'_>, RecordError> {
 
 enum PErr {
     Syntax(SyntaxError),
-    Range { path: String, place: Option<String> },
+    Range {
+        path: String,
+        place: Option<String>,
+    },
+    /// A key seen before in the same object (`pos`: the second one).
+    Duplicate {
+        path: String,
+        place: Option<String>,
+        pos: usize,
+    },
 }
 
 impl From<SyntaxError> for PErr {
@@ -371,6 +380,16 @@ impl<'a> Parser<'a> {
                 )
                 .with_field(path)
                 .with_help("round the value at the source; an identifier that only looks like a number can be sent as a string")
+            },
+            PErr::Duplicate { path, place, pos } => RecordError {
+                place: place.map(String::into_boxed_str),
+                offset: Some(pos),
+                ..RecordError::new(
+                    "R0021",
+                    "the key appears twice in one object; which value is meant cannot be told",
+                )
+                .with_field(path)
+                .with_help("send each key once (Dataverse and Business Central never repeat one); fix the program that wrote the record")
             },
         }
     }
@@ -441,6 +460,7 @@ impl<'a> Parser<'a> {
                     if self.b.get(self.i) != Some(&b'"') {
                         return Err(scan::err(self.i, "expected a string key").into());
                     }
+                    let at = self.i;
                     let key = self.string()?;
                     self.colon()?;
                     let sub = if path.is_empty() {
@@ -448,11 +468,15 @@ impl<'a> Parser<'a> {
                     } else {
                         format!("{path}.{key}")
                     };
-                    let v = self.value(depth + 1, &sub)?;
-                    match entries.iter_mut().find(|(k, _)| *k == key) {
-                        Some(slot) => slot.1 = v,
-                        None => entries.push((key, v)),
+                    if entries.iter().any(|(k, _)| *k == key) {
+                        return Err(PErr::Duplicate {
+                            path: sub,
+                            place: None,
+                            pos: at,
+                        });
                     }
+                    let v = self.value(depth + 1, &sub)?;
+                    entries.push((key, v));
                     if !self.next_or_close(b'}')? {
                         return Ok(Value::Obj(entries));
                     }
@@ -554,7 +578,12 @@ impl<'a> Parser<'a> {
             return Ok(());
         }
         let mut hint = 0usize;
+        // The wanted keys seen so far in this object (a bit per child; a
+        // list beyond 64 children), to refuse a key that comes twice.
+        let mut seen = 0u64;
+        let mut seen_more: Vec<usize> = Vec::new();
         loop {
+            let at = self.i;
             let (raw, escaped) = self.raw_key()?;
             let found = if escaped {
                 let key = scan::unescape(std::str::from_utf8(raw).unwrap_or(""), self.i)?;
@@ -566,8 +595,26 @@ impl<'a> Parser<'a> {
             match found {
                 None => self.i = scan::skip_value(self.b, self.i, depth + 1)?,
                 Some(ci) => {
-                    hint = ci + 1;
+                    let again = if ci < 64 {
+                        let bit = 1u64 << ci;
+                        let was = seen & bit != 0;
+                        seen |= bit;
+                        was
+                    } else if seen_more.contains(&ci) {
+                        true
+                    } else {
+                        seen_more.push(ci);
+                        false
+                    };
                     let child = &proj.children[ci];
+                    if again {
+                        return Err(PErr::Duplicate {
+                            path: child.path.to_string(),
+                            place: None,
+                            pos: at,
+                        });
+                    }
+                    hint = ci + 1;
                     if let Some(p) = child.present {
                         slots[p as usize] = match self.b.get(self.i) {
                             Some(b'{' | b'n') | None => Value::Bool(true),
@@ -678,6 +725,11 @@ impl<'a> Parser<'a> {
                                 place: Some(format!("item {} of `{path}`, field `{p}`", n + 1)),
                                 path: format!("{path}[{n}].{p}"),
                             },
+                            PErr::Duplicate { path: p, pos, .. } => PErr::Duplicate {
+                                place: Some(format!("item {} of `{path}`, field `{p}`", n + 1)),
+                                path: format!("{path}[{n}].{p}"),
+                                pos,
+                            },
                             other => other,
                         })?;
                 }
@@ -719,7 +771,8 @@ fn set_list_state(lists: &mut [ListData], lp: &ListProj, st: ListState) {
     d.state = st;
 }
 
-/// A duplicate key replaces the earlier value: reset what it projected.
+/// A value that is not an object where one was wanted: reset what its
+/// sub-projection would have set.
 fn clear_sub(proj: &Proj, slots: &mut [Value]) {
     for c in &proj.children {
         if let Some(s) = c.whole {
@@ -861,6 +914,40 @@ mod tests {
         assert_eq!(run(r#"{"b": [1,}"#).map(|e| e.0), Some("R0005"));
         assert_eq!(run(r#"{"a": 1} x"#).map(|e| e.0), Some("R0005"));
         assert_eq!(run(r#""#).map(|e| e.0), Some("R0005"));
+    }
+
+    #[test]
+    fn a_key_that_comes_twice_rejects_the_record() {
+        let (p, n) = proj_of(&["a", "c.d", "w"]);
+        let run = |t: &str| {
+            let mut f = Frame::new(n, &[]);
+            parse_record(t, &p, &mut f)
+                .err()
+                .map(|e| (e.code, e.field, e.offset))
+        };
+        assert_eq!(
+            run(r#"{"a": 1, "a": 2}"#),
+            Some(("R0021", Some("a".into()), Some(9)))
+        );
+        assert_eq!(
+            run(r#"{"c": {"d": 1, "d": 2}}"#).map(|e| (e.0, e.1)),
+            Some(("R0021", Some("c.d".into())))
+        );
+        // Escaped spellings of the same key are the same key.
+        assert_eq!(run(r#"{"a": 1, "\u0061": 2}"#).map(|e| e.0), Some("R0021"));
+        // Inside a value read whole.
+        assert_eq!(
+            run(r#"{"w": {"x": 1, "x": 2}}"#).map(|e| (e.0, e.1)),
+            Some(("R0021", Some("w.x".into())))
+        );
+        // Keys the mapping does not read are skipped unread.
+        assert_eq!(run(r#"{"b": 1, "b": 2, "a": 3}"#), None);
+        assert_eq!(
+            parse_value(r#"{"k": [{"x": 1, "x": 1}]}"#)
+                .map(|_| ())
+                .map_err(|e| e.code),
+            Err("R0021")
+        );
     }
 
     #[test]

@@ -172,7 +172,7 @@ pub fn top_level_entries(json: &[u8]) -> Vec<(String, &[u8])> {
             break;
         }
         i = skip_ws(b, i + 1);
-        let Ok(vend) = scan::skip_value(b, i, 0) else {
+        let Some(vend) = skip_any_depth(b, i) else {
             break;
         };
         out.push((key, &b[i..vend]));
@@ -186,9 +186,51 @@ pub fn top_level_entries(json: &[u8]) -> Vec<(String, &[u8])> {
     out
 }
 
+/// Skips one value of JSON that mapc wrote itself, however deeply nested:
+/// a target record nests its target path on top of values that may already
+/// be 127 levels deep, so the input limit of [`scan::MAX_DEPTH`] does not
+/// apply (a table would otherwise blank the cells after such a value).
+/// Iterative, so the depth costs no stack.
+fn skip_any_depth(b: &[u8], i: usize) -> Option<usize> {
+    if !matches!(b.get(i), Some(b'{' | b'[')) {
+        return scan::skip_value(b, i, 0).ok();
+    }
+    let mut depth = 0usize;
+    let mut j = i;
+    while j < b.len() {
+        match b[j] {
+            b'"' => {
+                j = scan::scan_string(b, j + 1).ok()?.0 + 1;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(j + 1);
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn top_level_entries_of_values_deeper_than_the_input_limit() {
+        let deep = format!("{}\"]\"{}", "[{\"k\":".repeat(150), "}]".repeat(150));
+        let rec = format!("{{\"a\":1,\"d\":{deep},\"b\":\"x\"}}");
+        let e = top_level_entries(rec.as_bytes());
+        let keys: Vec<&str> = e.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["a", "d", "b"]);
+        assert_eq!(e[1].1, deep.as_bytes());
+        assert_eq!(e[2].1, b"\"x\"");
+    }
 
     #[test]
     fn escapes_strings() {

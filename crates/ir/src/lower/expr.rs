@@ -38,6 +38,9 @@ pub struct Scope<'a> {
     /// contacts paths) that flat sources may still read into.
     pub nested_roots: Vec<String>,
     pub schema: Option<&'a dyn SchemaInfo>,
+    /// Column types declared on the source (a CSV file's `columns:`), by
+    /// dotted path; used where the metadata does not know a path.
+    pub columns: &'a [(String, Type)],
 }
 
 /// Articles for type names in messages.
@@ -139,8 +142,22 @@ impl Scope<'_> {
         .help(help)
     }
 
-    /// The statically known type of a path (from cached metadata), else Unknown.
+    /// The statically known type of a path: from cached metadata, else
+    /// from the source's declared CSV `columns:`, else Unknown.
     pub fn path_type(&self, p: &PathRef) -> Type {
+        match self.metadata_type(p) {
+            Type::Unknown if !self.line => {
+                let dotted = p.dotted();
+                self.columns
+                    .iter()
+                    .find(|(n, _)| *n == dotted)
+                    .map_or(Type::Unknown, |(_, t)| t.clone())
+            }
+            t => t,
+        }
+    }
+
+    fn metadata_type(&self, p: &PathRef) -> Type {
         let Some(schema) = self.schema else {
             return Type::Unknown;
         };

@@ -164,6 +164,12 @@ pub fn lower_mapping(cx: &Cx, m: &ast::Mapping, diags: &mut Diagnostics) -> Opti
         nested_roots.push(c.contacts_path[0].to_string());
     }
 
+    let declared: Vec<(String, Type)> = spec
+        .connections
+        .iter()
+        .find(|(n, _)| n.value == m.source.connection.value)
+        .map(|(_, c)| super::declared_columns(c))
+        .unwrap_or_default();
     let scope = Scope {
         mapping: &m.name.value,
         related: &related,
@@ -174,6 +180,7 @@ pub fn lower_mapping(cx: &Cx, m: &ast::Mapping, diags: &mut Diagnostics) -> Opti
         line: false,
         nested_roots,
         schema: cx.schema,
+        columns: &declared,
     };
 
     let filter = match &m.source.filter {
@@ -273,6 +280,7 @@ pub fn lower_mapping(cx: &Cx, m: &ast::Mapping, diags: &mut Diagnostics) -> Opti
     }
 
     let (skind, tkind) = kinds?;
+    let columns = source_columns(&scope, &filter, &rules, &fields, &products);
     let mapping = Mapping {
         name: m.name.value.clone(),
         active: flag(&m.active, true),
@@ -284,6 +292,7 @@ pub fn lower_mapping(cx: &Cx, m: &ast::Mapping, diags: &mut Diagnostics) -> Opti
             key: source_key,
             filter,
             changed_since: text(&m.source.changed_since),
+            columns,
         },
         target: Target {
             connection: m.target.connection.value.clone(),
@@ -309,6 +318,70 @@ pub fn lower_mapping(cx: &Cx, m: &ast::Mapping, diags: &mut Diagnostics) -> Opti
         span: m.span,
     };
     Some(Out { mapping, complete })
+}
+
+/// The CSV column types of a mapping (see [`Source::columns`]): every
+/// record-level path read (filter, rules, fields, document amounts) whose
+/// type the metadata or the declared `columns:` give, then the other
+/// declared columns.
+fn source_columns(
+    scope: &Scope,
+    filter: &Option<crate::Filter>,
+    rules: &[Rule],
+    fields: &[Field],
+    products: &Option<Products>,
+) -> Vec<(String, Type)> {
+    fn source<'a>(s: &'a ValueSource, out: &mut Vec<&'a crate::PathRef>) {
+        match s {
+            ValueSource::From(p) => out.push(p),
+            ValueSource::Expr(e) => e.paths(out),
+            ValueSource::Value(_) => {}
+        }
+    }
+    let mut paths = Vec::new();
+    if let Some(f) = filter {
+        f.expr.paths(&mut paths);
+    }
+    for r in rules {
+        r.when.paths(&mut paths);
+        if let RuleAction::Set { source: s, .. } = &r.action {
+            source(s, &mut paths);
+        }
+    }
+    for f in fields {
+        source(&f.source, &mut paths);
+    }
+    if let Some(p) = products {
+        for a in [&p.discount, &p.tax, &p.freight].into_iter().flatten() {
+            source(&a.source, &mut paths);
+        }
+    }
+    let mut out: Vec<(String, Type)> = Vec::new();
+    for p in paths {
+        let dotted = p.dotted();
+        if out.iter().any(|(n, _)| *n == dotted) {
+            continue;
+        }
+        let t = scope.path_type(p);
+        if matches!(
+            t,
+            Type::String
+                | Type::Integer
+                | Type::Decimal
+                | Type::Bool
+                | Type::Date
+                | Type::DateTime
+                | Type::Guid
+        ) {
+            out.push((dotted, t));
+        }
+    }
+    for (name, t) in scope.columns {
+        if !out.iter().any(|(n, _)| n == name) {
+            out.push((name.clone(), t.clone()));
+        }
+    }
+    out
 }
 
 /// M0411: the target key is how records are matched; a record written
@@ -498,7 +571,10 @@ fn lower_field(
     let to_text = f.to.as_ref().map(|t| t.text.value.as_str());
     let which = one_source(
         &[
-            ("from", f.from.as_ref().map(|p| p.text.span)),
+            (
+                "from",
+                f.from.as_ref().map(|p| p.text.span).or(f.unread_from),
+            ),
             ("expr", f.expr.as_ref().map(|e| e.text.span)),
             ("value", f.value.as_ref().map(|v| v.node.span)),
         ],
@@ -650,7 +726,10 @@ fn lower_amount(
     let to = target_or(&a.to, default_to, a.span);
     let which = one_source(
         &[
-            ("from", a.from.as_ref().map(|p| p.text.span)),
+            (
+                "from",
+                a.from.as_ref().map(|p| p.text.span).or(a.unread_from),
+            ),
             ("expr", a.expr.as_ref().map(|e| e.text.span)),
         ],
         a.span,
@@ -710,6 +789,7 @@ fn lower_products(
         line: true,
         nested_roots: Vec::new(),
         schema: primary.schema,
+        columns: &[],
     };
     let mut fields = Vec::new();
     for f in &p.fields {

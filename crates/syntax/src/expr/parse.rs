@@ -187,7 +187,16 @@ impl Builder<'_> {
                             span: span_of(&p),
                         }
                     })
-                    .collect();
+                    .collect::<Vec<Ident>>();
+                let spans: Vec<Span> = segs.iter().map(|s| s.span).collect();
+                if let Some((at, message)) = crate::limits::check_path(self.text, &spans) {
+                    return Err(SyntaxError {
+                        span: at,
+                        message,
+                        label: "the path is too long from here".into(),
+                        help: Some(crate::limits::PATH_LIMIT_HELP.into()),
+                    });
+                }
                 Ok((
                     Expr {
                         kind: ExprKind::Path(segs),
@@ -238,7 +247,8 @@ impl Builder<'_> {
                         return Err(SyntaxError {
                             span,
                             message: format!("invalid {what} `{raw}`"),
-                            label: why.into(),
+                            label: crate::dates::date_part_problem(body)
+                                .unwrap_or_else(|| why.into()),
                             help: Some(
                                 "dates are written `@YYYY-MM-DD` (e.g. `@2026-11-22`), date-times \
                                  `@2026-11-22T10:00:00Z` or with an offset such as `+01:00`"
@@ -1437,6 +1447,12 @@ mod fast {
             while self.peek() == Some(b'.') {
                 self.pos += 1;
                 segs.push(self.segment()?);
+            }
+            // Too long: the full parser reports it.
+            if segs.len() > crate::limits::MAX_PATH_SEGMENTS
+                || self.pos - start > crate::limits::MAX_PATH_BYTES
+            {
+                return None;
             }
             leaf(ExprKind::Path(segs), start, self.pos)
         }

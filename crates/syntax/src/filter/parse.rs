@@ -417,10 +417,20 @@ impl Builder<'_> {
             Rule::member_path | Rule::root_path => {
                 let mut segs = Vec::new();
                 let mut depth = Depth::default();
+                let mut spans = Vec::new();
                 for p in significant(pair) {
+                    spans.push(span_of(&p));
                     let (s, d) = self.segment(p)?;
                     depth = depth.max(d);
                     segs.push(s);
+                }
+                if let Some((at, message)) = crate::limits::check_path(self.text, &spans) {
+                    return Err(SyntaxError {
+                        span: at,
+                        message,
+                        label: "the path is too long from here".into(),
+                        help: Some(crate::limits::PATH_LIMIT_HELP.into()),
+                    });
                 }
                 self.node(FilterKind::Path(segs), span, depth.nested())
             }
@@ -721,7 +731,11 @@ fn check_day(raw: &str, span: Span) -> Result<(), SyntaxError> {
     Err(SyntaxError {
         span,
         message: format!("invalid {what} `{raw}`"),
-        label: "there is no such day".into(),
+        label: match (year, month, day) {
+            (Some(y), Some(m), Some(d)) => crate::dates::day_problem(y, m, d),
+            _ => None,
+        }
+        .unwrap_or_else(|| "there is no such day".into()),
         help: Some("dates are written `YYYY-MM-DD`, e.g. `2026-11-22`".into()),
     })
 }

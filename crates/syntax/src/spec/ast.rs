@@ -58,11 +58,12 @@ pub struct FilterText {
     pub ast: Option<Filter>,
 }
 
-/// A dotted field path such as `customer.accountnumber`.
+/// A dotted field path such as `customer.accountnumber`: at most 64
+/// segments and 1024 bytes (M0306).
 #[derive(Clone, Debug, PartialEq, JsonSchema)]
 #[schemars(transparent)]
 pub struct Path {
-    #[schemars(with = "String")]
+    #[schemars(with = "String", length(max = 1024))]
     pub text: Spanned<String>,
     #[schemars(skip)]
     pub segments: Vec<Spanned<String>>,
@@ -159,6 +160,73 @@ pub struct Connection {
     pub entity_url_convention: Option<Spanned<String>>,
     pub path: Option<Spanned<String>>,
     pub dir: Option<Spanned<String>>,
+    /// CSV files only: the character between columns, one of `,` `;` `|`
+    /// or a tab (`"\t"` or `tab`). Default: detected from the header row
+    /// (an ambiguous header is an error, R0019).
+    pub delimiter: Option<Spanned<String>>,
+    /// CSV files only: the type of each column (by header name; a dotted
+    /// header such as `customer.name` names a related record's column).
+    /// Values are converted while reading; a value that is not of its
+    /// column's type rejects the record (R0017). Without a declaration,
+    /// every CSV value is text.
+    #[schemars(with = "std::collections::BTreeMap<String, ColumnType>", default)]
+    pub columns: Named<Spanned<ColumnType>>,
+}
+
+/// The type of a CSV column (`columns:` of a file connection).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+pub enum ColumnType {
+    /// Text as it is in the file.
+    String,
+    /// A whole number (`42`, `-7`); read exactly.
+    Integer,
+    /// An exact decimal number with a `.` (`99.50`, `-0.5`, `1e3`); no thousands separators.
+    Decimal,
+    /// `true` or `false` (any case).
+    Boolean,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// An RFC 3339 date-time (`2026-03-01T09:30:00+01:00`); written in UTC.
+    Datetime,
+    /// A GUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`), kept as text.
+    Guid,
+}
+
+/// The delimiters a CSV file may use, as `(byte, name)`: detected from
+/// the header or given by `delimiter:` / `--csv-delimiter`.
+pub const CSV_DELIMITERS: [(u8, &str); 4] = [
+    (b',', "`,`"),
+    (b';', "`;`"),
+    (b'\t', "a tab"),
+    (b'|', "`|`"),
+];
+
+/// A `delimiter:` (or `--csv-delimiter`) as its byte: one of `,` `;` `|`,
+/// or a tab written as a tab character, `\t` or `tab`.
+pub fn delimiter_byte(text: &str) -> Option<u8> {
+    match text {
+        "," => Some(b','),
+        ";" => Some(b';'),
+        "|" => Some(b'|'),
+        "\t" | "\\t" | "tab" => Some(b'\t'),
+        _ => None,
+    }
+}
+
+impl ColumnType {
+    /// The name as written in a spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            ColumnType::String => "string",
+            ColumnType::Integer => "integer",
+            ColumnType::Decimal => "decimal",
+            ColumnType::Boolean => "boolean",
+            ColumnType::Date => "date",
+            ColumnType::Datetime => "datetime",
+            ColumnType::Guid => "guid",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
@@ -192,7 +260,7 @@ pub type TextSetting<'a> = (&'static str, &'a Option<Spanned<String>>);
 impl Connection {
     /// The text settings outside `auth:` (not `kind`, not the numbers), in
     /// the order of the fields: `url` and `api_version` first.
-    pub fn text_settings(&self) -> [TextSetting<'_>; 9] {
+    pub fn text_settings(&self) -> [TextSetting<'_>; 10] {
         [
             ("url", &self.url),
             ("api_version", &self.api_version),
@@ -203,6 +271,7 @@ impl Connection {
             ("entity_url_convention", &self.entity_url_convention),
             ("path", &self.path),
             ("dir", &self.dir),
+            ("delimiter", &self.delimiter),
         ]
     }
 }
@@ -340,6 +409,11 @@ pub struct Field {
     pub conflict: Option<Spanned<Conflict>>,
     pub default: Option<Value>,
     pub on_null: Option<Spanned<OnNull>>,
+    /// A `from:` value that could not be read as a path (already reported,
+    /// e.g. M0304, M0306): it still counts as the entry's value source, so
+    /// that no "no value source" (M0406) follows from it.
+    #[schemars(skip)]
+    pub unread_from: Option<Span>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
@@ -397,6 +471,9 @@ pub struct Amount {
     pub expr: Option<ExprText>,
     pub to: Option<Path>,
     pub sync: Option<Spanned<SyncDirection>>,
+    /// As [`Field::unread_from`].
+    #[schemars(skip)]
+    pub unread_from: Option<Span>,
 }
 
 #[derive(Clone, Debug, PartialEq, JsonSchema)]

@@ -21,6 +21,12 @@ pub struct Parsed {
 
 /// Reads spec bytes (any encoding problem is a diagnostic, not a panic).
 pub fn parse_bytes(name: &str, bytes: &[u8]) -> Parsed {
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let bytes = &bytes[bom..];
     match std::str::from_utf8(bytes) {
         Ok(text) => parse_str(name, text),
         Err(e) => {
@@ -33,7 +39,10 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> Parsed {
                 Diagnostic::new(
                     "M0107",
                     Span::new(at, at + 1),
-                    format!("the file is not valid UTF-8 (byte {at}, line {line}, column {col})"),
+                    format!(
+                        "the file is not valid UTF-8 (byte {}, line {line}, column {col})",
+                        at + bom
+                    ),
                 )
                 .label("invalid byte")
                 .help("save the spec as UTF-8"),
@@ -47,7 +56,11 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> Parsed {
     }
 }
 
+/// Reads spec text. A leading byte order mark (which Windows editors like to
+/// write) is not part of the text: it is dropped before anything else, so
+/// that every column of the first line is the one an editor shows.
 pub fn parse_str(name: &str, text: &str) -> Parsed {
+    let text = strip_bom(text);
     let file = SourceFile::new(name, text);
     let mut diagnostics = Diagnostics::new();
     let spec = yaml::parse(text, Limits::default(), &mut diagnostics).and_then(|node| {
@@ -62,4 +75,9 @@ pub fn parse_str(name: &str, text: &str) -> Parsed {
         spec,
         diagnostics,
     }
+}
+
+/// `text` without a leading UTF-8 byte order mark.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }

@@ -304,6 +304,7 @@ enum_from_node!(SyncDirection, "sync direction", ["once" => SyncDirection::Once,
 enum_from_node!(Conflict, "conflict policy", ["source_wins" => Conflict::SourceWins, "target_wins" => Conflict::TargetWins, "newest" => Conflict::Newest, "fail" => Conflict::Fail]);
 enum_from_node!(OnNull, "on_null policy", ["write" => OnNull::Write, "skip" => OnNull::Skip, "error" => OnNull::Error]);
 enum_from_node!(Action, "rule action", ["skip" => Action::Skip, "warn" => Action::Warn, "error" => Action::Error, "set" => Action::Set]);
+enum_from_node!(ColumnType, "column type", ["string" => ColumnType::String, "integer" => ColumnType::Integer, "decimal" => ColumnType::Decimal, "boolean" => ColumnType::Boolean, "date" => ColumnType::Date, "datetime" => ColumnType::Datetime, "guid" => ColumnType::Guid]);
 enum_from_node!(ContactsEndpoint, "contacts endpoint", ["contacts" => ContactsEndpoint::Contacts, "customers" => ContactsEndpoint::Customers]);
 
 /// Maps byte offsets inside a scalar's decoded text back to the file, so a
@@ -721,6 +722,8 @@ fn embedded<T>(
             );
             let d = if literal_error(&e.message) {
                 Diagnostic::new("M0303", span, e.message)
+            } else if e.message.starts_with(crate::limits::PATH_LIMIT_PREFIX) {
+                Diagnostic::new("M0306", span, e.message)
             } else {
                 Diagnostic::new(code, span, format!("invalid {what}: {}", e.message))
             };
@@ -775,6 +778,8 @@ impl FromNode for Path {
         let text = s.text.clone();
         let map = content_offsets(node, r.src);
         let mut segments = Vec::new();
+        // The segments' spans within `text`, for the length limits.
+        let mut local = Vec::new();
         let mut rest = text.as_str();
         let mut pos = 0usize;
         let bad = |r: &mut Reader, at: usize, msg: String| {
@@ -813,6 +818,7 @@ impl FromNode for Path {
                 }
             };
             segments.push(Spanned::new(seg, Span::new(map(pos), map(pos + len))));
+            local.push(Span::new(pos, pos + len));
             pos += len;
             rest = &rest[len..];
             match rest.chars().next() {
@@ -826,6 +832,14 @@ impl FromNode for Path {
                     return None;
                 }
             }
+        }
+        if let Some((at, msg)) = crate::limits::check_path(&text, &local) {
+            r.push(
+                Diagnostic::new("M0306", Span::new(map(at.start), map(at.end)), msg)
+                    .label("the path is too long from here")
+                    .help(crate::limits::PATH_LIMIT_HELP),
+            );
+            return None;
         }
         Some(Path {
             text: Spanned::new(text, node.span),

@@ -20,6 +20,8 @@ const CONNECTION_KEYS: &[&str] = &[
     "entity_url_convention",
     "path",
     "dir",
+    "delimiter",
+    "columns",
 ];
 
 /// The keys `auth:` accepts; any other is reported as M0202.
@@ -59,9 +61,137 @@ fn connection(node: &Node, name: &str, overlay: bool, r: &mut Reader) -> Option<
         entity_url_convention: m.opt("entity_url_convention", r),
         path: m.opt("path", r),
         dir: m.opt("dir", r),
+        delimiter: m.opt("delimiter", r),
+        columns: match m.get("columns") {
+            Some(n) => named(n, "column types", r, |v, _, r| {
+                Spanned::<ColumnType>::from_node(v, r)
+            }),
+            None => Vec::new(),
+        },
     };
     m.finish(CONNECTION_KEYS, r);
+    csv_settings(&c, name, overlay, &csv_key_spans(node), r);
     Some(c)
+}
+
+/// The spans of the keys `delimiter` and `columns` of a connection node.
+fn csv_key_spans(node: &Node) -> [Option<mapc_diag::Span>; 2] {
+    let key = |want: &str| match &node.kind {
+        crate::yaml::NodeKind::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.as_scalar().is_some_and(|s| s.text == want))
+            .map(|(k, _)| k.span),
+        _ => None,
+    };
+    [key("delimiter"), key("columns")]
+}
+
+/// `delimiter:` (M0208) and `columns:` (M0209) of a connection: both
+/// describe a CSV file, so they need a `kind: file` connection whose
+/// `path:` is not an NDJSON/JSON file; `columns:` is not overridden per
+/// environment (the types belong to the file's format, not its place).
+fn csv_settings(
+    c: &Connection,
+    name: &str,
+    overlay: bool,
+    keys: &[Option<mapc_diag::Span>; 2],
+    r: &mut Reader,
+) {
+    if let Some(d) = &c.delimiter {
+        if delimiter_byte(&d.value).is_none() {
+            let shown = d.value.escape_debug().to_string();
+            let help = match d.value.trim() {
+                t if t != d.value && delimiter_byte(t).is_some() => {
+                    format!("remove the blanks around it: `delimiter: \"{t}\"`")
+                }
+                t if matches!(
+                    t.to_ascii_lowercase().as_str(),
+                    "semicolon" | "comma" | "pipe" | "tabulator"
+                ) =>
+                {
+                    let c = match t.to_ascii_lowercase().as_str() {
+                        "semicolon" => "\";\"",
+                        "comma" => "\",\"",
+                        "pipe" => "\"|\"",
+                        _ => "tab",
+                    };
+                    format!("write the character itself: `delimiter: {c}`")
+                }
+                _ if d.value.contains(',') && d.value.len() > 1 => {
+                    "give one delimiter, e.g. `delimiter: \";\"`".to_string()
+                }
+                _ => "use `,`, `;`, `|` or `tab` (quote `;` and `|` in YAML: `delimiter: \";\"`)"
+                    .to_string(),
+            };
+            r.push(
+                Diagnostic::new(
+                    "M0208",
+                    d.span,
+                    format!("`{shown}` is not a CSV delimiter of connection `{name}`"),
+                )
+                .label("expected `,`, `;`, `|` or `tab`")
+                .help(help),
+            );
+        }
+    }
+    if overlay {
+        if let (Some(span), false) = (keys[1], c.columns.is_empty()) {
+            r.push(
+                Diagnostic::new(
+                    "M0209",
+                    span,
+                    format!("`columns:` cannot be changed per environment (connection `{name}`)"),
+                )
+                .label("declare the column types on the connection itself")
+                .help(format!(
+                    "move `columns:` to `connections: {{ {name}: ... }}` at the top level"
+                )),
+            );
+        }
+        return;
+    }
+    let kind = c.kind.as_ref().map(|k| k.value);
+    let json_path = c.path.as_ref().and_then(|p| {
+        let ext = p.value.rsplit_once('.')?.1.to_ascii_lowercase();
+        matches!(ext.as_str(), "ndjson" | "jsonl" | "json").then(|| p.value.clone())
+    });
+    for (key, span) in [("delimiter", keys[0]), ("columns", keys[1])] {
+        let Some(span) = span else { continue };
+        let file_help = format!(
+            "remove `{key}:`, or point the connection at a .csv file (`path: data/{name}.csv`)"
+        );
+        let (why, help) = match kind {
+            Some(ConnectionKind::File) => match (&json_path, &c.dir) {
+                (Some(p), _) => (
+                    format!("connection `{name}` reads `{p}`, which is not a CSV file"),
+                    file_help,
+                ),
+                (None, Some(_)) => (
+                    format!(
+                        "connection `{name}` uses `dir:` ({{entity}}.ndjson files), not a CSV file"
+                    ),
+                    file_help,
+                ),
+                _ => continue,
+            },
+            Some(_) => (
+                format!("connection `{name}` is not a file: its types come from its `$metadata`"),
+                format!(
+                    "remove `{key}:`; declare it on the `kind: file` connection that reads the CSV file (a CSV sample of this source is typed by the cached `$metadata`, `--schema-cache`)"
+                ),
+            ),
+            None => continue,
+        };
+        r.push(
+            Diagnostic::new(
+                "M0209",
+                span,
+                format!("`{key}:` applies to CSV files only: {why}"),
+            )
+            .label("only for a `kind: file` connection reading a .csv file")
+            .help(help),
+        );
+    }
 }
 
 /// `auth` of a connection; in an environment overlay every key (`flow`
@@ -191,11 +321,19 @@ const FIELD_KEYS: &[&str] = &[
     "from", "expr", "value", "to", "sync", "conflict", "default", "on_null",
 ];
 
+/// The span of a present, non-null value that could not be read.
+fn unread<T>(read: &Option<T>, node: Option<&Node>) -> Option<mapc_diag::Span> {
+    match (read, node) {
+        (None, Some(n)) if !n.is_null() => Some(n.span),
+        _ => None,
+    }
+}
+
 impl FromNode for Field {
     const EXPECTED: &'static str = "a field mapping";
     fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut m = MapReader::new(node, "a field entry", r)?;
-        let f = Field {
+        let mut f = Field {
             span: node.span,
             from: m.opt("from", r),
             expr: m.opt("expr", r),
@@ -205,7 +343,15 @@ impl FromNode for Field {
             conflict: m.opt("conflict", r),
             default: m.get("default").map(|n| Value { node: n.clone() }),
             on_null: m.opt("on_null", r),
+            unread_from: None,
         };
+        f.unread_from = unread(&f.from, m.get("from"));
+        // A `sync:` value that could not be read (a typo, already reported)
+        // leaves the direction unknown: `conflict:` is not judged against
+        // the default direction (no M0602 cascade).
+        if f.sync.is_none() && m.get("sync").is_some_and(|n| !n.is_null()) {
+            f.conflict = None;
+        }
         m.finish(FIELD_KEYS, r);
         Some(f)
     }
@@ -236,13 +382,15 @@ impl FromNode for Amount {
     const EXPECTED: &'static str = "an amount mapping";
     fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut m = MapReader::new(node, "a document amount", r)?;
-        let a = Amount {
+        let mut a = Amount {
             span: node.span,
             from: m.opt("from", r),
             expr: m.opt("expr", r),
             to: m.opt("to", r),
             sync: m.opt("sync", r),
+            unread_from: None,
         };
+        a.unread_from = unread(&a.from, m.get("from"));
         m.finish(&["from", "expr", "to", "sync"], r);
         Some(a)
     }

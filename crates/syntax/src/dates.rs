@@ -1,0 +1,113 @@
+//! Why a `YYYY-MM-DD` text is not a calendar date, in words.
+//!
+//! Every place that reads a date (`--as-of`, a test's `as_of:`, date
+//! literals in expressions and filters, date values in records) says the
+//! same thing about one that does not exist: `2026-02-29` is "February 2026
+//! has 28 days", not "not a date in the form YYYY-MM-DD".
+
+use crate::parse_util::days_in_month;
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Why a text is not a `YYYY-MM-DD` date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum YmdError {
+    /// Not four digits, `-`, two digits, `-`, two digits.
+    Shape,
+    /// The right shape, but no such day: the reason, e.g. "February 2026
+    /// has 28 days" or "there is no month 13".
+    NoSuchDay(String),
+}
+
+/// Reads exactly `YYYY-MM-DD` (four-digit year) as `(year, month, day)` of a
+/// day that exists in the proleptic Gregorian calendar.
+pub fn parse_ymd(text: &str) -> Result<(i32, u32, u32), YmdError> {
+    let b = text.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return Err(YmdError::Shape);
+    }
+    let num = |r: std::ops::Range<usize>| text[r].parse::<u32>().map_err(|_| YmdError::Shape);
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let y = i32::try_from(y).map_err(|_| YmdError::Shape)?;
+    match day_problem(i64::from(y), m, d) {
+        Some(why) => Err(YmdError::NoSuchDay(why)),
+        None => Ok((y, m, d)),
+    }
+}
+
+/// Why `year-month-day` is not a day, or `None` when it is one.
+pub fn day_problem(year: i64, month: u32, day: u32) -> Option<String> {
+    let Some(name) = month.checked_sub(1).and_then(|i| MONTHS.get(i as usize)) else {
+        return Some(format!(
+            "there is no month {month:02} (months are 01 to 12)"
+        ));
+    };
+    let n = days_in_month(year, month);
+    if day == 0 {
+        return Some("there is no day 00 (days start at 01)".into());
+    }
+    (day > n).then(|| format!("{name} {year} has {n} days"))
+}
+
+/// The reason the `YYYY-MM-DD` at the start of `text` (a date or a
+/// date-time) is not a day, when it has that shape and is not one.
+pub fn date_part_problem(text: &str) -> Option<String> {
+    match parse_ymd(text.get(..10)?) {
+        Err(YmdError::NoSuchDay(why)) => Some(why),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_name_the_month_and_its_length() {
+        let why = |s: &str| match parse_ymd(s) {
+            Err(YmdError::NoSuchDay(w)) => w,
+            other => panic!("{s}: {other:?}"),
+        };
+        assert_eq!(why("2026-02-29"), "February 2026 has 28 days");
+        assert_eq!(why("2026-04-31"), "April 2026 has 30 days");
+        assert_eq!(why("1900-02-29"), "February 1900 has 28 days");
+        assert_eq!(
+            why("2026-13-01"),
+            "there is no month 13 (months are 01 to 12)"
+        );
+        assert_eq!(
+            why("2026-00-10"),
+            "there is no month 00 (months are 01 to 12)"
+        );
+        assert_eq!(why("2026-01-00"), "there is no day 00 (days start at 01)");
+        assert_eq!(parse_ymd("2024-02-29"), Ok((2024, 2, 29)));
+        assert_eq!(parse_ymd("2026-2-28"), Err(YmdError::Shape));
+        assert_eq!(parse_ymd("22.11.2026"), Err(YmdError::Shape));
+        assert_eq!(parse_ymd("２０２６-01-01"), Err(YmdError::Shape));
+        assert_eq!(
+            date_part_problem("2026-02-30T10:00:00Z").as_deref(),
+            Some("February 2026 has 28 days")
+        );
+        assert_eq!(date_part_problem("2026-02-28T10:00:00Z"), None);
+        assert_eq!(date_part_problem("ü"), None);
+    }
+}
