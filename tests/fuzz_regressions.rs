@@ -59,13 +59,10 @@ fn fixed_fuzz_findings_stay_fixed() {
     replay(false);
 }
 
-/// KNOWN on this branch (issue 6, "Panics found"): the secret redaction in
-/// `crates/check/src/redact.rs` panics on a non-ASCII character or a BOM
-/// right before a `:`. Fixed on the branch that owns it (h-panics); once
-/// merged, rename `fuzz/regressions/compile/known-*` (drop `known-`) and
-/// delete this test.
+/// Reproducers of problems found but not fixed yet (`known-*`): failing is
+/// expected until the fix lands; then the file loses its `known-` prefix.
 #[test]
-#[ignore = "known panic in secret redaction (issue 6; fixed on h-panics)"]
+#[ignore = "replays reproducers of known, unfixed problems (fuzz/regressions/*/known-*)"]
 fn known_fuzz_findings() {
     replay(true);
 }

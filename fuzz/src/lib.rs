@@ -5,7 +5,9 @@
 //! * Every diagnostic has a registered code, the severity registered for it,
 //!   and a span inside its file.
 //! * Diagnostics rendered as `json` and `sarif` are JSON that parses, with
-//!   one entry per diagnostic; `github` is one line per diagnostic; `human`
+//!   one entry per diagnostic (in `json`, each a range that starts at line
+//!   and column 1 or later, does not end before it starts, and is not empty
+//!   when the span is not); `github` is one line per diagnostic; `human`
 //!   renders.
 //! * The engine gives one outcome per record read: a written record that is
 //!   a JSON object (with registered warning codes), a skip, a filter, or a
@@ -46,12 +48,36 @@ pub fn check_diagnostics(file: &SourceFile, diags: &[Diagnostic]) {
     let json = render(Format::Json, &files);
     let v: serde_json::Value = serde_json::from_str(&json)
         .unwrap_or_else(|e| panic!("--format json is not JSON ({e}):\n{json}"));
-    let n = v["diagnostics"].as_array().map(Vec::len);
+    let entries = v["diagnostics"].as_array().expect("a `diagnostics` list");
     assert_eq!(
-        n,
-        Some(diags.len()),
+        entries.len(),
+        diags.len(),
         "--format json has one entry per diagnostic"
     );
+    // Entries come in the order given; each range starts at line and column
+    // 1 or later and does not end before it starts, and a span that covers
+    // something shows as a range that covers something.
+    for (d, e) in diags.iter().zip(entries) {
+        let at = |k: &str| {
+            e[k].as_u64()
+                .unwrap_or_else(|| panic!("`{k}` is a number: {e}"))
+        };
+        let start = (at("line"), at("column"));
+        let end = (at("end_line"), at("end_column"));
+        assert!(
+            start.0 >= 1 && start.1 >= 1,
+            "{}: range starts at {start:?}",
+            d.code
+        );
+        assert!(end >= start, "{}: range ends before it starts: {e}", d.code);
+        if !d.span.is_empty() {
+            assert!(
+                end > start,
+                "{}: a non-empty span shows as an empty range: {e}",
+                d.code
+            );
+        }
+    }
     let sarif = render(Format::Sarif, &files);
     let v: serde_json::Value = serde_json::from_str(&sarif)
         .unwrap_or_else(|e| panic!("--format sarif is not JSON ({e}):\n{sarif}"));

@@ -6,10 +6,11 @@
 //!
 //! Properties: nothing panics; every diagnostic has a registered code and a
 //! span inside the text (not necessarily on character boundaries: "the
-//! character at" spans are one byte wide, and the renderers show whole
-//! characters); `--format json` output of
-//! the diagnostics is JSON with one entry per diagnostic; a parsed
-//! expression or filter (or its error) has a span inside the text.
+//! character at" spans are one byte wide, and the renderers widen them to
+//! whole characters); `--format json` output of the diagnostics is JSON
+//! with one entry per diagnostic, each a range that is not empty when its
+//! span is not; a parsed expression or filter (or its error) has a span
+//! inside the text.
 //!
 //! Generators give both arbitrary text and structure-aware text: YAML-ish
 //! fragments (keys, flow and block syntax, anchors, non-ASCII, BOM, CRLF,
@@ -60,11 +61,24 @@ fn check_diagnostics(file: &SourceFile, diags: Diagnostics) {
     let json = render(Format::Json, &[(file, &diags)]);
     let v: serde_json::Value = serde_json::from_str(&json)
         .unwrap_or_else(|e| panic!("--format json is not JSON ({e}):\n{json}"));
-    assert_eq!(
-        v["diagnostics"].as_array().map(Vec::len),
-        Some(diags.len()),
-        "{json}"
-    );
+    let entries = v["diagnostics"].as_array().expect("a `diagnostics` list");
+    assert_eq!(entries.len(), diags.len(), "{json}");
+    // Each range starts at line and column 1 or later, does not end before
+    // it starts, and is not empty when the span is not.
+    for (d, e) in diags.iter().zip(entries) {
+        let at = |k: &str| e[k].as_u64().expect("a number");
+        let start = (at("line"), at("column"));
+        let end = (at("end_line"), at("end_column"));
+        assert!(start.0 >= 1 && start.1 >= 1, "{}: {e}", d.code);
+        assert!(end >= start, "{}: range ends before it starts: {e}", d.code);
+        if !d.span.is_empty() {
+            assert!(
+                end > start,
+                "{}: a non-empty span shows as empty: {e}",
+                d.code
+            );
+        }
+    }
 }
 
 fn read_yaml(text: &str) {
