@@ -197,7 +197,7 @@ fn apply(text: &mut Vec<u8>, e: &Edit) {
 }
 
 proptest! {
-    #![proptest_config(config(48))]
+    #![proptest_config(config(96))]
 
     #[test]
     fn mutated_specs_compile_and_run(

@@ -591,7 +591,7 @@ fn yaml_quote(s: &str) -> String {
 // ------------------------------------------------------------ properties
 
 proptest! {
-    #![proptest_config(config(128))]
+    #![proptest_config(config(256))]
 
     #[test]
     fn any_bytes_through_any_reader(
