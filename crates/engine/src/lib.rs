@@ -172,6 +172,7 @@
 //!   JSON-quoted.
 
 pub mod eval;
+pub mod exact;
 pub mod exec;
 pub mod input;
 pub mod json;
