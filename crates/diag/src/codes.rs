@@ -99,6 +99,9 @@ codes! {
     "M0502" "arity"                  Error Types "a function is called with the wrong number of arguments";
     "M0503" "type-mismatch"          Error Types "an operand or argument has the wrong type";
     "M0504" "when-not-boolean"       Error Types "a rule condition is not of type boolean";
+    "M0505" "constant-out-of-range"  Error Types "a constant argument is outside what the function accepts";
+    "M0506" "time-in-date-pattern"   Error Types "a date pattern formats a time of day a date does not have";
+    "M0507" "division-by-constant-zero" Error Types "an expression divides by a constant zero";
 
     "M0601" "writeback-needs-from"   Error Sync "`two_way`/`target_to_source` need a direct `from:`";
     "M0602" "conflict-without-two-way" Error Sync "`conflict:` is set on a field that is not `two_way`";
@@ -112,6 +115,7 @@ codes! {
     "M0704" "invalid-lookback"       Error Integration "`lookback_days` is not a positive integer";
     "M0705" "invalid-order-by"       Error Integration "`order_by` is not `field` or `field asc|desc`";
     "M0706" "companies-shape"        Error Integration "a companies setting is missing what it depends on";
+    "M0708" "products-shape"         Error Integration "a products setting is missing what it depends on";
 
     "M0801" "literal-secret"         Error Security "a secret is written literally instead of `${ENV}`";
     "M0802" "invalid-env-reference"  Error Security "a `${...}` reference is malformed";
@@ -141,8 +145,11 @@ codes! {
     "R0013" "parent-cycle"           Error Runtime "a company is its own parent or in a parent cycle";
     "R0014" "record-too-large"       Error Runtime "an input record or value is larger than allowed";
     "R0015" "price-rule-without-code" Error Runtime "a sales-price rule has no sales code";
+    "R0022" "inexact-result"         Error Runtime "an arithmetic result would have to be rounded";
+    "R0023" "argument-out-of-range"  Error Runtime "a function argument is outside what the function accepts";
     "R0101" "rule-warning"           Warning Runtime "a rule with `action: warn` matched";
     "R0102" "unknown-parent"         Warning Runtime "a company's parent number matches no company";
+    "R0104" "unseen-source-path"     Warning Runtime "a source path the mapping reads is in none of the records read";
 }
 
 /// Finds a code by its code (`M0202`) or its name (`unknown-key`), case-insensitively.
