@@ -21,7 +21,9 @@
 
 use mapc_check::{compile_file, Options as CheckOptions};
 use mapc_diag::{render, Format};
-use mapc_engine::preview::{exit_line, report_lines, select_mapping, PrettyArray, Table};
+use mapc_engine::preview::{
+    exit_line, report_lines, select_mapping, unseen_line, PrettyArray, Table,
+};
 use mapc_engine::{input, Compiled, Options, Outcome, WriteMode};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -151,7 +153,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     } else {
         WriteMode::Create
     };
-    let engine = match Compiled::new(program, index, Options { as_of, mode }) {
+    let mut engine = match Compiled::new(program, index, Options { as_of, mode }) {
         Ok(c) => c,
         Err(e) => {
             eprintln!(
@@ -161,6 +163,11 @@ pub fn preview(args: &PreviewArgs) -> i32 {
             return 1;
         }
     };
+    // Without metadata the source's field names were not checked: watch
+    // for paths that no record has (R0104, a misspelled `from:`).
+    if !compiled.has_metadata(&program.mappings[index].source.connection) {
+        engine.track_reads();
+    }
     let mut src = match input::open_as(&args.input, args.input_format.map(Into::into)) {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
@@ -238,6 +245,10 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     for l in &reports {
         eprintln!("{l}");
     }
+    let unseen = engine.unseen_paths();
+    for u in &unseen {
+        eprintln!("{}", unseen_line(u, file, ("record read", "records read")));
+    }
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     eprintln!(
         "{} read: {} written, {} skipped, {} filtered out, {} rejected, {} (mapping `{}`, as of {as_of}{})",
@@ -246,7 +257,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         summary.skipped,
         summary.filtered,
         summary.rejected,
-        plural(summary.warnings, "warning"),
+        plural(summary.warnings + unseen.len(), "warning"),
         engine.mapping_name(),
         if args.as_update { ", as an update" } else { "" },
     );

@@ -96,6 +96,11 @@ impl Schemas {
         &self.dir
     }
 
+    /// The connections whose cache file was read.
+    pub fn connections(&self) -> impl Iterator<Item = &str> {
+        self.models.keys().map(String::as_str)
+    }
+
     /// The model of one connection, when its cache file was read.
     pub fn model(&self, connection: &str) -> Option<&Model> {
         self.models.get(connection)

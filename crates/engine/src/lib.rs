@@ -178,6 +178,7 @@ pub mod input;
 pub mod json;
 pub mod plan;
 pub mod preview;
+pub mod reads;
 pub mod run;
 pub mod testing;
 pub mod value;

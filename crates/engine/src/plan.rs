@@ -82,6 +82,9 @@ pub(crate) struct Scope {
     /// The mapping's related aliases (record scope only), with the check a
     /// read of each compiles to once one is read.
     related: Vec<(Related, Option<Arc<RelatedCheck>>)>,
+    /// Where the spec first reads each path (dotted; line fields under
+    /// `list[].`), for reports about the path (R0104).
+    pub spans: Vec<(String, Span)>,
 }
 
 impl Scope {
@@ -95,6 +98,10 @@ impl Scope {
     /// A read of `p`: a slot, or for a path into a related alias a slot
     /// read that first checks the alias is in the record (R0004).
     pub fn path(&mut self, p: &PathRef) -> CExpr {
+        let dotted = p.segments.join(".");
+        if !self.spans.iter().any(|(d, _)| *d == dotted) {
+            self.spans.push((dotted, p.span));
+        }
         let slot = self.slot(&segs(p));
         let Some(i) = p.related.filter(|&i| i < self.related.len()) else {
             return CExpr::Slot(slot);
@@ -159,6 +166,13 @@ impl Scope {
     /// Registers a projected list at `segs` with element scope `elem`
     /// (the list id is chosen by the caller).
     pub fn list(&mut self, segs: &[&str], id: u32, elem: Scope) -> Result<(), CompileError> {
+        let prefix = segs.join(".");
+        for (d, span) in &elem.spans {
+            let d = format!("{prefix}[].{d}");
+            if !self.spans.iter().any(|(x, _)| *x == d) {
+                self.spans.push((d, *span));
+            }
+        }
         let mut node = &mut self.proj;
         let mut path = String::new();
         for (i, s) in segs.iter().enumerate() {
@@ -400,6 +414,10 @@ pub struct Compiled {
     pub(crate) nleaves: usize,
     /// `products.overwrite_template_products`, carried for `run`.
     pub overwrite_template_products: bool,
+    /// Where the spec reads each path, for [`Compiled::track_reads`].
+    pub(crate) read_spans: Vec<(String, Span)>,
+    /// Which read paths records had (R0104), when asked for.
+    pub(crate) reads: Option<crate::reads::ReadTracker>,
 }
 
 impl std::fmt::Debug for Compiled {
@@ -679,7 +697,10 @@ impl Compiled {
             }
             k.proj
         };
+        let read_spans = std::mem::take(&mut scope.spans);
         Ok(Compiled {
+            read_spans,
+            reads: None,
             key_proj,
             name: m.name.clone(),
             options,
@@ -699,6 +720,37 @@ impl Compiled {
             nleaves: tree.n as usize,
             overwrite_template_products: overwrite,
         })
+    }
+
+    /// Remembers, from now on, which of the paths the mapping reads the
+    /// records had, for [`Compiled::unseen_paths`]. Meant for sources
+    /// without cached `$metadata` (where `mapc check` could not check the
+    /// names). Costs a check per record until every path was seen.
+    pub fn track_reads(&mut self) {
+        self.reads = Some(crate::reads::ReadTracker::new(
+            &self.proj,
+            self.read_spans.clone(),
+        ));
+    }
+
+    /// The paths the mapping reads that none of the records read so far
+    /// had, although the object that would hold them was there (R0104);
+    /// empty when no record was read or [`Compiled::track_reads`] was not
+    /// called.
+    pub fn unseen_paths(&self) -> Vec<crate::reads::UnseenPath> {
+        self.reads
+            .as_ref()
+            .map(crate::reads::ReadTracker::unseen)
+            .unwrap_or_default()
+    }
+
+    /// Feeds a whole record to the read tracking without mapping it (test
+    /// inputs, which are checked as a set).
+    pub fn observe_record(&self, record: &crate::Value) {
+        if let Some(r) = &self.reads {
+            r.count_record();
+            r.observe_value(record);
+        }
     }
 
     /// The mapping's name.
