@@ -26,7 +26,14 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn preview_reports_a_misspelled_path_once_before_the_summary() {
-    let o = mapc(&["preview", SPEC, "--input", "tests/fixtures/unseen/orders.ndjson", "--as-of", "2026-11-22"]);
+    let o = mapc(&[
+        "preview",
+        SPEC,
+        "--input",
+        "tests/fixtures/unseen/orders.ndjson",
+        "--as-of",
+        "2026-11-22",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let err = stderr(&o);
     assert_eq!(
@@ -37,15 +44,37 @@ fn preview_reports_a_misspelled_path_once_before_the_summary() {
 
 #[test]
 fn preview_of_csv_reports_it_too_and_ndjson_output_keeps_stdout_clean() {
-    let o = mapc(&["preview", SPEC, "--input", "tests/fixtures/unseen/orders.csv", "--format", "ndjson", "--as-of", "2026-11-22"]);
+    let o = mapc(&[
+        "preview",
+        SPEC,
+        "--input",
+        "tests/fixtures/unseen/orders.csv",
+        "--format",
+        "ndjson",
+        "--as-of",
+        "2026-11-22",
+    ]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(stderr(&o).contains("`nmae` is not in the 1 record read (did you mean `name`?)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("`nmae` is not in the 1 record read (did you mean `name`?)"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!String::from_utf8_lossy(&o.stdout).contains("R0104"));
 }
 
 #[test]
 fn no_records_no_warning() {
-    let o = mapc(&["preview", SPEC, "--input", "-", "--input-format", "ndjson", "--as-of", "2026-11-22"]);
+    let o = mapc(&[
+        "preview",
+        SPEC,
+        "--input",
+        "-",
+        "--input-format",
+        "ndjson",
+        "--as-of",
+        "2026-11-22",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     assert!(!stderr(&o).contains("R0104"), "{}", stderr(&o));
 }
@@ -53,7 +82,11 @@ fn no_records_no_warning() {
 #[test]
 fn test_reports_a_likely_misspelling_of_a_key_the_inputs_have() {
     let o = mapc(&["test", SPEC, "--as-of", "2026-11-22"]);
-    assert_eq!(o.status.code(), Some(0), "a warning does not fail the tests");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "a warning does not fail the tests"
+    );
     assert_eq!(
         stderr(&o),
         "tests/fixtures/unseen/orders.mapc.yaml:15:17: warning R0104: the source path `nmae` is not in the 1 test input (did you mean `name`?); it read as null in every one\n"

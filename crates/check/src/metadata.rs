@@ -1074,14 +1074,7 @@ fn describe(ty: &EdmType) -> &'static str {
 }
 
 fn plain_number(t: &str) -> bool {
-    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    let mut parts = body.splitn(2, '.');
-    let int = parts.next().unwrap_or("");
-    !int.is_empty()
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && parts
-            .next()
-            .is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()))
+    mapc_syntax::number::is_yaml_number(t)
 }
 
 fn digits(s: &str, n: usize) -> Option<u32> {

@@ -942,7 +942,10 @@ mod tests {
         assert_eq!(r("1250", -2, "half_even"), "1200");
         assert_eq!(r("1250", -2, "half_away_from_zero"), "1300");
         assert!(Mode::parse("bankers").is_none());
-        assert_eq!(round(d("1"), 29, Mode::Down).map_err(|e| e.code), Err("R0023"));
+        assert_eq!(
+            round(d("1"), 29, Mode::Down).map_err(|e| e.code),
+            Err("R0023")
+        );
     }
 
     #[test]

@@ -70,7 +70,8 @@ fn to_decimal(neg: bool, mut m: BigUint, mut scale: u32) -> Result<Decimal, Inex
         });
     }
     let v = u128::try_from(&m).map_err(|_| Inexact::Overflow)?;
-    let mut d = Decimal::try_from_i128_with_scale(v as i128, scale).map_err(|_| Inexact::Overflow)?;
+    let mut d =
+        Decimal::try_from_i128_with_scale(v as i128, scale).map_err(|_| Inexact::Overflow)?;
     d.set_sign_negative(neg && v != 0);
     Ok(d)
 }
@@ -252,7 +253,8 @@ fn to_decimal_fixed(neg: bool, m: BigUint, scale: u32) -> Result<Decimal, Inexac
         return Err(Inexact::Overflow);
     }
     let v = u128::try_from(&m).map_err(|_| Inexact::Overflow)?;
-    let mut d = Decimal::try_from_i128_with_scale(v as i128, scale).map_err(|_| Inexact::Overflow)?;
+    let mut d =
+        Decimal::try_from_i128_with_scale(v as i128, scale).map_err(|_| Inexact::Overflow)?;
     d.set_sign_negative(neg && v != 0);
     Ok(d)
 }
@@ -372,11 +374,19 @@ mod tests {
                 (_, q) => to_decimal(q, big_b - big_a, s),
             };
             let fast = add(a, b);
-            assert_eq!(fast.map(|v| (v, v.scale())), slow_add.map(|v| (v, v.scale())), "{a} + {b}");
+            assert_eq!(
+                fast.map(|v| (v, v.scale())),
+                slow_add.map(|v| (v, v.scale())),
+                "{a} + {b}"
+            );
             let neg = a.is_sign_negative() != b.is_sign_negative();
             let slow_mul = to_decimal(neg, mag(&a) * mag(&b), a.scale() + b.scale());
             let fast = mul(a, b);
-            assert_eq!(fast.map(|v| (v, v.scale())), slow_mul.map(|v| (v, v.scale())), "{a} * {b}");
+            assert_eq!(
+                fast.map(|v| (v, v.scale())),
+                slow_mul.map(|v| (v, v.scale())),
+                "{a} * {b}"
+            );
             if !b.is_zero() {
                 match div(a, b) {
                     Ok(q) => assert_eq!(mul(q, b), Ok(a), "{a} / {b}"),
@@ -386,7 +396,10 @@ mod tests {
                         assert!(!q.exact || q.whole > max_mantissa(), "{a} / {b}");
                     }
                     Err(Inexact::Overflow) => {
-                        assert!(quotient(a, b, 0).unwrap().whole > max_mantissa(), "{a} / {b}")
+                        assert!(
+                            quotient(a, b, 0).unwrap().whole > max_mantissa(),
+                            "{a} / {b}"
+                        )
                     }
                 }
             }

@@ -129,8 +129,7 @@ impl From<&mapc_ir::Literal> for Value<'static> {
 // The one reader and writer of number text, shared with the spec compiler
 // (`mapc_syntax::number` documents the canonical form).
 pub use mapc_syntax::number::{
-    decimal_shortest, decimal_text, parse_decimal, write_decimal, write_decimal_shortest,
-    NumError,
+    decimal_shortest, decimal_text, parse_decimal, write_decimal, write_decimal_shortest, NumError,
 };
 
 // ---------------------------------------------------------------------------

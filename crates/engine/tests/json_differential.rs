@@ -636,6 +636,9 @@ fn canonical_numbers_compare_by_value() {
     assert_eq!(number_verdict("1e-28"), Some(true));
     assert_eq!(number_verdict("1e-29"), Some(false));
     // Trailing zeros beyond 28 places do not make a value unrepresentable.
-    assert_eq!(number_verdict("1.0000000000000000000000000000000000"), Some(true));
+    assert_eq!(
+        number_verdict("1.0000000000000000000000000000000000"),
+        Some(true)
+    );
     assert_eq!(number_verdict("1.5e3"), Some(true));
 }

@@ -53,7 +53,9 @@ fn a_number_writes_the_same_from_the_spec_and_from_a_record() {
 /// (0.004999...95 rounded twice would be 0.01).
 #[test]
 fn arithmetic_never_rounds_silently() {
-    let s = fields("      - { expr: \"round(a * b, 2)\", to: r }\n      - { expr: \"a * b\", to: p }\n");
+    let s = fields(
+        "      - { expr: \"round(a * b, 2)\", to: r }\n      - { expr: \"a * b\", to: p }\n",
+    );
     let g = one(&s, r#"{"a": 0.0999999999999999999999999999, "b": 0.05}"#);
     assert_eq!(g.code(), "R0022");
     // Products that fit are exact and keep their scale.
@@ -96,6 +98,22 @@ fn division_is_exact_or_rounded_once_by_round() {
         one(&s, r#"{"a": -7, "b": 2}"#).json(),
         r#"{"q":-3.50,"whole":-3}"#
     );
+}
+
+/// Places that come from the record are checked per record: more than 28
+/// is R0023 (a constant is M0505 at check time).
+#[test]
+fn round_to_places_from_the_record() {
+    let s = fields(
+        "      - { expr: \"round(a, p)\", to: r }\n      - { expr: \"round(a / 4, p)\", to: q }\n",
+    );
+    assert_eq!(
+        one(&s, r#"{"a": 1.005, "p": 2}"#).json(),
+        r#"{"r":1.01,"q":0.25}"#
+    );
+    assert_eq!(one(&s, r#"{"a": 1, "p": 40}"#).code(), "R0023");
+    let s = fields("      - { expr: \"round(a / 4, p)\", to: q }\n");
+    assert_eq!(one(&s, r#"{"a": 1, "p": 29}"#).code(), "R0023");
 }
 
 #[test]

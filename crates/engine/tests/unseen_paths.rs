@@ -155,7 +155,10 @@ fn line_fields_are_tracked_per_element() {
     );
     assert_eq!(
         got,
-        vec![p("lines[].skuu", Some("sku")), p("lines[].prce", Some("price"))]
+        vec![
+            p("lines[].skuu", Some("sku")),
+            p("lines[].prce", Some("price"))
+        ]
     );
     // No line at all: nothing is known about line fields.
     assert_eq!(unseen_after(&s, &[r#"{"id": 1, "lines": []}"#]), vec![]);
@@ -171,7 +174,11 @@ fn csv_columns_count_as_keys() {
     let s = spec_with(FIELDS);
     let c = tracked(&s);
     let csv = b"id,name,note,country,customer.name\n1,A,,de,C\n".to_vec();
-    let mut src = input::from_reader(input::Format::Csv, "in.csv".into(), std::io::Cursor::new(csv));
+    let mut src = input::from_reader(
+        input::Format::Csv,
+        "in.csv".into(),
+        std::io::Cursor::new(csv),
+    );
     drain(&c, &mut *src, 1);
     assert_eq!(
         pairs(&c.unseen_paths()),
@@ -205,7 +212,9 @@ fn key_names_are_remembered_up_to_a_bound() {
     drain(&c, &mut src, 1);
     let u = c.unseen_paths();
     assert_eq!(
-        u.iter().find(|u| u.path == "nmae").and_then(|u| u.suggestion.clone()),
+        u.iter()
+            .find(|u| u.path == "nmae")
+            .and_then(|u| u.suggestion.clone()),
         Some("name".to_string())
     );
 }

@@ -171,6 +171,22 @@ fn room(mant: u128) -> u64 {
     p
 }
 
+/// `mant * 10^pow` when it is at most [`MAX_MANTISSA`].
+#[inline]
+fn times_pow10(mant: u128, pow: u64) -> Option<u128> {
+    if pow > 28 {
+        return None;
+    }
+    let mut m = mant;
+    for _ in 0..pow {
+        m *= 10;
+        if m > MAX_MANTISSA {
+            return None;
+        }
+    }
+    Some(m)
+}
+
 /// `±mant * 10^zeros / 10^scale` as a decimal, keeping as many of the
 /// trailing zeros as fit (see the module documentation).
 fn finish(neg: bool, mant: u128, zeros: u64, scale: i64) -> Result<Decimal, NumError> {
@@ -190,6 +206,11 @@ fn finish(neg: bool, mant: u128, zeros: u64, scale: i64) -> Result<Decimal, NumE
     }
     // What `mant` is multiplied by: the zeros kept, and a negative scale.
     let mut pow = zeros - drop + if scale < 0 { scale.unsigned_abs() } else { 0 };
+    // Usually it fits as it is (`45.10`, `100`).
+    if let Some(m) = times_pow10(mant, pow) {
+        let s = if scale > 0 { scale as u64 - drop } else { 0 };
+        return make(neg, m, s as u32);
+    }
     let r = room(mant);
     if pow > r {
         // More zeros can be dropped only while there are places to drop.
@@ -216,6 +237,16 @@ fn make(neg: bool, mant: u128, scale: u32) -> Result<Decimal, NumError> {
     let signed = mant as i128;
     Decimal::try_from_i128_with_scale(if neg { -signed } else { signed }, scale)
         .map_err(|_| NumError::Range)
+}
+
+/// Whether `text` is number syntax as a YAML plain scalar writes it (and
+/// the spec reads it as a number, not a string): lenient syntax with a
+/// digit first (`7`, `-0.5`, `+1.5e3`, `007`, `1.`; not `.5`). Whether the
+/// value fits is not asked: [`parse_decimal`] says that.
+pub fn is_yaml_number(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    body.starts_with(|c: char| c.is_ascii_digit())
+        && parse_decimal(text.as_bytes(), true) != Err(NumError::Syntax)
 }
 
 /// [`parse_decimal`] of a spec or literal text (lenient syntax); `None` for
@@ -377,7 +408,10 @@ mod tests {
         assert_eq!(p("1.5E-3").unwrap(), "0.0015");
         assert_eq!(p("1500e-3").unwrap(), "1.500");
         assert_eq!(p("0e99999999").unwrap(), "0");
-        assert_eq!(p("7.9228162514264337593543950335e28").unwrap(), "79228162514264337593543950335");
+        assert_eq!(
+            p("7.9228162514264337593543950335e28").unwrap(),
+            "79228162514264337593543950335"
+        );
     }
 
     #[test]
@@ -422,7 +456,10 @@ mod tests {
     #[test]
     fn json_syntax_is_strict() {
         use NumError::Syntax;
-        for bad in ["01", "1.", ".5", "+1", "1e", "1e+", "", "-", "1.2.3", " 1", "1 ", "1_000", "NaN", "0x10"] {
+        for bad in [
+            "01", "1.", ".5", "+1", "1e", "1e+", "", "-", "1.2.3", " 1", "1 ", "1_000", "NaN",
+            "0x10",
+        ] {
             assert_eq!(p(bad), Err(Syntax), "{bad:?}");
         }
     }
@@ -436,6 +473,26 @@ mod tests {
         assert_eq!(l("+1.5e3").unwrap(), "1500");
         for bad in ["abc", "", "-", "+", ".", "1e", " 1", "1,5"] {
             assert!(l(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn yaml_number_syntax() {
+        for yes in [
+            "7",
+            "-0.5",
+            "+1.5e3",
+            "007",
+            "1.",
+            "1e400",
+            "123456789012345678901234567890",
+        ] {
+            assert!(is_yaml_number(yes), "{yes}");
+        }
+        for no in [
+            ".5", "-.5", "", "-", "1e", "1.2.3", "0x1F", "1_000", " 1", "abc", "1e+",
+        ] {
+            assert!(!is_yaml_number(no), "{no}");
         }
     }
 
@@ -465,7 +522,11 @@ mod tests {
             let int_digits = 1 + next(32) as usize;
             for k in 0..int_digits {
                 let d = if next(3) == 0 { 0 } else { next(10) };
-                let d = if k == 0 && int_digits > 1 { d.max(1) } else { d };
+                let d = if k == 0 && int_digits > 1 {
+                    d.max(1)
+                } else {
+                    d
+                };
                 s.push(char::from(b'0' + d as u8));
             }
             if next(2) == 0 {

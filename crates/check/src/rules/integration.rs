@@ -378,8 +378,7 @@ fn polling(p: &Polling, diags: &mut Diagnostics) {
 /// Number text of a scalar regardless of its quoting (for "remove the quotes").
 fn number_text(s: &Scalar) -> Option<&str> {
     let t = s.text.trim();
-    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    (!body.is_empty() && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')).then_some(t)
+    mapc_syntax::number::is_yaml_number(t).then_some(t)
 }
 
 // ---------------------------------------------------------------- order_by

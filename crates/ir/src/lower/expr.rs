@@ -98,9 +98,7 @@ impl Scope<'_> {
         }
         let (first, first_span) = segments[0];
         let related = self.related_index(first);
-        if related.is_none()
-            && segments.len() >= 2
-            && !self.nested_roots.iter().any(|r| r == first)
+        if related.is_none() && segments.len() >= 2 && !self.nested_roots.iter().any(|r| r == first)
         {
             if self.flat_source() {
                 diags.push(self.not_related(first, first_span));
@@ -654,9 +652,13 @@ fn time_tokens(args: &[Expr], diags: &mut Diagnostics) {
     if date_only && !time.is_empty() {
         let (t, r) = time[0];
         let help = if *t == "mm" && !has("MM") {
-            format!("did you mean `MM` (the month)? write '{}'", fixed("mm", "MM"))
+            format!(
+                "did you mean `MM` (the month)? write '{}'",
+                fixed("mm", "MM")
+            )
         } else {
-            "a date has no time of day: leave the time tokens out, or format a date-time".to_string()
+            "a date has no time of day: leave the time tokens out, or format a date-time"
+                .to_string()
         };
         diags.push(
             Diagnostic::new(
