@@ -45,12 +45,15 @@ pub const MAX_MANTISSA: u128 = (1u128 << 96) - 1;
 /// The most decimal places a decimal holds.
 pub const MAX_SCALE: u32 = 28;
 
-/// Significant digits read so far: the mantissa without its trailing zeros,
-/// which are only counted (so `1` followed by 40 zeros after the point
-/// still fits).
+/// Significant digits read so far. Up to 28 digits go straight into the
+/// mantissa (they cannot overflow it); beyond that, zeros after the last
+/// non-zero digit are only counted, so `1` followed by 40 zeros after the
+/// point still fits once they are dropped.
 #[derive(Default)]
 struct Digits {
     mant: u128,
+    /// Digits in `mant` from the first non-zero one.
+    count: u32,
     /// Zeros after the last non-zero digit, not yet in `mant`.
     zeros: u64,
     overflow: bool,
@@ -60,11 +63,21 @@ impl Digits {
     #[inline]
     fn push(&mut self, b: u8) {
         let d = u128::from(b - b'0');
-        if d == 0 {
-            // A leading zero carries nothing; a later one may be trailing.
-            if self.mant != 0 {
-                self.zeros += 1;
+        if self.count < 28 {
+            // A leading zero carries nothing.
+            if self.mant != 0 || d != 0 {
+                self.mant = self.mant * 10 + d;
+                self.count += 1;
             }
+            return;
+        }
+        self.push_long(d);
+    }
+
+    #[inline]
+    fn push_long(&mut self, d: u128) {
+        if d == 0 {
+            self.zeros += 1;
             return;
         }
         if self.overflow {
@@ -79,6 +92,7 @@ impl Digits {
             }
         }
         self.mant = self.mant * 10 + d;
+        self.count += 1;
         if self.mant > MAX_MANTISSA {
             self.overflow = true;
         }
@@ -157,6 +171,10 @@ pub fn parse_decimal(text: &[u8], lenient: bool) -> Result<Decimal, NumError> {
     }
     // The value is mant * 10^zeros / 10^scale.
     let scale = i64::try_from(frac_len).unwrap_or(i64::MAX / 2) - exp;
+    // The common case (no zeros held back, a scale that fits) right here.
+    if digits.zeros == 0 && (0..=i64::from(MAX_SCALE)).contains(&scale) {
+        return make(neg, digits.mant, scale as u32);
+    }
     finish(neg, digits.mant, digits.zeros, scale)
 }
 
@@ -189,14 +207,21 @@ fn times_pow10(mant: u128, pow: u64) -> Option<u128> {
 
 /// `±mant * 10^zeros / 10^scale` as a decimal, keeping as many of the
 /// trailing zeros as fit (see the module documentation).
+#[inline(never)]
 fn finish(neg: bool, mant: u128, zeros: u64, scale: i64) -> Result<Decimal, NumError> {
     if mant == 0 {
         let s = scale.clamp(0, i64::from(MAX_SCALE)) as u32;
         return Ok(Decimal::from_i128_with_scale(0, s));
     }
-    // The common case: no trailing zeros and a scale that fits as it is.
+    // The common case: no zeros held back and a scale that fits as it is.
     if zeros == 0 && (0..=i64::from(MAX_SCALE)).contains(&scale) {
         return make(neg, mant, scale as u32);
+    }
+    // Otherwise count every trailing zero apart from the mantissa.
+    let (mut mant, mut zeros) = (mant, zeros);
+    while mant % 10 == 0 {
+        mant /= 10;
+        zeros += 1;
     }
     let max = i64::from(MAX_SCALE);
     // Trailing zeros to drop so that the scale fits.
@@ -233,6 +258,7 @@ fn finish(neg: bool, mant: u128, zeros: u64, scale: i64) -> Result<Decimal, NumE
     make(neg, m, s as u32)
 }
 
+#[inline]
 fn make(neg: bool, mant: u128, scale: u32) -> Result<Decimal, NumError> {
     let signed = mant as i128;
     Decimal::try_from_i128_with_scale(if neg { -signed } else { signed }, scale)
