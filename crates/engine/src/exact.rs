@@ -129,9 +129,15 @@ pub fn div(x: Decimal, y: Decimal) -> Result<Decimal, Inexact> {
             if q.scale() >= preferred {
                 return Ok(q);
             }
-            let neg = q.is_sign_negative();
-            let m = mag(&q) * pow10(preferred - q.scale());
-            Ok(to_decimal(neg, m, preferred).unwrap_or(q))
+            // Append zeros while they fit (they do unless the quotient is huge).
+            let (mut m, mut scale) = (q.mantissa().unsigned_abs(), q.scale());
+            while scale < preferred && m * 10 <= mapc_syntax::number::MAX_MANTISSA {
+                m *= 10;
+                scale += 1;
+            }
+            let mut r = Decimal::from_i128_with_scale(m as i128, scale);
+            r.set_sign_negative(q.is_sign_negative() && m != 0);
+            Ok(r)
         }
         Some(_) => Err(Inexact::Digits),
         None => match quotient(x, y, 0) {
