@@ -46,7 +46,8 @@
 //!   `format_date` pattern of a date, or `mm` in a pattern with neither `MM`
 //!   nor `HH` but a date token (`DD.mm.YYYY`, M0506); division or `%` by a
 //!   constant zero (M0507); a `when:` of unknown type with an `if`/`coalesce`
-//!   branch that is not a boolean (M0504).
+//!   branch that is not a boolean (M0504); a list or record given to
+//!   `concat` (M0503).
 //! - A path of a file or OData source whose first name is not a related
 //!   alias but one or two edits from one (`custommer.name`) is M0403 unless
 //!   the metadata knows it as a property; a related alias alone is a record.

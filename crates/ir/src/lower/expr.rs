@@ -558,7 +558,8 @@ fn in_literal(lit: Span, content: &str, range: std::ops::Range<usize>) -> Span {
     }
 }
 
-/// M0505 and M0506: constant arguments no record can make right.
+/// M0505 and M0506: constant arguments no record can make right (and
+/// M0503 for a list or record given to `concat`).
 fn constant_arguments(func: Func, fname: &str, args: &[Expr], diags: &mut Diagnostics) {
     let out_of_range = |span: Span, msg: String, help: &str| {
         Diagnostic::new("M0505", span, msg)
@@ -609,6 +610,23 @@ fn constant_arguments(func: Func, fname: &str, args: &[Expr], diags: &mut Diagno
                         "write the number itself, without quotes, e.g. `12.50`",
                     ));
                 }
+            }
+        }
+        // `concat` joins scalars; a list or a record fails every record.
+        Func::Concat => {
+            if let Some(x) = args
+                .iter()
+                .find(|x| matches!(x.ty, Type::List(_) | Type::Record))
+            {
+                diags.push(
+                    Diagnostic::new(
+                        "M0503",
+                        x.span,
+                        format!("`{fname}` joins text, numbers, dates and booleans, not {}", a(&x.ty.name())),
+                    )
+                    .label(format!("this is {}", a(&x.ty.name())))
+                    .help("join the fields you need one by one, or write the value as JSON text with to_string(...)"),
+                );
             }
         }
         Func::FormatDate => {
