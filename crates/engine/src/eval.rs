@@ -749,11 +749,12 @@ fn round_division<'a>(
     cx: Ctx<'_, 'a>,
 ) -> EResult<Value<'a>> {
     let (l, r) = (a.eval(cx)?, b.eval(cx)?);
-    let more: Vec<Value<'a>> = rest.iter().map(|e| e.eval(cx)).collect::<EResult<_>>()?;
+    let places = rest.first().map(|e| e.eval(cx)).transpose()?;
+    let mode = rest.get(1).map(|e| e.eval(cx)).transpose()?;
     let (Some(x), Some(y)) = (num_arg(&l, "/")?, num_arg(&r, "/")?) else {
         return Ok(Value::Null);
     };
-    let Some((places, mode)) = round_options(more.first(), more.get(1))? else {
+    let Some((places, mode)) = round_options(places.as_ref(), mode.as_ref())? else {
         return Ok(Value::Null);
     };
     if y.is_zero() {

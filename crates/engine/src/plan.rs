@@ -15,6 +15,7 @@ use mapc_ir::{
     Field, Mapping, OnNull, PathRef, Program, Related, RuleAction, SyncDirection, TargetPath,
     ValueSource,
 };
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Whether the target records are being created or updated: decides
@@ -84,7 +85,7 @@ pub(crate) struct Scope {
     related: Vec<(Related, Option<Arc<RelatedCheck>>)>,
     /// Where the spec first reads each path (dotted; line fields under
     /// `list[].`), for reports about the path (R0104).
-    pub spans: Vec<(String, Span)>,
+    pub spans: HashMap<String, Span>,
 }
 
 impl Scope {
@@ -98,10 +99,7 @@ impl Scope {
     /// A read of `p`: a slot, or for a path into a related alias a slot
     /// read that first checks the alias is in the record (R0004).
     pub fn path(&mut self, p: &PathRef) -> CExpr {
-        let dotted = p.segments.join(".");
-        if !self.spans.iter().any(|(d, _)| *d == dotted) {
-            self.spans.push((dotted, p.span));
-        }
+        self.spans.entry(p.segments.join(".")).or_insert(p.span);
         let slot = self.slot(&segs(p));
         let Some(i) = p.related.filter(|&i| i < self.related.len()) else {
             return CExpr::Slot(slot);
@@ -168,10 +166,7 @@ impl Scope {
     pub fn list(&mut self, segs: &[&str], id: u32, elem: Scope) -> Result<(), CompileError> {
         let prefix = segs.join(".");
         for (d, span) in &elem.spans {
-            let d = format!("{prefix}[].{d}");
-            if !self.spans.iter().any(|(x, _)| *x == d) {
-                self.spans.push((d, *span));
-            }
+            self.spans.entry(format!("{prefix}[].{d}")).or_insert(*span);
         }
         let mut node = &mut self.proj;
         let mut path = String::new();
@@ -415,7 +410,7 @@ pub struct Compiled {
     /// `products.overwrite_template_products`, carried for `run`.
     pub overwrite_template_products: bool,
     /// Where the spec reads each path, for [`Compiled::track_reads`].
-    pub(crate) read_spans: Vec<(String, Span)>,
+    pub(crate) read_spans: HashMap<String, Span>,
     /// Which read paths records had (R0104), when asked for.
     pub(crate) reads: Option<crate::reads::ReadTracker>,
 }

@@ -7,12 +7,14 @@
 //! included), and [`crate::Compiled::unseen_paths`] lists the others, once
 //! each, with the closest key the records did have.
 //!
-//! A path is only reported when the object that should hold it was seen:
-//! the record itself for a top-level path, the related record or nested
-//! object for a deeper one, a product line for a line field. A path under a
-//! related record that was always `null`, or a list that was always empty,
-//! says nothing about a misspelling. Nothing is reported when no record was
-//! read.
+//! A path is reported when one of its names was missing from an object
+//! that was there (the record, a nested or related record, a product line),
+//! and the suggestion replaces that name: `adress.city` -> `address.city`.
+//! A path that ran into a `null` (a related record that was always `null`)
+//! or an empty list says nothing about a misspelling and is not reported;
+//! nor is a related alias missing from the record (R0004 says that), nor a
+//! line field of a list whose own name is reported. Nothing is reported
+//! when no record was read.
 //!
 //! Cost and memory: per record, one check of the paths not yet seen
 //! (nothing once all were seen). Key names for the did-you-mean are taken
@@ -40,7 +42,9 @@ pub struct UnseenPath {
     /// Where the spec reads it first, when it is a `from:` or a name in an
     /// expression or filter (settings such as `sku_field` have no span).
     pub span: Option<Span>,
-    /// The closest key that the object holding it had in the records.
+    /// The path with the name that was missing replaced by the closest key
+    /// its object had in the records (`customer.name` for
+    /// `customer.nmae`, `address.city` for `adress.city`).
     pub suggestion: Option<String>,
     /// The suggestion is one or two edits away ([`mapc_diag::close_typo`]):
     /// the path is most likely misspelled, rather than just not in the
@@ -69,15 +73,17 @@ struct Tracked {
     segs: Vec<Seg>,
     loc: Loc,
     display: String,
-    /// The display path of the object holding it (`""` for the record).
-    parent: String,
+    /// Under a related alias: a record without the alias is R0004 already,
+    /// so only a name missing inside the related record counts.
+    related: bool,
 }
 
 #[derive(Debug, Default)]
 struct Sample {
-    /// Per tracked path: the object that should hold it was seen.
-    parent_seen: Vec<bool>,
-    /// Key names seen, per holding object.
+    /// Per tracked path: the deepest segment found missing from an object
+    /// that was there (0: the first name was not in the record).
+    broke: Vec<Option<usize>>,
+    /// Key names seen, per object (by its display path, `""` the record).
     keys: HashMap<String, BTreeSet<String>>,
 }
 
@@ -85,7 +91,7 @@ struct Sample {
 #[derive(Debug)]
 pub(crate) struct ReadTracker {
     paths: Vec<Tracked>,
-    spans: Vec<(String, Span)>,
+    spans: HashMap<String, Span>,
     seen: Vec<AtomicBool>,
     unseen: AtomicUsize,
     records: AtomicUsize,
@@ -109,35 +115,34 @@ fn display(segs: &[Seg]) -> String {
     out
 }
 
-fn collect(proj: &Proj, prefix: &[Seg], elem: Option<u32>, out: &mut Vec<Tracked>) {
+/// The paths of `proj` below `prefix`; `related`: under a related alias.
+fn collect(proj: &Proj, prefix: &[Seg], elem: Option<u32>, related: bool, out: &mut Vec<Tracked>) {
     for c in &proj.children {
         let mut segs = prefix.to_vec();
         segs.push(Seg::Key(c.key.to_string()));
-        let parent = display(prefix).trim_end_matches('.').to_string();
-        let mut track = |loc: Loc, segs: &Vec<Seg>| {
+        // Only a related alias has a presence slot (at the top level).
+        let related = related || (prefix.is_empty() && c.present.is_some());
+        let loc = match (c.whole, elem) {
+            (Some(s), None) => Some(Loc::Slot(s)),
+            (Some(s), Some(l)) => Some(Loc::Elem(l, s)),
+            (None, None) => c.list.as_ref().map(|lp| Loc::List(lp.id)),
+            (None, Some(_)) => None,
+        };
+        if let Some(loc) = loc {
             out.push(Tracked {
+                display: display(&segs),
                 segs: segs.clone(),
                 loc,
-                display: display(segs),
-                parent: parent.clone(),
-            })
-        };
-        match (c.whole, elem) {
-            (Some(s), None) => track(Loc::Slot(s), &segs),
-            (Some(s), Some(l)) => track(Loc::Elem(l, s), &segs),
-            (None, _) => {
-                if let Some(lp) = c.list.as_ref().filter(|_| elem.is_none()) {
-                    track(Loc::List(lp.id), &segs);
-                }
-            }
+                related,
+            });
         }
         if let Some(sub) = &c.sub {
-            collect(sub, &segs, elem, out);
+            collect(sub, &segs, elem, related, out);
         }
         for lp in c.list.iter().chain(&c.more_lists) {
             let mut each = segs.clone();
             each.push(Seg::Each);
-            collect(&lp.elem, &each, Some(lp.id), out);
+            collect(&lp.elem, &each, Some(lp.id), related, out);
         }
     }
 }
@@ -145,45 +150,45 @@ fn collect(proj: &Proj, prefix: &[Seg], elem: Option<u32>, out: &mut Vec<Tracked
 /// What a record says about one path.
 enum Probe<'v> {
     Present,
-    /// Absent from the object(s) that should hold it, which had these keys.
-    Missing(Vec<&'v str>),
-    /// The object that should hold it is not there (or not an object).
+    /// Segment `depth` is missing from the object(s) that should hold it,
+    /// which had these keys.
+    Missing(usize, Vec<&'v str>),
+    /// The path ends at a null or a value that is not an object or list.
     NoParent,
 }
 
-fn probe<'v>(v: &'v Value, segs: &[Seg]) -> Probe<'v> {
-    let Some((first, rest)) = segs.split_first() else {
+fn probe<'v>(v: &'v Value, segs: &[Seg], depth: usize) -> Probe<'v> {
+    let Some(first) = segs.get(depth) else {
         return Probe::Present;
     };
     match first {
         Seg::Key(k) => match v {
             Value::Obj(entries) => match entries.iter().rev().find(|(key, _)| key == k) {
-                Some((_, inner)) => probe(inner, rest),
-                None if rest.is_empty() => {
-                    Probe::Missing(entries.iter().map(|(key, _)| key.as_ref()).collect())
+                Some((_, inner)) => probe(inner, segs, depth + 1),
+                None => {
+                    Probe::Missing(depth, entries.iter().map(|(key, _)| key.as_ref()).collect())
                 }
-                None => Probe::NoParent,
             },
             _ => Probe::NoParent,
         },
         Seg::Each => match v {
             Value::List(items) => {
-                let mut keys = Vec::new();
-                let mut parent = false;
+                // Present in one element is enough; else the deepest miss.
+                let mut best: Option<(usize, Vec<&'v str>)> = None;
                 for item in items {
-                    match probe(item, rest) {
+                    match probe(item, segs, depth + 1) {
                         Probe::Present => return Probe::Present,
-                        Probe::Missing(k) => {
-                            parent = true;
-                            keys.extend(k);
-                        }
+                        Probe::Missing(d, k) => match &mut best {
+                            Some((bd, bk)) if *bd == d => bk.extend(k),
+                            Some((bd, _)) if *bd > d => {}
+                            _ => best = Some((d, k)),
+                        },
                         Probe::NoParent => {}
                     }
                 }
-                if parent {
-                    Probe::Missing(keys)
-                } else {
-                    Probe::NoParent
+                match best {
+                    Some((d, k)) => Probe::Missing(d, k),
+                    None => Probe::NoParent,
                 }
             }
             _ => Probe::NoParent,
@@ -192,9 +197,9 @@ fn probe<'v>(v: &'v Value, segs: &[Seg]) -> Probe<'v> {
 }
 
 impl ReadTracker {
-    pub(crate) fn new(proj: &Proj, spans: Vec<(String, Span)>) -> ReadTracker {
+    pub(crate) fn new(proj: &Proj, spans: HashMap<String, Span>) -> ReadTracker {
         let mut paths = Vec::new();
-        collect(proj, &[], None, &mut paths);
+        collect(proj, &[], None, false, &mut paths);
         let n = paths.len();
         ReadTracker {
             paths,
@@ -204,7 +209,7 @@ impl ReadTracker {
             records: AtomicUsize::new(0),
             sampled: AtomicUsize::new(0),
             sample: Mutex::new(Sample {
-                parent_seen: vec![false; n],
+                broke: vec![None; n],
                 keys: HashMap::new(),
             }),
         }
@@ -244,11 +249,15 @@ impl ReadTracker {
             if self.seen[i].load(Relaxed) {
                 continue;
             }
-            match probe(record, &t.segs) {
+            match probe(record, &t.segs, 0) {
                 Probe::Present => self.mark(i),
-                Probe::Missing(keys) => {
-                    sample.parent_seen[i] = true;
-                    let set = sample.keys.entry(t.parent.clone()).or_default();
+                // A record without the related alias is R0004 already.
+                Probe::Missing(0, _) if t.related => {}
+                Probe::Missing(depth, keys) => {
+                    let b = &mut sample.broke[i];
+                    *b = Some(b.map_or(depth, |d| d.max(depth)));
+                    let parent = display(&t.segs[..depth]);
+                    let set = sample.keys.entry(parent).or_default();
                     for k in keys {
                         if set.len() >= MAX_KEYS {
                             break;
@@ -278,39 +287,57 @@ impl ReadTracker {
         };
         let mut out = Vec::new();
         for (i, t) in self.paths.iter().enumerate() {
-            if self.seen[i].load(Relaxed) || !sample.parent_seen[i] {
+            let Some(depth) = sample.broke[i].filter(|_| !self.seen[i].load(Relaxed)) else {
+                continue;
+            };
+            let Some(Seg::Key(missing)) = t.segs.get(depth) else {
+                continue;
+            };
+            // `lines` missing covers `lines[].sku`: the name is reported once.
+            let covered = self.paths.iter().enumerate().any(|(j, o)| {
+                j != i
+                    && o.segs.len() < t.segs.len()
+                    && o.segs[..] == t.segs[..o.segs.len()]
+                    && o.segs.len() > depth
+                    && sample.broke[j] == Some(depth)
+                    && !self.seen[j].load(Relaxed)
+            });
+            if covered {
                 continue;
             }
-            let last = match t.segs.last() {
-                Some(Seg::Key(k)) => k.as_str(),
-                _ => continue,
-            };
+            let prefix = &t.segs[..depth];
             // A key the spec reads itself is not what a misspelling meant
             // (`description2` next to `description`).
             let read_here = |k: &str| {
                 self.paths.iter().any(|o| {
-                    o.parent == t.parent && matches!(o.segs.last(), Some(Seg::Key(x)) if x == k)
+                    o.segs.len() > depth
+                        && o.segs[..depth] == *prefix
+                        && matches!(&o.segs[depth], Seg::Key(x) if x == k)
                 })
             };
+            let parent = display(prefix);
             let candidates = || {
                 sample
                     .keys
-                    .get(&t.parent)
+                    .get(&parent)
                     .into_iter()
                     .flatten()
                     .map(String::as_str)
                     .filter(|k| !read_here(k))
             };
-            let typo = mapc_diag::close_typo(last, candidates());
+            let typo = mapc_diag::close_typo(missing, candidates());
             let likely_typo = typo.is_some();
-            let suggestion = typo.or_else(|| mapc_diag::did_you_mean(last, candidates()));
+            // The whole path with the missing name replaced.
+            let suggestion = typo
+                .or_else(|| mapc_diag::did_you_mean(missing, candidates()))
+                .map(|k| {
+                    let mut segs = t.segs.clone();
+                    segs[depth] = Seg::Key(k);
+                    display(&segs)
+                });
             out.push(UnseenPath {
                 path: t.display.clone(),
-                span: self
-                    .spans
-                    .iter()
-                    .find(|(p, _)| *p == t.display)
-                    .map(|(_, s)| *s),
+                span: self.spans.get(&t.display).copied(),
                 suggestion,
                 likely_typo,
                 records,
