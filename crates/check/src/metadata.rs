@@ -96,6 +96,11 @@ impl Schemas {
         &self.dir
     }
 
+    /// The connections whose cache file was read.
+    pub fn connections(&self) -> impl Iterator<Item = &str> {
+        self.models.keys().map(String::as_str)
+    }
+
     /// The model of one connection, when its cache file was read.
     pub fn model(&self, connection: &str) -> Option<&Model> {
         self.models.get(connection)
@@ -1076,14 +1081,7 @@ fn describe(ty: &EdmType) -> &'static str {
 }
 
 fn plain_number(t: &str) -> bool {
-    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    let mut parts = body.splitn(2, '.');
-    let int = parts.next().unwrap_or("");
-    !int.is_empty()
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && parts
-            .next()
-            .is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()))
+    mapc_syntax::number::is_yaml_number(t)
 }
 
 fn digits(s: &str, n: usize) -> Option<u32> {

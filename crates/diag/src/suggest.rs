@@ -14,6 +14,26 @@ where
     best.filter(|(s, _)| *s >= 0.8).map(|(_, c)| c.to_string())
 }
 
+/// The candidate `word` is most likely a misspelling of, by a stricter
+/// measure than [`did_you_mean`]: the same ignoring case, or one or two
+/// edits away (insert, delete, replace, swap; one for words of up to 9
+/// characters). For findings that are errors rather than hints, where a
+/// merely similar name (`cust` for `customer`) must not count.
+pub fn close_typo<'a, I>(word: &str, candidates: I) -> Option<String>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let lower = word.to_lowercase();
+    let allowed = if word.chars().count() <= 9 { 1 } else { 2 };
+    candidates
+        .into_iter()
+        .filter(|c| *c != word)
+        .map(|c| (strsim::osa_distance(&lower, &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= allowed)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.to_string())
+}
+
 /// Names for a message, each in backticks: `` `a`, `b`, `c` ``.
 pub fn code_list<I>(names: I) -> String
 where
@@ -38,5 +58,23 @@ mod tests {
             Some("estimatedvalue".into())
         );
         assert_eq!(did_you_mean("zzz", keys), None);
+    }
+
+    #[test]
+    fn close_typos_are_an_edit_or_two_away() {
+        let aliases = ["customer", "contact", "owner"];
+        assert_eq!(close_typo("custommer", aliases), Some("customer".into()));
+        assert_eq!(close_typo("Customer", aliases), Some("customer".into()));
+        assert_eq!(close_typo("cusotmer", aliases), Some("customer".into()));
+        assert_eq!(close_typo("contcat", aliases), Some("contact".into()));
+        assert_eq!(close_typo("customer", aliases), None);
+        assert_eq!(close_typo("cust", aliases), None);
+        assert_eq!(close_typo("contracts", aliases), None);
+        assert_eq!(
+            close_typo("pricelevelid", ["pricelevel_id", "pricelevel"]),
+            Some("pricelevel_id".into())
+        );
+        assert_eq!(close_typo("owners", aliases), Some("owner".into()));
+        assert_eq!(close_typo("address", aliases), None);
     }
 }
