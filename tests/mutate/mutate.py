@@ -745,7 +745,7 @@ def main(argv=None) -> int:
                            for k, v in sorted(classes.items(), key=lambda kv: -kv[1]["runs"])]}
     (results / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
 
-    cols = ["cases", "runs", "panic", "timeout", "over_mem", "crash", "bad_exit", "bad_json", "max_rss_mb", "max_seconds"]
+    cols = ["cases", "runs", *FAILURES, "max_rss_mb", "max_seconds"]
     print(f"mapc mutation fuzz: {opts.binary}, seed {opts.seed}, {opts.cases} cases per kind, "
           f"timeout {opts.timeout:g}s, RSS limit {opts.rss_limit_mb} MB, {elapsed:.0f}s")
     print(f"{'kind':<12}" + "".join(f"{c:>12}" for c in cols))

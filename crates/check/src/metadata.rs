@@ -332,8 +332,7 @@ impl Schemas {
                                 .value
                                 .split('.')
                                 .map(|seg| {
-                                    let span =
-                                        crate::rules::inner_span(s, at, at + seg.len());
+                                    let span = crate::rules::inner_span(s, at, at + seg.len());
                                     at += seg.len() + 1;
                                     (seg, span)
                                 })
