@@ -15,10 +15,39 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
     if t.contains(['e', 'E']) {
         let (mantissa, exp) = t.split_once(['e', 'E'])?;
         let exp: i64 = exp.strip_prefix('+').unwrap_or(exp).parse().ok()?;
-        let m = Decimal::from_str_exact(mantissa).ok()?;
+        let m = from_str_exact(mantissa)?;
         scale_pow10(m, exp)
     } else {
-        Decimal::from_str_exact(t).ok()
+        from_str_exact(t)
+    }
+}
+
+/// `Decimal::from_str_exact`, bounded: rust_decimal parses digit by digit
+/// recursively while the value is still zero, so a long run of leading zeros
+/// overflows the stack. Leading zeros of the integer part are dropped first,
+/// and text that cannot fit (more than 29 integer digits, more than 28
+/// fraction digits) is refused before parsing, as `from_str_exact` refuses it.
+fn from_str_exact(text: &str) -> Option<Decimal> {
+    let (sign, body) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let significant = int.trim_start_matches('0');
+    let int = if significant.is_empty() && !int.is_empty() {
+        "0"
+    } else {
+        significant
+    };
+    if int.len() > 29 || frac.is_some_and(|f| f.len() > 28) {
+        return None;
+    }
+    match frac {
+        Some(f) => Decimal::from_str_exact(&format!("{sign}{int}.{f}")).ok(),
+        None => Decimal::from_str_exact(&format!("{sign}{int}")).ok(),
     }
 }
 
@@ -148,6 +177,33 @@ mod tests {
         assert!(parse_decimal("1e40").is_none());
         assert!(parse_decimal("123456789012345678901234567890").is_none());
         assert!(parse_decimal("0.12345678901234567890123456789012").is_none());
+    }
+
+    /// Leading zeros cost the parser one stack frame each (rust_decimal parses
+    /// digits recursively while the value is still zero): 30,000 of them in a
+    /// test input aborted `mapc check` with a stack overflow.
+    #[test]
+    fn long_runs_of_zeros_are_parsed_without_recursion() {
+        let zeros = "0".repeat(200_000);
+        let text = |s: String| parse_decimal(&s).map(|d| d.to_string());
+        assert_eq!(text(zeros.clone()).as_deref(), Some("0"));
+        assert_eq!(text(format!("-{zeros}12.50")).as_deref(), Some("-12.50"));
+        assert_eq!(text(format!("+{zeros}1.5e3")).as_deref(), Some("1500.0"));
+        assert_eq!(text(format!("{zeros}.5")).as_deref(), Some("0.5"));
+        assert_eq!(text(format!("0.{zeros}")), None, "more than 28 places");
+        assert_eq!(text(format!("0.{zeros}1")), None, "more than 28 places");
+        assert_eq!(text(format!("1.{zeros}")), None, "more than 28 places");
+        assert_eq!(text(format!("{zeros}e5")).as_deref(), Some("0"));
+        assert_eq!(text("7".repeat(200_000)), None, "too large");
+        assert_eq!(
+            text(format!("{zeros}1{}", "0".repeat(29))),
+            None,
+            "1e29 is too large"
+        );
+        assert_eq!(
+            text(format!("{zeros}1{}", "0".repeat(28))).map(|t| t.len()),
+            Some(29)
+        );
     }
 
     #[test]
