@@ -745,12 +745,13 @@ def main(argv=None) -> int:
                            for k, v in sorted(classes.items(), key=lambda kv: -kv[1]["runs"])]}
     (results / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
 
-    cols = ["cases", "runs", *FAILURES, "max_rss_mb", "max_seconds"]
+    cols = ["cases", "failing_cases", "runs", *FAILURES, "max_rss_mb", "max_seconds"]
     print(f"mapc mutation fuzz: {opts.binary}, seed {opts.seed}, {opts.cases} cases per kind, "
           f"timeout {opts.timeout:g}s, RSS limit {opts.rss_limit_mb} MB, {elapsed:.0f}s")
-    print(f"{'kind':<12}" + "".join(f"{c:>12}" for c in cols))
+    heads = {"failing_cases": "failing", "max_rss_mb": "max_MB", "max_seconds": "max_s"}
+    print(f"{'kind':<12}" + "".join(f"{heads.get(c, c):>9}" for c in cols))
     for k in kinds:
-        print(f"{k:<12}" + "".join(f"{stats[k][c]:>12}" for c in cols))
+        print(f"{k:<12}" + "".join(f"{stats[k][c]:>9}" for c in cols))
     if classes:
         print(f"\n{len(classes)} failure class(es); the smallest case of each is saved under {results}:")
         for c in summary["classes"]:
