@@ -329,7 +329,23 @@ impl Schemas {
                         ..cx.clone()
                     };
                     if let Some(s) = &p.sku_field {
-                        line_cx.field(line, s, diags);
+                        if s.value.contains('.') {
+                            // A path through a lookup of the line, e.g. Dataverse's
+                            // `productid.productnumber` (the SKU lives on product).
+                            let mut at = 0;
+                            let segs: Vec<(&str, Span)> = s
+                                .value
+                                .split('.')
+                                .map(|seg| {
+                                    let span = crate::rules::inner_span(s, at, at + seg.len());
+                                    at += seg.len() + 1;
+                                    (seg, span)
+                                })
+                                .collect();
+                            line_cx.path(&segs, diags);
+                        } else {
+                            line_cx.field(line, s, diags);
+                        }
                     }
                     if let Some(o) = &p.order_by {
                         if let Some(field) = o.value.split_whitespace().next() {

@@ -1,8 +1,16 @@
+/// Words longer than this get no suggestion: no identifier is that long (an
+/// OData identifier has at most 128 characters), and scoring is quadratic in
+/// the length, so a megabyte-long name would keep a command busy for seconds.
+pub const MAX_SUGGESTION_WORD: usize = 256;
+
 /// The closest candidate to `word`, if one is close enough to be a likely typo.
 pub fn did_you_mean<'a, I>(word: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator<Item = &'a str>,
 {
+    if word.len() > MAX_SUGGESTION_WORD {
+        return None;
+    }
     let lower = word.to_ascii_lowercase();
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
@@ -76,5 +84,25 @@ mod tests {
         );
         assert_eq!(close_typo("owners", aliases), Some("owner".into()));
         assert_eq!(close_typo("address", aliases), None);
+    }
+
+    /// Scoring is quadratic in the word's length: a 1 MB misspelled function
+    /// name kept `mapc check` busy for 14 s. A word longer than any identifier
+    /// is no typo: no suggestion, at once.
+    #[test]
+    fn a_word_longer_than_an_identifier_is_answered_at_once() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let keys: Vec<String> = (0..20).map(|i| format!("column_{i}")).collect();
+            let word = "column_".repeat(600_000);
+            let _ = tx.send(did_you_mean(&word, keys.iter().map(String::as_str)));
+        });
+        let got = rx.recv_timeout(std::time::Duration::from_secs(5));
+        assert_eq!(got, Ok(None), "took longer than 5 s, or suggested a name");
+        let keys = ["estimatedvalue"];
+        assert_eq!(
+            did_you_mean("estimatedvalu", keys),
+            Some("estimatedvalue".into())
+        );
     }
 }

@@ -116,6 +116,35 @@ mod tests {
         assert!(parse_decimal("0.12345678901234567890123456789012").is_none());
     }
 
+    /// Leading zeros cost the parser one stack frame each (rust_decimal parses
+    /// digits recursively while the value is still zero): 30,000 of them in a
+    /// test input aborted `mapc check` with a stack overflow. Values are
+    /// compared as numbers, so the test holds whatever scale rules apply.
+    #[test]
+    fn long_runs_of_zeros_are_parsed_without_recursion() {
+        let zeros = "0".repeat(200_000);
+        let num = |s: String| parse_decimal(&s);
+        let dec = |s: &str| Decimal::from_str(s).ok();
+        assert_eq!(num(zeros.clone()), dec("0"));
+        assert_eq!(num(format!("-{zeros}12.50")), dec("-12.50"));
+        assert_eq!(num(format!("+{zeros}1.5e3")), dec("1500"));
+        assert_eq!(num(format!("{zeros}.5")), dec("0.5"));
+        assert_eq!(num(format!("{zeros}e5")), dec("0"));
+        // Zeros after the point: refused (more than 28 places) or the same value.
+        assert!(num(format!("0.{zeros}")).is_none_or(|d| d.is_zero()));
+        assert!(num(format!("1.{zeros}")).is_none_or(|d| d == Decimal::ONE));
+        assert_eq!(num(format!("0.{zeros}1")), None, "more than 28 places");
+        assert_eq!(num("7".repeat(200_000)), None, "too large");
+        assert_eq!(
+            num(format!("{zeros}1{}", "0".repeat(29))),
+            None,
+            "1e29 is too large"
+        );
+        let e28 = format!("1{}", "0".repeat(28));
+        assert_eq!(num(format!("{zeros}{e28}")), dec(&e28));
+        assert!(dec(&e28).is_some());
+    }
+
     #[test]
     fn dates_are_strict() {
         assert!(parse_date("2026-11-22").is_some());
