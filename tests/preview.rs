@@ -552,15 +552,15 @@ fn test_expectations_match_list_elements_partially() {
     mapping: opportunity-contract
     as_of: 2026-11-22
     input: { opportunityid: x1, name: A, statecode: 0, estimatedvalue: 10, customer: null, contact: null,
-             products: [{ productnumber: A, productname: a, quantity: 2, priceperunit: 1.005, sequencenumber: 1 },
-                        { productnumber: B, productname: b, quantity: 1, priceperunit: 3, sequencenumber: 2 }] }
+             products: [{ productid: { productnumber: A }, productname: a, quantity: 2, priceperunit: 1.005, sequencenumber: 1 },
+                        { productid: { productnumber: B }, productname: b, quantity: 1, priceperunit: 3, sequencenumber: 2 }] }
     expect: { line_items: [{ sku: A, line_total: 2.01 }, { sku: B }] }
   - name: a wrong total in the second line
     mapping: opportunity-contract
     as_of: 2026-11-22
     input: { opportunityid: x1, name: A, statecode: 0, estimatedvalue: 10, customer: null, contact: null,
-             products: [{ productnumber: A, productname: a, quantity: 2, priceperunit: 1.005, sequencenumber: 1 },
-                        { productnumber: B, productname: b, quantity: 1, priceperunit: 3, sequencenumber: 2 }] }
+             products: [{ productid: { productnumber: A }, productname: a, quantity: 2, priceperunit: 1.005, sequencenumber: 1 },
+                        { productid: { productnumber: B }, productname: b, quantity: 1, priceperunit: 3, sequencenumber: 2 }] }
     expect: { line_items: [{ sku: A }, { line_total: 4 }] }
 ",
     )

@@ -23,7 +23,9 @@ use super::out::{err, errln};
 
 use mapc_check::{compile_file, Options as CheckOptions};
 use mapc_diag::{render, Format};
-use mapc_engine::preview::{exit_line, report_lines, select_mapping, PrettyArray, Table};
+use mapc_engine::preview::{
+    exit_line, report_lines, select_mapping, unseen_line, PrettyArray, Table,
+};
 use mapc_engine::{input, Compiled, Options, Outcome, WriteMode};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -204,7 +206,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     } else {
         WriteMode::Create
     };
-    let engine = match Compiled::new(program, index, Options { as_of, mode }) {
+    let mut engine = match Compiled::new(program, index, Options { as_of, mode }) {
         Ok(c) => c,
         Err(e) => {
             errln!(
@@ -214,6 +216,11 @@ pub fn preview(args: &PreviewArgs) -> i32 {
             return 1;
         }
     };
+    // Without metadata the source's field names were not checked: watch
+    // for paths that no record has (R0104, a misspelled `from:`).
+    if !compiled.has_metadata(&program.mappings[index].source.connection) {
+        engine.track_reads();
+    }
     let mut csv = engine.csv_options().clone();
     if csv_delimiter.is_some() {
         csv.delimiter = csv_delimiter;
@@ -308,6 +315,10 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         errln!("{l}");
     }
     input_notes(&input_name, &src.notes());
+    let unseen = engine.unseen_paths();
+    for u in &unseen {
+        errln!("{}", unseen_line(u, file, ("record read", "records read")));
+    }
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     errln!(
         "{} read: {} written, {} skipped, {} filtered out, {} rejected, {} (mapping `{}`, as of {as_of}{})",
@@ -316,7 +327,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         summary.skipped,
         summary.filtered,
         summary.rejected,
-        plural(summary.warnings, "warning"),
+        plural(summary.warnings + unseen.len(), "warning"),
         engine.mapping_name(),
         if args.as_update { ", as an update" } else { "" },
     );

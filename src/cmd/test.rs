@@ -21,7 +21,10 @@ use super::out::{err, errln, outln};
 
 use mapc_check::{compile_file, Options as CheckOptions};
 use mapc_diag::{render, Diagnostic, Format};
-use mapc_engine::testing::{line_of, parse_test_file, run_case, CaseResult, Mismatch};
+use mapc_engine::preview::unseen_line;
+use mapc_engine::testing::{
+    line_of, parse_test_file, run_case, unseen_in_inputs, CaseResult, Mismatch,
+};
 use mapc_ir::Test;
 use serde_json::json;
 use std::io::IsTerminal;
@@ -183,12 +186,23 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<Unit>, String> {
     Ok(units)
 }
 
+/// A spec whose tests ran, kept for R0104 over the test inputs.
+struct Ran {
+    file: mapc_diag::SourceFile,
+    program: mapc_ir::Program,
+    /// Connections checked against cached `$metadata` (no R0104 for them).
+    checked: Vec<String>,
+    cases: Vec<Test>,
+}
+
 struct Reporter {
     human: bool,
     color: bool,
     passed: usize,
     failed: usize,
     json: Vec<serde_json::Value>,
+    /// R0104 warnings (JSON format).
+    warnings: Vec<serde_json::Value>,
     last_header: Option<String>,
 }
 
@@ -245,6 +259,36 @@ impl Reporter {
                 "status": status,
                 "failures": mismatches.iter().map(|m| json!({"path": m.path, "expected": m.expected, "actual": m.actual})).collect::<Vec<_>>(),
             }));
+        }
+    }
+
+    /// R0104: paths a mapping reads that no test input of it has (sources
+    /// without cached `$metadata` only, where `check` could not see a
+    /// misspelled name). Human format: on standard error, after the tests.
+    fn unseen(&mut self, r: &Ran) {
+        for (i, m) in r.program.mappings.iter().enumerate() {
+            let cases: Vec<&Test> = r.cases.iter().filter(|t| t.mapping == i).collect();
+            if cases.is_empty() || r.checked.contains(&m.source.connection) {
+                continue;
+            }
+            for u in unseen_in_inputs(&r.program, i, &cases) {
+                let line = unseen_line(&u, &r.file, ("test input", "test inputs"));
+                if self.human {
+                    eprintln!("{line}");
+                    continue;
+                }
+                let (l, c) = u.span.map(|s| r.file.line_col(s.start)).unzip();
+                self.warnings.push(json!({
+                    "code": "R0104",
+                    "file": r.file.name,
+                    "line": l,
+                    "column": c,
+                    "mapping": m.name,
+                    "path": u.path,
+                    "suggestion": u.suggestion,
+                    "message": line,
+                }));
+            }
         }
     }
 
@@ -308,9 +352,12 @@ pub fn test(args: &TestArgs) -> i32 {
         passed: 0,
         failed: 0,
         json: Vec::new(),
+        warnings: Vec::new(),
         last_header: None,
     };
     let mut unreadable = false;
+    // Per spec whose tests ran: the cases, for R0104 over their inputs.
+    let mut ran: Vec<Ran> = Vec::new();
     for unit in &units {
         let opts = CheckOptions {
             schema_cache: args
@@ -340,6 +387,16 @@ pub fn test(args: &TestArgs) -> i32 {
             }
         };
         let spec_name = compiled.file.name.clone();
+        ran.push(Ran {
+            cases: if unit.inline {
+                program.tests.clone()
+            } else {
+                Vec::new()
+            },
+            program: program.clone(),
+            checked: compiled.metadata.clone(),
+            file: compiled.file.clone(),
+        });
         if unit.inline {
             for t in &program.tests {
                 let line = line_of(&compiled.file, t.span);
@@ -387,6 +444,9 @@ pub fn test(args: &TestArgs) -> i32 {
                     "the test file has errors; the cases with errors were not run",
                 );
             }
+            if let Some(r) = ran.last_mut() {
+                r.cases.extend(tests.iter().cloned());
+            }
             for t in &tests {
                 let line = line_of(&parsed.file, t.span);
                 rep.result(
@@ -399,6 +459,9 @@ pub fn test(args: &TestArgs) -> i32 {
             }
         }
     }
+    for r in &ran {
+        rep.unseen(r);
+    }
     if rep.human {
         let summary = format!("{} passed, {} failed", rep.passed, rep.failed);
         if rep.failed > 0 {
@@ -407,7 +470,7 @@ pub fn test(args: &TestArgs) -> i32 {
             outln!("{}", rep.paint("32", &summary));
         }
     } else {
-        let doc = json!({ "tests": rep.json, "passed": rep.passed, "failed": rep.failed });
+        let doc = json!({ "tests": rep.json, "passed": rep.passed, "failed": rep.failed, "warnings": rep.warnings });
         outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     }
     if rep.passed + rep.failed == 0 && !unreadable {

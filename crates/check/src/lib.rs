@@ -24,6 +24,9 @@ pub struct Compiled {
     pub program: Option<Program>,
     /// Sorted by position.
     pub diagnostics: Vec<Diagnostic>,
+    /// The connections whose cached `$metadata` was read (with
+    /// `--schema-cache`): their field names were checked (M0902).
+    pub metadata: Vec<String>,
 }
 
 impl Compiled {
@@ -32,6 +35,12 @@ impl Compiled {
     }
     pub fn has_warnings(&self) -> bool {
         self.diagnostics.iter().any(|d| !d.is_error())
+    }
+    /// Whether the field names of `connection` were checked against cached
+    /// `$metadata`; when not, `preview` and `test` watch for paths no
+    /// record has (R0104).
+    pub fn has_metadata(&self, connection: &str) -> bool {
+        self.metadata.iter().any(|c| c == connection)
     }
 }
 
@@ -49,6 +58,7 @@ pub fn compile_str(name: &str, text: &str, opts: &Options) -> Compiled {
 pub fn compile_bytes(name: &str, bytes: &[u8], opts: &Options) -> Compiled {
     let parsed = mapc_syntax::spec::parse_bytes(name, bytes);
     let mut diags: Diagnostics = parsed.diagnostics;
+    let mut metadata = Vec::new();
     let program = parsed.spec.as_ref().map(|spec| {
         rules::run_with_source(spec, &parsed.file.text, &mut diags);
         let schemas = opts
@@ -62,6 +72,7 @@ pub fn compile_bytes(name: &str, bytes: &[u8], opts: &Options) -> Compiled {
         );
         if let Some(s) = &schemas {
             s.check(spec, &lowered.program, &mut diags);
+            metadata = s.connections().map(str::to_string).collect();
         }
         lowered.program
     });
@@ -75,5 +86,6 @@ pub fn compile_bytes(name: &str, bytes: &[u8], opts: &Options) -> Compiled {
         file,
         program,
         diagnostics,
+        metadata,
     }
 }

@@ -96,6 +96,11 @@ impl Schemas {
         &self.dir
     }
 
+    /// The connections whose cache file was read.
+    pub fn connections(&self) -> impl Iterator<Item = &str> {
+        self.models.keys().map(String::as_str)
+    }
+
     /// The model of one connection, when its cache file was read.
     pub fn model(&self, connection: &str) -> Option<&Model> {
         self.models.get(connection)
@@ -324,7 +329,23 @@ impl Schemas {
                         ..cx.clone()
                     };
                     if let Some(s) = &p.sku_field {
-                        line_cx.field(line, s, diags);
+                        if s.value.contains('.') {
+                            // A path through a lookup of the line, e.g. Dataverse's
+                            // `productid.productnumber` (the SKU lives on product).
+                            let mut at = 0;
+                            let segs: Vec<(&str, Span)> = s
+                                .value
+                                .split('.')
+                                .map(|seg| {
+                                    let span = crate::rules::inner_span(s, at, at + seg.len());
+                                    at += seg.len() + 1;
+                                    (seg, span)
+                                })
+                                .collect();
+                            line_cx.path(&segs, diags);
+                        } else {
+                            line_cx.field(line, s, diags);
+                        }
                     }
                     if let Some(o) = &p.order_by {
                         if let Some(field) = o.value.split_whitespace().next() {
@@ -1076,14 +1097,7 @@ fn describe(ty: &EdmType) -> &'static str {
 }
 
 fn plain_number(t: &str) -> bool {
-    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    let mut parts = body.splitn(2, '.');
-    let int = parts.next().unwrap_or("");
-    !int.is_empty()
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && parts
-            .next()
-            .is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()))
+    mapc_syntax::number::is_yaml_number(t)
 }
 
 fn digits(s: &str, n: usize) -> Option<u32> {

@@ -767,6 +767,32 @@ fn m0902_unknown_fields_everywhere() {
 }
 
 #[test]
+fn m0902_sku_field_through_a_lookup_of_the_line() {
+    // Dataverse lines have no product number: it is read through the product lookup.
+    let line = |sku: &str| {
+        compile_cached(&spec(
+            &products(
+                "opportunityproduct",
+                &format!("        - {{ from: {sku}, to: sku }}\n"),
+                &format!("      sku_field: {sku}\n"),
+            ),
+            "",
+        ))
+    };
+    let c = line("productid.productnumber");
+    assert!(with_code(&c, "M0902").is_empty(), "{:?}", c.diagnostics);
+    // Each segment is checked, and the one that is wrong is pointed at.
+    let c = line("productid.productnumbr");
+    assert_eq!(texts(&c, "M0902"), ["productnumbr", "productnumbr"]);
+    assert!(with_code(&c, "M0902")[0]
+        .help
+        .as_deref()
+        .is_some_and(|h| h.contains("`productnumber`")));
+    let c = line("prodid.productnumber");
+    assert_eq!(texts(&c, "M0902"), ["prodid", "prodid"]);
+}
+
+#[test]
 fn m0902_target_paths_and_company_fields() {
     let c = compile_cached(&to_bc("      - { from: name, to: displayNme }\n"));
     assert_eq!(texts(&c, "M0902"), ["displayNme"]);

@@ -102,6 +102,9 @@ codes! {
     "M0502" "arity"                  Error Types "a function is called with the wrong number of arguments";
     "M0503" "type-mismatch"          Error Types "an operand or argument has the wrong type";
     "M0504" "when-not-boolean"       Error Types "a rule condition is not of type boolean";
+    "M0505" "constant-out-of-range"  Error Types "a constant argument is outside what the function accepts";
+    "M0506" "time-in-date-pattern"   Error Types "a date pattern formats a time of day a date does not have";
+    "M0507" "division-by-constant-zero" Error Types "an expression divides by a constant zero";
 
     "M0601" "writeback-needs-from"   Error Sync "`two_way`/`target_to_source` need a direct `from:`";
     "M0602" "conflict-without-two-way" Error Sync "`conflict:` is set on a field that is not `two_way`";
@@ -115,6 +118,7 @@ codes! {
     "M0704" "invalid-lookback"       Error Integration "`lookback_days` is not a positive integer";
     "M0705" "invalid-order-by"       Error Integration "`order_by` is not `field` or `field asc|desc`";
     "M0706" "companies-shape"        Error Integration "a companies setting is missing what it depends on";
+    "M0708" "products-shape"         Error Integration "a products setting is missing what it depends on";
 
     "M0801" "literal-secret"         Error Security "a secret is written literally instead of `${ENV}`";
     "M0802" "invalid-env-reference"  Error Security "a `${...}` reference is malformed";
@@ -149,6 +153,8 @@ codes! {
     "R0019" "csv-delimiter"          Error Runtime "the delimiter of a CSV file cannot be told from its header";
     "R0020" "numeric-text-order"     Error Runtime "two texts that read as numbers are ordered differently as text and as numbers";
     "R0021" "duplicate-json-key"     Error Runtime "a key appears twice in one object of a JSON record";
+    "R0022" "inexact-result"         Error Runtime "an arithmetic result would have to be rounded";
+    "R0023" "argument-out-of-range"  Error Runtime "a function argument is outside what the function accepts";
     "R0025" "target-key-missing"     Error Runtime "a record's target key is absent, null or blank";
     "R0026" "duplicate-target-key"   Error Runtime "an earlier record of the input has the same target key";
     "R0027" "ambiguous-parent"       Error Runtime "a parent company number belongs to more than one company";
@@ -156,6 +162,7 @@ codes! {
     "R0101" "rule-warning"           Warning Runtime "a rule with `action: warn` matched";
     "R0102" "unknown-parent"         Warning Runtime "a company's parent number matches no company";
     "R0103" "odata-page"             Warning Runtime "a saved OData response is one page of more, or incomplete";
+    "R0104" "unseen-source-path"     Warning Runtime "a source path the mapping reads is in none of the records read";
     "R0106" "contact-without-id"     Warning Runtime "a company's contact has no id and gets no relationship";
     "R0107" "sales-code-normalized"  Warning Runtime "a sales code matched a listed code only ignoring case or blanks";
 }

@@ -13,7 +13,7 @@ mod suggest;
 pub use codes::{lookup, CodeInfo, Phase, CODES};
 pub use render::{render, Format};
 pub use source::{SourceFile, Span};
-pub use suggest::{code_list, did_you_mean};
+pub use suggest::{close_typo, code_list, did_you_mean};
 
 use serde::Serialize;
 

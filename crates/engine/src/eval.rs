@@ -23,6 +23,7 @@
 //!   not a number. `eq`/`ne` never fail on kinds: a string that is not a
 //!   number is simply not equal to a number.
 
+use crate::exact::{self, Inexact, Mode};
 use crate::value::*;
 use jiff::civil::Date;
 use mapc_ir::{BinaryOp, Const, Expr, ExprKind, Func, PathRef, UnaryOp};
@@ -280,21 +281,15 @@ fn binary<'a>(op: BinaryOp, a: &'a CExpr, b: &'a CExpr, cx: Ctx<'_, 'a>) -> ERes
                 return Ok(Value::Null);
             };
             let res = match op {
-                Add => x.checked_add(y),
-                Sub => x.checked_sub(y),
-                Mul => x.checked_mul(y),
-                Div | Mod if y.is_zero() => {
-                    return Err(
-                        rt("R0011", format!("division by zero ({x} {name} 0)")).help(format!(
-                            "guard the divisor, e.g. `if(d == 0, null, n {name} d)`"
-                        )),
-                    )
-                }
-                Div => x.checked_div(y),
-                _ => x.checked_rem(y),
+                Add => exact::add(x, y),
+                Sub => exact::sub(x, y),
+                Mul => exact::mul(x, y),
+                Div | Mod if y.is_zero() => return Err(div_by_zero(x, name)),
+                Div => exact::div(x, y),
+                _ => x.checked_rem(y).ok_or(Inexact::Overflow),
             };
             res.map(Value::Num)
-                .ok_or_else(|| rt("R0011", format!("arithmetic overflow in {x} {name} {y}")))
+                .map_err(|e| inexact(e, &format!("{x} {name} {y}"), op == Div))
         }
     }
 }
@@ -353,6 +348,29 @@ pub fn numeric_text_order(x: &str, y: &str, t: Ordering, n: Ordering) -> EvalErr
         ),
     )
     .help("declare the column types (`columns: { amount: decimal }` on the file connection, or a schema cache with the entity), or say which order is meant: `to_decimal(a) > to_decimal(b)` for numbers, `to_string(a) > to_string(b)` for text")
+}
+
+fn div_by_zero(x: Decimal, name: &str) -> EvalError {
+    rt("R0011", format!("division by zero ({x} {name} 0)")).help(format!(
+        "guard the divisor, e.g. `if(d == 0, null, n {name} d)`"
+    ))
+}
+
+/// R0011 for a result too large, R0022 for one that would have to be rounded.
+fn inexact(e: Inexact, what: &str, division: bool) -> EvalError {
+    match e {
+        Inexact::Overflow => rt("R0011", format!("arithmetic overflow in {what}")),
+        Inexact::Digits if division => rt(
+            "R0022",
+            format!("the quotient {what} does not end within 28 decimal places; mapc does not round it silently"),
+        )
+        .help("round the quotient where it is computed, e.g. `round(a / b, 2)`: that rounds the exact quotient once"),
+        Inexact::Digits => rt(
+            "R0022",
+            format!("the exact result of {what} needs more digits than a decimal holds (28 places, 28-29 significant digits); mapc does not round it silently"),
+        )
+        .help("round an operand to the places that matter first, e.g. `round(a, 10) * b`"),
+    }
 }
 
 /// OData `eq`: null equals null; different kinds are unequal (a string
@@ -554,6 +572,12 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
             };
             return if c.test(cx)? { t.eval(cx) } else { e.eval(cx) };
         }
+        // `round(a / b, ...)` rounds the exact quotient once.
+        Round => {
+            if let Some(CExpr::Binary(BinaryOp::Div, a, b)) = args.first() {
+                return round_division(a, b, &args[1..], cx);
+            }
+        }
         _ => {}
     }
     // Arguments are evaluated in order, all of them before any is used (so
@@ -576,20 +600,10 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
             let Some(x) = num_arg(arg(0), name)? else {
                 return Ok(Value::Null);
             };
-            let places = if vals.len() > 1 {
-                match int_arg(arg(1), name)? {
-                    Some(p) => p,
-                    None => return Ok(Value::Null),
-                }
-            } else {
-                0
+            let Some((places, mode)) = round_options(vals.get(1), vals.get(2))? else {
+                return Ok(Value::Null);
             };
-            let mode = if vals.len() > 2 {
-                text_arg(arg(2), name)?.map(|m| m.into_owned())
-            } else {
-                None
-            };
-            round(x, places, mode.as_deref().unwrap_or("half_away_from_zero")).map(Value::Num)
+            round(x, places, mode).map(Value::Num)
         }
         Concat => {
             let mut out = Vec::new();
@@ -754,46 +768,90 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
     }
 }
 
+/// `round`'s places and mode arguments (defaults 0 and
+/// `half_away_from_zero`); `None` when one of them is null.
+fn round_options(places: Option<&Value>, mode: Option<&Value>) -> EResult<Option<(i64, Mode)>> {
+    let places = match places {
+        Some(v) => match int_arg(v, "round")? {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+        None => 0,
+    };
+    let mode = match mode {
+        Some(v) => match text_arg(v, "round")? {
+            Some(m) => mode_of(&m)?,
+            None => Mode::HalfAwayFromZero,
+        },
+        None => Mode::HalfAwayFromZero,
+    };
+    if places > 28 {
+        return Err(rt(
+            "R0023",
+            format!("`round`: {places} places is more than the 28 an exact decimal holds"),
+        )
+        .help("round to at most 28 places"));
+    }
+    Ok(Some((places, mode)))
+}
+
+fn mode_of(m: &str) -> EResult<Mode> {
+    Mode::parse(m).ok_or_else(|| rt(
+        "R0010",
+        format!(
+            "unknown rounding mode '{m}' (use half_away_from_zero, half_even, half_up, half_down, up, down, floor or ceiling)"
+        ),
+    ))
+}
+
+/// `round(a / b, places, mode)`: the exact quotient rounded once (a
+/// quotient such as 2/3 never has to be rounded to 28 places first).
+fn round_division<'a>(
+    a: &'a CExpr,
+    b: &'a CExpr,
+    rest: &'a [CExpr],
+    cx: Ctx<'_, 'a>,
+) -> EResult<Value<'a>> {
+    let (l, r) = (a.eval(cx)?, b.eval(cx)?);
+    let places = rest.first().map(|e| e.eval(cx)).transpose()?;
+    let mode = rest.get(1).map(|e| e.eval(cx)).transpose()?;
+    let (Some(x), Some(y)) = (num_arg(&l, "/")?, num_arg(&r, "/")?) else {
+        return Ok(Value::Null);
+    };
+    let Some((places, mode)) = round_options(places.as_ref(), mode.as_ref())? else {
+        return Ok(Value::Null);
+    };
+    if y.is_zero() {
+        return Err(div_by_zero(x, "/"));
+    }
+    exact::round_quotient(x, y, places, mode)
+        .map(Value::Num)
+        .map_err(|e| inexact(e, &format!("round({x} / {y}, {places})"), false))
+}
+
 /// `round(x, places, mode)`: exact, with the result carrying exactly
 /// `places` decimals (`round(2.5, 2)` is `2.50`); negative places round to
 /// tens, hundreds, ... Modes are documented in `mapc_ir::funcs`;
 /// `half_up` sends ties towards +infinity and, symmetrically, `half_down`
-/// sends them towards -infinity.
-pub fn round(x: Decimal, places: i64, mode: &str) -> EResult<Decimal> {
+/// sends them towards -infinity. More than 28 places is R0023.
+pub fn round(x: Decimal, places: i64, mode: Mode) -> EResult<Decimal> {
     use RoundingStrategy as S;
     let neg = x.is_sign_negative();
-    let strategy =
-        match mode {
-            "half_away_from_zero" => S::MidpointAwayFromZero,
-            "half_even" => S::MidpointNearestEven,
-            "half_up" => {
-                if neg {
-                    S::MidpointTowardZero
-                } else {
-                    S::MidpointAwayFromZero
-                }
-            }
-            "half_down" => {
-                if neg {
-                    S::MidpointAwayFromZero
-                } else {
-                    S::MidpointTowardZero
-                }
-            }
-            "up" => S::AwayFromZero,
-            "down" => S::ToZero,
-            "floor" => S::ToNegativeInfinity,
-            "ceiling" => S::ToPositiveInfinity,
-            other => return Err(rt(
-                "R0010",
-                format!(
-                    "unknown rounding mode '{other}' (use half_away_from_zero, half_even, half_up, half_down, up, down, floor or ceiling)"
-                ),
-            )),
-        };
+    let strategy = match mode {
+        Mode::HalfAwayFromZero => S::MidpointAwayFromZero,
+        Mode::HalfEven => S::MidpointNearestEven,
+        Mode::HalfUp if neg => S::MidpointTowardZero,
+        Mode::HalfUp => S::MidpointAwayFromZero,
+        Mode::HalfDown if neg => S::MidpointAwayFromZero,
+        Mode::HalfDown => S::MidpointTowardZero,
+        Mode::Up => S::AwayFromZero,
+        Mode::Down => S::ToZero,
+        Mode::Floor => S::ToNegativeInfinity,
+        Mode::Ceiling => S::ToPositiveInfinity,
+    };
     if places > 28 {
         return Err(rt(
-            "R0010",
+            "R0023",
             format!("`round`: {places} places is more than the 28 an exact decimal holds"),
         ));
     }
@@ -935,7 +993,9 @@ mod tests {
 
     #[test]
     fn rounding_modes() {
-        let r = |x: &str, p: i64, m: &str| decimal_text(&round(d(x), p, m).unwrap());
+        let r = |x: &str, p: i64, m: &str| {
+            decimal_text(&round(d(x), p, Mode::parse(m).unwrap()).unwrap())
+        };
         assert_eq!(r("10.005", 2, "half_away_from_zero"), "10.01");
         assert_eq!(r("-1.005", 2, "half_away_from_zero"), "-1.01");
         assert_eq!(r("2.5", 2, "half_away_from_zero"), "2.50");
@@ -953,8 +1013,11 @@ mod tests {
         assert_eq!(r("1234.5", -2, "half_away_from_zero"), "1200");
         assert_eq!(r("1250", -2, "half_even"), "1200");
         assert_eq!(r("1250", -2, "half_away_from_zero"), "1300");
-        assert!(round(d("1"), 2, "bankers").is_err());
-        assert!(round(d("1"), 29, "down").is_err());
+        assert!(Mode::parse("bankers").is_none());
+        assert_eq!(
+            round(d("1"), 29, Mode::Down).map_err(|e| e.code),
+            Err("R0023")
+        );
     }
 
     #[test]

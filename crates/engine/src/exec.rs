@@ -184,6 +184,9 @@ impl Compiled {
                 company: None,
             },
             Ok(()) => {
+                if let Some(r) = &self.reads {
+                    r.observe(text, &frame);
+                }
                 let key = self.key.and_then(|k| key_of(&frame.slots[k as usize]));
                 let (verdict, company) =
                     self.map_record(&frame, scratch, &mut leaves, &mut lines, &mut sets, out);

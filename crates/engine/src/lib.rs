@@ -57,12 +57,22 @@
 //!
 //! * **Numbers** are exact decimals (`rust_decimal`, 96-bit mantissa, at most
 //!   28 decimal places) from parsing to output; there is no binary floating
-//!   point anywhere on the value path. A number that cannot be held exactly
-//!   (e.g. 40 digits) is R0002 naming the field, but only when the mapping
-//!   reads it. Output keeps the scale a value has: a copied `45.10` stays
-//!   `45.10`, `3.00 * 3.3350` is `10.005000`, `round(x, 2)` has exactly two
-//!   places. Division is exact to 28 significant digits; overflow and
-//!   division by zero are R0011.
+//!   point anywhere on the value path. Every number text, in records and in
+//!   the spec, is read by the one reader `mapc_syntax::number`, so a value
+//!   writes the same whatever its origin: digits and trailing zeros kept
+//!   (`45.10` stays `45.10`), an exponent folded into the scale (`1.5e3` is
+//!   `1500`), never an exponent in output, and trailing zeros beyond 28
+//!   places dropped (`1.000…0` with 30 zeros is `1.0000000000000000000000000000`).
+//!   A number that cannot be held exactly (e.g. 40 significant digits) is
+//!   R0002 naming the field, but only when the mapping reads it.
+//!   **Arithmetic never rounds** ([`exact`]): `+ - *` keep the scale
+//!   (`3.00 * 3.3350` is `10.005000`) and a result that would need more
+//!   digits than a decimal holds is R0022; a quotient is exact
+//!   (`45.10 / 2` is `22.55`) or, when it does not end within 28 places
+//!   (`1 / 3`), R0022, except as the first argument of `round`:
+//!   `round(a / b, 2)` rounds the exact quotient once. `round(x, 2)` has
+//!   exactly two places. Overflow and division by zero are R0011; `round`
+//!   to more than 28 places is R0023.
 //! * **Absent, null, empty string** stay apart: an absent path reads as null
 //!   in expressions (null-safe), `default:` replaces null and absent but never
 //!   `""`, `on_null` (`write` / `skip` / `error` = R0009) applies to null and
@@ -97,6 +107,11 @@
 //!   read). `overwrite_template_products` only changes how `run` writes
 //!   lines into an existing target record, so a preview does not show it;
 //!   it is carried as [`Compiled::overwrite_template_products`].
+//! * **Unseen paths** ([`reads`]): with [`Compiled::track_reads`] (the CLI
+//!   turns it on when the source has no cached `$metadata`), a path the
+//!   mapping reads that none of the records had, although the object
+//!   holding it was there, is reported once after the run (R0104), with
+//!   the closest key the records had.
 //! * **Related records** are embedded under their alias (`customer: {...}`).
 //!   A read of a related alias (a field, rule, filter or amount that reads
 //!   `customer.x`) in a record without the `customer` key at all rejects it
@@ -211,12 +226,14 @@
 //!   JSON-quoted.
 
 pub mod eval;
+pub mod exact;
 pub mod exec;
 pub mod input;
 pub mod json;
 pub mod keys;
 pub mod plan;
 pub mod preview;
+pub mod reads;
 pub mod run;
 pub mod testing;
 pub mod value;

@@ -15,6 +15,7 @@ use mapc_ir::{
     Field, Mapping, OnNull, PathRef, Program, Related, RuleAction, SyncDirection, TargetPath,
     ValueSource,
 };
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Whether the target records are being created or updated: decides
@@ -85,6 +86,9 @@ pub(crate) struct Scope {
     /// Every path read through [`Scope::path`] (dotted, first-read order):
     /// the columns a CSV input must have.
     pub reads: Vec<String>,
+    /// Where the spec first reads each path (dotted; line fields under
+    /// `list[].`), for reports about the path (R0104).
+    pub spans: HashMap<String, Span>,
 }
 
 impl Scope {
@@ -102,6 +106,7 @@ impl Scope {
         if !dotted.is_empty() && !self.reads.contains(&dotted) {
             self.reads.push(dotted);
         }
+        self.spans.entry(p.segments.join(".")).or_insert(p.span);
         let slot = self.slot(&segs(p));
         let Some(i) = p.related.filter(|&i| i < self.related.len()) else {
             return CExpr::Slot(slot);
@@ -166,6 +171,10 @@ impl Scope {
     /// Registers a projected list at `segs` with element scope `elem`
     /// (the list id is chosen by the caller).
     pub fn list(&mut self, segs: &[&str], id: u32, elem: Scope) -> Result<(), CompileError> {
+        let prefix = segs.join(".");
+        for (d, span) in &elem.spans {
+            self.spans.entry(format!("{prefix}[].{d}")).or_insert(*span);
+        }
         let mut node = &mut self.proj;
         let mut path = String::new();
         for (i, s) in segs.iter().enumerate() {
@@ -412,6 +421,10 @@ pub struct Compiled {
     pub overwrite_template_products: bool,
     /// How a CSV input of this mapping is read.
     pub(crate) csv: crate::input::CsvOptions,
+    /// Where the spec reads each path, for [`Compiled::track_reads`].
+    pub(crate) read_spans: HashMap<String, Span>,
+    /// Which read paths records had (R0104), when asked for.
+    pub(crate) reads: Option<crate::reads::ReadTracker>,
 }
 
 impl std::fmt::Debug for Compiled {
@@ -718,9 +731,12 @@ impl Compiled {
             proj.slot(&split(k));
             crate::keys::KeyPlan::new(&tree.root, k, proj.proj)
         });
+        let read_spans = std::mem::take(&mut scope.spans);
         Ok(Compiled {
             csv,
             target_key,
+            read_spans,
+            reads: None,
             key_proj,
             name: m.name.clone(),
             options,
@@ -750,6 +766,37 @@ impl Compiled {
     /// prices or contacts, which a CSV file cannot hold).
     pub fn csv_options(&self) -> &crate::input::CsvOptions {
         &self.csv
+    }
+
+    /// Remembers, from now on, which of the paths the mapping reads the
+    /// records had, for [`Compiled::unseen_paths`]. Meant for sources
+    /// without cached `$metadata` (where `mapc check` could not check the
+    /// names). Costs a check per record until every path was seen.
+    pub fn track_reads(&mut self) {
+        self.reads = Some(crate::reads::ReadTracker::new(
+            &self.proj,
+            self.read_spans.clone(),
+        ));
+    }
+
+    /// The paths the mapping reads that none of the records read so far
+    /// had, although the object that would hold them was there (R0104);
+    /// empty when no record was read or [`Compiled::track_reads`] was not
+    /// called.
+    pub fn unseen_paths(&self) -> Vec<crate::reads::UnseenPath> {
+        self.reads
+            .as_ref()
+            .map(crate::reads::ReadTracker::unseen)
+            .unwrap_or_default()
+    }
+
+    /// Feeds a whole record to the read tracking without mapping it (test
+    /// inputs, which are checked as a set).
+    pub fn observe_record(&self, record: &crate::Value) {
+        if let Some(r) = &self.reads {
+            r.count_record();
+            r.observe_value(record);
+        }
     }
 
     /// The mapping's name.

@@ -182,6 +182,41 @@ pub fn rejection_line(r: &Rejection, spec: Option<&SourceFile>) -> String {
     )
 }
 
+/// The line reporting a path no record had (R0104), starting with its place
+/// in the spec when known: `spec.yaml:20:15: warning R0104: the source path
+/// `nmae` is in none of the 3 records read (did you mean `name`?); ...`.
+/// `what` names what was read, singular and plural (`("record read",
+/// "records read")`, `("test input", "test inputs")`).
+pub fn unseen_line(u: &crate::reads::UnseenPath, spec: &SourceFile, what: (&str, &str)) -> String {
+    let at = match u.span {
+        Some(s) => {
+            let (line, col) = spec.line_col(s.start);
+            format!("{}:{line}:{col}", spec.name)
+        }
+        None => spec.name.clone(),
+    };
+    let n = u.records;
+    let hint = match &u.suggestion {
+        Some(k) => format!(" (did you mean `{k}`?)"),
+        None => String::new(),
+    };
+    let read = if n == 1 {
+        format!("the 1 {}", what.0)
+    } else {
+        format!("the {n} {}", what.1)
+    };
+    // A line field: in none of the list's elements.
+    let within = match u.path.rsplit_once("[].") {
+        Some((list, _)) => format!("in none of the `{list}` elements of {read}"),
+        None if n == 1 => format!("not in {read}"),
+        None => format!("in none of {read}"),
+    };
+    format!(
+        "{at}: warning R0104: the source path `{}` is {within}{hint}; it read as null in every one",
+        u.path
+    )
+}
+
 /// The last line of a preview's report when records were rejected: why the
 /// exit code is 1. `None` when nothing was rejected (exit 0).
 pub fn exit_line(rejected: usize) -> Option<String> {

@@ -93,6 +93,31 @@ pub fn test_as_of(test: &Test, default: Date) -> Date {
 }
 
 /// Runs one test case of `program`.
+/// R0104 over the inputs of `tests` (cases of mapping `mapping`): the
+/// paths the mapping reads that no test input has, although the object
+/// that would hold them is there, and that are one or two edits away from
+/// a key the inputs have. Test inputs are partial records by design, so a
+/// path merely left out of them is not reported; a likely misspelling is.
+/// For specs whose source has no cached `$metadata`; empty when there are
+/// no inputs.
+pub fn unseen_in_inputs(
+    program: &Program,
+    mapping: usize,
+    tests: &[&Test],
+) -> Vec<crate::reads::UnseenPath> {
+    let as_of = Date::constant(2000, 1, 1);
+    let Ok(mut compiled) = Compiled::new(program, mapping, Options::new(as_of)) else {
+        return Vec::new();
+    };
+    compiled.track_reads();
+    for t in tests.iter().filter(|t| t.mapping == mapping) {
+        compiled.observe_record(&Value::from(&t.input));
+    }
+    let mut paths = compiled.unseen_paths();
+    paths.retain(|p| p.likely_typo);
+    paths
+}
+
 pub fn run_case(program: &Program, test: &Test, default_as_of: Date) -> CaseResult {
     let fail = |expected: String, actual: String| CaseResult::Failed {
         mismatches: vec![Mismatch {

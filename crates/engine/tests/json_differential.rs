@@ -20,8 +20,8 @@
 //! * numbers: mapc holds exact decimals (96-bit mantissa, at most 28
 //!   decimal places). A number that is not exactly representable is
 //!   rejected (R0002); serde_json accepts any number. A representable value
-//!   written with more than 28 significant digits in its text (`1.000…0`
-//!   with 40 zeros) may be rejected too.
+//!   is accepted however its text is written (`1.000…0` with 40 zeros is 1,
+//!   `1.5e3` is 1500).
 //! * duplicate keys: serde_json keeps the last value; mapc refuses a
 //!   record with a key twice in one object (R0021: Dataverse never sends
 //!   one, and which value is meant cannot be told), wherever the mapping
@@ -364,9 +364,8 @@ fn from_mapc(v: &Value) -> Canon {
 }
 
 /// What mapc must do with a number: `Some(true)` accept (it is exactly
-/// representable and written plainly), `Some(false)` reject (not
-/// representable), `None` either (representable, but its text has more
-/// digits than an exact decimal holds).
+/// representable, whatever its text looks like), `Some(false)` reject (not
+/// representable).
 fn number_verdict(text: &str) -> Option<bool> {
     const MAX: u128 = (1u128 << 96) - 1;
     let canon = canon_num(text);
@@ -390,21 +389,9 @@ fn number_verdict(text: &str) -> Option<bool> {
             -e <= 28
         }
     };
-    if !representable {
-        return Some(false);
-    }
-    // The text: significant digits from the first non-zero one, and the scale.
-    let t = text.trim_start_matches(['-', '+']);
-    let (mant, exp) = match t.find(['e', 'E']) {
-        Some(k) => (&t[..k], t[k + 1..].parse::<i128>().unwrap_or(i128::MAX)),
-        None => (t, 0),
-    };
-    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
-    let all = format!("{int}{frac}");
-    let sig = all.trim_start_matches('0').len();
-    let scale = frac.len() as i128 - exp;
-    let plain = sig <= 28 && scale <= 28 && (scale >= 0 || sig as i128 - scale <= 28);
-    plain.then_some(true)
+    // Representable values are accepted however many digits their text
+    // has (`1.000…0` with 40 zeros is 1): only trailing zeros are dropped.
+    Some(representable)
 }
 
 /// The number tokens of a valid JSON text, in order (all of them, also
@@ -705,12 +692,16 @@ fn canonical_numbers_compare_by_value() {
     assert_eq!(canon_num("1.50"), canon_num("15e-1"));
     assert_eq!(canon_num("-0.0"), "0");
     assert_eq!(canon_num("100"), "1e2");
-    // The largest mantissa has 29 digits: exact, but more than the 28
-    // significant digits promised, so either answer is allowed.
-    assert_eq!(number_verdict("79228162514264337593543950335"), None);
+    // The largest mantissa has 29 digits: exact, so accepted.
+    assert_eq!(number_verdict("79228162514264337593543950335"), Some(true));
     assert_eq!(number_verdict("7922816251426433759354395033"), Some(true));
     assert_eq!(number_verdict("79228162514264337593543950336"), Some(false));
     assert_eq!(number_verdict("1e-28"), Some(true));
     assert_eq!(number_verdict("1e-29"), Some(false));
-    assert_eq!(number_verdict("1.0000000000000000000000000000000000"), None);
+    // Trailing zeros beyond 28 places do not make a value unrepresentable.
+    assert_eq!(
+        number_verdict("1.0000000000000000000000000000000000"),
+        Some(true)
+    );
+    assert_eq!(number_verdict("1.5e3"), Some(true));
 }

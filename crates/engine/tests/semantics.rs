@@ -27,6 +27,95 @@ fn numbers_keep_their_text_and_scale() {
     );
 }
 
+/// A number is written the same whether it comes from the spec or from a
+/// record: the exponent is folded into the scale, trailing zeros are kept
+/// (and only those beyond 28 places dropped), never an exponent.
+#[test]
+fn a_number_writes_the_same_from_the_spec_and_from_a_record() {
+    let s = fields(
+        "      - { value: 1.5e3, to: spec_exp }\n      - { from: v, to: record_exp }\n      - { value: 1.00000000000000000000000000000, to: spec_zeros }\n      - { from: z, to: record_zeros }\n      - { value: 45.10, to: spec_scale }\n      - { from: s, to: record_scale }\n      - { expr: \"v == 1500\", to: same }\n",
+    );
+    let g = one(
+        &s,
+        r#"{"v": 1.5e3, "z": 1.00000000000000000000000000000, "s": 45.10}"#,
+    );
+    let one_28 = "1.0000000000000000000000000000";
+    assert_eq!(
+        g.json(),
+        format!(
+            r#"{{"spec_exp":1500,"record_exp":1500,"spec_zeros":{one_28},"record_zeros":{one_28},"spec_scale":45.10,"record_scale":45.10,"same":true}}"#
+        )
+    );
+}
+
+/// `round(a * b, 2)` must round the exact product once: a product that
+/// needs more than 28 places is refused rather than rounded first
+/// (0.004999...95 rounded twice would be 0.01).
+#[test]
+fn arithmetic_never_rounds_silently() {
+    let s = fields(
+        "      - { expr: \"round(a * b, 2)\", to: r }\n      - { expr: \"a * b\", to: p }\n",
+    );
+    let g = one(&s, r#"{"a": 0.0999999999999999999999999999, "b": 0.05}"#);
+    assert_eq!(g.code(), "R0022");
+    // Products that fit are exact and keep their scale.
+    let g = one(&s, r#"{"a": 0.0999999999999999999999999999, "b": 2}"#);
+    assert_eq!(g.json(), r#"{"r":0.20,"p":0.1999999999999999999999999998}"#);
+    // Trailing zeros of an exact product beyond 28 places are dropped.
+    let g = one(&s, r#"{"a": 0.1000000000000000000000000000, "b": 0.50}"#);
+    assert_eq!(g.json(), r#"{"r":0.05,"p":0.0500000000000000000000000000}"#);
+    let s = fields("      - { expr: \"a + b\", to: sum }\n      - { expr: \"a - b\", to: diff }\n");
+    // 29 significant digits are needed for the exact sum.
+    let g = one(&s, r#"{"a": 10000000000, "b": 0.0000000000000000001}"#);
+    assert_eq!(g.code(), "R0022");
+    let g = one(&s, r#"{"a": 10000000000, "b": 0.000000000000000001}"#);
+    assert_eq!(
+        g.json(),
+        r#"{"sum":10000000000.000000000000000001,"diff":9999999999.999999999999999999}"#
+    );
+}
+
+/// A quotient that does not terminate within 28 places is refused; inside
+/// `round(...)` the exact quotient is rounded once instead.
+#[test]
+fn division_is_exact_or_rounded_once_by_round() {
+    let s = fields("      - { expr: \"a / b\", to: q }\n");
+    assert_eq!(one(&s, r#"{"a": 1, "b": 4}"#).json(), r#"{"q":0.25}"#);
+    assert_eq!(one(&s, r#"{"a": 45.10, "b": 2}"#).json(), r#"{"q":22.55}"#);
+    assert_eq!(one(&s, r#"{"a": 1, "b": 3}"#).code(), "R0022");
+    let s = fields("      - { expr: \"round(a / b, 2)\", to: q }\n      - { expr: \"round(a / b, 0, 'down')\", to: whole }\n");
+    assert_eq!(
+        one(&s, r#"{"a": 2, "b": 3}"#).json(),
+        r#"{"q":0.67,"whole":0}"#
+    );
+    // The exact quotient 0.004999...9(5 repeating) is below the midpoint;
+    // a quotient rounded to 28 places first would round up to 0.01.
+    assert_eq!(
+        one(&s, r#"{"a": 0.0149999999999999999999999999, "b": 3}"#).json(),
+        r#"{"q":0.00,"whole":0}"#
+    );
+    assert_eq!(
+        one(&s, r#"{"a": -7, "b": 2}"#).json(),
+        r#"{"q":-3.50,"whole":-3}"#
+    );
+}
+
+/// Places that come from the record are checked per record: more than 28
+/// is R0023 (a constant is M0505 at check time).
+#[test]
+fn round_to_places_from_the_record() {
+    let s = fields(
+        "      - { expr: \"round(a, p)\", to: r }\n      - { expr: \"round(a / 4, p)\", to: q }\n",
+    );
+    assert_eq!(
+        one(&s, r#"{"a": 1.005, "p": 2}"#).json(),
+        r#"{"r":1.01,"q":0.25}"#
+    );
+    assert_eq!(one(&s, r#"{"a": 1, "p": 40}"#).code(), "R0023");
+    let s = fields("      - { expr: \"round(a / 4, p)\", to: q }\n");
+    assert_eq!(one(&s, r#"{"a": 1, "p": 29}"#).code(), "R0023");
+}
+
 #[test]
 fn exact_decimals_never_floats() {
     let s = fields("      - { expr: \"round(q * p - m, 2)\", to: t }\n      - { expr: \"round(v, 2)\", to: v }\n");
@@ -181,10 +270,8 @@ fn strings_meet_numbers_and_dates() {
 fn arithmetic_errors_reject_the_record() {
     let s = fields("      - { expr: \"a / b\", to: q }\n");
     assert_eq!(one(&s, r#"{"a": 1, "b": 0}"#).code(), "R0011");
-    assert_eq!(
-        one(&s, r#"{"a": 1, "b": 3}"#).json(),
-        r#"{"q":0.3333333333333333333333333333}"#
-    );
+    // A quotient that does not end is refused, not rounded to 28 places.
+    assert_eq!(one(&s, r#"{"a": 1, "b": 3}"#).code(), "R0022");
 }
 
 // ---------------------------------------------------------------------------

@@ -53,8 +53,8 @@ const V: usize = usize::MAX;
 pub const FUNCS: &[FuncInfo] = &[
     FuncInfo { func: Func::Round, name: "round", aliases: &[], min_args: 1, max_args: 3,
         signature: "round(x: decimal, places: integer = 0, mode: string = 'half_away_from_zero') -> decimal",
-        doc: "Rounds exactly to `places` decimals. Modes: half_away_from_zero (default), half_even, half_up (towards +inf), half_down, up (away from zero), down (truncate), floor, ceiling.",
-        examples: &[("round(10.005, 2)", "10.01"), ("round(-1.005, 2)", "-1.01"), ("round(1234.565, 2)", "1234.57"), ("round(2.5)", "3"), ("round(2.345, 2, 'half_even')", "2.34"), ("round(2.349, 2, 'down')", "2.34"), ("round(null, 2)", "null")] },
+        doc: "Rounds exactly to `places` decimals (-28 to 28). Modes: half_away_from_zero (default), half_even, half_up (towards +inf), half_down, up (away from zero), down (truncate), floor, ceiling. `round(a / b, places)` rounds the exact quotient once; a quotient that does not end within 28 places is an error (R0022) anywhere else.",
+        examples: &[("round(10.005, 2)", "10.01"), ("round(2 / 3, 2)", "0.67"), ("round(-1.005, 2)", "-1.01"), ("round(1234.565, 2)", "1234.57"), ("round(2.5)", "3"), ("round(2.345, 2, 'half_even')", "2.34"), ("round(2.349, 2, 'down')", "2.34"), ("round(null, 2)", "null")] },
     FuncInfo { func: Func::Concat, name: "concat", aliases: &[], min_args: 1, max_args: V,
         signature: "concat(a: any, ...) -> string",
         doc: "Joins the text of every argument; null counts as the empty string. Numbers are written in plain decimal form.",

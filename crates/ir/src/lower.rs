@@ -30,7 +30,7 @@
 //!   pricing fields are appended as `implicit` entries after the user's.
 //! - An environment overlay that sets `kind` keeps it as a `kind` setting.
 //! - Expressions: dates and date-times compare with each other; `a / b` is
-//!   always exact decimal division, `+ - * %` of two integers are integers,
+//!   always decimal division (exact, or a per-record R0022), `+ - * %` of two integers are integers,
 //!   with an operand of unknown type they are `Type::Number` (a number, but
 //!   not known to be whole); an operator or function whose result type is
 //!   fixed (arithmetic, comparisons, `and`/`or`/`not`, `concat`, ...) has it
@@ -40,6 +40,17 @@
 //!   `len` takes a string or a list, `to_decimal` a string or a number;
 //!   `if`/`coalesce` branches must share a type; a
 //!   literal `round` mode must be one of [`ROUND_MODES`] (M0303).
+//! - Constants no record can make right are check errors: `round` to more
+//!   than 28 places (or fewer than -28), a negative `substring` position,
+//!   `to_decimal` of text that is not a number (M0505); `HH`/`mm`/`ss` in a
+//!   `format_date` pattern of a date, or `mm` in a pattern with neither `MM`
+//!   nor `HH` but a date token (`DD.mm.YYYY`, M0506); division or `%` by a
+//!   constant zero (M0507); a `when:` of unknown type with an `if`/`coalesce`
+//!   branch that is not a boolean (M0504); a list or record given to
+//!   `concat` (M0503).
+//! - A path of a file or OData source whose first name is not a related
+//!   alias but one or two edits from one (`custommer.name`) is M0403 unless
+//!   the metadata knows it as a property; a related alias alone is a record.
 //! - Filters: see the `filter` submodule (OData functions, unsupported
 //!   constructs, `via` names, integer `div`).
 //! - Target paths of `products.to`, document amounts, the sales-price string

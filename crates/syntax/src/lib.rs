@@ -8,6 +8,7 @@ mod depth;
 pub mod expr;
 pub mod filter;
 pub mod limits;
+pub mod number;
 mod parse_util;
 pub mod spec;
 pub mod yaml;

@@ -63,29 +63,14 @@ impl Scalar {
             _ => None,
         }
     }
-    /// The plain scalar as a JSON-compatible number text, if it is one.
+    /// The plain scalar as number text, if it is one
+    /// ([`crate::number::is_yaml_number`]: `7`, `-0.5`, `1.5e3`, not `.5`).
     pub fn as_number(&self) -> Option<&str> {
         if self.style != Style::Plain || self.tag.is_some() {
             return None;
         }
         let t = self.text.as_str();
-        let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-        let mut parts = body.splitn(2, ['e', 'E']);
-        let mantissa = parts.next().unwrap_or("");
-        let exp_ok = match parts.next() {
-            None => true,
-            Some(e) => {
-                let e = e.strip_prefix(['-', '+']).unwrap_or(e);
-                !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
-            }
-        };
-        let mut it = mantissa.splitn(2, '.');
-        let int = it.next().unwrap_or("");
-        let frac = it.next();
-        let digits_ok = !int.is_empty()
-            && int.bytes().all(|b| b.is_ascii_digit())
-            && frac.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()));
-        (digits_ok && exp_ok).then_some(t)
+        crate::number::is_yaml_number(t).then_some(t)
     }
     /// Plain scalars that are neither null, bool nor number are strings;
     /// quoted and block scalars are always strings.

@@ -41,6 +41,27 @@ pub fn run(spec: &Spec, diags: &mut Diagnostics) {
 fn products(p: &Products, diags: &mut Diagnostics) {
     if let Some(list) = &p.exclude_skus {
         codes(list, "exclude_skus", "SKU", false, diags);
+        let items = list.items();
+        if p.sku_field.is_none() && !items.is_empty() {
+            // M0708: the SKU of a line is read from `sku_field`; without it
+            // no line has one and nothing is ever excluded.
+            let span = match list {
+                CodeList::Text(t) => t.span,
+                CodeList::List(_) => Span::new(
+                    items[0].span.start,
+                    items[items.len() - 1].span.end.max(items[0].span.start),
+                ),
+            };
+            diags.push(
+                Diagnostic::new(
+                    "M0708",
+                    span,
+                    "`exclude_skus` without `sku_field`: no product line has a SKU to compare, so nothing would be excluded",
+                )
+                .label("excludes nothing")
+                .help("add `sku_field:` naming the line field that holds the SKU (e.g. `sku_field: productnumber`), or remove `exclude_skus`"),
+            );
+        }
     }
     if let Some(o) = &p.order_by {
         order_by(o, diags);
@@ -183,6 +204,35 @@ pub fn sales_price_fields(spec: &Spec, src: &str, diags: &mut Diagnostics) {
                 }
             }
         }
+    }
+}
+
+/// `sales_prices.sales_codes` that lists no code (`[]` or `""`): only rules
+/// whose code is listed are transferred, so every rule would be dropped and
+/// every price string empty (M0207). Leaving the key out transfers all.
+pub fn empty_sales_codes(spec: &Spec, src: &str, diags: &mut Diagnostics) {
+    let blocks = spec
+        .sales_prices
+        .iter()
+        .chain(spec.mappings.iter().filter_map(|m| m.sales_prices.as_ref()));
+    for s in blocks {
+        let Some(list) = &s.sales_codes else { continue };
+        let span = match list {
+            CodeList::List(v) if v.is_empty() => {
+                value_span(src, s.span, "sales_codes").unwrap_or(s.span)
+            }
+            CodeList::Text(t) if t.value.trim().is_empty() => t.span,
+            _ => continue,
+        };
+        diags.push(
+            Diagnostic::new(
+                "M0207",
+                span,
+                "`sales_codes` is empty: no price rule would be transferred, and every price string would be empty",
+            )
+            .label("no sales codes")
+            .help("list the sales codes to transfer (e.g. `sales_codes: [Y1004N]`), or remove `sales_codes` to transfer the rules of every code"),
+        );
     }
 }
 
@@ -352,8 +402,7 @@ fn polling(p: &Polling, diags: &mut Diagnostics) {
 /// Number text of a scalar regardless of its quoting (for "remove the quotes").
 fn number_text(s: &Scalar) -> Option<&str> {
     let t = s.text.trim();
-    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    (!body.is_empty() && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')).then_some(t)
+    mapc_syntax::number::is_yaml_number(t).then_some(t)
 }
 
 // ---------------------------------------------------------------- order_by

@@ -27,12 +27,13 @@ pub fn run(spec: &Spec, diags: &mut Diagnostics) {
 
 /// [`run`], plus the rules that need the source text besides the AST: a
 /// literal secret under a key the reader did not know (M0801), and an empty
-/// `sales_prices.fields` (M0207, at the `[]`). `diags` must
+/// `sales_prices.fields` and `sales_codes` (M0207, at the `[]`). `diags` must
 /// already hold the reader's diagnostics (the check is gated on its M0202).
 pub fn run_with_source(spec: &Spec, src: &str, diags: &mut Diagnostics) {
     run(spec, diags);
     security::unknown_key_secrets(spec, src, diags);
     integration::sales_price_fields(spec, src, diags);
+    integration::empty_sales_codes(spec, src, diags);
 }
 
 /// The span of the bytes `start..end` of a string value's *content*, in file

@@ -4,7 +4,7 @@
 use super::literal::{number_too_large, parse_date, parse_datetime, parse_decimal};
 use crate::funcs::{self, Func, FuncInfo, FUNCS};
 use crate::{BinaryOp, ConnectionKind, Const, Expr, ExprKind, PathRef, Related, Type, UnaryOp};
-use mapc_diag::{code_list, did_you_mean, Diagnostic, Diagnostics, Span};
+use mapc_diag::{close_typo, code_list, did_you_mean, Diagnostic, Diagnostics, Span};
 use mapc_syntax::expr as ast;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -101,18 +101,36 @@ impl Scope<'_> {
         }
         let (first, first_span) = segments[0];
         let related = self.related_index(first);
-        if related.is_none()
-            && segments.len() >= 2
-            && self.flat_source()
-            && !self.nested_roots.iter().any(|r| r == first)
+        if related.is_none() && segments.len() >= 2 && !self.nested_roots.iter().any(|r| r == first)
         {
-            diags.push(self.not_related(first, first_span));
+            if self.flat_source() {
+                diags.push(self.not_related(first, first_span));
+            } else if let Some(alias) = self.misspelled_alias(first) {
+                // Records of files and OData services may nest objects, but
+                // a name one typo away from a related alias is that alias.
+                diags.push(
+                    self.not_related(first, first_span).help(format!(
+                        "did you mean the related alias `{alias}`? (if `{first}` really is a nested object of the source record, rename the alias so the two cannot be confused)"
+                    )),
+                );
+            }
         }
         PathRef {
             segments: segs,
             related,
             span,
         }
+    }
+
+    /// The related alias `first` is a typo of, when it is not a property
+    /// the metadata knows.
+    fn misspelled_alias(&self, first: &str) -> Option<String> {
+        let alias = close_typo(first, self.related.iter().map(|r| r.alias.as_str()))?;
+        let known = self
+            .schema
+            .and_then(|s| s.field_type(self.connection, self.entity, first))
+            .is_some();
+        (!known).then_some(alias)
     }
 
     pub fn not_related(&self, first: &str, span: Span) -> Diagnostic {
@@ -145,6 +163,11 @@ impl Scope<'_> {
     /// The statically known type of a path: from cached metadata, else
     /// from the source's declared CSV `columns:`, else Unknown.
     pub fn path_type(&self, p: &PathRef) -> Type {
+        // A related alias itself is the related record (or null), with or
+        // without metadata.
+        if p.related.is_some() && p.segments.len() == 1 {
+            return Type::Record;
+        }
         match self.metadata_type(p) {
             Type::Unknown if !self.line => {
                 let dotted = p.dotted();
@@ -494,6 +517,9 @@ pub fn call_in(
             }
         }
     }
+    if arity_ok {
+        constant_arguments(func, fname, &args, diags);
+    }
     if matches!(func, Func::If | Func::Coalesce) {
         let branches: &[Expr] = if func == Func::If {
             args.get(1..).unwrap_or(&[])
@@ -526,6 +552,176 @@ pub fn call_in(
         kind: ExprKind::Call(func, args),
         ty,
         span,
+    }
+}
+
+/// The value of a number constant, also a negated one (`-2`).
+fn const_number(e: &Expr) -> Option<rust_decimal::Decimal> {
+    match &e.kind {
+        ExprKind::Const(Const::Decimal(d)) => Some(*d),
+        ExprKind::Unary(UnaryOp::Neg, inner) => const_number(inner).map(|d| -d),
+        _ => None,
+    }
+}
+
+/// The span of bytes `range` of a string literal's content, when the
+/// literal is written without escapes (its span is the content and two
+/// quotes); else the whole literal.
+fn in_literal(lit: Span, content: &str, range: std::ops::Range<usize>) -> Span {
+    if lit.len() == content.len() + 2 {
+        Span::new(lit.start + 1 + range.start, lit.start + 1 + range.end)
+    } else {
+        lit
+    }
+}
+
+/// M0505 and M0506: constant arguments no record can make right (and
+/// M0503 for a list or record given to `concat`).
+fn constant_arguments(func: Func, fname: &str, args: &[Expr], diags: &mut Diagnostics) {
+    let out_of_range = |span: Span, msg: String, help: &str| {
+        Diagnostic::new("M0505", span, msg)
+            .label("out of range")
+            .help(help.to_string())
+    };
+    match func {
+        Func::Round => {
+            let Some(p) = args.get(1) else { return };
+            let Some(n) = const_number(p) else { return };
+            // A fraction is M0503 (the places are an integer).
+            if n.fract().is_zero() && n.abs() > rust_decimal::Decimal::from(28) {
+                diags.push(out_of_range(
+                    p.span,
+                    format!("`{fname}` to {n} places: an exact decimal has at most 28 decimal places"),
+                    if n.is_sign_negative() {
+                        "negative places round to tens, hundreds, ...; beyond -28 every value rounds to 0"
+                    } else {
+                        "round to at most 28 places (money usually needs 2 to 4)"
+                    },
+                ));
+            }
+        }
+        Func::Substring => {
+            for (i, what) in [(1, "start"), (2, "length")] {
+                let Some(a) = args.get(i) else { continue };
+                let Some(n) = const_number(a) else { continue };
+                if n.fract().is_zero() && n.is_sign_negative() && !n.is_zero() {
+                    diags.push(out_of_range(
+                        a.span,
+                        format!("`{fname}`: the {what} {n} is negative"),
+                        "positions count characters from 0, e.g. `substring(name, 0, 3)` is the first three",
+                    ));
+                }
+            }
+        }
+        Func::ToDecimal => {
+            if let Some(Expr {
+                kind: ExprKind::Const(Const::String(t)),
+                span,
+                ..
+            }) = args.first()
+            {
+                if mapc_syntax::number::parse_literal(t.trim()).is_none() {
+                    diags.push(out_of_range(
+                        *span,
+                        format!("`{fname}`: '{t}' is not a number an exact decimal holds"),
+                        "write the number itself, without quotes, e.g. `12.50`",
+                    ));
+                }
+            }
+        }
+        // `concat` joins scalars; a list or a record fails every record.
+        Func::Concat => {
+            if let Some(x) = args
+                .iter()
+                .find(|x| matches!(x.ty, Type::List(_) | Type::Record))
+            {
+                diags.push(
+                    Diagnostic::new(
+                        "M0503",
+                        x.span,
+                        format!("`{fname}` joins text, numbers, dates and booleans, not {}", a(&x.ty.name())),
+                    )
+                    .label(format!("this is {}", a(&x.ty.name())))
+                    .help("join the fields you need one by one, or write the value as JSON text with to_string(...)"),
+                );
+            }
+        }
+        Func::FormatDate => {
+            time_tokens(args, diags);
+        }
+        _ => {}
+    }
+}
+
+/// M0506: `HH`, `mm` or `ss` in a `format_date` pattern applied to a date
+/// (always `00`), or `mm` (minutes) where the pattern has no month and no
+/// hour (`DD.mm.YYYY`): the month was meant.
+fn time_tokens(args: &[Expr], diags: &mut Diagnostics) {
+    let (Some(value), Some(p)) = (args.first(), args.get(1)) else {
+        return;
+    };
+    let ExprKind::Const(Const::String(pattern)) = &p.kind else {
+        return;
+    };
+    // The tokens as `format_date` reads them, left to right.
+    let mut tokens: Vec<(&str, std::ops::Range<usize>)> = Vec::new();
+    let mut i = 0;
+    while i < pattern.len() {
+        let rest = &pattern[i..];
+        match funcs::DATE_TOKENS.iter().find(|t| rest.starts_with(**t)) {
+            Some(t) => {
+                tokens.push((t, i..i + t.len()));
+                i += t.len();
+            }
+            None => i += rest.chars().next().map_or(1, char::len_utf8),
+        }
+    }
+    let has = |t: &str| tokens.iter().any(|(x, _)| *x == t);
+    let first = |t: &str| tokens.iter().find(|(x, _)| *x == t).map(|(_, r)| r.clone());
+    let date_only = value.ty == Type::Date;
+    let time: Vec<&(&str, std::ops::Range<usize>)> = tokens
+        .iter()
+        .filter(|(t, _)| matches!(*t, "HH" | "mm" | "ss"))
+        .collect();
+    let fixed = |from: &str, to: &str| pattern.replacen(from, to, 1);
+    if date_only && !time.is_empty() {
+        let (t, r) = time[0];
+        let help = if *t == "mm" && !has("MM") {
+            format!(
+                "did you mean `MM` (the month)? write '{}'",
+                fixed("mm", "MM")
+            )
+        } else {
+            "a date has no time of day: leave the time tokens out, or format a date-time"
+                .to_string()
+        };
+        diags.push(
+            Diagnostic::new(
+                "M0506",
+                in_literal(p.span, pattern, r.clone()),
+                format!("`{t}` in the pattern '{pattern}' formats a time of day, but the value is a date, so it is always `00`"),
+            )
+            .label("a date has no time")
+            .related(value.span, "this is a date")
+            .help(help),
+        );
+        return;
+    }
+    if let Some(r) = first("mm") {
+        if !has("MM") && !has("HH") && (has("YYYY") || has("DD")) {
+            diags.push(
+                Diagnostic::new(
+                    "M0506",
+                    in_literal(p.span, pattern, r),
+                    format!("`mm` in the pattern '{pattern}' is the minutes, and the pattern has no month"),
+                )
+                .label("minutes, not the month")
+                .help(format!(
+                    "did you mean `MM` (the month)? write '{}'",
+                    fixed("mm", "MM")
+                )),
+            );
+        }
     }
 }
 
@@ -794,6 +990,17 @@ pub fn binary_in(
                 // Reported once here; `Unknown` keeps it from cascading.
                 Type::Unknown
             } else {
+                if matches!(op, Div | Mod) && const_number(&r).is_some_and(|d| d.is_zero()) {
+                    diags.push(
+                        Diagnostic::new(
+                            "M0507",
+                            r.span,
+                            format!("`{}` by a constant zero", op_name(op)),
+                        )
+                        .label("zero")
+                        .help("every record with a value here would be rejected (R0011); divide by the number that was meant"),
+                    );
+                }
                 // Arithmetic always yields a number (or null), whatever is
                 // known about the operands: an operand of unknown type only
                 // leaves open whether it is an integer.

@@ -7,52 +7,12 @@ use mapc_syntax::yaml::{Node, NodeKind, Scalar};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-/// Parses number text exactly (`10.005`, `-3`, `+7`, `1.5e3`). `None` when the
-/// value does not fit a 96-bit decimal without rounding.
+/// Parses number text exactly (`10.005`, `-3`, `+7`, `1.5e3` = `1500`), by
+/// the workspace's one number reader ([`mapc_syntax::number`], lenient
+/// syntax). `None` when the text is not a number or its value cannot be held
+/// exactly; trailing zeros beyond 28 places are dropped, not refused.
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
-    let t = text.trim();
-    let t = t.strip_prefix('+').unwrap_or(t);
-    if t.contains(['e', 'E']) {
-        let (mantissa, exp) = t.split_once(['e', 'E'])?;
-        let exp: i64 = exp.strip_prefix('+').unwrap_or(exp).parse().ok()?;
-        let m = Decimal::from_str_exact(mantissa).ok()?;
-        scale_pow10(m, exp)
-    } else {
-        Decimal::from_str_exact(t).ok()
-    }
-}
-
-/// `m * 10^exp`, exactly, or `None` when that overflows or loses digits.
-fn scale_pow10(m: Decimal, exp: i64) -> Option<Decimal> {
-    if exp.unsigned_abs() > 60 {
-        return if m.is_zero() {
-            Some(Decimal::ZERO)
-        } else {
-            None
-        };
-    }
-    let ten = Decimal::from(10);
-    let mut v = m;
-    if exp >= 0 {
-        for _ in 0..exp {
-            v = v.checked_mul(ten)?;
-        }
-        Some(v)
-    } else {
-        let mut mantissa = v.mantissa();
-        let mut scale = v.scale() as i64 - exp;
-        while scale > 28 && mantissa % 10 == 0 && mantissa != 0 {
-            mantissa /= 10;
-            scale -= 1;
-        }
-        if mantissa == 0 {
-            return Some(Decimal::ZERO);
-        }
-        if scale > 28 {
-            return None;
-        }
-        Decimal::try_from_i128_with_scale(mantissa, scale as u32).ok()
-    }
+    mapc_syntax::number::parse_literal(text.trim())
 }
 
 /// True when the scalar carries an explicit string tag (`!!str 12`).
@@ -143,11 +103,46 @@ mod tests {
         assert_eq!(parse_decimal("10.005").unwrap().to_string(), "10.005");
         assert_eq!(parse_decimal("+7").unwrap().to_string(), "7");
         assert_eq!(parse_decimal("-0.10").unwrap().to_string(), "-0.10");
-        assert_eq!(parse_decimal("1.5e3").unwrap().to_string(), "1500.0");
+        assert_eq!(parse_decimal("1.5e3").unwrap().to_string(), "1500");
+        assert_eq!(
+            parse_decimal("1.00000000000000000000000000000")
+                .unwrap()
+                .to_string(),
+            "1.0000000000000000000000000000"
+        );
         assert_eq!(parse_decimal("15e-1").unwrap().to_string(), "1.5");
         assert!(parse_decimal("1e40").is_none());
         assert!(parse_decimal("123456789012345678901234567890").is_none());
         assert!(parse_decimal("0.12345678901234567890123456789012").is_none());
+    }
+
+    /// Leading zeros cost the parser one stack frame each (rust_decimal parses
+    /// digits recursively while the value is still zero): 30,000 of them in a
+    /// test input aborted `mapc check` with a stack overflow. Values are
+    /// compared as numbers, so the test holds whatever scale rules apply.
+    #[test]
+    fn long_runs_of_zeros_are_parsed_without_recursion() {
+        let zeros = "0".repeat(200_000);
+        let num = |s: String| parse_decimal(&s);
+        let dec = |s: &str| Decimal::from_str(s).ok();
+        assert_eq!(num(zeros.clone()), dec("0"));
+        assert_eq!(num(format!("-{zeros}12.50")), dec("-12.50"));
+        assert_eq!(num(format!("+{zeros}1.5e3")), dec("1500"));
+        assert_eq!(num(format!("{zeros}.5")), dec("0.5"));
+        assert_eq!(num(format!("{zeros}e5")), dec("0"));
+        // Zeros after the point: refused (more than 28 places) or the same value.
+        assert!(num(format!("0.{zeros}")).is_none_or(|d| d.is_zero()));
+        assert!(num(format!("1.{zeros}")).is_none_or(|d| d == Decimal::ONE));
+        assert_eq!(num(format!("0.{zeros}1")), None, "more than 28 places");
+        assert_eq!(num("7".repeat(200_000)), None, "too large");
+        assert_eq!(
+            num(format!("{zeros}1{}", "0".repeat(29))),
+            None,
+            "1e29 is too large"
+        );
+        let e28 = format!("1{}", "0".repeat(28));
+        assert_eq!(num(format!("{zeros}{e28}")), dec(&e28));
+        assert!(dec(&e28).is_some());
     }
 
     #[test]

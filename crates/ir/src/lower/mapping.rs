@@ -638,6 +638,14 @@ fn lower_rule(scope: &Scope, r: &ast::Rule, index: usize, diags: &mut Diagnostic
                     .label(format!("this is {}", super::expr::a(&w.ty.name())))
                     .help("a `when:` must be true or false: compare the value (e.g. `statecode == 2`) or test it with is_null(...)"),
             );
+        } else if let Some(b) = non_boolean_branch(w) {
+            // `coalesce(flag, 'no')`: unknown as a whole, but one of the
+            // values it can take is not a boolean.
+            diags.push(
+                Diagnostic::new("M0504", b.span, format!("the rule condition `{}` can be {}, not a boolean", r.when.text.value, super::expr::a(&b.ty.name())))
+                    .label(format!("this is {}", super::expr::a(&b.ty.name())))
+                    .help("every value a `when:` can take must be true, false or null: use a boolean here (e.g. `coalesce(flag, false)`)"),
+            );
         }
     }
     let action = match r.action.value {
@@ -652,6 +660,20 @@ fn lower_rule(scope: &Scope, r: &ast::Rule, index: usize, diags: &mut Diagnostic
         index,
         span: r.span,
     })
+}
+
+/// A value an `if`/`coalesce` of unknown type can take that is known not
+/// to be a boolean (null fits a condition: it counts as false).
+fn non_boolean_branch(e: &crate::Expr) -> Option<&crate::Expr> {
+    use crate::{ExprKind, Func};
+    if !matches!(e.ty, Type::Unknown) {
+        return (!e.ty.fits(&Type::Bool)).then_some(e);
+    }
+    match &e.kind {
+        ExprKind::Call(Func::Coalesce, args) => args.iter().find_map(non_boolean_branch),
+        ExprKind::Call(Func::If, args) => args.iter().skip(1).find_map(non_boolean_branch),
+        _ => None,
+    }
 }
 
 fn message(r: &ast::Rule) -> String {

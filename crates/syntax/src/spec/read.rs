@@ -780,6 +780,9 @@ impl FromNode for Path {
         let mut segments = Vec::new();
         // The segments' spans within `text`, for the length limits.
         let mut local = Vec::new();
+        // The start of the first unquoted segment holding `@` that a dot
+        // follows (an OData annotation split at its dots).
+        let mut annotation: Option<usize> = None;
         let mut rest = text.as_str();
         let mut pos = 0usize;
         let bad = |r: &mut Reader, at: usize, msg: String| {
@@ -817,13 +820,19 @@ impl FromNode for Path {
                     }
                 }
             };
+            let quoted = rest.starts_with('`');
+            let at_sign = !quoted && seg.contains('@');
             segments.push(Spanned::new(seg, Span::new(map(pos), map(pos + len))));
             local.push(Span::new(pos, pos + len));
+            let seg_start = pos;
             pos += len;
             rest = &rest[len..];
             match rest.chars().next() {
                 None => break,
                 Some('.') => {
+                    if at_sign && annotation.is_none() {
+                        annotation = Some(seg_start);
+                    }
                     pos += 1;
                     rest = &rest[1..];
                 }
@@ -840,6 +849,31 @@ impl FromNode for Path {
                     .help(crate::limits::PATH_LIMIT_HELP),
             );
             return None;
+        }
+        if let Some(start) = annotation {
+            // `@odata.etag`, `parentcustomerid@odata.bind`: the dots belong
+            // to one key, which read as a path would be objects nested in
+            // objects, never found (or written) in a record.
+            let at = start + text[start..].find('@').unwrap_or(0);
+            let quoted = format!("{}`{}`", &text[..start], &text[start..]);
+            let a = map(at);
+            r.push(
+                Diagnostic::new(
+                    "M0304",
+                    Span::new(a, (a + 1).min(node.span.end.max(a))),
+                    format!("`{}` in the field path `{text}` is an OData annotation, whose name contains dots; unquoted, its dots split it into nested objects", &text[start..]),
+                )
+                .label("annotation name")
+                .help(format!("quote the annotation name in backticks: `` {quoted} ``")),
+            );
+            // The path is kept as it was meant (the annotation one name), so
+            // the entry is not reported again as having no `from` or as
+            // reading an unknown related alias.
+            segments.retain(|sg| sg.span.start < map(start));
+            segments.push(Spanned::new(
+                text[start..].to_string(),
+                Span::new(map(start), map(text.len())),
+            ));
         }
         Some(Path {
             text: Spanned::new(text, node.span),
