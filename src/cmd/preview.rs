@@ -21,11 +21,10 @@
 
 use super::out::{err, errln};
 
+use super::table::{PrettyArray, Table};
 use mapc_check::{compile_file, Options as CheckOptions};
 use mapc_diag::{render, Format};
-use mapc_engine::preview::{
-    exit_line, report_lines, select_mapping, unseen_line, PrettyArray, Table,
-};
+use mapc_engine::preview::{exit_line, report_lines, select_mapping, unseen_line};
 use mapc_engine::{input, Compiled, Options, Outcome, WriteMode};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;

@@ -218,7 +218,7 @@
 //!   Numbers compare by value, strings exactly, `null` only matches a
 //!   present `null`. A mismatch names the innermost differing path
 //!   (`items[1].total`).
-//! * **Preview table** ([`preview::Table`]): one column per top-level key,
+//! * **Preview table** (`mapc preview --format table`, in the binary): one column per top-level key,
 //!   aligned by display width (CJK counts two columns); non-strings as
 //!   compact JSON; strings bare unless they would be misread (leading or
 //!   trailing whitespace, control characters, or text that reads as

@@ -134,6 +134,49 @@ fn rejection(file: &str, at: Position, key: Option<String>, e: RecordError) -> R
     }
 }
 
+/// The outcome of one mapped record: its verdict, where it came from and
+/// (when written) its output. The one place a [`Verdict`] becomes an
+/// [`Outcome`], for every way of running. A skip's message and a
+/// rejection's error are taken out of `verdict` (it is done with).
+fn outcome<'o>(
+    file: &str,
+    at: Position,
+    key: Option<Cow<'o, str>>,
+    verdict: &'o mut Verdict,
+    json: &'o [u8],
+) -> Outcome<'o> {
+    match verdict {
+        Verdict::Written {
+            warnings,
+            target_key,
+            ..
+        } => Outcome::Written {
+            at,
+            key,
+            json,
+            warnings,
+            target_key: *target_key,
+        },
+        Verdict::Skipped {
+            rule,
+            span,
+            message,
+        } => Outcome::Skipped {
+            at,
+            key,
+            rule: *rule,
+            rule_span: *span,
+            message: std::mem::take(message),
+        },
+        Verdict::Filtered => Outcome::Filtered { at, key },
+        Verdict::Rejected(e) => {
+            let code = e.code;
+            let e = std::mem::replace(e, RecordError::new(code, String::new()));
+            Outcome::Rejected(rejection(file, at, key.map(Cow::into_owned), e))
+        }
+    }
+}
+
 /// A rejected item's key and error: the error's position in the input
 /// resolved, the key read from what is left of a broken record.
 fn broken_item(c: &Compiled, item: &Item, data: &[u8]) -> (Option<String>, RecordError) {
@@ -282,34 +325,7 @@ impl Compiled {
                     });
                     continue;
                 }
-                let o = match verdict {
-                    Verdict::Written {
-                        ref warnings,
-                        target_key,
-                        ..
-                    } => Outcome::Written {
-                        at,
-                        key,
-                        json: &out,
-                        warnings,
-                        target_key,
-                    },
-                    Verdict::Skipped {
-                        rule,
-                        span,
-                        message,
-                    } => Outcome::Skipped {
-                        at,
-                        key,
-                        rule,
-                        rule_span: span,
-                        message,
-                    },
-                    Verdict::Filtered => Outcome::Filtered { at, key },
-                    Verdict::Rejected(e) => {
-                        Outcome::Rejected(rejection(&file, at, key.map(Cow::into_owned), e))
-                    }
-                };
+                let o = outcome(&file, at, key, &mut verdict, &out);
                 summary.count(&o);
                 sink.outcome(o)?;
             }
@@ -431,38 +447,8 @@ impl Compiled {
                         for r in d.results.drain(..) {
                             let key = r.key.map(|k| Cow::Borrowed(&d.keys[k]));
                             let json = &d.out[r.range.clone()];
-                            let verdict = self.dedupe(&mut seen, r.verdict, r.at, json);
-                            let o = match verdict {
-                                Verdict::Written {
-                                    ref warnings,
-                                    target_key,
-                                    ..
-                                } => Outcome::Written {
-                                    at: r.at,
-                                    key,
-                                    json,
-                                    warnings,
-                                    target_key,
-                                },
-                                Verdict::Skipped {
-                                    rule,
-                                    span,
-                                    message,
-                                } => Outcome::Skipped {
-                                    at: r.at,
-                                    key,
-                                    rule,
-                                    rule_span: span,
-                                    message,
-                                },
-                                Verdict::Filtered => Outcome::Filtered { at: r.at, key },
-                                Verdict::Rejected(e) => Outcome::Rejected(rejection(
-                                    &file,
-                                    r.at,
-                                    key.map(Cow::into_owned),
-                                    e,
-                                )),
-                            };
+                            let mut verdict = self.dedupe(&mut seen, r.verdict, r.at, json);
+                            let o = outcome(&file, r.at, key, &mut verdict, json);
                             summary.count(&o);
                             sink.outcome(o)?;
                         }
@@ -721,7 +707,7 @@ impl Compiled {
             let h = &held[i];
             let at = h.at;
             let key = h.key.clone().map(Cow::Owned);
-            let o = match &h.verdict {
+            let mut verdict = match &h.verdict {
                 Verdict::Written {
                     warnings,
                     marker,
@@ -767,33 +753,15 @@ impl Compiled {
                     json.extend_from_slice(&h.json[..m.min(h.json.len())]);
                     write_relationships(&rel_entries, &company, &mut json);
                     json.extend_from_slice(&h.json[m.min(h.json.len())..]);
-                    let o = Outcome::Written {
-                        at,
-                        key,
-                        json: &json,
-                        warnings: &warnings,
+                    Verdict::Written {
+                        warnings,
+                        marker: None,
                         target_key: *target_key,
-                    };
-                    summary.count(&o);
-                    sink.outcome(o)?;
-                    continue;
+                    }
                 }
-                Verdict::Skipped {
-                    rule,
-                    span,
-                    message,
-                } => Outcome::Skipped {
-                    at,
-                    key,
-                    rule: *rule,
-                    rule_span: *span,
-                    message: message.clone(),
-                },
-                Verdict::Filtered => Outcome::Filtered { at, key },
-                Verdict::Rejected(e) => {
-                    Outcome::Rejected(rejection(file, at, h.key.clone(), e.clone()))
-                }
+                other => other.clone(),
             };
+            let o = outcome(file, at, key, &mut verdict, &json);
             summary.count(&o);
             sink.outcome(o)?;
         }
