@@ -18,9 +18,10 @@
 use jiff::civil::Date;
 use mapc_diag::{lookup, render, Diagnostic, Format, Phase, Severity, SourceFile};
 use mapc_engine::input::{self, MemorySource, RecordSource};
-use mapc_engine::preview::{report_lines, PrettyArray, Table};
+use mapc_engine::preview::report_lines;
 use mapc_engine::{Compiled, Options, Outcome, WriteMode};
 use mapc_ir::Program;
+use mapc_output::{PrettyArray, Table};
 use std::sync::OnceLock;
 
 /// The as-of date the sample data in `specs/examples/data/` is written for.

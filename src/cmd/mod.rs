@@ -3,7 +3,6 @@ pub mod check;
 pub mod explain;
 pub mod out;
 pub mod preview;
-pub mod table;
 pub mod test;
 
 use std::io::IsTerminal;

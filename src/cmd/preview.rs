@@ -21,11 +21,11 @@
 
 use super::out::{err, errln};
 
-use super::table::{PrettyArray, Table};
 use mapc_check::{compile_file, Options as CheckOptions};
 use mapc_diag::{render, Format};
 use mapc_engine::preview::{exit_line, report_lines, select_mapping, unseen_line};
 use mapc_engine::{input, Compiled, Options, Outcome, WriteMode};
+use mapc_output::{PrettyArray, Table};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 

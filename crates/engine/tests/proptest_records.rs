@@ -24,8 +24,9 @@ mod common;
 
 use mapc_diag::{lookup, Phase, Severity};
 use mapc_engine::input::{self, Format, MemorySource, RecordSource};
-use mapc_engine::preview::{report_lines, PrettyArray};
+use mapc_engine::preview::report_lines;
 use mapc_engine::{Compiled, Options, Outcome, WriteMode};
+use mapc_output::PrettyArray;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::Value as J;

@@ -1,6 +1,6 @@
 //! The output writers of `mapc preview`: the pretty-printed JSON array and
-//! the aligned table (display widths). Display code lives in the binary;
-//! the engine hands out compact JSON records.
+//! the aligned table (display widths). Display code lives here, not in the
+//! engine, which hands out compact JSON records.
 
 use mapc_engine::json::parse::parse_value;
 use mapc_engine::json::write::{pretty, top_level_entries, write_str};
