@@ -1,5 +1,5 @@
 use super::out::{errln, out};
-use mapc_check::{compile_file, Options};
+use mapc_compile::{compile_file, CompileOptions};
 use mapc_diag::{render, Format};
 use std::path::PathBuf;
 
@@ -57,7 +57,7 @@ pub fn run(args: &CheckArgs) -> i32 {
             unreadable = true;
             continue;
         }
-        let opts = Options {
+        let opts = CompileOptions {
             schema_cache: args
                 .schema_cache
                 .clone()

@@ -21,7 +21,7 @@
 
 use super::out::{err, errln};
 
-use mapc_check::{compile_file, Options as CheckOptions};
+use mapc_compile::{compile_file, CompileOptions};
 use mapc_diag::{render, Format};
 use mapc_engine::preview::{exit_line, report_lines, select_mapping, unseen_line};
 use mapc_engine::{input, Compiled, Options, Outcome, WriteMode};
@@ -160,7 +160,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
             }
         },
     };
-    let opts = CheckOptions {
+    let opts = CompileOptions {
         schema_cache: args
             .schema_cache
             .clone()

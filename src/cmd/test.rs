@@ -19,13 +19,12 @@
 
 use super::out::{err, errln, outln};
 
-use mapc_check::{compile_file, Options as CheckOptions};
+use mapc_compile::{compile_file, CompileOptions};
 use mapc_diag::{render, Diagnostic, Format};
 use mapc_engine::preview::unseen_line;
-use mapc_engine::testing::{
-    line_of, parse_test_file, run_case, unseen_in_inputs, CaseResult, Mismatch,
-};
+use mapc_engine::testing::{line_of, run_case, unseen_in_inputs, CaseResult, Mismatch};
 use mapc_ir::Test;
+use mapc_syntax::spec::parse_test_file;
 use serde_json::json;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -359,7 +358,7 @@ pub fn test(args: &TestArgs) -> i32 {
     // Per spec whose tests ran: the cases, for R0104 over their inputs.
     let mut ran: Vec<Ran> = Vec::new();
     for unit in &units {
-        let opts = CheckOptions {
+        let opts = CompileOptions {
             schema_cache: args
                 .schema_cache
                 .clone()
@@ -412,11 +411,9 @@ pub fn test(args: &TestArgs) -> i32 {
         if unit.test_files.is_empty() {
             continue;
         }
-        // Test files are lowered against the spec's AST, like inline tests.
-        let spec_ast = match std::fs::read(&unit.spec) {
-            Ok(bytes) => mapc_syntax::spec::parse_bytes(&spec_name, &bytes).spec,
-            Err(_) => None,
-        };
+        // Test files are lowered against the spec's AST, like inline tests
+        // (the one the compile kept: the spec is read once).
+        let spec_ast = compiled.ast.as_ref();
         for tf in &unit.test_files {
             let text = match std::fs::read_to_string(tf) {
                 Ok(t) => t,
@@ -428,7 +425,7 @@ pub fn test(args: &TestArgs) -> i32 {
             };
             let parsed = parse_test_file(&tf.display().to_string(), &text);
             let mut diags = parsed.diagnostics;
-            let tests: Vec<Test> = match &spec_ast {
+            let tests: Vec<Test> = match spec_ast {
                 Some(ast) => {
                     mapc_ir::lower::lower_test_cases(ast, &parsed.cases, program, &mut diags)
                 }

@@ -50,9 +50,9 @@ fn yaml_parse_only(b: divan::Bencher) {
 #[divan::bench]
 fn check_whole_spec(b: divan::Bencher) {
     let text = generated_spec();
-    let opts = mapc_check::Options::default();
+    let opts = mapc_compile::CompileOptions::default();
     b.bench(|| {
-        let c = mapc_check::compile_str("bench.mapc.yaml", divan::black_box(&text), &opts);
+        let c = mapc_compile::compile_str("bench.mapc.yaml", divan::black_box(&text), &opts);
         assert!(!c.has_errors(), "generated spec must be valid");
         c
     });

@@ -19,7 +19,7 @@
 //! [`generated`] lists them. `every_spec_code_has_a_failing_fixture` fails
 //! when a spec code of the registry has no corpus case.
 
-use mapc_check::{compile_bytes, Options};
+use mapc_compile::{compile_bytes, CompileOptions as Options};
 use mapc_diag::{render, Format, CODES};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -122,7 +122,7 @@ fn options(case: &Case) -> Options {
     }
 }
 
-fn compile(case: &Case) -> mapc_check::Compiled {
+fn compile(case: &Case) -> mapc_compile::Compilation {
     compile_bytes(
         &format!("tests/check/{}.yaml", case.name),
         &case.bytes,

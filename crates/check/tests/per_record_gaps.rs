@@ -2,7 +2,7 @@
 //! check diagnostics: each test asserts the code and the exact text its span
 //! covers, and the look-alikes that must stay clean.
 
-use mapc_check::{compile_str, Compiled, Options};
+use mapc_compile::{compile_str, Compilation as Compiled, CompileOptions as Options};
 
 fn spec(source_kind: &str, body: &str) -> String {
     let source = match source_kind {

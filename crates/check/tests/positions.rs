@@ -3,7 +3,7 @@
 //! filter diagnostics speak OData. Also: date patterns, test expectations of
 //! warning codes, `sales_prices.fields`, and the metadata helps.
 
-use mapc_check::{compile_str, Compiled, Options};
+use mapc_compile::{compile_str, Compilation as Compiled, CompileOptions as Options};
 use mapc_diag::Diagnostic;
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! Focused tests of the spec rules (M06xx, M07xx, M08xx) and the metadata
 //! checks (M09xx): each asserts the code and the exact text its span covers.
 
-use mapc_check::{compile_str, Compiled, Options};
+use mapc_compile::{compile_str, Compilation as Compiled, CompileOptions as Options};
 use mapc_diag::Diagnostic;
 use std::path::PathBuf;
 
@@ -1116,11 +1116,11 @@ fn m0804_in_environment_overlays_and_not_for_files() {
 
 // ------------------------------------------------- M0801 under unknown keys
 
-/// Reads and checks like `compile`, through `rules::run_with_source`.
+/// Reads and checks like `compile`, through `rules::run`.
 fn rules_with_source(src: &str) -> Vec<mapc_diag::Diagnostic> {
     let parsed = mapc_syntax::spec::parse_str("rules-test.yaml", src);
     let mut diags = parsed.diagnostics;
-    mapc_check::rules::run_with_source(parsed.spec.as_ref().expect("a spec"), src, &mut diags);
+    mapc_check::rules::run(parsed.spec.as_ref().expect("a spec"), &mut diags);
     diags.into_sorted()
 }
 

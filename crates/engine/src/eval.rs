@@ -493,7 +493,7 @@ pub fn date_arg(v: &Value, what: &str) -> EResult<Option<DateLike>> {
         Value::DateTime(t) => Ok(Some(DateLike::DateTime(*t))),
         v if v.is_null() => Ok(None),
         Value::Str(s) => parse_date_like(s).map(Some).ok_or_else(|| {
-            let base = match mapc_syntax::dates::date_part_problem(s) {
+            let base = match mapc_ir::dates::date_part_problem(s) {
                 Some(why) => format!("\"{}\" is not a date: {why}", clip(s)),
                 None => format!(
                     "\"{}\" is not a date (YYYY-MM-DD) or date-time (RFC 3339)",
@@ -684,7 +684,7 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
             parse_date_pattern(&s, &p).map(Value::Date).ok_or_else(|| {
                 let why = pattern_ymd(&s, &p).and_then(|(y, m, d)| {
                     let (m, d) = (u32::try_from(m).ok()?, u32::try_from(d).ok()?);
-                    mapc_syntax::dates::day_problem(i64::from(y), m, d)
+                    mapc_ir::dates::day_problem(i64::from(y), m, d)
                 });
                 let message = match why {
                     Some(why) => format!("\"{}\" is not a date: {why}", clip(&s)),

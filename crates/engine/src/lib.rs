@@ -58,7 +58,7 @@
 //! * **Numbers** are exact decimals (`rust_decimal`, 96-bit mantissa, at most
 //!   28 decimal places) from parsing to output; there is no binary floating
 //!   point anywhere on the value path. Every number text, in records and in
-//!   the spec, is read by the one reader `mapc_syntax::number`, so a value
+//!   the spec, is read by the one reader `mapc_ir::number`, so a value
 //!   writes the same whatever its origin: digits and trailing zeros kept
 //!   (`45.10` stays `45.10`), an exponent folded into the scale (`1.5e3` is
 //!   `1500`), never an exponent in output, and trailing zeros beyond 28

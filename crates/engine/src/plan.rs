@@ -722,7 +722,7 @@ impl Compiled {
                 .connection(&m.source.connection)
                 .filter(|c| c.kind == mapc_ir::ConnectionKind::File)
                 .and_then(|c| c.setting("delimiter"))
-                .and_then(mapc_syntax::spec::delimiter_byte),
+                .and_then(mapc_ir::csv::delimiter_byte),
             types: m.source.columns.clone(),
             required: std::mem::take(&mut scope.reads),
         };

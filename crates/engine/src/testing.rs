@@ -1,5 +1,6 @@
 //! Mapping tests: running one test case through the engine and comparing
-//! the outcome with its expectation, and reading `*.test.yaml` files.
+//! the outcome with its expectation (`*.test.yaml` files are read by
+//! `mapc_syntax::spec::parse_test_file`).
 //!
 //! A test input goes through exactly the path a preview record takes (it is
 //! written as JSON and read by the record parser), so a test can never pass
@@ -27,10 +28,8 @@ use crate::plan::{Compiled, Options};
 use crate::run::Outcome;
 use crate::value::{write_decimal, Value};
 use jiff::civil::Date;
-use mapc_diag::{Diagnostics, SourceFile, Span};
+use mapc_diag::{SourceFile, Span};
 use mapc_ir::{Expect, Literal, Program, Test};
-use mapc_syntax::spec::read::{FromNode, MapReader, Reader};
-use mapc_syntax::spec::{Spanned, TestCase};
 
 /// One difference between the expected and the actual record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -292,48 +291,6 @@ fn items(n: usize) -> String {
     }
 }
 
-/// A `*.test.yaml` file: `spec:` (optional) and `tests:`.
-pub struct TestFile {
-    pub file: SourceFile,
-    /// The spec it tests, as written (relative to the test file).
-    pub spec: Option<Spanned<String>>,
-    pub cases: Vec<TestCase>,
-    /// Problems reading the file (rendered against `file`).
-    pub diagnostics: Diagnostics,
-}
-
-/// Reads a `*.test.yaml` file with the spec reader's YAML tree and test-case
-/// shape, so its diagnostics look exactly like the spec's own.
-pub fn parse_test_file(name: &str, text: &str) -> TestFile {
-    let text = mapc_syntax::spec::strip_bom(text);
-    let file = SourceFile::new(name, text);
-    let mut diagnostics = Diagnostics::new();
-    let mut spec = None;
-    let mut cases = Vec::new();
-    if let Some(node) =
-        mapc_syntax::yaml::parse(text, mapc_syntax::yaml::Limits::default(), &mut diagnostics)
-    {
-        let mut r = Reader {
-            src: text,
-            diags: &mut diagnostics,
-        };
-        if let Some(mut m) = MapReader::new(&node, "the test file", &mut r) {
-            spec = m.opt::<Spanned<String>>("spec", &mut r);
-            match m.get("tests") {
-                Some(n) => cases = Vec::<TestCase>::from_node(n, &mut r).unwrap_or_default(),
-                None => m.missing("tests", "a list of test cases", &mut r),
-            }
-            m.finish(&["spec", "tests"], &mut r);
-        }
-    }
-    TestFile {
-        file,
-        spec,
-        cases,
-        diagnostics,
-    }
-}
-
 /// The 1-based line of a span (where a test case starts).
 pub fn line_of(file: &SourceFile, span: Span) -> usize {
     file.line_col(span.start).0
@@ -400,19 +357,5 @@ mod tests {
         assert_eq!(diff(r#"{"l": [1]}"#, r#"{"l": ["1"]}"#).len(), 1);
         assert_eq!(diff(r#"{"s": "1"}"#, r#"{"s": 1}"#).len(), 1);
         assert_eq!(diff(r#"{"o": {}}"#, r#"{"o": 1}"#).len(), 1);
-    }
-
-    #[test]
-    fn reads_test_files() {
-        let t = parse_test_file(
-            "x.test.yaml",
-            "spec: a.mapc.yaml\ntests:\n  - name: one\n    input: {a: 1}\n    expect: skip\n",
-        );
-        assert!(t.diagnostics.is_empty());
-        assert_eq!(t.spec.map(|s| s.value), Some("a.mapc.yaml".to_string()));
-        assert_eq!(t.cases.len(), 1);
-        let t = parse_test_file("x.test.yaml", "spec: a\ntets: []\n");
-        assert!(t.diagnostics.iter().any(|d| d.code == "M0202"));
-        assert!(t.diagnostics.iter().any(|d| d.code == "M0201"));
     }
 }

@@ -127,8 +127,8 @@ impl From<&mapc_ir::Literal> for Value<'static> {
 // ---------------------------------------------------------------------------
 
 // The one reader and writer of number text, shared with the spec compiler
-// (`mapc_syntax::number` documents the canonical form).
-pub use mapc_syntax::number::{
+// (`mapc_ir::number` documents the canonical form).
+pub use mapc_ir::number::{
     decimal_shortest, decimal_text, parse_decimal, write_decimal, write_decimal_shortest, NumError,
 };
 

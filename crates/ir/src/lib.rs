@@ -16,3 +16,16 @@ pub use funcs::{Func, FuncInfo, FUNCS};
 pub use lower::{lower, Lowered, SchemaInfo};
 pub use program::*;
 pub use types::Type;
+
+// The value forms a program carries, for the engine, which sits on the IR and
+// not on the spec reader: numbers and dates are read by the one reader the
+// spec's literals use (so a record value and a literal can never disagree),
+// and CSV delimiters are named as the spec names them. Re-exported here so
+// the dependency stays one-way (syntax <- ir <- engine) with one
+// implementation of each.
+pub use mapc_syntax::{dates, number};
+
+/// CSV delimiters as the spec names them (`csv: {delimiter: ...}`).
+pub mod csv {
+    pub use mapc_syntax::spec::{delimiter_byte, CSV_DELIMITERS};
+}

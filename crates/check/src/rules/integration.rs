@@ -156,8 +156,8 @@ fn separators(s: &SalesPrices, diags: &mut Diagnostics) {
 
 /// `sales_prices.fields`: an empty list (M0207) would make every price
 /// string empty; a field listed twice (M0703) would be written twice into
-/// each price rule. `src` locates the empty list, which keeps no span.
-pub fn sales_price_fields(spec: &Spec, src: &str, diags: &mut Diagnostics) {
+/// each price rule. The empty list is reported at its `[]`.
+pub(crate) fn sales_price_fields(spec: &Spec, diags: &mut Diagnostics) {
     let blocks = spec
         .sales_prices
         .iter()
@@ -165,7 +165,7 @@ pub fn sales_price_fields(spec: &Spec, src: &str, diags: &mut Diagnostics) {
     for s in blocks {
         let Some(fields) = &s.fields else { continue };
         if fields.is_empty() {
-            let span = value_span(src, s.span, "fields").unwrap_or(s.span);
+            let span = s.fields_span.unwrap_or(s.span);
             diags.push(
                 Diagnostic::new(
                     "M0207",
@@ -210,7 +210,7 @@ pub fn sales_price_fields(spec: &Spec, src: &str, diags: &mut Diagnostics) {
 /// `sales_prices.sales_codes` that lists no code (`[]` or `""`): only rules
 /// whose code is listed are transferred, so every rule would be dropped and
 /// every price string empty (M0207). Leaving the key out transfers all.
-pub fn empty_sales_codes(spec: &Spec, src: &str, diags: &mut Diagnostics) {
+pub(crate) fn empty_sales_codes(spec: &Spec, diags: &mut Diagnostics) {
     let blocks = spec
         .sales_prices
         .iter()
@@ -218,9 +218,7 @@ pub fn empty_sales_codes(spec: &Spec, src: &str, diags: &mut Diagnostics) {
     for s in blocks {
         let Some(list) = &s.sales_codes else { continue };
         let span = match list {
-            CodeList::List(v) if v.is_empty() => {
-                value_span(src, s.span, "sales_codes").unwrap_or(s.span)
-            }
+            CodeList::List(v) if v.is_empty() => s.sales_codes_span.unwrap_or(s.span),
             CodeList::Text(t) if t.value.trim().is_empty() => t.span,
             _ => continue,
         };
@@ -234,32 +232,6 @@ pub fn empty_sales_codes(spec: &Spec, src: &str, diags: &mut Diagnostics) {
             .help("list the sales codes to transfer (e.g. `sales_codes: [Y1004N]`), or remove `sales_codes` to transfer the rules of every code"),
         );
     }
-}
-
-/// The span of the flow sequence (`[...]`) that is the value of `key` within
-/// `block` of `src`, if it is written that way.
-fn value_span(src: &str, block: Span, key: &str) -> Option<Span> {
-    let text = src.get(block.start..block.end.min(src.len()))?;
-    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    let b = text.as_bytes();
-    let mut from = 0;
-    while let Some(i) = text[from..].find(key).map(|i| i + from) {
-        from = i + key.len();
-        if i > 0 && ident(b[i - 1]) || b.get(from).copied().is_some_and(ident) {
-            continue;
-        }
-        let rest = text[from..].trim_start_matches([' ', '\t']);
-        let Some(rest) = rest.strip_prefix(':') else {
-            continue;
-        };
-        let open = text.len() - rest.trim_start().len();
-        if b.get(open) != Some(&b'[') {
-            return None;
-        }
-        let close = text[open..].find(']')? + open;
-        return Some(Span::new(block.start + open, block.start + close + 1));
-    }
-    None
 }
 
 // ---------------------------------------------------------------- code lists

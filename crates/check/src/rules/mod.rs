@@ -18,22 +18,23 @@ use mapc_diag::{Diagnostics, Span};
 use mapc_syntax::spec::{Spanned, Spec, SyncDirection};
 
 /// Runs every AST rule.
-pub fn run(spec: &Spec, diags: &mut Diagnostics) {
+pub fn run(spec: &Spec, diags: &mut Diagnostics) -> Findings {
     sync::run(spec, diags);
     integration::run(spec, diags);
-    security::run(spec, diags);
+    let mut secrets = security::run(spec, diags);
     limits::run(spec, diags);
+    security::unknown_key_secrets(spec, diags, &mut secrets);
+    integration::sales_price_fields(spec, diags);
+    integration::empty_sales_codes(spec, diags);
+    Findings { secrets }
 }
 
-/// [`run`], plus the rules that need the source text besides the AST: a
-/// literal secret under a key the reader did not know (M0801), and an empty
-/// `sales_prices.fields` and `sales_codes` (M0207, at the `[]`). `diags` must
-/// already hold the reader's diagnostics (the check is gated on its M0202).
-pub fn run_with_source(spec: &Spec, src: &str, diags: &mut Diagnostics) {
-    run(spec, diags);
-    security::unknown_key_secrets(spec, src, diags);
-    integration::sales_price_fields(spec, src, diags);
-    integration::empty_sales_codes(spec, src, diags);
+/// What the rules found that later steps act on (besides the diagnostics).
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// The spans of literal secrets (each reported as M0801): reports show
+    /// the spec's text redacted there.
+    pub secrets: Vec<Span>,
 }
 
 /// The span of the bytes `start..end` of a string value's *content*, in file

@@ -5,14 +5,16 @@
 //! a CI log does not leak the secret a second time.
 
 use super::inner_span;
-use mapc_diag::{Diagnostic, Diagnostics};
+use mapc_diag::{Diagnostic, Diagnostics, Span};
 use mapc_syntax::spec::{Auth, AuthFlow, Connection, ConnectionKind, Spanned, Spec, AUTH_KEYS};
-use mapc_syntax::yaml::{Node, NodeKind};
 
-pub fn run(spec: &Spec, diags: &mut Diagnostics) {
+/// Runs the rules; returns the spans of the literal secrets found (each
+/// reported as M0801), which reports must not show.
+pub fn run(spec: &Spec, diags: &mut Diagnostics) -> Vec<Span> {
+    let mut secrets = Vec::new();
     for (name, c) in &spec.connections {
         references(&name.value, None, c, diags);
-        literal_secrets(&name.value, None, c, diags);
+        literal_secrets(&name.value, None, c, diags, &mut secrets);
         required_settings(spec, name, c, diags);
         urls(
             &name.value,
@@ -25,7 +27,7 @@ pub fn run(spec: &Spec, diags: &mut Diagnostics) {
     for (env, e) in &spec.environments {
         for (name, c) in &e.connections {
             references(&name.value, Some(&env.value), c, diags);
-            literal_secrets(&name.value, Some(&env.value), c, diags);
+            literal_secrets(&name.value, Some(&env.value), c, diags, &mut secrets);
             auth_shape(&name.value, Some(&env.value), c.auth.as_ref(), diags);
             let kind = c.kind.as_ref().map(|k| k.value).or_else(|| {
                 spec.connections
@@ -36,6 +38,13 @@ pub fn run(spec: &Spec, diags: &mut Diagnostics) {
             urls(&name.value, Some(&env.value), kind, c, diags);
         }
     }
+    secrets
+}
+
+/// Reports a literal secret (M0801) and remembers its span for redaction.
+fn secret(d: Diagnostic, diags: &mut Diagnostics, secrets: &mut Vec<Span>) {
+    secrets.push(d.span);
+    diags.push(d);
 }
 
 /// M0804: the service and sign-in URLs of an OData-speaking connection are
@@ -279,7 +288,13 @@ fn only_references(text: &str) -> bool {
 }
 
 /// M0801: secrets must come from `${ENV}`.
-fn literal_secrets(conn: &str, env: Option<&str>, c: &Connection, diags: &mut Diagnostics) {
+fn literal_secrets(
+    conn: &str,
+    env: Option<&str>,
+    c: &Connection,
+    diags: &mut Diagnostics,
+    secrets: &mut Vec<Span>,
+) {
     for (key, v) in string_settings(c) {
         if !is_secret_key(key) || v.value.trim().is_empty() {
             continue;
@@ -295,7 +310,7 @@ fn literal_secrets(conn: &str, env: Option<&str>, c: &Connection, diags: &mut Di
             continue;
         }
         let partly = !env_refs(&v.value).is_empty();
-        diags.push(
+        secret(
             Diagnostic::new(
                 "M0801",
                 v.span,
@@ -307,6 +322,8 @@ fn literal_secrets(conn: &str, env: Option<&str>, c: &Connection, diags: &mut Di
             )
             .label("a literal value; secrets must come from `${ENV}`")
             .help("use `${MAPC_CLIENT_SECRET}` and set the variable at run time; a secret that was committed should be rotated"),
+            diags,
+            secrets,
         );
     }
     // Credentials inside a URL (`https://user:password@host`).
@@ -326,10 +343,12 @@ fn literal_secrets(conn: &str, env: Option<&str>, c: &Connection, diags: &mut Di
         }
         let scheme_end = v.value.find("://").map(|i| i + 3).unwrap_or(0);
         let pstart = scheme_end + colon + 1;
-        diags.push(
+        secret(
             Diagnostic::new("M0801", inner_span(v, pstart, pstart + password.len()), format!("`{key}` of {} contains a literal password", place(conn, env)))
                 .label("a literal value")
                 .help("remove the credentials from the URL and authenticate with `auth:` (client secret from `${MAPC_CLIENT_SECRET}`, set at run time)"),
+            diags,
+            secrets,
         );
     }
 }
@@ -344,94 +363,52 @@ fn secret_like_key(key: &str) -> bool {
 
 /// M0801 for literal secrets under keys the reader did not know (M0202):
 /// `client_secert: hunter2` is a secret in the file whatever the key is
-/// called. Needs the source text, since the AST keeps only known keys; the
-/// file is read again only when an M0202 lies inside a connection.
-pub fn unknown_key_secrets(spec: &Spec, src: &str, diags: &mut Diagnostics) {
-    let spans: Vec<mapc_diag::Span> = spec
+/// called. The AST keeps the unknown keys of `auth` with their values.
+pub(crate) fn unknown_key_secrets(spec: &Spec, diags: &mut Diagnostics, secrets: &mut Vec<Span>) {
+    let conns = spec
         .connections
         .iter()
-        .map(|(_, c)| c.span)
-        .chain(
-            spec.environments
+        .map(|(name, c)| (name, None, c))
+        .chain(spec.environments.iter().flat_map(|(env, e)| {
+            e.connections
                 .iter()
-                .flat_map(|(_, e)| e.connections.iter().map(|(_, c)| c.span)),
-        )
-        .collect();
-    let inside = diags.iter().any(|d| {
-        d.code == "M0202"
-            && spans
-                .iter()
-                .any(|s| s.start <= d.span.start && d.span.end <= s.end)
-    });
-    if !inside {
-        return;
-    }
-    let mut ignored = Diagnostics::new();
-    let Some(root) = mapc_syntax::yaml::parse(src, Default::default(), &mut ignored) else {
-        return;
-    };
-    let mut found = Vec::new();
-    let mut scan = |conns: Option<&Node>, env: Option<&str>| {
-        let Some(NodeKind::Map(conns)) = conns.map(|c| &c.kind) else {
-            return;
-        };
-        for (name, c) in conns {
-            let Some(name) = name.as_scalar().map(|s| s.text.as_str()) else {
+                .map(move |(name, c)| (name, Some(env.value.as_str()), c))
+        }));
+    for (name, env, c) in conns {
+        let Some(auth) = &c.auth else { continue };
+        for u in &auth.unknown {
+            let key = u.key.value.as_str();
+            if AUTH_KEYS.contains(&key) || !secret_like_key(key) {
+                continue;
+            }
+            let Some(value) = u.value.node.as_scalar().filter(|s| !s.is_null()) else {
                 continue;
             };
-            let Some(NodeKind::Map(auth)) = c.get("auth").map(|a| &a.kind) else {
+            let text = value.text.trim();
+            if text.is_empty() || only_references(text) {
                 continue;
+            }
+            let known = match mapc_diag::did_you_mean(key, AUTH_KEYS.iter().copied()) {
+                Some(k) => format!("`{k}: ${{MAPC_CLIENT_SECRET}}`"),
+                None => "`client_secret: ${MAPC_CLIENT_SECRET}`".to_string(),
             };
-            for (k, v) in auth {
-                let Some(key) = k.as_scalar().map(|s| s.text.as_str()) else {
-                    continue;
-                };
-                if AUTH_KEYS.contains(&key) || !secret_like_key(key) {
-                    continue;
-                }
-                let Some(value) = v.as_scalar().filter(|s| !s.is_null()) else {
-                    continue;
-                };
-                let text = value.text.trim();
-                if text.is_empty() || only_references(text) {
-                    continue;
-                }
-                found.push((
-                    name.to_string(),
-                    env.map(str::to_string),
-                    key.to_string(),
-                    v.span,
-                ));
-            }
+            secret(
+                Diagnostic::new(
+                    "M0801",
+                    u.value.node.span,
+                    format!(
+                        "`auth.{key}` of {} looks like a secret and is a literal value",
+                        place(&name.value, env)
+                    ),
+                )
+                .label("a literal value; secrets must come from `${ENV}`")
+                .help(format!(
+                    "`{key}` is not an auth setting (M0202), but its value is still in the file: write {known} and set the variable at run time; a secret that was committed should be rotated"
+                )),
+                diags,
+                secrets,
+            );
         }
-    };
-    scan(root.get("connections"), None);
-    if let Some(NodeKind::Map(envs)) = root.get("environments").map(|e| &e.kind) {
-        for (env, e) in envs {
-            if let Some(env) = env.as_scalar() {
-                scan(e.get("connections"), Some(&env.text));
-            }
-        }
-    }
-    for (conn, env, key, span) in found {
-        let known = match mapc_diag::did_you_mean(&key, AUTH_KEYS.iter().copied()) {
-            Some(k) => format!("`{k}: ${{MAPC_CLIENT_SECRET}}`"),
-            None => "`client_secret: ${MAPC_CLIENT_SECRET}`".to_string(),
-        };
-        diags.push(
-            Diagnostic::new(
-                "M0801",
-                span,
-                format!(
-                    "`auth.{key}` of {} looks like a secret and is a literal value",
-                    place(&conn, env.as_deref())
-                ),
-            )
-            .label("a literal value; secrets must come from `${ENV}`")
-            .help(format!(
-                "`{key}` is not an auth setting (M0202), but its value is still in the file: write {known} and set the variable at run time; a secret that was committed should be rotated"
-            )),
-        );
     }
 }
 

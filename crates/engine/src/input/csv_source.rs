@@ -316,7 +316,7 @@ fn count_delimiters(b: &[u8], eof: bool) -> Option<[usize; 4]> {
             b'"' => quoted = !quoted,
             b'\n' | b'\r' if !quoted => return Some(counts),
             _ if !quoted => {
-                if let Some(k) = mapc_syntax::spec::CSV_DELIMITERS
+                if let Some(k) = mapc_ir::csv::CSV_DELIMITERS
                     .iter()
                     .position(|(d, _)| *d == c)
                 {
@@ -549,7 +549,7 @@ impl<R: Read> CsvSource<R> {
                         .iter()
                         .copied()
                         .filter(|&k| {
-                            let d = mapc_syntax::spec::CSV_DELIMITERS[k].0;
+                            let d = mapc_ir::csv::CSV_DELIMITERS[k].0;
                             let mut row = Row::default();
                             if !matches!(
                                 parse_row(&self.buf, self.pos, true, d, 1, &mut row),
@@ -576,7 +576,7 @@ impl<R: Read> CsvSource<R> {
                                 let n = counts[k];
                                 format!(
                                     "{} ({n} time{})",
-                                    mapc_syntax::spec::CSV_DELIMITERS[k].1,
+                                    mapc_ir::csv::CSV_DELIMITERS[k].1,
                                     if n == 1 { "" } else { "s" }
                                 )
                             })
@@ -593,7 +593,7 @@ impl<R: Read> CsvSource<R> {
                 }
             }
         };
-        let (d, name) = mapc_syntax::spec::CSV_DELIMITERS[pick];
+        let (d, name) = mapc_ir::csv::CSV_DELIMITERS[pick];
         if d != b',' {
             self.notes.push(Note {
                 code: None,
@@ -627,13 +627,13 @@ impl<R: Read> CsvSource<R> {
                 },
             )
             .collect();
-        let (d, dname) = mapc_syntax::spec::CSV_DELIMITERS
+        let (d, dname) = mapc_ir::csv::CSV_DELIMITERS
             .iter()
             .copied()
             .find(|(d, _)| *d == self.delim)
             .unwrap_or((b',', "`,`"));
         let other = names.len() == 1
-            && mapc_syntax::spec::CSV_DELIMITERS
+            && mapc_ir::csv::CSV_DELIMITERS
                 .iter()
                 .any(|(o, _)| *o != d && names[0].as_bytes().contains(o));
         let help = if other {

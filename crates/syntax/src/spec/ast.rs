@@ -251,6 +251,19 @@ pub struct Auth {
     pub scope: Option<Spanned<String>>,
     pub authority: Option<Spanned<String>>,
     pub redirect_uri: Option<Spanned<String>>,
+    /// Keys the reader did not know (each reported as M0202), kept with
+    /// their values: a literal secret under a misspelt key is still a
+    /// secret in the file (M0801).
+    #[schemars(skip)]
+    pub unknown: Vec<UnknownKey>,
+}
+
+/// A key of a mapping the reader did not know (reported as M0202), with its
+/// value as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnknownKey {
+    pub key: Spanned<String>,
+    pub value: Value,
 }
 
 /// A text setting of a connection, keyed as users write it (`url`,
@@ -489,6 +502,13 @@ pub struct SalesPrices {
     pub record_delimiter: Option<Spanned<String>>,
     pub exclude_expired: Option<Spanned<bool>>,
     pub fields: Option<Vec<Spanned<String>>>,
+    /// Where the value of `fields` is written (an empty list is reported at
+    /// its `[]`).
+    #[schemars(skip)]
+    pub fields_span: Option<Span>,
+    /// Where the value of `sales_codes` is written.
+    #[schemars(skip)]
+    pub sales_codes_span: Option<Span>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]

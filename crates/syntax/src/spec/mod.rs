@@ -3,10 +3,12 @@ mod ast;
 pub mod read;
 mod schema;
 mod structs;
+mod test_file;
 
 pub use ast::*;
 pub use schema::json_schema;
 pub use structs::{AUTH_KEYS, TOP_KEYS};
+pub use test_file::{parse_test_file, TestFile};
 
 use crate::yaml::{self, Limits};
 use mapc_diag::{Diagnostic, Diagnostics, SourceFile, Span};

@@ -114,6 +114,15 @@ impl<'n> MapReader<'n> {
         Some(&self.entries[i].1)
     }
 
+    /// The span of the value of `key` as written (a present null
+    /// included), without reading it.
+    pub fn value_span(&self, key: &str) -> Option<Span> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_scalar().is_some_and(|s| s.text == key))
+            .map(|(_, v)| v.span)
+    }
+
     pub fn key_span(&self, key: &str) -> Option<Span> {
         self.entries
             .iter()
@@ -168,7 +177,14 @@ impl<'n> MapReader<'n> {
 
     /// Reports every key that was not consumed, with a did-you-mean.
     pub fn finish(self, known: &[&str], r: &mut Reader) {
-        for (i, (k, _)) in self.entries.iter().enumerate() {
+        self.finish_keeping(known, r);
+    }
+
+    /// [`finish`](Self::finish), returning the unknown keys with their
+    /// values, for an AST that keeps them.
+    pub fn finish_keeping(self, known: &[&str], r: &mut Reader) -> Vec<UnknownKey> {
+        let mut unknown = Vec::new();
+        for (i, (k, v)) in self.entries.iter().enumerate() {
             if self.used[i] {
                 continue;
             }
@@ -178,6 +194,10 @@ impl<'n> MapReader<'n> {
             if name == "$schema" && known.contains(&"$schema") {
                 continue;
             }
+            unknown.push(UnknownKey {
+                key: Spanned::new(name.to_string(), k.span),
+                value: Value { node: v.clone() },
+            });
             let help = match did_you_mean(name, known.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!(
@@ -200,6 +220,7 @@ impl<'n> MapReader<'n> {
                 .help(help),
             );
         }
+        unknown
     }
 }
 

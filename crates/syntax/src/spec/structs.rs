@@ -198,7 +198,7 @@ fn csv_settings(
 /// included) is optional, since the overlay changes only what it names.
 fn auth(node: &Node, overlay: bool, r: &mut Reader) -> Option<Auth> {
     let mut m = MapReader::new(node, "`auth`", r)?;
-    let a = Auth {
+    let mut a = Auth {
         span: node.span,
         flow: if overlay {
             m.opt("flow", r)
@@ -211,8 +211,9 @@ fn auth(node: &Node, overlay: bool, r: &mut Reader) -> Option<Auth> {
         scope: m.opt("scope", r),
         authority: m.opt("authority", r),
         redirect_uri: m.opt("redirect_uri", r),
+        unknown: Vec::new(),
     };
-    m.finish(AUTH_KEYS, r);
+    a.unknown = m.finish_keeping(AUTH_KEYS, r);
     Some(a)
 }
 
@@ -448,6 +449,8 @@ impl FromNode for SalesPrices {
         let mut m = MapReader::new(node, "`sales_prices`", r)?;
         let s = SalesPrices {
             span: node.span,
+            fields_span: m.value_span("fields"),
+            sales_codes_span: m.value_span("sales_codes"),
             path: m.opt("path", r),
             to: m.opt("to", r),
             transfer_customer_price_groups: m.opt("transfer_customer_price_groups", r),
