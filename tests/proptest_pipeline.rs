@@ -1,5 +1,5 @@
 //! Property tests of the whole pipeline: spec bytes through
-//! `mapc_check::compile_bytes` (YAML, spec shape, rules, lowering, secret
+//! `mapc_compile::compile_bytes` (YAML, spec shape, rules, lowering, secret
 //! redaction), the diagnostics in every output format, and, for a spec
 //! without errors, its own tests and every mapping over its test inputs.
 //! The invariants are the fuzz targets' (`fuzz/src/lib.rs`, shared so both
@@ -242,7 +242,7 @@ proptest! {
         line.extend_from_slice(secret.as_bytes());
         line.push(b'\n');
         text.splice(start..start, line);
-        let c = mapc_check::compile_bytes("s.mapc.yaml", &text, &mapc_check::Options::default());
+        let c = mapc_compile::compile_bytes("s.mapc.yaml", &text, &mapc_compile::CompileOptions::default());
         let files = [(&c.file, c.diagnostics.as_slice())];
         for format in [
             mapc_diag::Format::Human { color: false },

@@ -1,4 +1,4 @@
-//! The whole compile of a spec (`mapc_check::compile_bytes`, what `check`,
+//! The whole compile of a spec (`mapc_compile::compile_bytes`, what `check`,
 //! `preview`, `test` and `run` share), then the spec's own tests and its
 //! mappings over their test inputs.
 #![no_main]

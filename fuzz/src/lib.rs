@@ -220,7 +220,8 @@ pub fn examples() -> &'static Examples {
         let specs = EXAMPLE_SPECS
             .iter()
             .map(|(name, text)| {
-                let c = mapc_check::compile_str(name, text, &mapc_check::Options::default());
+                let c =
+                    mapc_compile::compile_str(name, text, &mapc_compile::CompileOptions::default());
                 assert!(!c.has_errors(), "{name} has errors");
                 let program = c.program.expect("an example is a spec");
                 let engine = |i, mode| {
@@ -266,7 +267,11 @@ pub fn run_example_records(data: &[u8]) {
 /// errors, runs its tests and every mapping over its test inputs and an
 /// empty record.
 pub fn compile_and_run(data: &[u8]) {
-    let c = mapc_check::compile_bytes("fuzz.mapc.yaml", data, &mapc_check::Options::default());
+    let c = mapc_compile::compile_bytes(
+        "fuzz.mapc.yaml",
+        data,
+        &mapc_compile::CompileOptions::default(),
+    );
     check_diagnostics(&c.file, &c.diagnostics);
     let Some(program) = &c.program else { return };
     if c.has_errors() {
@@ -321,7 +326,7 @@ pub fn read_yaml(data: &[u8]) {
     let p = mapc_syntax::spec::parse_str("fuzz.yaml", text);
     check_diagnostics(&p.file, &p.diagnostics.into_sorted());
 
-    let t = mapc_engine::testing::parse_test_file("fuzz.test.yaml", text);
+    let t = mapc_syntax::spec::parse_test_file("fuzz.test.yaml", text);
     check_diagnostics(&t.file, &t.diagnostics.into_sorted());
 }
 
