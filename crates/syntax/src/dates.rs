@@ -5,8 +5,6 @@
 //! same thing about one that does not exist: `2026-02-29` is "February 2026
 //! has 28 days", not "not a date in the form YYYY-MM-DD".
 
-use crate::parse_util::days_in_month;
-
 const MONTHS: [&str; 12] = [
     "January",
     "February",
@@ -21,6 +19,20 @@ const MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
+
+/// Days in `month` (1-12) of the proleptic Gregorian `year`; 0 for a month
+/// that does not exist. Both grammars accept any digits for a date literal
+/// and reject `2026-02-30` with this, so the two languages agree.
+pub fn days_in_month(year: i64, month: u32) -> u32 {
+    let leap = year.rem_euclid(4) == 0 && (year.rem_euclid(100) != 0 || year.rem_euclid(400) == 0);
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
 
 /// Why a text is not a `YYYY-MM-DD` date.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,5 +121,14 @@ mod tests {
         );
         assert_eq!(date_part_problem("2026-02-28T10:00:00Z"), None);
         assert_eq!(date_part_problem("ü"), None);
+    }
+
+    #[test]
+    fn gregorian_month_lengths() {
+        assert_eq!(days_in_month(2024, 2), 29);
+        assert_eq!(days_in_month(1900, 2), 28);
+        assert_eq!(days_in_month(2000, 2), 29);
+        assert_eq!(days_in_month(2026, 4), 30);
+        assert_eq!(days_in_month(2026, 13), 0);
     }
 }

@@ -1,6 +1,6 @@
 //! Small helpers the expression and the `$filter` parsers share: spans of
-//! pest pairs, where a pest error points, text for error messages, and the
-//! calendar rule both use to reject dates that do not exist.
+//! pest pairs, where a pest error points, and text for error messages. The calendar rule
+//! both use to reject dates that do not exist is in [`crate::dates`].
 
 use mapc_diag::Span;
 use pest::error::{Error, ErrorVariant, InputLocation};
@@ -44,33 +44,5 @@ pub(crate) fn shorten(s: &str) -> String {
         format!("{cut}…")
     } else {
         s.to_string()
-    }
-}
-
-/// Days in `month` (1-12) of the proleptic Gregorian `year`; 0 for a month
-/// that does not exist. Both grammars accept any digits for a date literal
-/// and reject `2026-02-30` with this, so the two languages agree.
-pub(crate) fn days_in_month(year: i64, month: u32) -> u32 {
-    let leap = year.rem_euclid(4) == 0 && (year.rem_euclid(100) != 0 || year.rem_euclid(400) == 0);
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::days_in_month;
-
-    #[test]
-    fn gregorian_month_lengths() {
-        assert_eq!(days_in_month(2024, 2), 29);
-        assert_eq!(days_in_month(1900, 2), 28);
-        assert_eq!(days_in_month(2000, 2), 29);
-        assert_eq!(days_in_month(2026, 4), 30);
-        assert_eq!(days_in_month(2026, 13), 0);
     }
 }

@@ -5,8 +5,9 @@
 //! relative to the start of the parsed text. Parsing never panics.
 
 use super::ast::*;
+use crate::dates::days_in_month;
 use crate::depth::{Depth, Limits};
-use crate::parse_util::{char_span, days_in_month, error_site, shorten, span_of};
+use crate::parse_util::{char_span, error_site, shorten, span_of};
 use mapc_diag::Span;
 use pest::iterators::Pair;
 use pest::Parser as _;
