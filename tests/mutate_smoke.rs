@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::process::Command;
 
 #[test]
-#[ignore = "known panics of issue 6 (non-ASCII before `:` in redaction, ...) are fixed on other branches; run with --ignored"]
 fn mutation_fuzz_smoke() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let results = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mutate-smoke");
