@@ -126,14 +126,20 @@ pub fn input_failure(name: &str, e: &std::io::Error) {
     }
 }
 
-/// Prints what a reader noticed about its input as a whole.
-pub fn input_notes(name: &str, notes: &[input::Note]) {
+/// Prints what a reader noticed about its input as a whole; returns how
+/// many of those are warnings (coded), for the summary line.
+pub fn input_notes(name: &str, notes: &[input::Note]) -> usize {
+    let mut warnings = 0;
     for n in notes {
         match n.code {
-            Some(code) => errln!("warning[{code}]: {name}: {}", n.message),
+            Some(code) => {
+                warnings += 1;
+                errln!("warning[{code}]: {name}: {}", n.message)
+            }
             None => errln!("note: {name}: {}", n.message),
         }
     }
+    warnings
 }
 
 pub fn preview(args: &PreviewArgs) -> i32 {
@@ -313,7 +319,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     for l in &reports {
         errln!("{l}");
     }
-    input_notes(&input_name, &src.notes());
+    let input_warnings = input_notes(&input_name, &src.notes());
     let unseen = engine.unseen_paths();
     for u in &unseen {
         errln!("{}", unseen_line(u, file, ("record read", "records read")));
@@ -326,7 +332,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
         summary.skipped,
         summary.filtered,
         summary.rejected,
-        plural(summary.warnings + unseen.len(), "warning"),
+        plural(summary.warnings + input_warnings + unseen.len(), "warning"),
         engine.mapping_name(),
         if args.as_update { ", as an update" } else { "" },
     );
