@@ -138,7 +138,7 @@ pub fn check_run(
         }
     }
     let out = array.finish().expect("writing to memory");
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap_or_else(|e| {
+    let v: serde_json::Value = parse_json(&out).unwrap_or_else(|e| {
         panic!(
             "preview --format json is not JSON ({e}):\n{}",
             String::from_utf8_lossy(&out)
@@ -154,7 +154,7 @@ pub fn check_run(
 pub fn check_outcome(o: &Outcome<'_>) {
     match o {
         Outcome::Written { json, warnings, .. } => {
-            let v: serde_json::Value = serde_json::from_slice(json).unwrap_or_else(|e| {
+            let v: serde_json::Value = parse_json(json).unwrap_or_else(|e| {
                 panic!(
                     "a written record is not JSON ({e}): {}",
                     String::from_utf8_lossy(json)
@@ -167,6 +167,21 @@ pub fn check_outcome(o: &Outcome<'_>) {
         }
         Outcome::Rejected(r) => assert_code(r.code, Severity::Error),
         Outcome::Skipped { .. } | Outcome::Filtered { .. } => {}
+    }
+}
+
+/// Parses one JSON document of any depth: an output record nests deeper
+/// than serde_json's default limit of 128 when a value nested up to the
+/// input limit (128) is written under a nested target path.
+pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, String> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de.disable_recursion_limit();
+    let mut values = de.into_iter::<serde_json::Value>();
+    match (values.next(), values.next()) {
+        (Some(Ok(v)), None) => Ok(v),
+        (Some(Err(e)), _) | (_, Some(Err(e))) => Err(e.to_string()),
+        (None, _) => Err("no JSON value".into()),
+        (Some(Ok(_)), Some(Ok(_))) => Err("more than one JSON value".into()),
     }
 }
 

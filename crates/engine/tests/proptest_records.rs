@@ -138,6 +138,21 @@ impl Got {
     }
 }
 
+/// Parses one JSON document of any depth: an output record nests deeper
+/// than serde_json's default limit of 128 when a value nested up to the
+/// input limit (128) is written under a nested target path.
+fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, String> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de.disable_recursion_limit();
+    let mut values = de.into_iter::<serde_json::Value>();
+    match (values.next(), values.next()) {
+        (Some(Ok(v)), None) => Ok(v),
+        (Some(Err(e)), _) | (_, Some(Err(e))) => Err(e.to_string()),
+        (None, _) => Err("no JSON value".into()),
+        (Some(Ok(_)), Some(Ok(_))) => Err("more than one JSON value".into()),
+    }
+}
+
 fn assert_code(code: &str, severity: Severity) {
     let info = lookup(code).unwrap_or_else(|| panic!("unregistered runtime code {code}"));
     assert_eq!(info.code, code);
@@ -161,7 +176,7 @@ fn run(
             Outcome::Written {
                 at, json, warnings, ..
             } => {
-                let v: J = serde_json::from_slice(json).unwrap_or_else(|e| {
+                let v: J = parse_json(json).unwrap_or_else(|e| {
                     panic!(
                         "a written record is not JSON ({e}): {}",
                         String::from_utf8_lossy(json)
@@ -194,7 +209,7 @@ fn run(
             assert_eq!(summary.read, got.len(), "one outcome per record read");
             assert_eq!(summary.written, written);
             let out = array.finish().expect("writing to memory");
-            let v: J = serde_json::from_slice(&out).unwrap_or_else(|e| {
+            let v: J = parse_json(&out).unwrap_or_else(|e| {
                 panic!(
                     "preview --format json is not JSON ({e}):\n{}",
                     String::from_utf8_lossy(&out)
