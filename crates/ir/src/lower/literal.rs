@@ -50,6 +50,10 @@ fn scalar(s: &Scalar, span: Span, diags: &mut Diagnostics) -> Literal {
     if s.is_null() {
         return Literal::Null;
     }
+    if yaml_number_mapc_reads_as_text(s) {
+        diags.push(number_not_mapc(&s.text, span));
+        return Literal::String(s.text.as_str().into());
+    }
     if s.is_string() {
         return Literal::String(s.text.as_str().into());
     }
@@ -66,6 +70,48 @@ fn scalar(s: &Scalar, span: Span, diags: &mut Diagnostics) -> Literal {
         },
         None => Literal::String(s.text.as_str().into()),
     }
+}
+
+/// A plain scalar the YAML 1.2 core schema reads as a number but mapc's
+/// number syntax does not (`.5`, `-.5`, `0x1F`, `0o17`, `.inf`, `.nan`):
+/// silently keeping it as text would write `".5"` where `0.5` was meant.
+fn yaml_number_mapc_reads_as_text(s: &Scalar) -> bool {
+    use mapc_syntax::yaml::Style;
+    if s.style != Style::Plain || s.tag.is_some() {
+        return false;
+    }
+    let t = s.text.as_str();
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let leading_point = body.strip_prefix('.').is_some_and(|rest| {
+        rest.starts_with(|c: char| c.is_ascii_digit())
+            && parse_decimal(&format!("0{body}")).is_some()
+    });
+    let radix = |prefix: &str, digit: fn(&u8) -> bool| {
+        t.strip_prefix(prefix)
+            .is_some_and(|d| !d.is_empty() && d.as_bytes().iter().all(digit))
+    };
+    leading_point
+        || radix("0x", u8::is_ascii_hexdigit)
+        || radix("0o", |b| (b'0'..=b'7').contains(b))
+        || matches!(body, ".inf" | ".Inf" | ".INF")
+        || matches!(t, ".nan" | ".NaN" | ".NAN")
+}
+
+fn number_not_mapc(text: &str, span: Span) -> Diagnostic {
+    let help = match text.strip_prefix(['-', '+']).unwrap_or(text).strip_prefix('.') {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => {
+            let sign = if text.starts_with('-') { "-" } else { "" };
+            format!("write the number with a digit before the point (`{sign}0.{rest}`), or quote the text (`'{text}'`)")
+        }
+        _ => format!("mapc numbers are exact decimals (`16`, `0.5`): write the number in decimal digits, or quote the text (`'{text}'`)"),
+    };
+    Diagnostic::new(
+        "M0303",
+        span,
+        format!("`{text}` is a number in YAML but not in mapc, which would keep it as the text \"{text}\""),
+    )
+    .label("not a mapc number")
+    .help(help)
 }
 
 pub fn number_too_large(text: &str, span: Span) -> Diagnostic {
