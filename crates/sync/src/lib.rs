@@ -1,0 +1,8 @@
+//! `mapc run`: pull records from the source, map them with the engine,
+//! compare them with what the target holds and what the state remembers,
+//! plan, write the difference, and commit the state.
+
+pub mod decide;
+pub mod fields;
+pub mod tree;
+pub mod watermark;
