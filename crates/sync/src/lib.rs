@@ -4,5 +4,6 @@
 
 pub mod decide;
 pub mod fields;
+pub mod probe;
 pub mod tree;
 pub mod watermark;
