@@ -4,6 +4,8 @@
 
 pub mod decide;
 pub mod fields;
+pub mod io;
 pub mod probe;
+pub mod run;
 pub mod tree;
 pub mod watermark;
