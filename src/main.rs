@@ -1,4 +1,4 @@
-//! `mapc`: check, preview and test declarative mapping specs.
+//! `mapc`: check, preview, test and run declarative mapping specs.
 
 mod cmd;
 
@@ -20,6 +20,11 @@ enum Command {
     Preview(cmd::preview::PreviewArgs),
     /// Run the specs' inline tests and `*.test.yaml` files beside them.
     Test(cmd::test::TestArgs),
+    /// Pull from the source, map, and write the difference to the target.
+    Run(cmd::run::RunArgs),
+    /// Show or reset what `mapc run` remembers (watermarks, bindings, runs).
+    #[command(subcommand)]
+    State(cmd::state::StateCommand),
     /// Show the long explanation of a diagnostic code, with an example and the fix.
     Explain(cmd::explain::ExplainArgs),
 }
@@ -38,6 +43,8 @@ fn main() -> ExitCode {
         Command::Preview(a) => cmd::preview::preview(&a),
         Command::Test(a) => cmd::test::test(&a),
         Command::Explain(a) => cmd::explain::run(&a),
+        Command::Run(a) => cmd::run::run(&a),
+        Command::State(c) => cmd::state::run(&c),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(2))
 }

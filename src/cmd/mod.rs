@@ -3,6 +3,8 @@ pub mod check;
 pub mod explain;
 pub mod out;
 pub mod preview;
+pub mod run;
+pub mod state;
 pub mod test;
 
 use std::io::IsTerminal;

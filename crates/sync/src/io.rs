@@ -21,3 +21,16 @@ pub trait Target: Send {
     fn write(&mut self, writes: &[Write<'_>]) -> std::io::Result<Vec<WriteResult>>;
     fn commit(&mut self) -> std::io::Result<()>;
 }
+
+/// Opens a file source (format from the extension).
+pub fn open_source(
+    path: &std::path::Path,
+    csv: &mapc_engine::input::CsvOptions,
+) -> std::io::Result<Box<dyn Source>> {
+    mapc_engine::input::open_with(path, None, csv)
+}
+
+/// TEMPORARY until w-conn's file target lands.
+pub fn open_target(path: &std::path::Path, _key: &[&str]) -> std::io::Result<Box<dyn Target>> {
+    Err(std::io::Error::other(format!("{}: file targets are not built yet", path.display())))
+}

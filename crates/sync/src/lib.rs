@@ -3,6 +3,7 @@
 //! plan, write the difference, and commit the state.
 
 pub mod decide;
+pub mod ends;
 pub mod fields;
 pub mod io;
 pub mod probe;

@@ -99,6 +99,9 @@ pub struct Report {
     /// Remarks about the run as a whole (deletes not done and why, ...).
     pub notes: Vec<String>,
     pub dry_run: bool,
+    /// The plan of a dry run, when the caller collects it (`--format json`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub plan: Vec<Planned>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
