@@ -574,10 +574,28 @@ impl Ctx<'_, '_> {
             self.done(changed);
             return Ok(());
         }
+        let current = self.target.get(&key).map_err(Failure::Target)?;
+        if current.is_none() && self.fields.two_way.is_empty() && self.write != WriteMode::Update {
+            // A new record: nothing to compare, so the mapped bytes go as
+            // they are (the common case of a first run, kept cheap).
+            self.report.counts.created += 1;
+            self.events.planned(&Planned {
+                key: key.clone(),
+                action: "create",
+                changed: Vec::new(),
+                back: Vec::new(),
+                reason: None,
+            });
+            self.pending_writes.push((key.clone(), Owned::Create(json.to_vec())));
+            self.pending_keys.push((key, Some(KeyState { hash, bases: Vec::new() }), changed));
+            if self.pending_keys.len() >= UNIT {
+                self.flush()?;
+            }
+            return Ok(());
+        }
         let output = tree::parse(json).map_err(|e| {
             Failure::Target(std::io::Error::other(format!("the engine wrote invalid JSON: {e}")))
         })?;
-        let current = self.target.get(&key).map_err(Failure::Target)?;
         let current = match current {
             Some(bytes) => Some(tree::parse(&bytes).map_err(|e| {
                 Failure::Target(std::io::Error::other(format!(

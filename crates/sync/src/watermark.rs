@@ -93,17 +93,17 @@ impl Watermark {
     }
 }
 
-/// Reads a `changed_since` value: an RFC 3339 date-time with an offset
-/// (`2026-11-20T10:00:00Z`, `...+01:00`); a local date-time without one is
-/// refused, because its instant is unknown.
+/// Reads a `changed_since` value with the engine's date reader, so a run
+/// reads timestamps exactly as `preview` does: an RFC 3339 date-time with
+/// `Z` or an offset, one without (taken as UTC, as Dataverse and Business
+/// Central write theirs), or a date (its midnight UTC).
 pub fn parse(text: &str) -> Result<Timestamp, String> {
-    text.parse::<Timestamp>().map_err(|_| {
-        if text.parse::<jiff::civil::DateTime>().is_ok() || text.parse::<jiff::civil::Date>().is_ok() {
-            format!("`{text}` has no UTC offset, so its instant is unknown")
-        } else {
-            format!("`{text}` is not an RFC 3339 date-time")
-        }
-    })
+    use mapc_engine::value::{date_start, parse_date_like, DateLike};
+    match parse_date_like(text) {
+        Some(DateLike::DateTime(t)) => Ok(t),
+        Some(DateLike::Date(d)) => date_start(d).ok_or_else(|| format!("`{text}` is out of range")),
+        None => Err(format!("`{text}` is not an RFC 3339 date-time")),
+    }
 }
 
 #[cfg(test)]
@@ -148,9 +148,11 @@ mod tests {
     }
 
     #[test]
-    fn date_times_without_offset_are_refused() {
-        assert!(parse("2026-11-20T10:00:00").unwrap_err().contains("no UTC offset"));
+    fn date_times_read_as_the_engine_reads_them() {
+        assert_eq!(parse("2026-11-20T10:00:00").unwrap(), ts("2026-11-20T10:00:00Z"));
+        assert_eq!(parse("2026-11-20").unwrap(), ts("2026-11-20T00:00:00Z"));
         assert!(parse("yesterday").unwrap_err().contains("not an RFC 3339"));
-        assert!(parse("2026-11-20T10:00:00.5+02:00").is_ok());
+        assert!(parse("2026-02-30T00:00:00Z").is_err());
+        assert_eq!(parse("2026-11-20T10:00:00.5+02:00").unwrap(), ts("2026-11-20T08:00:00.5Z"));
     }
 }
