@@ -33,6 +33,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "mapc-sync",
+        &[
+            "mapc-diag",
+            "mapc-ir",
+            "mapc-connect",
+            "mapc-engine",
+            "mapc-state",
+        ],
+    ),
+    (
         "mapc",
         &[
             "mapc-diag",
@@ -43,6 +53,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "mapc-engine",
             "mapc-output",
             "mapc-compile",
+            "mapc-state",
+            "mapc-sync",
         ],
     ),
 ];
