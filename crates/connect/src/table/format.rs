@@ -1,0 +1,228 @@
+//! The three file formats of a table: reading an existing file record by
+//! record, and writing records back.
+
+use super::FileTarget;
+use serde::de::{Deserializer, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `.ndjson`, `.jsonl`: one object per line.
+    Ndjson,
+    /// `.json`: one array of objects.
+    Json,
+    /// `.csv`: a header, then a row per record; nested members as dotted columns.
+    Csv,
+}
+
+impl Format {
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "ndjson" | "jsonl" => Some(Format::Ndjson),
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+}
+
+type Each<'a> = dyn FnMut(usize, String, &mut FileTarget) + 'a;
+
+/// Calls `each(line, record text)` for every record of `file`; returns the
+/// CSV header (empty for the JSON formats).
+pub fn read(format: Format, file: std::fs::File, each: &mut Each<'_>, me: &mut FileTarget) -> io::Result<Vec<String>> {
+    let mut r = BufReader::with_capacity(1 << 16, file);
+    // A UTF-8 byte order mark is not part of the first record.
+    if r.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        r.consume(3);
+    }
+    match format {
+        Format::Ndjson => {
+            let mut line = Vec::new();
+            let mut n = 0;
+            loop {
+                line.clear();
+                if r.read_until(b'\n', &mut line)? == 0 {
+                    return Ok(Vec::new());
+                }
+                n += 1;
+                while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    line.pop();
+                }
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                let text = String::from_utf8(std::mem::take(&mut line))
+                    .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, format!("line {n} is not UTF-8")))?;
+                each(n, text, me);
+            }
+        }
+        Format::Json => {
+            // An empty (or blank) file is an empty table.
+            let head = r.fill_buf()?;
+            if head.len() < (1 << 16) && head.iter().all(u8::is_ascii_whitespace) {
+                return Ok(Vec::new());
+            }
+            struct Elems<'a, 'b> {
+                each: &'a mut Each<'b>,
+                me: &'a mut FileTarget,
+            }
+            impl<'de> Visitor<'de> for Elems<'_, '_> {
+                type Value = ();
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a JSON array of records")
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+                    let mut n = 0;
+                    while let Some(v) = seq.next_element::<Box<RawValue>>()? {
+                        n += 1;
+                        (self.each)(n, v.get().to_string(), self.me);
+                    }
+                    Ok(())
+                }
+            }
+            // Streamed element by element: memory holds one record.
+            let mut de = serde_json::Deserializer::from_reader(r);
+            de.deserialize_seq(Elems { each, me })
+                .and_then(|()| de.end())
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("not a JSON array of records: {e}")))?;
+            Ok(Vec::new())
+        }
+        Format::Csv => {
+            let mut c = csv::ReaderBuilder::new().flexible(false).from_reader(r);
+            let header: Vec<String> = c
+                .headers()
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?
+                .iter()
+                .map(String::from)
+                .collect();
+            for row in c.records() {
+                let row = row.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+                let line = row.position().map_or(0, |p| p.line() as usize);
+                let mut obj = Value::Object(Map::new());
+                for (name, cell) in header.iter().zip(row.iter()) {
+                    let path: Vec<String> = name.split('.').map(String::from).collect();
+                    set(&mut obj, &path, cell_value(cell));
+                }
+                each(line, obj.to_string(), me);
+            }
+            Ok(header)
+        }
+    }
+}
+
+/// A CSV cell as a value: empty is null, a JSON number or `true`/`false` is
+/// that value, anything else text (CSV keeps no types; see the README).
+fn cell_value(cell: &str) -> Value {
+    if cell.is_empty() {
+        return Value::Null;
+    }
+    match serde_json::from_str::<Value>(cell) {
+        Ok(v @ (Value::Number(_) | Value::Bool(_))) if v.to_string() == cell => v,
+        _ => Value::String(cell.to_string()),
+    }
+}
+
+fn set(v: &mut Value, path: &[String], val: Value) {
+    let mut cur = v;
+    for (i, seg) in path.iter().enumerate() {
+        let Value::Object(m) = cur else { return };
+        if i + 1 == path.len() {
+            m.insert(seg.clone(), val);
+            return;
+        }
+        cur = m.entry(seg.clone()).or_insert_with(|| Value::Object(Map::new()));
+    }
+}
+
+/// Members of a record flattened to dotted names (objects only; arrays stay whole).
+fn flat(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
+    if let Value::Object(m) = v {
+        for (k, x) in m {
+            let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            match x {
+                Value::Object(o) if !o.is_empty() => flat(x, &name, out),
+                _ => out.push((name, x.clone())),
+            }
+        }
+    }
+}
+
+pub struct Writer {
+    format: Format,
+    columns: Vec<String>,
+    n: usize,
+}
+
+impl Writer {
+    pub fn new(format: Format, columns: Vec<String>) -> Writer {
+        Writer { format, columns, n: 0 }
+    }
+
+    /// CSV: learns the columns of a record before anything is written.
+    pub fn see(&mut self, text: &[u8]) -> io::Result<()> {
+        let v: Value = serde_json::from_slice(text).map_err(io::Error::other)?;
+        let mut f = Vec::new();
+        flat(&v, "", &mut f);
+        for (k, _) in f {
+            if !self.columns.contains(&k) {
+                self.columns.push(k);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn start(&mut self, w: &mut dyn Write) -> io::Result<()> {
+        match self.format {
+            Format::Ndjson => Ok(()),
+            Format::Json => w.write_all(b"["),
+            Format::Csv => {
+                let mut c = csv::Writer::from_writer(Vec::new());
+                c.write_record(&self.columns).map_err(io::Error::other)?;
+                w.write_all(&c.into_inner().map_err(|e| io::Error::other(e.to_string()))?)
+            }
+        }
+    }
+
+    pub fn record(&mut self, w: &mut dyn Write, text: &[u8]) -> io::Result<()> {
+        self.n += 1;
+        match self.format {
+            Format::Ndjson => {
+                w.write_all(text)?;
+                w.write_all(b"\n")
+            }
+            Format::Json => {
+                w.write_all(if self.n == 1 { b"\n" } else { b",\n" })?;
+                w.write_all(text)
+            }
+            Format::Csv => {
+                let v: Value = serde_json::from_slice(text).map_err(io::Error::other)?;
+                let mut f = Vec::new();
+                flat(&v, "", &mut f);
+                let cells: Vec<String> = self
+                    .columns
+                    .iter()
+                    .map(|c| match f.iter().find(|(k, _)| k == c).map(|(_, v)| v) {
+                        None | Some(Value::Null) => String::new(),
+                        Some(Value::String(s)) => s.clone(),
+                        Some(other) => other.to_string(),
+                    })
+                    .collect();
+                let mut c = csv::Writer::from_writer(Vec::new());
+                c.write_record(&cells).map_err(io::Error::other)?;
+                w.write_all(&c.into_inner().map_err(|e| io::Error::other(e.to_string()))?)
+            }
+        }
+    }
+
+    pub fn finish(&mut self, w: &mut dyn Write) -> io::Result<()> {
+        match self.format {
+            Format::Json => w.write_all(if self.n == 0 { b"]\n" } else { b"\n]\n" }),
+            _ => Ok(()),
+        }
+    }
+}

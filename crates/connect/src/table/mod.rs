@@ -1,0 +1,448 @@
+//! Targets: where `mapc run` writes, as batches of writes with a result per
+//! record; and the keyed file table, the target of file connections.
+//!
+//! A file target is a table keyed by `target.key`: a commit replaces changed
+//! records in place, appends new ones at the end in write order, drops
+//! deleted ones, keeps the order of the rest, and rewrites the file
+//! atomically (a temp file in the same folder, fsync, rename, fsync of the
+//! folder). A session that changes nothing does not touch the file.
+//!
+//! Memory stays flat in the number of records: the table holds each key
+//! with the place of its record's text in a spill file beside the target,
+//! never the records. The existing file is read only when the run first
+//! asks for a record, so a run that finds every record unchanged by its
+//! hash never reads the target at all.
+
+mod format;
+pub mod merge;
+
+pub use format::Format;
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write as _};
+use std::path::{Path, PathBuf};
+
+/// One write to a keyed target. `key` is the canonical key text
+/// ([`key_text`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Write<'a> {
+    /// A new record (a compact JSON object).
+    Create { key: &'a str, record: &'a [u8] },
+    /// A partial record for the record with `key`: named members replaced,
+    /// objects merged member by member, `null` sets null.
+    Update { key: &'a str, patch: &'a [u8] },
+    Delete { key: &'a str },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WriteResult {
+    Done,
+    Failed { code: &'static str, message: String },
+}
+
+/// Batches of writes out, a result per record.
+pub trait Target: Send {
+    /// The file path or URL, for messages.
+    fn name(&self) -> &str;
+    /// The record with this key as the target holds it (compact JSON),
+    /// writes of this session included; `None` when it has none.
+    fn get(&mut self, key: &str) -> io::Result<Option<Vec<u8>>>;
+    /// Every key the target holds, in its order.
+    fn keys(&mut self) -> io::Result<Vec<String>>;
+    fn write(&mut self, writes: &[Write<'_>]) -> io::Result<Vec<WriteResult>>;
+    /// Makes every write so far durable and visible at once.
+    fn commit(&mut self) -> io::Result<()>;
+}
+
+/// Codes of the registry (`crates/diag/src/codes.rs`).
+pub mod codes {
+    /// A record of an existing target file is broken, has no key, or repeats one.
+    pub const TARGET_FILE: &str = "R0045";
+    /// A write the target refuses (an update that is not an object).
+    pub const WRITE: &str = "R0042";
+}
+
+/// The canonical text of a key value: a text is itself, a number its
+/// shortest plain form (`1`, `1.0` and `"1"` are one key, as for the
+/// engine's duplicate check); anything else is not a key.
+pub fn key_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => {
+            let t = n.to_string();
+            Some(match rust_decimal::Decimal::from_str_exact(&t) {
+                Ok(d) => d.normalize().to_string(),
+                Err(_) => t,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The value at a dotted path of a record.
+fn at<'v>(v: &'v Value, path: &[String]) -> Option<&'v Value> {
+    path.iter().try_fold(v, |cur, seg| cur.as_object()?.get(seg))
+}
+
+/// `dir:` connections: the file of an entity.
+pub fn dir_entity_path(dir: &Path, entity: &str) -> PathBuf {
+    dir.join(format!("{entity}.ndjson"))
+}
+
+/// Opens the file at `path` as a keyed table (`key`: the key field's path
+/// segments). A missing file is an empty table, created by the first
+/// commit that writes.
+pub fn open_file_target(path: &Path, format: Option<Format>, key: &[&str]) -> io::Result<FileTarget> {
+    let format = match format.or_else(|| Format::from_path(path)) {
+        Some(f) => f,
+        None => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{}: cannot tell the file format from the extension; use .ndjson, .jsonl, .json or .csv",
+                    path.display()
+                ),
+            ))
+        }
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotADirectory,
+            format!("{}: the folder {} is a file", path.display(), dir.display()),
+        ));
+    }
+    Ok(FileTarget {
+        path: path.to_path_buf(),
+        name: path.display().to_string(),
+        dir,
+        format,
+        key: key.iter().map(|s| s.to_string()).collect(),
+        loaded: false,
+        index: HashMap::new(),
+        order: Vec::new(),
+        spill: None,
+        spill_len: 0,
+        dirty: false,
+        columns: Vec::new(),
+    })
+}
+
+struct Slot {
+    off: u64,
+    len: u32,
+    deleted: bool,
+    /// Its place in `order` (a key deleted and created again moves to the
+    /// end; its old place is then stale).
+    pos: usize,
+}
+
+pub struct FileTarget {
+    path: PathBuf,
+    name: String,
+    dir: PathBuf,
+    format: Format,
+    key: Vec<String>,
+    loaded: bool,
+    index: HashMap<String, Slot>,
+    /// Keys in file order, new keys appended.
+    order: Vec<String>,
+    spill: Option<(File, PathBuf)>,
+    spill_len: u64,
+    dirty: bool,
+    /// CSV: the header of the existing file, extended by new columns.
+    columns: Vec<String>,
+}
+
+impl FileTarget {
+    fn spill(&mut self) -> io::Result<&mut File> {
+        if self.spill.is_none() {
+            std::fs::create_dir_all(&self.dir).map_err(|e| self.io(e, "create its folder"))?;
+            let p = self.temp_path("spill");
+            let f = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&p)
+                .map_err(|e| self.io(e, "create a spill file beside it"))?;
+            self.spill = Some((f, p));
+        }
+        match &mut self.spill {
+            Some((f, _)) => Ok(f),
+            None => Err(io::Error::other("no spill file")),
+        }
+    }
+
+    fn temp_path(&self, what: &str) -> PathBuf {
+        let file = self
+            .path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.dir
+            .join(format!(".{file}.mapc-{what}-{}", std::process::id()))
+    }
+
+    fn io(&self, e: io::Error, doing: &str) -> io::Error {
+        io::Error::new(e.kind(), format!("{}: cannot {doing}: {e}", self.name))
+    }
+
+    fn put(&mut self, key: &str, text: &[u8]) -> io::Result<()> {
+        let off = self.spill_len;
+        let f = self.spill()?;
+        f.seek(SeekFrom::End(0))?;
+        f.write_all(text)?;
+        self.spill_len += text.len() as u64;
+        let len = u32::try_from(text.len()).map_err(|_| io::Error::other("a record over 4 GiB"))?;
+        let pos = self.order.len();
+        match self.index.get_mut(key) {
+            Some(s) => {
+                s.off = off;
+                s.len = len;
+                if s.deleted {
+                    s.deleted = false;
+                    s.pos = pos;
+                    self.order.push(key.to_string());
+                }
+            }
+            None => {
+                self.index.insert(key.to_string(), Slot { off, len, deleted: false, pos });
+                self.order.push(key.to_string());
+            }
+        }
+        Ok(())
+    }
+
+    fn text(&mut self, key: &str) -> io::Result<Option<Vec<u8>>> {
+        let Some(s) = self.index.get(key) else {
+            return Ok(None);
+        };
+        if s.deleted {
+            return Ok(None);
+        }
+        let (off, len) = (s.off, s.len as usize);
+        let f = self.spill()?;
+        f.seek(SeekFrom::Start(off))?;
+        let mut buf = vec![0; len];
+        f.read_exact(&mut buf)?;
+        Ok(Some(buf))
+    }
+
+    /// Reads the existing file into the index (once).
+    fn load(&mut self) -> io::Result<()> {
+        if self.loaded {
+            return Ok(());
+        }
+        self.loaded = true;
+        let file = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(self.io(e, "read it")),
+        };
+        let name = self.name.clone();
+        let key = self.key.clone();
+        let mut failure: Option<io::Error> = None;
+        let each = |line: usize, text: String, me: &mut FileTarget| -> io::Result<()> {
+            let v: Value = serde_json::from_str(&text).map_err(|e| {
+                refused(&name, line, format!("the record is not valid JSON ({e})"), "fix or remove the line; mapc never guesses what a broken record meant")
+            })?;
+            if !v.is_object() {
+                return Err(refused(&name, line, "the record is not a JSON object".into(), "every record of a target file is an object"));
+            }
+            let k = at(&v, &key).and_then(key_text).ok_or_else(|| {
+                refused(
+                    &name,
+                    line,
+                    format!("the record has no key `{}` (a text or a number)", key.join(".")),
+                    "give the record its key, or remove it: a record without a key cannot be matched",
+                )
+            })?;
+            if me.index.contains_key(&k) {
+                return Err(refused(
+                    &name,
+                    line,
+                    format!("a record before has the same key `{k}`"),
+                    "remove one of the two records: a keyed table holds each key once",
+                ));
+            }
+            me.put(&k, text.as_bytes())
+
+        };
+        let columns = format::read(self.format, file, &mut |line, text, me: &mut FileTarget| {
+            if failure.is_some() {
+                return;
+            }
+            if let Err(e) = each(line, text, me) {
+                failure = Some(e);
+            }
+        }, self)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.name)))?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        self.columns = columns;
+        Ok(())
+    }
+}
+
+fn refused(file: &str, line: usize, what: String, fix: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("[{}] {file}:{line}: {what}; {fix}", codes::TARGET_FILE),
+    )
+}
+
+impl Target for FileTarget {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn get(&mut self, key: &str) -> io::Result<Option<Vec<u8>>> {
+        self.load()?;
+        self.text(key)
+    }
+
+    fn keys(&mut self) -> io::Result<Vec<String>> {
+        self.load()?;
+        Ok(self
+            .order
+            .iter()
+            .enumerate()
+            .filter(|(i, k)| self.live_at(k, *i))
+            .map(|(_, k)| k.clone())
+            .collect())
+    }
+
+    fn write(&mut self, writes: &[Write<'_>]) -> io::Result<Vec<WriteResult>> {
+        self.load()?;
+        let mut out = Vec::with_capacity(writes.len());
+        for w in writes {
+            match *w {
+                Write::Create { key, record } => {
+                    self.put(key, record)?;
+                    self.dirty = true;
+                    out.push(WriteResult::Done);
+                }
+                Write::Update { key, patch } => {
+                    let Some(old) = self.text(key)? else {
+                        out.push(WriteResult::Failed {
+                            code: codes::WRITE,
+                            message: format!("{}: no record with key `{key}` to update", self.name),
+                        });
+                        continue;
+                    };
+                    let merged = serde_json::from_slice::<Value>(patch)
+                        .map_err(|e| e.to_string())
+                        .and_then(|p| merge::apply(&String::from_utf8_lossy(&old), &p));
+                    match merged {
+                        Ok(m) if m.as_bytes() == old.as_slice() => out.push(WriteResult::Done),
+                        Ok(m) => {
+                            self.put(key, m.as_bytes())?;
+                            self.dirty = true;
+                            out.push(WriteResult::Done);
+                        }
+                        Err(e) => out.push(WriteResult::Failed {
+                            code: codes::WRITE,
+                            message: format!("{}: the update of key `{key}` cannot be applied: {e}", self.name),
+                        }),
+                    }
+                }
+                Write::Delete { key } => {
+                    if let Some(s) = self.index.get_mut(key) {
+                        if !s.deleted {
+                            s.deleted = true;
+                            self.dirty = true;
+                        }
+                    }
+                    out.push(WriteResult::Done);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn commit(&mut self) -> io::Result<()> {
+        if !self.dirty {
+            self.discard();
+            return Ok(());
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|e| self.io(e, "create its folder"))?;
+        let tmp = self.temp_path("new");
+        let result = (|| -> io::Result<()> {
+            let f = File::create(&tmp)?;
+            let mut w = BufWriter::with_capacity(1 << 16, f);
+            let order = std::mem::take(&mut self.order);
+            let mut sink = format::Writer::new(self.format, std::mem::take(&mut self.columns));
+            if self.format == Format::Csv {
+                // The header needs every column first.
+                for (i, k) in order.iter().enumerate() {
+                    if self.live_at(k, i) {
+                        if let Some(t) = self.text(k)? {
+                            sink.see(&t)?;
+                        }
+                    }
+                }
+            }
+            sink.start(&mut w)?;
+            for (i, k) in order.iter().enumerate() {
+                if self.live_at(k, i) {
+                    if let Some(t) = self.text(k)? {
+                        sink.record(&mut w, &t)?;
+                    }
+                }
+            }
+            sink.finish(&mut w)?;
+            self.order = order;
+            let f = w.into_inner().map_err(|e| e.into_error())?;
+            f.sync_all()?;
+            drop(f);
+            std::fs::rename(&tmp, &self.path)?;
+            if let Ok(d) = File::open(&self.dir) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(self.io(e, "write it"));
+        }
+        self.dirty = false;
+        self.discard();
+        Ok(())
+    }
+}
+
+impl FileTarget {
+    /// Whether `order[i]` is the current place of a record that exists.
+    fn live_at(&self, key: &str, i: usize) -> bool {
+        self.index.get(key).is_some_and(|s| !s.deleted && s.pos == i)
+    }
+
+    /// Drops the spill file (the table is reloaded if used again).
+    fn discard(&mut self) {
+        if let Some((_, p)) = self.spill.take() {
+            let _ = std::fs::remove_file(p);
+        }
+        self.index.clear();
+        self.order.clear();
+        self.spill_len = 0;
+        self.loaded = false;
+    }
+}
+
+impl Drop for FileTarget {
+    fn drop(&mut self) {
+        if let Some((_, p)) = self.spill.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
