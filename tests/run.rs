@@ -136,10 +136,8 @@ fn counts(s: &str) -> String {
 
 #[test]
 fn first_run_creates_second_changes_nothing_and_leaves_the_file_byte_identical() {
-    let records = [
-        rec("a1", "C1", "Zürich AG", "10.50", &recent(30)),
-        rec("a2", "C2", "Fabrikam", "1.10", &recent(20)),
-    ];
+    let t = recent(30);
+    let records = [rec("a1", "C1", "Zürich AG", "10.50", &t), rec("a2", "C2", "Fabrikam", "1.10", &t)];
     let s = Sandbox::new(&spec(5, "upsert", false, ""), &records);
     let r = s.run(&[]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
@@ -173,8 +171,7 @@ fn updates_change_only_the_changed_fields_and_once_fields_stay() {
     s.source(&[changed, rec("a2", "C2", "Two", "2", &t0)]);
     let dry = s.run(&["--dry-run"]);
     assert_eq!(dry.code, 0, "{}", dry.stderr);
-    assert!(dry.stdout.contains("update    C1  changed: name"), "{}", dry.stdout);
-    assert!(!dry.stdout.contains("created"), "once field not in the plan: {}", dry.stdout);
+    assert!(dry.stdout.lines().any(|l| l == "update    C1  changed: name"), "the once field is not in the plan: {}", dry.stdout);
     let r = s.run(&[]);
     assert!(counts(r.summary()).contains("0 created, 1 updated, 1 unchanged"), "{}", r.summary());
     let t = s.target_lines();

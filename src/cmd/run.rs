@@ -248,10 +248,21 @@ fn run_one(
     let target_path = ends::file_path(target, &m.target.entity, dir).map_err(fail)?;
     // An environment is bound to the files (later: instance URLs) it ran
     // against; a different one is refused unless --rebind.
-    for (conn, path) in [(&source.name, &source_path), (&target.name, &target_path)] {
+    let mut rebound = (false, false);
+    for (i, (conn, path)) in [(&source.name, &source_path), (&target.name, &target_path)].into_iter().enumerate() {
         let now = ends::binding_of(path);
         match state.binding(env, conn) {
-            Ok(Some(old)) if old != now && !args.rebind => {
+            Ok(Some(old)) if old != now && args.rebind => {
+                errln!("note: connection `{conn}` is rebound from {old} to {now}");
+                if i == 0 { rebound.0 = true } else { rebound.1 = true }
+                if !args.dry_run {
+                    if let Err(e) = state.bind(env, conn, &now) {
+                        state_error(&e);
+                        return Err(3);
+                    }
+                }
+            }
+            Ok(Some(old)) if old != now => {
                 errln!(
                     "error: connection `{conn}`{} is bound to {old}, but this run would use {now}",
                     if env.is_empty() { String::new() } else { format!(" in environment `{env}`") }
@@ -286,6 +297,7 @@ fn run_one(
     let key: Vec<&str> = m.target.key.as_deref().unwrap_or_default().split('.').collect();
     let mut tgt = mapc_sync::io::open_target(&target_path, &key).map_err(|e| {
         errln!("error: cannot open the target {}: {e}", target_path.display());
+        errln!("error: mapping `{}`: the run failed as a whole; nothing of it was committed to the state", m.name);
         3
     })?;
     let fields = mapc_sync::fields::SyncFields::of(m);
@@ -316,6 +328,10 @@ fn run_one(
         allow_delete: args.allow_delete,
         started: jiff::Timestamp::now(),
         target_changed,
+        // A new source has other data: its watermark starts over; a new
+        // target holds other records: no stored hash speaks for it.
+        forget_watermark: rebound.0,
+        trust_hashes: !rebound.1,
     };
     let scope = Scope {
         env: env.to_string(),

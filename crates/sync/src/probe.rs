@@ -74,14 +74,7 @@ impl<'de> Visitor<'de> for Seek<'_> {
     }
 }
 
-/// The text of a key value: a string's value, or a number's text.
-pub fn key_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
+pub use mapc_connect::key_text;
 
 #[cfg(test)]
 mod tests {

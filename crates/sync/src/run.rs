@@ -51,6 +51,10 @@ pub struct Settings {
     /// When the target last changed, for `conflict: newest` on targets that
     /// keep no per-record timestamp (a file's modification time).
     pub target_changed: Option<Timestamp>,
+    /// The source was rebound: the stored watermark is not its own.
+    pub forget_watermark: bool,
+    /// False when the target was rebound: every record is compared with it.
+    pub trust_hashes: bool,
 }
 
 /// One planned record, as a dry run lists it.
@@ -192,7 +196,7 @@ pub fn run(
     let known = state.key_states(scope)?;
     let pending: Vec<(i64, Vec<String>)> = state.pending(scope)?;
     let suspect: HashSet<String> = pending.iter().flat_map(|(_, k)| k.iter().cloned()).collect();
-    let stored = match state.watermark(scope)? {
+    let stored = match state.watermark(scope)?.filter(|_| !settings.forget_watermark) {
         Some(w) => Some(watermark::parse(&w).map_err(|e| {
             Failure::State(StateError {
                 code: "R0100",
@@ -567,6 +571,7 @@ impl Ctx<'_, '_> {
         let hash = xxhash_rust::xxh3::xxh3_128(json);
         let known = self.known.get(&key);
         if self.fields.hash_decides()
+            && self.settings.trust_hashes
             && known.is_some_and(|k| k.hash == hash)
             && !self.suspect.contains(&key)
         {
