@@ -421,13 +421,17 @@ fn bad_input_is_named_with_the_fix() {
 /// nothing (the state never claimed a write that did not happen).
 #[test]
 fn a_run_killed_at_any_moment_loses_and_duplicates_nothing() {
-    let n = 3000;
+    let n = 10_000;
     let mk = |round: usize| -> Vec<String> {
         (0..n)
-            .map(|i| rec(&format!("a{i}"), &format!("C{i}"), &format!("name {i} v{}", round % 3), &format!("{i}.{round}0"), &recent(30)))
+            .map(|i| rec(&format!("a{i}"), &format!("C{i}"), &format!("name {i} v{}", round % 3), &format!("{i}.{round}0"), "2026-12-01T00:00:00Z"))
             .collect()
     };
-    let s = Sandbox::new(&spec(5, "upsert", false, ""), &mk(0));
+    let s = Sandbox::new(&spec(36500, "upsert", false, ""), &mk(0));
+    // How long one whole run takes here, so the kills land inside runs.
+    let t = std::time::Instant::now();
+    assert_eq!(s.run(&["--full"]).code, 0);
+    let whole = t.elapsed().as_micros() as u64;
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = || {
         seed ^= seed << 13;
@@ -435,7 +439,8 @@ fn a_run_killed_at_any_moment_loses_and_duplicates_nothing() {
         seed ^= seed << 17;
         seed
     };
-    for round in 0..12 {
+    let mut inside = 0;
+    for round in 1..=16 {
         s.source(&mk(round));
         let mut child = s
             .command(&["--full"])
@@ -443,11 +448,15 @@ fn a_run_killed_at_any_moment_loses_and_duplicates_nothing() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("spawn");
-        std::thread::sleep(std::time::Duration::from_micros(next() % 60_000));
+        std::thread::sleep(std::time::Duration::from_micros(next() % (whole + whole / 5)));
+        if child.try_wait().expect("wait").is_none() {
+            inside += 1;
+        }
         let _ = child.kill();
         let _ = child.wait();
     }
-    let last = mk(11);
+    assert!(inside >= 8, "only {inside} of 16 kills hit a running process");
+    let last = mk(16);
     s.source(&last);
     let r = s.run(&["--full"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
@@ -459,7 +468,7 @@ fn a_run_killed_at_any_moment_loses_and_duplicates_nothing() {
     assert_eq!(numbers.len(), n, "no duplicates");
     for (i, v) in t.iter().enumerate() {
         if v["number"] == "C7" {
-            assert_eq!(v["name"], "name 7 v2", "record {i} is the last version");
+            assert_eq!(v["name"], "name 7 v1", "record {i} is the last version");
         }
     }
     let r = s.run(&["--full"]);
