@@ -335,7 +335,7 @@ fn example_specs_are_clean_against_the_bundled_schema_cache() {
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("5 specs checked: 0 errors, 0 warnings"),
+        stderr(&o).contains("6 specs checked: 0 errors, 0 warnings"),
         "{}",
         stderr(&o)
     );

@@ -131,39 +131,72 @@ fn recent(minutes_ago: i64) -> String {
 
 fn counts(s: &str) -> String {
     // "... 3 records read, 3 created, 0 updated, 0 unchanged, ..." -> the counts part
-    s.split(": ").nth(1).unwrap_or(s).split(';').next().unwrap_or(s).to_string()
+    s.split(": ")
+        .nth(1)
+        .unwrap_or(s)
+        .split(';')
+        .next()
+        .unwrap_or(s)
+        .to_string()
 }
 
 #[test]
 fn first_run_creates_second_changes_nothing_and_leaves_the_file_byte_identical() {
     let t = recent(30);
-    let records = [rec("a1", "C1", "Zürich AG", "10.50", &t), rec("a2", "C2", "Fabrikam", "1.10", &t)];
+    let records = [
+        rec("a1", "C1", "Zürich AG", "10.50", &t),
+        rec("a2", "C2", "Fabrikam", "1.10", &t),
+    ];
     let s = Sandbox::new(&spec(5, "upsert", false, ""), &records);
     let r = s.run(&[]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(counts(r.summary()).contains("2 records read, 2 created, 0 updated, 0 unchanged"), "{}", r.summary());
+    assert!(
+        counts(r.summary()).contains("2 records read, 2 created, 0 updated, 0 unchanged"),
+        "{}",
+        r.summary()
+    );
     let first = std::fs::read(s.path("out/target.ndjson")).expect("target written");
-    let mtime = std::fs::metadata(s.path("out/target.ndjson")).and_then(|m| m.modified()).expect("mtime");
+    let mtime = std::fs::metadata(s.path("out/target.ndjson"))
+        .and_then(|m| m.modified())
+        .expect("mtime");
     let t = s.target_lines();
     assert_eq!(t.len(), 2);
     assert_eq!(t[0]["name"], "Zürich AG");
     // Exact numbers: the text as the source had it.
     assert!(String::from_utf8_lossy(&first).contains(r#""amount":1.10"#));
-    assert!(s.path(".mapc/state.db").exists(), "state beside the spec by default");
+    assert!(
+        s.path(".mapc/state.db").exists(),
+        "state beside the spec by default"
+    );
 
     std::thread::sleep(std::time::Duration::from_millis(20));
     let r = s.run(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(counts(r.summary()).contains("0 created, 0 updated, 2 unchanged"), "{}", r.summary());
-    assert_eq!(std::fs::read(s.path("out/target.ndjson")).expect("target"), first);
-    let mtime2 = std::fs::metadata(s.path("out/target.ndjson")).and_then(|m| m.modified()).expect("mtime");
+    assert!(
+        counts(r.summary()).contains("0 created, 0 updated, 2 unchanged"),
+        "{}",
+        r.summary()
+    );
+    assert_eq!(
+        std::fs::read(s.path("out/target.ndjson")).expect("target"),
+        first
+    );
+    let mtime2 = std::fs::metadata(s.path("out/target.ndjson"))
+        .and_then(|m| m.modified())
+        .expect("mtime");
     assert_eq!(mtime, mtime2, "an unchanged run does not touch the target");
 }
 
 #[test]
 fn updates_change_only_the_changed_fields_and_once_fields_stay() {
     let t0 = recent(60);
-    let s = Sandbox::new(&spec(5, "upsert", false, ""), &[rec("a1", "C1", "Old", "1", &t0), rec("a2", "C2", "Two", "2", &t0)]);
+    let s = Sandbox::new(
+        &spec(5, "upsert", false, ""),
+        &[
+            rec("a1", "C1", "Old", "1", &t0),
+            rec("a2", "C2", "Two", "2", &t0),
+        ],
+    );
     assert_eq!(s.run(&[]).code, 0);
     // The source changes name and the once field; the target keeps an extra member.
     let t1 = recent(10);
@@ -171,49 +204,101 @@ fn updates_change_only_the_changed_fields_and_once_fields_stay() {
     s.source(&[changed, rec("a2", "C2", "Two", "2", &t0)]);
     let dry = s.run(&["--dry-run"]);
     assert_eq!(dry.code, 0, "{}", dry.stderr);
-    assert!(dry.stdout.lines().any(|l| l == "update    C1  changed: name"), "the once field is not in the plan: {}", dry.stdout);
+    assert!(
+        dry.stdout
+            .lines()
+            .any(|l| l == "update    C1  changed: name"),
+        "the once field is not in the plan: {}",
+        dry.stdout
+    );
     let r = s.run(&[]);
-    assert!(counts(r.summary()).contains("0 created, 1 updated, 1 unchanged"), "{}", r.summary());
+    assert!(
+        counts(r.summary()).contains("0 created, 1 updated, 1 unchanged"),
+        "{}",
+        r.summary()
+    );
     let t = s.target_lines();
     assert_eq!(t[0]["name"], "New");
-    assert_eq!(t[0]["created"], "2020-01-01", "sync: once is written on create only");
+    assert_eq!(
+        t[0]["created"], "2020-01-01",
+        "sync: once is written on create only"
+    );
     assert_eq!(t[1]["number"], "C2", "order of existing records kept");
 }
 
 #[test]
 fn equal_timestamps_at_the_watermark_are_read_again_and_the_new_one_is_not_lost() {
     let t = recent(30);
-    let s = Sandbox::new(&spec(5, "upsert", false, ""), &[rec("a1", "C1", "One", "1", &t)]);
+    let s = Sandbox::new(
+        &spec(5, "upsert", false, ""),
+        &[rec("a1", "C1", "One", "1", &t)],
+    );
     let r = s.run(&[]);
-    assert!(r.summary().contains(&format!("watermark none -> {t}")), "{}", r.summary());
+    assert!(
+        r.summary().contains(&format!("watermark none -> {t}")),
+        "{}",
+        r.summary()
+    );
     // Written in the same second after the last read.
-    s.source(&[rec("a1", "C1", "One", "1", &t), rec("a2", "C2", "Two", "2", &t)]);
+    s.source(&[
+        rec("a1", "C1", "One", "1", &t),
+        rec("a2", "C2", "Two", "2", &t),
+    ]);
     let r = s.run(&[]);
-    assert!(counts(r.summary()).contains("2 records read, 1 created, 0 updated, 1 unchanged"), "{}", r.summary());
+    assert!(
+        counts(r.summary()).contains("2 records read, 1 created, 0 updated, 1 unchanged"),
+        "{}",
+        r.summary()
+    );
     assert_eq!(s.target_lines().len(), 2);
 }
 
 #[test]
 fn lookback_bounds_the_first_pull_and_full_ignores_it_and_the_watermark() {
     let old = "2020-05-05T10:00:00Z".to_string();
-    let s = Sandbox::new(&spec(5, "upsert", false, ""), &[rec("a1", "C1", "Old", "1", &old), rec("a2", "C2", "New", "2", &recent(5))]);
+    let s = Sandbox::new(
+        &spec(5, "upsert", false, ""),
+        &[
+            rec("a1", "C1", "Old", "1", &old),
+            rec("a2", "C2", "New", "2", &recent(5)),
+        ],
+    );
     let r = s.run(&[]);
-    assert!(counts(r.summary()).contains("1 record read, 1 created"), "{}", r.summary());
-    assert!(r.summary().contains("1 record older than the watermark"), "{}", r.summary());
+    assert!(
+        counts(r.summary()).contains("1 record read, 1 created"),
+        "{}",
+        r.summary()
+    );
+    assert!(
+        r.summary().contains("1 record older than the watermark"),
+        "{}",
+        r.summary()
+    );
     let r = s.run(&["--full"]);
-    assert!(counts(r.summary()).contains("2 records read, 1 created, 0 updated, 1 unchanged"), "{}", r.summary());
+    assert!(
+        counts(r.summary()).contains("2 records read, 1 created, 0 updated, 1 unchanged"),
+        "{}",
+        r.summary()
+    );
 }
 
 #[test]
 fn a_dry_run_writes_and_commits_nothing() {
-    let s = Sandbox::new(&spec(5, "upsert", false, ""), &[rec("a1", "C1", "One", "1", &recent(5))]);
+    let s = Sandbox::new(
+        &spec(5, "upsert", false, ""),
+        &[rec("a1", "C1", "One", "1", &recent(5))],
+    );
     let r = s.run(&["--dry-run"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("create    C1"), "{}", r.stdout);
     assert!(r.summary().starts_with("dry run: "), "{}", r.summary());
     assert!(!s.path("out/target.ndjson").exists());
     let r = s.run(&[]);
-    assert!(counts(r.summary()).contains("1 created"), "the dry run committed nothing: {}", r.summary());
+    assert!(
+        counts(r.summary()).contains("1 created"),
+        "the dry run committed nothing: {}",
+        r.summary()
+    );
     let j = s.run(&["--dry-run", "--format", "json", "--full"]);
     let v: serde_json::Value = serde_json::from_str(&j.stdout).expect("json summary");
     assert_eq!(v["dry_run"], true);
@@ -233,50 +318,102 @@ fn rejected_records_are_reported_and_do_not_block_the_watermark() {
     );
     let r = s.run(&[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("error[R0008]") && r.stderr.contains("negative amount"), "{}", r.stderr);
-    assert!(r.stderr.contains("error[R0040]") && r.stderr.contains("`yesterday` is not an RFC 3339"), "{}", r.stderr);
-    assert!(counts(r.summary()).contains("2 created") && counts(r.summary()).contains("2 rejected"), "{}", r.summary());
+    assert!(
+        r.stderr.contains("error[R0008]") && r.stderr.contains("negative amount"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("error[R0040]") && r.stderr.contains("`yesterday` is not an RFC 3339"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        counts(r.summary()).contains("2 created") && counts(r.summary()).contains("2 rejected"),
+        "{}",
+        r.summary()
+    );
     // The watermark passed the rejected record: a rerun does not take it
     // again. The one without a readable timestamp is taken (and refused)
     // until it is fixed: mapc cannot tell whether it changed.
     let r = s.run(&[]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(counts(r.summary()).contains("2 records read, 0 created, 0 updated, 1 unchanged"), "{}", r.summary());
-    assert!(r.stderr.contains("R0040") && !r.stderr.contains("R0008"), "{}", r.stderr);
+    assert!(
+        counts(r.summary()).contains("2 records read, 0 created, 0 updated, 1 unchanged"),
+        "{}",
+        r.summary()
+    );
+    assert!(
+        r.stderr.contains("R0040") && !r.stderr.contains("R0008"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn write_modes_create_and_update() {
     let t = recent(10);
-    let s = Sandbox::new(&spec(5, "create", false, ""), &[rec("a1", "C1", "One", "1", &t)]);
+    let s = Sandbox::new(
+        &spec(5, "create", false, ""),
+        &[rec("a1", "C1", "One", "1", &t)],
+    );
     assert_eq!(s.run(&[]).code, 0);
-    s.source(&[rec("a1", "C1", "Changed", "1", &recent(5)), rec("a2", "C2", "Two", "2", &recent(5))]);
+    s.source(&[
+        rec("a1", "C1", "Changed", "1", &recent(5)),
+        rec("a2", "C2", "Two", "2", &recent(5)),
+    ]);
     let r = s.run(&[]);
-    assert!(counts(r.summary()).contains("1 created, 0 updated, 0 unchanged, 1 skipped"), "{}", r.summary());
-    assert_eq!(s.target_lines()[0]["name"], "One", "`write: create` never touches existing keys");
+    assert!(
+        counts(r.summary()).contains("1 created, 0 updated, 0 unchanged, 1 skipped"),
+        "{}",
+        r.summary()
+    );
+    assert_eq!(
+        s.target_lines()[0]["name"],
+        "One",
+        "`write: create` never touches existing keys"
+    );
     s.write("spec.mapc.yaml", &spec(5, "update", false, ""));
-    s.source(&[rec("a1", "C1", "Changed", "1", &recent(4)), rec("a9", "C9", "New", "9", &recent(4))]);
+    s.source(&[
+        rec("a1", "C1", "Changed", "1", &recent(4)),
+        rec("a9", "C9", "New", "9", &recent(4)),
+    ]);
     let r = s.run(&["--full"]);
-    assert!(counts(r.summary()).contains("0 created, 1 updated"), "{}", r.summary());
+    assert!(
+        counts(r.summary()).contains("0 created, 1 updated"),
+        "{}",
+        r.summary()
+    );
     assert_eq!(s.target_lines().len(), 2, "`write: update` never adds keys");
 }
 
 #[test]
 fn deletes_need_both_the_spec_and_the_flag() {
     let t = recent(10);
-    let both = [rec("a1", "C1", "One", "1", &t), rec("a2", "C2", "Two", "2", &t)];
+    let both = [
+        rec("a1", "C1", "One", "1", &t),
+        rec("a2", "C2", "Two", "2", &t),
+    ];
     let s = Sandbox::new(&spec(5, "upsert", false, ""), &both);
     assert_eq!(s.run(&[]).code, 0);
     s.source(&both[..1]);
     let r = s.run(&["--full", "--allow-delete"]);
-    assert!(r.stderr.contains("nothing deleted") && r.stderr.contains("target.delete"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("nothing deleted") && r.stderr.contains("target.delete"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(s.target_lines().len(), 2);
     s.write("spec.mapc.yaml", &spec(5, "upsert", true, ""));
     let r = s.run(&["--full"]);
     assert!(r.stderr.contains("--allow-delete"), "{}", r.stderr);
     assert_eq!(s.target_lines().len(), 2);
     let r = s.run(&["--allow-delete"]);
-    assert!(r.stderr.contains("--full"), "an incremental pull does not delete: {}", r.stderr);
+    assert!(
+        r.stderr.contains("--full"),
+        "an incremental pull does not delete: {}",
+        r.stderr
+    );
     let r = s.run(&["--full", "--allow-delete"]);
     assert!(counts(r.summary()).contains("1 deleted"), "{}", r.summary());
     let t = s.target_lines();
@@ -300,7 +437,10 @@ fn edit_target(s: &Sandbox, from: &str, to: &str) {
 
 #[test]
 fn two_way_fields_flow_from_the_side_that_changed() {
-    let s = Sandbox::new(&spec(5, "upsert", false, &TWO_WAY.replace("POLICY", "fail")), &[rec2("a@x", "draft", &recent(30))]);
+    let s = Sandbox::new(
+        &spec(5, "upsert", false, &TWO_WAY.replace("POLICY", "fail")),
+        &[rec2("a@x", "draft", &recent(30))],
+    );
     let r = s.run(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     // The target changed the two-way email and the target_to_source status.
@@ -308,7 +448,10 @@ fn two_way_fields_flow_from_the_side_that_changed() {
     let r = s.run(&["--full"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let src = s.read("source.ndjson");
-    assert!(src.contains(r#""email":"t@x""#), "the target's change flowed back: {src}");
+    assert!(
+        src.contains(r#""email":"t@x""#),
+        "the target's change flowed back: {src}"
+    );
     assert!(src.contains(r#""status":"signed""#), "{src}");
     // Now the source changes it: the target follows.
     s.source(&[rec2("s@x", "signed", &recent(5))]);
@@ -326,22 +469,42 @@ fn two_way_conflicts_follow_the_policy() {
         ("newest", 0, "t@x", "t@x"),
         ("fail", 1, "t@x", "s@x"),
     ] {
-        let s = Sandbox::new(&spec(5, "upsert", false, &TWO_WAY.replace("POLICY", policy)), &[rec2("a@x", "draft", &recent(60))]);
+        let s = Sandbox::new(
+            &spec(5, "upsert", false, &TWO_WAY.replace("POLICY", policy)),
+            &[rec2("a@x", "draft", &recent(60))],
+        );
         assert_eq!(s.run(&[]).code, 0);
         s.source(&[rec2("s@x", "draft", &recent(30))]);
         edit_target(&s, r#""email":"a@x""#, r#""email":"t@x""#);
         let r = s.run(&[]);
         assert_eq!(r.code, code, "{policy}: {}{}", r.stdout, r.stderr);
         assert_eq!(s.target_lines()[0]["email"], target_email, "{policy}");
-        assert!(s.read("source.ndjson").contains(&format!(r#""email":"{source_email}""#)), "{policy}: {}", s.read("source.ndjson"));
+        assert!(
+            s.read("source.ndjson")
+                .contains(&format!(r#""email":"{source_email}""#)),
+            "{policy}: {}",
+            s.read("source.ndjson")
+        );
         if policy == "fail" {
-            assert!(r.stderr.contains("error[R0041]") && r.stderr.contains("`email`"), "{}", r.stderr);
-            assert!(counts(r.summary()).contains("1 conflict"), "{}", r.summary());
+            assert!(
+                r.stderr.contains("error[R0041]") && r.stderr.contains("`email`"),
+                "{}",
+                r.stderr
+            );
+            assert!(
+                counts(r.summary()).contains("1 conflict"),
+                "{}",
+                r.summary()
+            );
             // Nothing was decided: the conflict is reported again.
             let again = s.run(&["--full"]);
             assert_eq!(again.code, 1, "{}", again.stderr);
         } else {
-            assert!(r.stderr.contains("R0108"), "{policy}: resolved conflicts are reported: {}", r.stderr);
+            assert!(
+                r.stderr.contains("R0108"),
+                "{policy}: resolved conflicts are reported: {}",
+                r.stderr
+            );
         }
     }
 }
@@ -353,13 +516,24 @@ fn environments_keep_their_own_state_and_bindings_are_checked() {
     let s = Sandbox::new(&spec_text, &[rec("a1", "C1", "One", "1", &recent(5))]);
     assert!(s.run(&[]).summary().contains("(env prod)"));
     let r = s.run(&["--env", "test"]);
-    assert!(counts(r.summary()).contains("1 created"), "test has its own state: {}", r.summary());
+    assert!(
+        counts(r.summary()).contains("1 created"),
+        "test has its own state: {}",
+        r.summary()
+    );
     assert!(s.path("out/test-target.ndjson").exists());
     // prod is bound to out/target.ndjson; pointing it elsewhere is refused.
-    s.write("spec.mapc.yaml", &spec_text.replace("path: out/target.ndjson", "path: out/moved.ndjson"));
+    s.write(
+        "spec.mapc.yaml",
+        &spec_text.replace("path: out/target.ndjson", "path: out/moved.ndjson"),
+    );
     let r = s.run(&[]);
     assert_eq!(r.code, 3, "{}", r.stderr);
-    assert!(r.stderr.contains("is bound to") && r.stderr.contains("--rebind"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is bound to") && r.stderr.contains("--rebind"),
+        "{}",
+        r.stderr
+    );
     assert!(!s.path("out/moved.ndjson").exists());
     let r = s.run(&["--rebind", "--full"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -372,21 +546,33 @@ fn environments_keep_their_own_state_and_bindings_are_checked() {
 #[test]
 fn a_concurrent_run_is_refused() {
     use mapc_state::StateStore;
-    let s = Sandbox::new(&spec(5, "upsert", false, ""), &[rec("a1", "C1", "One", "1", &recent(5))]);
+    let s = Sandbox::new(
+        &spec(5, "upsert", false, ""),
+        &[rec("a1", "C1", "One", "1", &recent(5))],
+    );
     let mut held = mapc_state::SqliteState::open(&s.path(".mapc/state.db")).expect("state");
-    let scope = mapc_state::Scope { env: String::new(), mapping: "accounts".into() };
-    let id = held.begin_run(&scope, "2026-12-06T00:00:00Z", false).expect("lock");
+    let scope = mapc_state::Scope {
+        env: String::new(),
+        mapping: "accounts".into(),
+    };
+    let id = held
+        .begin_run(&scope, "2026-12-06T00:00:00Z", false)
+        .expect("lock");
     let r = s.run(&[]);
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("another mapc run"), "{}", r.stderr);
     assert!(!s.path("out/target.ndjson").exists());
-    held.end_run(id, "2026-12-06T00:00:01Z", &Default::default(), "ok").expect("unlock");
+    held.end_run(id, "2026-12-06T00:00:01Z", &Default::default(), "ok")
+        .expect("unlock");
     assert_eq!(s.run(&[]).code, 0);
 }
 
 #[test]
 fn broken_state_files_give_a_clear_error() {
-    let s = Sandbox::new(&spec(5, "upsert", false, ""), &[rec("a1", "C1", "One", "1", &recent(5))]);
+    let s = Sandbox::new(
+        &spec(5, "upsert", false, ""),
+        &[rec("a1", "C1", "One", "1", &recent(5))],
+    );
     s.write("not-sqlite.db", "this is not a database\n");
     let r = s.run(&["--state", "not-sqlite.db"]);
     assert_eq!(r.code, 3);
@@ -397,23 +583,38 @@ fn broken_state_files_give_a_clear_error() {
     std::fs::write(s.path("truncated.db"), &bytes[..bytes.len().min(1000)]).expect("write");
     let r = s.run(&["--state", "truncated.db"]);
     assert_ne!(r.code, 0, "{}", r.stderr);
-    assert!(r.stderr.contains("truncated.db") && !r.stderr.contains("panicked"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("truncated.db") && !r.stderr.contains("panicked"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn bad_input_is_named_with_the_fix() {
-    let s = Sandbox::new(&spec(5, "upsert", false, ""), &[rec("a1", "C1", "One", "1", &recent(5))]);
+    let s = Sandbox::new(
+        &spec(5, "upsert", false, ""),
+        &[rec("a1", "C1", "One", "1", &recent(5))],
+    );
     std::fs::remove_file(s.path("source.ndjson")).expect("rm");
     let r = s.run(&[]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("source.ndjson") && r.stderr.contains("path:"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("source.ndjson") && r.stderr.contains("path:"),
+        "{}",
+        r.stderr
+    );
     s.source(&[rec("a1", "C1", "One", "1", &recent(5))]);
     // A target folder that cannot be written: a file where the folder should be.
     s.write("out", "a file, not a folder");
     let r = s.run(&[]);
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("out"), "{}", r.stderr);
-    assert!(r.stderr.contains("nothing of it was committed"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("nothing of it was committed"),
+        "{}",
+        r.stderr
+    );
 }
 
 /// Kills real `mapc run` processes at random moments; after a final run the
@@ -424,7 +625,15 @@ fn a_run_killed_at_any_moment_loses_and_duplicates_nothing() {
     let n = 10_000;
     let mk = |round: usize| -> Vec<String> {
         (0..n)
-            .map(|i| rec(&format!("a{i}"), &format!("C{i}"), &format!("name {i} v{}", round % 3), &format!("{i}.{round}0"), "2026-12-01T00:00:00Z"))
+            .map(|i| {
+                rec(
+                    &format!("a{i}"),
+                    &format!("C{i}"),
+                    &format!("name {i} v{}", round % 3),
+                    &format!("{i}.{round}0"),
+                    "2026-12-01T00:00:00Z",
+                )
+            })
             .collect()
     };
     let s = Sandbox::new(&spec(36500, "upsert", false, ""), &mk(0));
@@ -448,21 +657,29 @@ fn a_run_killed_at_any_moment_loses_and_duplicates_nothing() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("spawn");
-        std::thread::sleep(std::time::Duration::from_micros(next() % (whole + whole / 5)));
+        std::thread::sleep(std::time::Duration::from_micros(
+            next() % (whole + whole / 5),
+        ));
         if child.try_wait().expect("wait").is_none() {
             inside += 1;
         }
         let _ = child.kill();
         let _ = child.wait();
     }
-    assert!(inside >= 8, "only {inside} of 16 kills hit a running process");
+    assert!(
+        inside >= 8,
+        "only {inside} of 16 kills hit a running process"
+    );
     let last = mk(16);
     s.source(&last);
     let r = s.run(&["--full"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let t = s.target_lines();
     assert_eq!(t.len(), n, "every record exactly once");
-    let mut numbers: Vec<&str> = t.iter().map(|v| v["number"].as_str().expect("number")).collect();
+    let mut numbers: Vec<&str> = t
+        .iter()
+        .map(|v| v["number"].as_str().expect("number"))
+        .collect();
     numbers.sort();
     numbers.dedup();
     assert_eq!(numbers.len(), n, "no duplicates");
@@ -472,8 +689,15 @@ fn a_run_killed_at_any_moment_loses_and_duplicates_nothing() {
         }
     }
     let r = s.run(&["--full"]);
-    assert!(counts(r.summary()).contains(&format!("0 created, 0 updated, {n} unchanged")), "{}", r.summary());
-    assert!(!Path::new(&s.path("out")).read_dir().expect("out").any(|e| e
-        .map(|e| e.file_name().to_string_lossy().contains(".tmp"))
-        .unwrap_or(false)), "no temp file left after a clean run");
+    assert!(
+        counts(r.summary()).contains(&format!("0 created, 0 updated, {n} unchanged")),
+        "{}",
+        r.summary()
+    );
+    assert!(
+        !Path::new(&s.path("out")).read_dir().expect("out").any(|e| e
+            .map(|e| e.file_name().to_string_lossy().contains(".tmp"))
+            .unwrap_or(false)),
+        "no temp file left after a clean run"
+    );
 }

@@ -89,7 +89,11 @@ fn spec_dir(spec: &Path) -> PathBuf {
 }
 
 /// Compiles the spec for a command that needs it error-free.
-pub fn compile_program(spec: &Path, schema_cache: Option<PathBuf>, what: &str) -> Result<Program, i32> {
+pub fn compile_program(
+    spec: &Path,
+    schema_cache: Option<PathBuf>,
+    what: &str,
+) -> Result<Program, i32> {
     let opts = CompileOptions {
         schema_cache: schema_cache.or_else(|| super::default_schema_cache(spec)),
     };
@@ -101,13 +105,25 @@ pub fn compile_program(spec: &Path, schema_cache: Option<PathBuf>, what: &str) -
     if !compiled.diagnostics.is_empty() {
         super::out::err!(
             "{}",
-            render(Format::Human { color }, &[(&compiled.file, compiled.diagnostics.as_slice())])
+            render(
+                Format::Human { color },
+                &[(&compiled.file, compiled.diagnostics.as_slice())]
+            )
         );
     }
-    match (compiled.program, compiled.diagnostics.iter().any(|d| d.severity == mapc_diag::Severity::Error)) {
+    match (
+        compiled.program,
+        compiled
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == mapc_diag::Severity::Error),
+    ) {
         (Some(p), false) => Ok(p),
         _ => {
-            errln!("error: {} has errors; fix them (see `mapc check`) before {what}", spec.display());
+            errln!(
+                "error: {} has errors; fix them (see `mapc check`) before {what}",
+                spec.display()
+            );
             Err(1)
         }
     }
@@ -137,14 +153,22 @@ pub fn run(args: &RunArgs) -> i32 {
             Some(i) => vec![i],
             None => {
                 let names: Vec<&str> = program.mappings.iter().map(|m| m.name.as_str()).collect();
-                errln!("error: --mapping {name}: the spec has no such mapping (it has: {})", names.join(", "));
+                errln!(
+                    "error: --mapping {name}: the spec has no such mapping (it has: {})",
+                    names.join(", ")
+                );
                 return 2;
             }
         },
-        None => (0..program.mappings.len()).filter(|&i| program.mappings[i].active).collect(),
+        None => (0..program.mappings.len())
+            .filter(|&i| program.mappings[i].active)
+            .collect(),
     };
     if mappings.is_empty() {
-        errln!("error: {} has no active mapping to run (name one with --mapping)", args.spec.display());
+        errln!(
+            "error: {} has no active mapping to run (name one with --mapping)",
+            args.spec.display()
+        );
         return 2;
     }
     let state_file = state_path(&args.spec, args.state.as_deref());
@@ -189,7 +213,9 @@ pub fn run(args: &RunArgs) -> i32 {
             );
             return 2;
         }
-        match run_one(args, &program, i, &source, &target, &env_name, &dir, &mut state, as_of) {
+        match run_one(
+            args, &program, i, &source, &target, &env_name, &dir, &mut state, as_of,
+        ) {
             Ok(r) => {
                 if r.counts.rejected > 0 || r.counts.conflicts > 0 {
                     worst = worst.max(1);
@@ -249,12 +275,19 @@ fn run_one(
     // An environment is bound to the files (later: instance URLs) it ran
     // against; a different one is refused unless --rebind.
     let mut rebound = (false, false);
-    for (i, (conn, path)) in [(&source.name, &source_path), (&target.name, &target_path)].into_iter().enumerate() {
+    for (i, (conn, path)) in [(&source.name, &source_path), (&target.name, &target_path)]
+        .into_iter()
+        .enumerate()
+    {
         let now = ends::binding_of(path);
         match state.binding(env, conn) {
             Ok(Some(old)) if old != now && args.rebind => {
                 errln!("note: connection `{conn}` is rebound from {old} to {now}");
-                if i == 0 { rebound.0 = true } else { rebound.1 = true }
+                if i == 0 {
+                    rebound.0 = true
+                } else {
+                    rebound.1 = true
+                }
                 if !args.dry_run {
                     if let Err(e) = state.bind(env, conn, &now) {
                         state_error(&e);
@@ -265,7 +298,11 @@ fn run_one(
             Ok(Some(old)) if old != now => {
                 errln!(
                     "error: connection `{conn}`{} is bound to {old}, but this run would use {now}",
-                    if env.is_empty() { String::new() } else { format!(" in environment `{env}`") }
+                    if env.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" in environment `{env}`")
+                    }
                 );
                 errln!("  help: if the change is intended, run again with --rebind; otherwise check --env and the spec's `path:`/`url:`");
                 return Err(3);
@@ -284,17 +321,36 @@ fn run_one(
             }
         }
     }
-    let engine = Compiled::new(program, index, Options { as_of, mode: WriteMode::Create })
-        .map_err(|e| {
-            errln!("error: mapping `{}` cannot run: {e}", m.name);
-            1
-        })?;
+    let engine = Compiled::new(
+        program,
+        index,
+        Options {
+            as_of,
+            mode: WriteMode::Create,
+        },
+    )
+    .map_err(|e| {
+        errln!("error: mapping `{}` cannot run: {e}", m.name);
+        1
+    })?;
     let mut src = mapc_sync::io::open_source(&source_path, engine.csv_options()).map_err(|e| {
-        errln!("error: cannot read the source {}: {e}", source_path.display());
-        errln!("  help: check `path:` of connection `{}` (relative to the spec's folder)", source.name);
+        errln!(
+            "error: cannot read the source {}: {e}",
+            source_path.display()
+        );
+        errln!(
+            "  help: check `path:` of connection `{}` (relative to the spec's folder)",
+            source.name
+        );
         2
     })?;
-    let key: Vec<&str> = m.target.key.as_deref().unwrap_or_default().split('.').collect();
+    let key: Vec<&str> = m
+        .target
+        .key
+        .as_deref()
+        .unwrap_or_default()
+        .split('.')
+        .collect();
     let mut tgt = mapc_sync::io::open_target(&target_path, &key).map_err(|e| {
         errln!("error: cannot open the target {}: {e}", target_path.display());
         errln!("error: mapping `{}`: the run failed as a whole; nothing of it was committed to the state", m.name);
@@ -310,10 +366,15 @@ fn run_one(
     let needs_back = !fields.back.is_empty() || !fields.two_way.is_empty();
     let source_key: Vec<&str> = m.source.key.split('.').collect();
     let mut back = if needs_back && !args.dry_run {
-        Some(mapc_sync::io::open_target(&source_path, &source_key).map_err(|e| {
-            errln!("error: cannot open the source {} for writing back: {e}", source_path.display());
-            3
-        })?)
+        Some(
+            mapc_sync::io::open_target(&source_path, &source_key).map_err(|e| {
+                errln!(
+                    "error: cannot open the source {} for writing back: {e}",
+                    source_path.display()
+                );
+                3
+            })?,
+        )
     } else {
         None
     };
@@ -344,7 +405,9 @@ fn run_one(
         Ends {
             source: &mut *src,
             target: &mut *tgt,
-            write_back: back.as_deref_mut().map(|b| b as &mut dyn mapc_sync::io::Target),
+            write_back: back
+                .as_deref_mut()
+                .map(|b| b as &mut dyn mapc_sync::io::Target),
         },
         state,
         &scope,
@@ -355,9 +418,18 @@ fn run_one(
     match result {
         Ok(mut r) => {
             for p in &r.problems {
-                let key = p.key.as_deref().map(|k| format!(", key `{k}`")).unwrap_or_default();
+                let key = p
+                    .key
+                    .as_deref()
+                    .map(|k| format!(", key `{k}`"))
+                    .unwrap_or_default();
                 let at = if p.record > 0 {
-                    format!("{} record {} (line {}){key}", source_path.display(), p.record, p.line)
+                    format!(
+                        "{} record {} (line {}){key}",
+                        source_path.display(),
+                        p.record,
+                        p.line
+                    )
                 } else {
                     format!("{}{key}", target_path.display())
                 };
@@ -373,8 +445,16 @@ fn run_one(
                 };
                 errln!(
                     "{}[{}]: key `{}`, field `{}`: source {} vs target {} (base {}); {how}",
-                    if c.resolved.is_some() { "warning" } else { "error" },
-                    if c.resolved.is_some() { mapc_sync::run::codes::RESOLVED } else { mapc_sync::run::codes::CONFLICT },
+                    if c.resolved.is_some() {
+                        "warning"
+                    } else {
+                        "error"
+                    },
+                    if c.resolved.is_some() {
+                        mapc_sync::run::codes::RESOLVED
+                    } else {
+                        mapc_sync::run::codes::CONFLICT
+                    },
                     c.key,
                     c.field,
                     c.source,
@@ -427,19 +507,27 @@ fn summary_line(r: &Report, env: &str) -> String {
         c.deleted
     );
     if r.older > 0 {
-        s.push_str(&format!("; {} older than the watermark", plural(r.older, "record")));
+        s.push_str(&format!(
+            "; {} older than the watermark",
+            plural(r.older, "record")
+        ));
     }
     if r.past_limit > 0 {
-        s.push_str(&format!("; {} past --limit", plural(r.past_limit, "record")));
+        s.push_str(&format!(
+            "; {} past --limit",
+            plural(r.past_limit, "record")
+        ));
     }
     match (&r.watermark_before, &r.watermark_after) {
-        (b, Some(a)) if b.as_ref() != Some(a) => {
-            s.push_str(&format!(
-                "; watermark {} -> {a}{}",
-                b.as_deref().unwrap_or("none"),
-                if r.dry_run { " (not stored: dry run)" } else { "" }
-            ))
-        }
+        (b, Some(a)) if b.as_ref() != Some(a) => s.push_str(&format!(
+            "; watermark {} -> {a}{}",
+            b.as_deref().unwrap_or("none"),
+            if r.dry_run {
+                " (not stored: dry run)"
+            } else {
+                ""
+            }
+        )),
         (_, Some(a)) => s.push_str(&format!("; watermark {a}")),
         _ => {}
     }

@@ -133,7 +133,11 @@ fn reset(a: &ResetArgs) -> i32 {
     };
     match st.reset(&a.mapping, a.env.as_deref()) {
         Ok(n) => {
-            outln!("mapping `{}`: forgot {n} remembered record{}, and the watermark", a.mapping, if n == 1 { "" } else { "s" });
+            outln!(
+                "mapping `{}`: forgot {n} remembered record{}, and the watermark",
+                a.mapping,
+                if n == 1 { "" } else { "s" }
+            );
             0
         }
         Err(e) => state_error(&e),

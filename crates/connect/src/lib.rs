@@ -9,4 +9,6 @@
 pub mod metadata;
 pub mod table;
 
-pub use table::{dir_entity_path, key_text, open_file_target, FileTarget, Target, Write, WriteResult};
+pub use table::{
+    dir_entity_path, key_text, open_file_target, FileTarget, Target, Write, WriteResult,
+};

@@ -159,12 +159,21 @@ codes! {
     "R0026" "duplicate-target-key"   Error Runtime "an earlier record of the input has the same target key";
     "R0027" "ambiguous-parent"       Error Runtime "a parent company number belongs to more than one company";
     "R0028" "separator-in-id"        Error Runtime "an id in a relationship id contains `|`";
+    "R0040" "changed-since-invalid"  Error Runtime "a record's `changed_since` value is absent or not a date-time";
+    "R0041" "two-way-conflict"       Error Runtime "a two-way field changed on both sides and `conflict: fail` leaves it";
+    "R0042" "write-refused"          Error Runtime "the target (or the source, for a write-back) refused one record's write";
+    "R0045" "broken-target-file"     Error Runtime "a record of an existing target file is broken, has no key, or repeats one";
+    "R0050" "state-unreadable"       Error Runtime "the state file is not a mapc state database, or it is damaged";
+    "R0051" "state-newer"            Error Runtime "the state file was written by a newer mapc";
+    "R0052" "run-locked"             Error Runtime "another run of the same spec, environment and mapping is in progress";
+    "R0053" "state-unwritable"       Error Runtime "the state file cannot be written (read-only, busy, disk full)";
     "R0101" "rule-warning"           Warning Runtime "a rule with `action: warn` matched";
     "R0102" "unknown-parent"         Warning Runtime "a company's parent number matches no company";
     "R0103" "odata-page"             Warning Runtime "a saved OData response is one page of more, or incomplete";
     "R0104" "unseen-source-path"     Warning Runtime "a source path the mapping reads is in none of the records read";
     "R0106" "contact-without-id"     Warning Runtime "a company's contact has no id and gets no relationship";
     "R0107" "sales-code-normalized"  Warning Runtime "a sales code matched a listed code only ignoring case or blanks";
+    "R0108" "conflict-resolved"      Warning Runtime "a two-way field changed on both sides and `conflict:` chose a side";
 }
 
 /// Finds a code by its code (`M0202`) or its name (`unknown-key`), case-insensitively.

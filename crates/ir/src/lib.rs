@@ -23,6 +23,8 @@ pub use types::Type;
 // and CSV delimiters are named as the spec names them. Re-exported here so
 // the dependency stays one-way (syntax <- ir <- engine) with one
 // implementation of each.
+/// How long a field path may be (the engine keeps CSV headers within it).
+pub use mapc_syntax::limits::MAX_PATH_SEGMENTS;
 pub use mapc_syntax::{dates, number};
 
 /// CSV delimiters as the spec names them (`csv: {delimiter: ...}`).

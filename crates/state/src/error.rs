@@ -43,9 +43,7 @@ impl StateError {
             Some(C::NotADatabase) | Some(C::DatabaseCorrupt) => StateError {
                 code: codes::UNREADABLE,
                 message: format!("the state file {file} is not a mapc state database, or it is damaged ({e})"),
-                help: Some(format!(
-                    "point --state at the right file; if this one is damaged, move it aside: the next run starts over from `polling.lookback_days` and compares every record with the target, so nothing is duplicated"
-                )),
+                help: Some("point --state at the right file; if this one is damaged, move it aside: the next run starts over from `polling.lookback_days` and compares every record with the target, so nothing is duplicated".into()),
             },
             Some(C::DatabaseBusy) | Some(C::DatabaseLocked) => StateError {
                 code: codes::WRITE,

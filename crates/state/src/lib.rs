@@ -106,7 +106,13 @@ pub trait StateStore {
     /// the lock; a lock whose process is gone is taken over.
     fn begin_run(&mut self, scope: &Scope, started: &str, full: bool) -> Result<i64, StateError>;
     /// Closes the run-log row and releases the lock.
-    fn end_run(&mut self, run: i64, ended: &str, counts: &RunCounts, outcome: &str) -> Result<(), StateError>;
+    fn end_run(
+        &mut self,
+        run: i64,
+        ended: &str,
+        counts: &RunCounts,
+        outcome: &str,
+    ) -> Result<(), StateError>;
     fn watermark(&self, scope: &Scope) -> Result<Option<String>, StateError>;
     /// The connection URL or file path an environment's connection is bound to.
     fn binding(&self, env: &str, connection: &str) -> Result<Option<String>, StateError>;

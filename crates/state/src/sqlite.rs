@@ -7,7 +7,9 @@
 
 use crate::error::{codes, StateError};
 use crate::schema::{current, MIGRATIONS};
-use crate::{Binding, KeyState, MappingState, Overview, RunCounts, RunLog, Scope, StateStore, Unit};
+use crate::{
+    Binding, KeyState, MappingState, Overview, RunCounts, RunLog, Scope, StateStore, Unit,
+};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -26,7 +28,10 @@ impl SqliteState {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StateError {
                 code: codes::WRITE,
-                message: format!("cannot create the folder of the state file {}: {e}", path.display()),
+                message: format!(
+                    "cannot create the folder of the state file {}: {e}",
+                    path.display()
+                ),
                 help: Some("make the folder writable, or point --state elsewhere".into()),
             })?;
         }
@@ -55,16 +60,16 @@ impl SqliteState {
             });
         }
         let db = Connection::open(path).map_err(err)?;
-        db.busy_timeout(std::time::Duration::from_secs(5)).map_err(err)?;
+        db.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(err)?;
         let mut s = SqliteState {
             db,
             path: path.to_path_buf(),
         };
         // The first read tells a non-database file from a database.
-        let version: i64 = s
-            .db
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(err)?;
+        let version: i64 =
+            s.db.query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(err)?;
         if version > current() {
             return Err(StateError {
                 code: codes::VERSION,
@@ -76,10 +81,10 @@ impl SqliteState {
                 help: Some("run the newer mapc, or point --state at another file".into()),
             });
         }
-        s.db
-            .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        s.db.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
             .map_err(err)?;
-        s.db.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
+        s.db.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
         s.migrate(version)?;
         Ok(s)
     }
@@ -97,12 +102,15 @@ impl SqliteState {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(err)?;
             // Another process may have migrated while we waited for the lock.
-            let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
+            let now: i64 = tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(err)?;
             if now > i as i64 {
                 continue;
             }
             tx.execute_batch(step).map_err(err)?;
-            tx.pragma_update(None, "user_version", i as i64 + 1).map_err(err)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)
+                .map_err(err)?;
             tx.commit().map_err(err)?;
         }
         Ok(())
@@ -248,7 +256,8 @@ impl StateStore for SqliteState {
         let mut out = HashMap::new();
         for row in rows {
             let (key, hash, bases) = row.map_err(|e| self.err(e))?;
-            let damaged = |what: &str| StateError {
+            let damaged = |what: &str| {
+                StateError {
                 code: codes::UNREADABLE,
                 message: format!(
                     "the state file {} is damaged: the {what} of key `{key}` of mapping `{}` cannot be read",
@@ -256,6 +265,7 @@ impl StateStore for SqliteState {
                     scope.mapping
                 ),
                 help: Some(format!("forget the mapping's state with `mapc state reset SPEC --mapping {} --yes`; the next run compares every record with the target", scope.mapping)),
+            }
             };
             let hash = blob_hash(&hash).ok_or_else(|| damaged("hash"))?;
             let bases: Vec<(String, String)> = match bases {
@@ -297,11 +307,19 @@ impl StateStore for SqliteState {
                     Some(s) => {
                         let bases = (!s.bases.is_empty())
                             .then(|| serde_json::to_string(&s.bases).unwrap_or_default());
-                        put.execute(params![scope.env, scope.mapping, key, &hash_blob(s.hash)[..], bases])
-                            .map_err(err)?;
+                        put.execute(params![
+                            scope.env,
+                            scope.mapping,
+                            key,
+                            &hash_blob(s.hash)[..],
+                            bases
+                        ])
+                        .map_err(err)?;
                     }
                     None => {
-                        forget.execute(params![scope.env, scope.mapping, key]).map_err(err)?;
+                        forget
+                            .execute(params![scope.env, scope.mapping, key])
+                            .map_err(err)?;
                     }
                 }
             }
@@ -321,7 +339,9 @@ impl StateStore for SqliteState {
     fn pending(&self, scope: &Scope) -> Res<Vec<(i64, Vec<String>)>> {
         let mut st = self
             .db
-            .prepare_cached("SELECT id, keys FROM intents WHERE env = ?1 AND mapping = ?2 ORDER BY id")
+            .prepare_cached(
+                "SELECT id, keys FROM intents WHERE env = ?1 AND mapping = ?2 ORDER BY id",
+            )
             .map_err(|e| self.err(e))?;
         let rows = st
             .query_map(params![scope.env, scope.mapping], |r| {
@@ -333,8 +353,14 @@ impl StateStore for SqliteState {
             let (id, keys) = row.map_err(|e| self.err(e))?;
             let keys: Vec<String> = serde_json::from_str(&keys).map_err(|_| StateError {
                 code: codes::UNREADABLE,
-                message: format!("the state file {} is damaged: intent {id} cannot be read", self.path.display()),
-                help: Some(format!("forget the mapping's state with `mapc state reset SPEC --mapping {} --yes`", scope.mapping)),
+                message: format!(
+                    "the state file {} is damaged: intent {id} cannot be read",
+                    self.path.display()
+                ),
+                help: Some(format!(
+                    "forget the mapping's state with `mapc state reset SPEC --mapping {} --yes`",
+                    scope.mapping
+                )),
             })?;
             out.push((id, keys));
         }
@@ -362,7 +388,10 @@ impl StateStore for SqliteState {
                     &format!("DELETE FROM {table} WHERE mapping = ?1 AND env = ?2"),
                     params![mapping, e],
                 ),
-                None => tx.execute(&format!("DELETE FROM {table} WHERE mapping = ?1"), params![mapping]),
+                None => tx.execute(
+                    &format!("DELETE FROM {table} WHERE mapping = ?1"),
+                    params![mapping],
+                ),
             }
             .map_err(err)?;
             if table == "keys" {
@@ -486,17 +515,38 @@ mod tests {
         let sc = scope("m");
         let run = s.begin_run(&sc, "2026-12-06T00:00:00Z", false).unwrap();
         let u = s.intend(&sc, run, &["k1".into(), "k2".into()]).unwrap();
-        assert_eq!(s.pending(&sc).unwrap(), vec![(u, vec!["k1".to_string(), "k2".to_string()])]);
-        assert!(s.key_states(&sc).unwrap().is_empty(), "an intent claims nothing");
-        let keys = [("k1".to_string(), Some(ks(1))), ("k2".to_string(), Some(ks(u128::MAX)))];
-        s.commit(&sc, u, &Unit { keys: &keys, watermark: Some("2026-11-20T10:00:00Z") }).unwrap();
+        assert_eq!(
+            s.pending(&sc).unwrap(),
+            vec![(u, vec!["k1".to_string(), "k2".to_string()])]
+        );
+        assert!(
+            s.key_states(&sc).unwrap().is_empty(),
+            "an intent claims nothing"
+        );
+        let keys = [
+            ("k1".to_string(), Some(ks(1))),
+            ("k2".to_string(), Some(ks(u128::MAX))),
+        ];
+        s.commit(
+            &sc,
+            u,
+            &Unit {
+                keys: &keys,
+                watermark: Some("2026-11-20T10:00:00Z"),
+            },
+        )
+        .unwrap();
         assert!(s.pending(&sc).unwrap().is_empty());
-        s.end_run(run, "2026-12-06T00:00:01Z", &RunCounts::default(), "ok").unwrap();
+        s.end_run(run, "2026-12-06T00:00:01Z", &RunCounts::default(), "ok")
+            .unwrap();
         drop(s);
         let s = SqliteState::open(&path).unwrap();
         let k = s.key_states(&sc).unwrap();
         assert_eq!(k["k2"], ks(u128::MAX));
-        assert_eq!(s.watermark(&sc).unwrap().as_deref(), Some("2026-11-20T10:00:00Z"));
+        assert_eq!(
+            s.watermark(&sc).unwrap().as_deref(),
+            Some("2026-11-20T10:00:00Z")
+        );
         assert_eq!(s.watermark(&scope("other")).unwrap(), None);
         let o = s.show(5).unwrap();
         assert_eq!(o.mappings[0].keys, 2);
@@ -509,9 +559,25 @@ mod tests {
         let mut s = SqliteState::open(&dir.path().join("s.db")).unwrap();
         let sc = scope("m");
         let u = s.intend(&sc, 1, &[]).unwrap();
-        s.commit(&sc, u, &Unit { keys: &[("a".into(), Some(ks(1))), ("b".into(), Some(ks(2)))], watermark: Some("w") }).unwrap();
+        s.commit(
+            &sc,
+            u,
+            &Unit {
+                keys: &[("a".into(), Some(ks(1))), ("b".into(), Some(ks(2)))],
+                watermark: Some("w"),
+            },
+        )
+        .unwrap();
         let u = s.intend(&sc, 1, &["a".into()]).unwrap();
-        s.commit(&sc, u, &Unit { keys: &[("a".into(), None)], watermark: None }).unwrap();
+        s.commit(
+            &sc,
+            u,
+            &Unit {
+                keys: &[("a".into(), None)],
+                watermark: None,
+            },
+        )
+        .unwrap();
         assert_eq!(s.key_states(&sc).unwrap().len(), 1);
         assert_eq!(s.watermark(&sc).unwrap().as_deref(), Some("w"));
         s.intend(&sc, 1, &["x".into()]).unwrap();
@@ -531,13 +597,19 @@ mod tests {
         let run = a.begin_run(&sc, "t0", false).unwrap();
         let e = b.begin_run(&sc, "t1", false).unwrap_err();
         assert_eq!(e.code, codes::LOCKED);
-        assert!(e.message.contains("another mapc run") && e.message.contains(&std::process::id().to_string()), "{}", e.message);
+        assert!(
+            e.message.contains("another mapc run")
+                && e.message.contains(&std::process::id().to_string()),
+            "{}",
+            e.message
+        );
         // Another mapping is not held.
         b.begin_run(&scope("n"), "t1", false).unwrap();
         a.end_run(run, "t2", &RunCounts::default(), "ok").unwrap();
         b.begin_run(&sc, "t3", false).unwrap();
         // A lock whose process is gone (a killed run).
-        b.db.execute("UPDATE locks SET pid = 2147483647", []).unwrap();
+        b.db.execute("UPDATE locks SET pid = 2147483647", [])
+            .unwrap();
         a.begin_run(&sc, "t4", false).unwrap();
     }
 
@@ -545,7 +617,11 @@ mod tests {
     fn broken_files_are_named_with_the_fix() {
         let dir = tempfile::tempdir().unwrap();
         let junk = dir.path().join("junk.db");
-        std::fs::write(&junk, b"this is not a database, not at all, but long enough to have a header").unwrap();
+        std::fs::write(
+            &junk,
+            b"this is not a database, not at all, but long enough to have a header",
+        )
+        .unwrap();
         let e = SqliteState::open(&junk).err().unwrap();
         assert_eq!(e.code, codes::UNREADABLE);
         assert!(e.message.contains("junk.db"), "{}", e.message);
@@ -553,15 +629,28 @@ mod tests {
         let good = dir.path().join("good.db");
         let mut s = SqliteState::open(&good).unwrap();
         let u = s.intend(&scope("m"), 1, &[]).unwrap();
-        let keys: Vec<(String, Option<KeyState>)> = (0..2000).map(|i| (format!("key-{i}"), Some(ks(i)))).collect();
-        s.commit(&scope("m"), u, &Unit { keys: &keys, watermark: None }).unwrap();
-        s.db.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        let keys: Vec<(String, Option<KeyState>)> = (0..2000)
+            .map(|i| (format!("key-{i}"), Some(ks(i))))
+            .collect();
+        s.commit(
+            &scope("m"),
+            u,
+            &Unit {
+                keys: &keys,
+                watermark: None,
+            },
+        )
+        .unwrap();
+        s.db.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
         drop(s);
         let bytes = std::fs::read(&good).unwrap();
         let cut = dir.path().join("cut.db");
         std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
         let e = SqliteState::open(&cut).and_then(|s| s.key_states(&scope("m")).map(|_| ()));
-        let e = e.err().expect("a truncated file is refused");
+        let e = e
+            .err()
+            .unwrap_or_else(|| panic!("a truncated file is refused"));
         assert_eq!(e.code, codes::UNREADABLE, "{}", e.message);
         assert!(e.message.contains("cut.db"));
 
@@ -579,12 +668,23 @@ mod tests {
 
     #[test]
     fn bindings_keep_no_secrets() {
-        assert_eq!(strip_secrets("https://user:pw@host/x?token=1"), "https://host/x");
+        assert_eq!(
+            strip_secrets("https://user:pw@host/x?token=1"),
+            "https://host/x"
+        );
         assert_eq!(strip_secrets("/data/out.ndjson"), "/data/out.ndjson");
         let dir = tempfile::tempdir().unwrap();
         let mut s = SqliteState::open(&dir.path().join("s.db")).unwrap();
-        s.bind("prod", "crm", "https://a:b@org.crm4.dynamics.com/?sig=secret").unwrap();
-        assert_eq!(s.binding("prod", "crm").unwrap().as_deref(), Some("https://org.crm4.dynamics.com/"));
+        s.bind(
+            "prod",
+            "crm",
+            "https://a:b@org.crm4.dynamics.com/?sig=secret",
+        )
+        .unwrap();
+        assert_eq!(
+            s.binding("prod", "crm").unwrap().as_deref(),
+            Some("https://org.crm4.dynamics.com/")
+        );
         assert_eq!(s.binding("test", "crm").unwrap(), None);
     }
 }

@@ -74,7 +74,12 @@ pub struct Sides<'a> {
     pub target_changed: Option<Timestamp>,
 }
 
-pub fn decide(output: &Value, sides: &Sides<'_>, fields: &SyncFields, write: WriteMode) -> Decision {
+pub fn decide(
+    output: &Value,
+    sides: &Sides<'_>,
+    fields: &SyncFields,
+    write: WriteMode,
+) -> Decision {
     let mut d = Decision {
         action: Action::Unchanged,
         back: None,
@@ -112,7 +117,14 @@ pub fn decide(output: &Value, sides: &Sides<'_>, fields: &SyncFields, write: Wri
     let mut patch = Map::new();
     let mut changed = Vec::new();
     if let (Value::Object(out), Value::Object(old)) = (output, target) {
-        diff_object(out, Some(old), &mut Vec::new(), &skip, &mut patch, &mut changed);
+        diff_object(
+            out,
+            Some(old),
+            &mut Vec::new(),
+            &skip,
+            &mut patch,
+            &mut changed,
+        );
     } else if !tree::same(output, target) {
         // Not objects (the engine always writes an object; a file target
         // refuses other records): nothing to merge into, replace whole.
@@ -211,16 +223,21 @@ fn diff_object(
     for (k, v) in out {
         at.push(k.clone());
         let skipped = skip.iter().any(|s| s.as_slice() == at.as_slice());
-        let under = skip
-            .iter()
-            .any(|s| s.len() > at.len() && s.starts_with(at));
+        let under = skip.iter().any(|s| s.len() > at.len() && s.starts_with(at));
         let before = old.and_then(|o| o.get(k));
         if skipped {
         } else if let (Value::Object(vo), true) = (v, under) {
             // A skipped path lies inside: diff member by member so it can
             // be left out.
             let mut inner = Map::new();
-            diff_object(vo, before.and_then(Value::as_object), at, skip, &mut inner, changed);
+            diff_object(
+                vo,
+                before.and_then(Value::as_object),
+                at,
+                skip,
+                &mut inner,
+                changed,
+            );
             if !inner.is_empty() {
                 patch.insert(k.clone(), Value::Object(inner));
             }
@@ -333,7 +350,10 @@ mod tests {
     fn create_unchanged_and_update_with_the_changed_paths() {
         let out = v(r#"{"id":"A","amount":1.10,"c":{"n":"x","m":2}}"#);
         let f = SyncFields::default();
-        assert_eq!(decide(&out, &sides(None, &[]), &f, WriteMode::Upsert).action, Action::Create);
+        assert_eq!(
+            decide(&out, &sides(None, &[]), &f, WriteMode::Upsert).action,
+            Action::Create
+        );
         let same = v(r#"{"c":{"m":2,"n":"x"},"amount":1.1,"id":"A","extra":true}"#);
         assert_eq!(
             decide(&out, &sides(Some(&same), &[]), &f, WriteMode::Upsert).action,
@@ -350,8 +370,19 @@ mod tests {
         );
         // Null and absent differ: a null the engine wrote is written.
         let out = v(r#"{"id":"A","x":null}"#);
-        let d = decide(&out, &sides(Some(&v(r#"{"id":"A"}"#)), &[]), &f, WriteMode::Upsert);
-        assert_eq!(d.action, Action::Update { patch: v(r#"{"x":null}"#), changed: vec!["x".into()] });
+        let d = decide(
+            &out,
+            &sides(Some(&v(r#"{"id":"A"}"#)), &[]),
+            &f,
+            WriteMode::Upsert,
+        );
+        assert_eq!(
+            d.action,
+            Action::Update {
+                patch: v(r#"{"x":null}"#),
+                changed: vec!["x".into()]
+            }
+        );
     }
 
     #[test]
@@ -363,9 +394,18 @@ mod tests {
         let out = v(r#"{"id":"A","title":"new","c":{"created":"2026","n":1}}"#);
         let old = v(r#"{"id":"A","title":"old","c":{"created":"2025","n":0}}"#);
         let d = decide(&out, &sides(Some(&old), &[]), &f, WriteMode::Upsert);
-        assert_eq!(d.action, Action::Update { patch: v(r#"{"c":{"n":1}}"#), changed: vec!["c.n".into()] });
+        assert_eq!(
+            d.action,
+            Action::Update {
+                patch: v(r#"{"c":{"n":1}}"#),
+                changed: vec!["c.n".into()]
+            }
+        );
         let old = v(r#"{"id":"A","title":"old","c":{"created":"2025","n":1}}"#);
-        assert_eq!(decide(&out, &sides(Some(&old), &[]), &f, WriteMode::Upsert).action, Action::Unchanged);
+        assert_eq!(
+            decide(&out, &sides(Some(&old), &[]), &f, WriteMode::Upsert).action,
+            Action::Unchanged
+        );
     }
 
     #[test]
@@ -373,9 +413,18 @@ mod tests {
         let out = v(r#"{"id":"A","n":1}"#);
         let old = v(r#"{"id":"A","n":0}"#);
         let f = SyncFields::default();
-        assert!(matches!(decide(&out, &sides(Some(&old), &[]), &f, WriteMode::Create).action, Action::Skip(_)));
-        assert!(matches!(decide(&out, &sides(None, &[]), &f, WriteMode::Update).action, Action::Skip(_)));
-        assert!(matches!(decide(&out, &sides(Some(&old), &[]), &f, WriteMode::Update).action, Action::Update { .. }));
+        assert!(matches!(
+            decide(&out, &sides(Some(&old), &[]), &f, WriteMode::Create).action,
+            Action::Skip(_)
+        ));
+        assert!(matches!(
+            decide(&out, &sides(None, &[]), &f, WriteMode::Update).action,
+            Action::Skip(_)
+        ));
+        assert!(matches!(
+            decide(&out, &sides(Some(&old), &[]), &f, WriteMode::Update).action,
+            Action::Update { .. }
+        ));
     }
 
     #[test]
@@ -386,16 +435,34 @@ mod tests {
         let out = v(r#"{"id":"A","email":"new@x"}"#);
         let old = v(r#"{"id":"A","email":"old@x"}"#);
         let d = decide(&out, &sides(Some(&old), &base), &f, WriteMode::Upsert);
-        assert_eq!(d.action, Action::Update { patch: v(r#"{"email":"new@x"}"#), changed: vec!["email".into()] });
-        assert_eq!(d.bases, vec![("email".to_string(), r#""new@x""#.to_string())]);
+        assert_eq!(
+            d.action,
+            Action::Update {
+                patch: v(r#"{"email":"new@x"}"#),
+                changed: vec!["email".into()]
+            }
+        );
+        assert_eq!(
+            d.bases,
+            vec![("email".to_string(), r#""new@x""#.to_string())]
+        );
         assert!(d.back.is_none());
         // The target changed: it flows back, the target is not written.
         let out = v(r#"{"id":"A","email":"old@x"}"#);
         let edited = v(r#"{"id":"A","email":"edit@x"}"#);
         let d = decide(&out, &sides(Some(&edited), &base), &f, WriteMode::Upsert);
         assert_eq!(d.action, Action::Unchanged);
-        assert_eq!(d.back, Some((v(r#"{"contact":{"email":"edit@x"}}"#), vec!["contact.email".into()])));
-        assert_eq!(d.bases, vec![("email".to_string(), r#""edit@x""#.to_string())]);
+        assert_eq!(
+            d.back,
+            Some((
+                v(r#"{"contact":{"email":"edit@x"}}"#),
+                vec!["contact.email".into()]
+            ))
+        );
+        assert_eq!(
+            d.bases,
+            vec![("email".to_string(), r#""edit@x""#.to_string())]
+        );
     }
 
     #[test]
@@ -411,17 +478,36 @@ mod tests {
             decide(&out, &sd, &f, WriteMode::Upsert)
         };
         let d = run(Conflict::SourceWins, None, None);
-        assert_eq!(d.action, Action::Update { patch: v(r#"{"email":"src@x"}"#), changed: vec!["email".into()] });
+        assert_eq!(
+            d.action,
+            Action::Update {
+                patch: v(r#"{"email":"src@x"}"#),
+                changed: vec!["email".into()]
+            }
+        );
         assert_eq!(d.resolved.len(), 1);
         let d = run(Conflict::TargetWins, None, None);
         assert_eq!(d.action, Action::Unchanged);
         assert_eq!(d.back.unwrap().0, v(r#"{"email":"tgt@x"}"#));
-        let d = run(Conflict::Newest, Some("2026-11-21T00:00:00Z"), Some("2026-11-20T00:00:00Z"));
+        let d = run(
+            Conflict::Newest,
+            Some("2026-11-21T00:00:00Z"),
+            Some("2026-11-20T00:00:00Z"),
+        );
         assert!(matches!(d.action, Action::Update { .. }));
-        let d = run(Conflict::Newest, Some("2026-11-19T00:00:00Z"), Some("2026-11-20T00:00:00Z"));
+        let d = run(
+            Conflict::Newest,
+            Some("2026-11-19T00:00:00Z"),
+            Some("2026-11-20T00:00:00Z"),
+        );
         assert!(d.back.is_some() && d.action == Action::Unchanged);
-        for d in [run(Conflict::Fail, None, None), run(Conflict::Newest, None, Some("2026-11-20T00:00:00Z"))] {
-            let Action::Conflict(c) = &d.action else { panic!("{d:?}") };
+        for d in [
+            run(Conflict::Fail, None, None),
+            run(Conflict::Newest, None, Some("2026-11-20T00:00:00Z")),
+        ] {
+            let Action::Conflict(c) = &d.action else {
+                panic!("{d:?}")
+            };
             assert_eq!(c[0].path, "email");
             assert!(d.back.is_none());
             assert_eq!(d.bases, base.to_vec(), "the old base is kept");
@@ -430,13 +516,19 @@ mod tests {
         let f = two_way("email", "email", Conflict::Fail);
         let d = decide(&out, &sides(Some(&out), &base), &f, WriteMode::Upsert);
         assert_eq!(d.action, Action::Unchanged);
-        assert_eq!(d.bases, vec![("email".to_string(), r#""src@x""#.to_string())]);
+        assert_eq!(
+            d.bases,
+            vec![("email".to_string(), r#""src@x""#.to_string())]
+        );
     }
 
     #[test]
     fn target_to_source_follows_the_target() {
         let f = SyncFields {
-            back: vec![Back { target: p("status"), source: p("statuscode") }],
+            back: vec![Back {
+                target: p("status"),
+                source: p("statuscode"),
+            }],
             ..SyncFields::default()
         };
         let out = v(r#"{"id":"A"}"#);
@@ -445,7 +537,10 @@ mod tests {
         let mut sd = sides(Some(&tgt), &[]);
         sd.source = Some(&src);
         let d = decide(&out, &sd, &f, WriteMode::Upsert);
-        assert_eq!(d.back, Some((v(r#"{"statuscode":"signed"}"#), vec!["statuscode".into()])));
+        assert_eq!(
+            d.back,
+            Some((v(r#"{"statuscode":"signed"}"#), vec!["statuscode".into()]))
+        );
         let src = v(r#"{"statuscode":"signed"}"#);
         sd.source = Some(&src);
         assert_eq!(decide(&out, &sd, &f, WriteMode::Upsert).back, None);

@@ -16,22 +16,40 @@ pub struct Resolved {
 
 impl Resolved {
     pub fn setting(&self, key: &str) -> Option<&str> {
-        self.settings.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.settings
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
 /// The environment a run uses: `--env NAME`, else the one marked
 /// `default: true`, else none.
-pub fn environment<'p>(program: &'p Program, name: Option<&str>) -> Result<Option<&'p Environment>, String> {
+pub fn environment<'p>(
+    program: &'p Program,
+    name: Option<&str>,
+) -> Result<Option<&'p Environment>, String> {
     match name {
-        Some(n) => program.environments.iter().find(|e| e.name == n).map(Some).ok_or_else(|| {
-            let known: Vec<&str> = program.environments.iter().map(|e| e.name.as_str()).collect();
-            if known.is_empty() {
-                format!("--env {n}: the spec has no `environments:`")
-            } else {
-                format!("--env {n}: the spec has no such environment (it has: {})", known.join(", "))
-            }
-        }),
+        Some(n) => program
+            .environments
+            .iter()
+            .find(|e| e.name == n)
+            .map(Some)
+            .ok_or_else(|| {
+                let known: Vec<&str> = program
+                    .environments
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .collect();
+                if known.is_empty() {
+                    format!("--env {n}: the spec has no `environments:`")
+                } else {
+                    format!(
+                        "--env {n}: the spec has no such environment (it has: {})",
+                        known.join(", ")
+                    )
+                }
+            }),
         None => Ok(program.environments.iter().find(|e| e.default)),
     }
 }
@@ -108,7 +126,10 @@ pub fn interpolate(text: &str, vars: &dyn Fn(&str) -> Option<String>) -> Result<
 /// the spec's folder), or `{entity}.ndjson` inside a `dir:` folder.
 pub fn file_path(c: &Resolved, entity: &str, spec_dir: &Path) -> Result<PathBuf, String> {
     let path = c.setting("path").ok_or_else(|| {
-        format!("connection `{}` is a file connection without `path:`", c.name)
+        format!(
+            "connection `{}` is a file connection without `path:`",
+            c.name
+        )
     })?;
     let (dir, p) = match path.strip_prefix("dir:") {
         Some(d) => (true, d.trim()),
@@ -127,7 +148,9 @@ pub fn binding_of(path: &Path) -> String {
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {
-        std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
     };
     // The folder may not exist yet (a first run creates it): canonicalize
     // what exists, keep the rest.
@@ -147,7 +170,10 @@ mod tests {
     #[test]
     fn variables_are_resolved_and_unset_ones_named() {
         let vars = |n: &str| (n == "OUT").then(|| "out dir".to_string());
-        assert_eq!(interpolate("${OUT}/a.ndjson", &vars).unwrap(), "out dir/a.ndjson");
+        assert_eq!(
+            interpolate("${OUT}/a.ndjson", &vars).unwrap(),
+            "out dir/a.ndjson"
+        );
         assert_eq!(interpolate("a$b${", &vars).unwrap(), "a$b${");
         assert_eq!(interpolate("${MISSING}x", &vars).unwrap_err(), "MISSING");
         assert_eq!(interpolate("é${OUT}é", &vars).unwrap(), "éout diré");
@@ -160,11 +186,17 @@ mod tests {
             kind: ConnectionKind::File,
             settings: vec![("path".into(), "dir:out".into())],
         };
-        assert_eq!(file_path(&c, "contract", Path::new("/s")).unwrap(), PathBuf::from("/s/out/contract.ndjson"));
+        assert_eq!(
+            file_path(&c, "contract", Path::new("/s")).unwrap(),
+            PathBuf::from("/s/out/contract.ndjson")
+        );
         let c = Resolved {
             settings: vec![("path".into(), "x/y.csv".into())],
             ..c
         };
-        assert_eq!(file_path(&c, "contract", Path::new("/s")).unwrap(), PathBuf::from("/s/x/y.csv"));
+        assert_eq!(
+            file_path(&c, "contract", Path::new("/s")).unwrap(),
+            PathBuf::from("/s/x/y.csv")
+        );
     }
 }

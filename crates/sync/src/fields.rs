@@ -37,9 +37,8 @@ pub struct SyncFields {
 impl SyncFields {
     pub fn of(m: &Mapping) -> SyncFields {
         let mut s = SyncFields::default();
-        let path = |segs: &[std::sync::Arc<str>]| -> Path {
-            segs.iter().map(|x| x.to_string()).collect()
-        };
+        let path =
+            |segs: &[std::sync::Arc<str>]| -> Path { segs.iter().map(|x| x.to_string()).collect() };
         let key: Option<Path> = m
             .target
             .key

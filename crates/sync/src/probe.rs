@@ -50,7 +50,10 @@ impl<'de> Visitor<'de> for Seek<'_> {
     }
 
     // Any other value on the way: the path does not reach into it.
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Value>, A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<Option<Value>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(None)
     }
@@ -99,6 +102,9 @@ mod tests {
     #[test]
     fn escaped_member_names_match() {
         let j = br#"{"mod\u0069fiedon":"2026-11-20T10:00:00Z"}"#;
-        assert_eq!(probe(j, &p("modifiedon")).unwrap(), Some(Value::from("2026-11-20T10:00:00Z")));
+        assert_eq!(
+            probe(j, &p("modifiedon")).unwrap(),
+            Some(Value::from("2026-11-20T10:00:00Z"))
+        );
     }
 }

@@ -195,19 +195,36 @@ pub fn run(
     };
     let known = state.key_states(scope)?;
     let pending: Vec<(i64, Vec<String>)> = state.pending(scope)?;
-    let suspect: HashSet<String> = pending.iter().flat_map(|(_, k)| k.iter().cloned()).collect();
-    let stored = match state.watermark(scope)?.filter(|_| !settings.forget_watermark) {
+    let suspect: HashSet<String> = pending
+        .iter()
+        .flat_map(|(_, k)| k.iter().cloned())
+        .collect();
+    let stored = match state
+        .watermark(scope)?
+        .filter(|_| !settings.forget_watermark)
+    {
         Some(w) => Some(watermark::parse(&w).map_err(|e| {
             Failure::State(StateError {
-                code: "R0100",
-                message: format!("the stored watermark of mapping `{}` is unreadable: {e}", scope.mapping),
-                help: Some(format!("forget it with `mapc state reset SPEC --mapping {} --yes`", scope.mapping)),
+                code: mapc_state::codes::UNREADABLE,
+                message: format!(
+                    "the stored watermark of mapping `{}` is unreadable: {e}",
+                    scope.mapping
+                ),
+                help: Some(format!(
+                    "forget it with `mapc state reset SPEC --mapping {} --yes`",
+                    scope.mapping
+                )),
             })
         })?),
         None => None,
     };
     let start = match &mapping.source.changed_since {
-        Some(_) => Start::choose(settings.full, stored, settings.started, mapping.polling.lookback_days),
+        Some(_) => Start::choose(
+            settings.full,
+            stored,
+            settings.started,
+            mapping.polling.lookback_days,
+        ),
         None => Start::Full,
     };
     let mut report = Report {
@@ -426,12 +443,15 @@ impl Source for Pull<'_> {
                 } else {
                     (None, None)
                 };
-                self.probes.lock().unwrap_or_else(|p| p.into_inner()).push_back(Probe {
-                    index: item.index,
-                    changed,
-                    source,
-                    source_key,
-                });
+                self.probes
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push_back(Probe {
+                        index: item.index,
+                        changed,
+                        source,
+                        source_key,
+                    });
                 kept.push(item);
             }
             batch.items = kept;
@@ -458,6 +478,9 @@ fn read_changed(body: &[u8], path: &[String]) -> Result<Timestamp, String> {
     }
 }
 
+/// Key states a unit sets once written (`None` forgets the key).
+type KeyStates = Vec<(String, Option<KeyState>)>;
+
 /// The run's working state while outcomes stream in.
 struct Ctx<'a, 'e> {
     fields: &'a SyncFields,
@@ -480,7 +503,7 @@ struct Ctx<'a, 'e> {
     /// Key states the current unit sets once written (None = forget).
     pending_keys: Vec<(String, Option<KeyState>, Option<Timestamp>)>,
     /// Units written but not yet committed: intent id, key states.
-    units: Vec<(i64, Vec<(String, Option<KeyState>)>)>,
+    units: Vec<(i64, KeyStates)>,
     /// Target keys of this pull (for deletes).
     seen: HashSet<String>,
     events: &'a mut dyn Events,
@@ -531,7 +554,7 @@ impl Ctx<'_, '_> {
                 self.done(changed);
             }
         }
-        if self.report.counts.read % 4096 == 0 {
+        if self.report.counts.read.is_multiple_of(4096) {
             self.events.progress(self.report.counts.read, self.written);
         }
         Ok(())
@@ -591,15 +614,25 @@ impl Ctx<'_, '_> {
                 back: Vec::new(),
                 reason: None,
             });
-            self.pending_writes.push((key.clone(), Owned::Create(json.to_vec())));
-            self.pending_keys.push((key, Some(KeyState { hash, bases: Vec::new() }), changed));
+            self.pending_writes
+                .push((key.clone(), Owned::Create(json.to_vec())));
+            self.pending_keys.push((
+                key,
+                Some(KeyState {
+                    hash,
+                    bases: Vec::new(),
+                }),
+                changed,
+            ));
             if self.pending_keys.len() >= UNIT {
                 self.flush()?;
             }
             return Ok(());
         }
         let output = tree::parse(json).map_err(|e| {
-            Failure::Target(std::io::Error::other(format!("the engine wrote invalid JSON: {e}")))
+            Failure::Target(std::io::Error::other(format!(
+                "the engine wrote invalid JSON: {e}"
+            )))
         })?;
         let current = match current {
             Some(bytes) => Some(tree::parse(&bytes).map_err(|e| {
@@ -637,7 +670,8 @@ impl Ctx<'_, '_> {
             Action::Create => {
                 self.report.counts.created += 1;
                 planned.action = "create";
-                self.pending_writes.push((key.clone(), Owned::Create(json.to_vec())));
+                self.pending_writes
+                    .push((key.clone(), Owned::Create(json.to_vec())));
             }
             Action::Update { patch, changed } => {
                 self.report.counts.updated += 1;
@@ -757,7 +791,9 @@ impl Ctx<'_, '_> {
                 .collect();
             for r in wb.write(&list).map_err(Failure::WriteBack)? {
                 if let WriteResult::Failed { code, message } = r {
-                    return Err(Failure::WriteBack(std::io::Error::other(format!("{code}: {message}"))));
+                    return Err(Failure::WriteBack(std::io::Error::other(format!(
+                        "{code}: {message}"
+                    ))));
                 }
             }
         }
@@ -806,9 +842,15 @@ impl Ctx<'_, '_> {
         let why_not = if !mapping.target.delete && !self.settings.allow_delete {
             None
         } else if !mapping.target.delete {
-            Some("`--allow-delete` was given, but the mapping's `target.delete` is not `true`".to_string())
+            Some(
+                "`--allow-delete` was given, but the mapping's `target.delete` is not `true`"
+                    .to_string(),
+            )
         } else if !self.settings.allow_delete {
-            Some("`target.delete: true`, but deletes also need `mapc run --allow-delete`".to_string())
+            Some(
+                "`target.delete: true`, but deletes also need `mapc run --allow-delete`"
+                    .to_string(),
+            )
         } else if start != Start::Full {
             Some("an incremental pull cannot tell deleted records from unchanged ones; run with `--full`".to_string())
         } else if self.settings.limit.is_some() {

@@ -30,7 +30,12 @@ pub enum Start {
 }
 
 impl Start {
-    pub fn choose(full: bool, stored: Option<Timestamp>, started: Timestamp, lookback_days: u32) -> Start {
+    pub fn choose(
+        full: bool,
+        stored: Option<Timestamp>,
+        started: Timestamp,
+        lookback_days: u32,
+    ) -> Start {
         match (full, stored) {
             (true, _) => Start::Full,
             (false, Some(w)) => Start::Stored(w),
@@ -132,7 +137,10 @@ mod tests {
         let mut w = Watermark::new(Start::Full);
         w.done(ts("2026-11-20T10:00:00Z"));
         assert_eq!(w.next(None), Some(ts("2026-11-20T10:00:00Z")));
-        assert_eq!(Watermark::new(Start::Full).next(Some(ts("2026-01-01T00:00:00Z"))), None);
+        assert_eq!(
+            Watermark::new(Start::Full).next(Some(ts("2026-01-01T00:00:00Z"))),
+            None
+        );
     }
 
     #[test]
@@ -144,15 +152,24 @@ mod tests {
         let s = Start::choose(false, None, ts("2026-11-20T10:00:00Z"), 5);
         assert_eq!(s, Start::Lookback(ts("2026-11-15T10:00:00Z")));
         assert_eq!(Start::choose(true, Some(stored), stored, 5), Start::Full);
-        assert_eq!(Start::choose(false, Some(stored), ts("2030-01-01T00:00:00Z"), 5), Start::Stored(stored));
+        assert_eq!(
+            Start::choose(false, Some(stored), ts("2030-01-01T00:00:00Z"), 5),
+            Start::Stored(stored)
+        );
     }
 
     #[test]
     fn date_times_read_as_the_engine_reads_them() {
-        assert_eq!(parse("2026-11-20T10:00:00").unwrap(), ts("2026-11-20T10:00:00Z"));
+        assert_eq!(
+            parse("2026-11-20T10:00:00").unwrap(),
+            ts("2026-11-20T10:00:00Z")
+        );
         assert_eq!(parse("2026-11-20").unwrap(), ts("2026-11-20T00:00:00Z"));
         assert!(parse("yesterday").unwrap_err().contains("not an RFC 3339"));
         assert!(parse("2026-02-30T00:00:00Z").is_err());
-        assert_eq!(parse("2026-11-20T10:00:00.5+02:00").unwrap(), ts("2026-11-20T08:00:00.5Z"));
+        assert_eq!(
+            parse("2026-11-20T10:00:00.5+02:00").unwrap(),
+            ts("2026-11-20T08:00:00.5Z")
+        );
     }
 }

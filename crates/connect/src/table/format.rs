@@ -34,7 +34,12 @@ type Each<'a> = dyn FnMut(usize, String, &mut FileTarget) + 'a;
 
 /// Calls `each(line, record text)` for every record of `file`; returns the
 /// CSV header (empty for the JSON formats).
-pub fn read(format: Format, file: std::fs::File, each: &mut Each<'_>, me: &mut FileTarget) -> io::Result<Vec<String>> {
+pub fn read(
+    format: Format,
+    file: std::fs::File,
+    each: &mut Each<'_>,
+    me: &mut FileTarget,
+) -> io::Result<Vec<String>> {
     let mut r = BufReader::with_capacity(1 << 16, file);
     // A UTF-8 byte order mark is not part of the first record.
     if r.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
@@ -56,8 +61,9 @@ pub fn read(format: Format, file: std::fs::File, each: &mut Each<'_>, me: &mut F
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
-                let text = String::from_utf8(std::mem::take(&mut line))
-                    .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, format!("line {n} is not UTF-8")))?;
+                let text = String::from_utf8(std::mem::take(&mut line)).map_err(|_| {
+                    io::Error::new(io::ErrorKind::InvalidData, format!("line {n} is not UTF-8"))
+                })?;
                 each(n, text, me);
             }
         }
@@ -89,7 +95,12 @@ pub fn read(format: Format, file: std::fs::File, each: &mut Each<'_>, me: &mut F
             let mut de = serde_json::Deserializer::from_reader(r);
             de.deserialize_seq(Elems { each, me })
                 .and_then(|()| de.end())
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("not a JSON array of records: {e}")))?;
+                .map_err(|e| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("not a JSON array of records: {e}"),
+                    )
+                })?;
             Ok(Vec::new())
         }
         Format::Csv => {
@@ -101,7 +112,8 @@ pub fn read(format: Format, file: std::fs::File, each: &mut Each<'_>, me: &mut F
                 .map(String::from)
                 .collect();
             for row in c.records() {
-                let row = row.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+                let row =
+                    row.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
                 let line = row.position().map_or(0, |p| p.line() as usize);
                 let mut obj = Value::Object(Map::new());
                 for (name, cell) in header.iter().zip(row.iter()) {
@@ -122,7 +134,13 @@ fn cell_value(cell: &str) -> Value {
         return Value::Null;
     }
     match serde_json::from_str::<Value>(cell) {
-        Ok(v @ (Value::Number(_) | Value::Bool(_))) if v.to_string() == cell => v,
+        // Only when the cell is exactly that value's text (`1.10` stays a
+        // number with its text, ` 1` stays text).
+        Ok(v @ (Value::Number(_) | Value::Bool(_)))
+            if serde_json::to_string(&v).is_ok_and(|t| t == cell) =>
+        {
+            v
+        }
         _ => Value::String(cell.to_string()),
     }
 }
@@ -135,7 +153,9 @@ fn set(v: &mut Value, path: &[String], val: Value) {
             m.insert(seg.clone(), val);
             return;
         }
-        cur = m.entry(seg.clone()).or_insert_with(|| Value::Object(Map::new()));
+        cur = m
+            .entry(seg.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
     }
 }
 
@@ -143,7 +163,11 @@ fn set(v: &mut Value, path: &[String], val: Value) {
 fn flat(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
     if let Value::Object(m) = v {
         for (k, x) in m {
-            let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            let name = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
             match x {
                 Value::Object(o) if !o.is_empty() => flat(x, &name, out),
                 _ => out.push((name, x.clone())),
@@ -160,7 +184,11 @@ pub struct Writer {
 
 impl Writer {
     pub fn new(format: Format, columns: Vec<String>) -> Writer {
-        Writer { format, columns, n: 0 }
+        Writer {
+            format,
+            columns,
+            n: 0,
+        }
     }
 
     /// CSV: learns the columns of a record before anything is written.
@@ -183,7 +211,10 @@ impl Writer {
             Format::Csv => {
                 let mut c = csv::Writer::from_writer(Vec::new());
                 c.write_record(&self.columns).map_err(io::Error::other)?;
-                w.write_all(&c.into_inner().map_err(|e| io::Error::other(e.to_string()))?)
+                w.write_all(
+                    &c.into_inner()
+                        .map_err(|e| io::Error::other(e.to_string()))?,
+                )
             }
         }
     }
@@ -214,7 +245,10 @@ impl Writer {
                     .collect();
                 let mut c = csv::Writer::from_writer(Vec::new());
                 c.write_record(&cells).map_err(io::Error::other)?;
-                w.write_all(&c.into_inner().map_err(|e| io::Error::other(e.to_string()))?)
+                w.write_all(
+                    &c.into_inner()
+                        .map_err(|e| io::Error::other(e.to_string()))?,
+                )
             }
         }
     }

@@ -83,10 +83,22 @@ mod tests {
     #[test]
     fn keeps_order_and_number_text() {
         let r = r#"{"z":1.10,"a":{"y":"é","b":2},"n":null}"#;
-        assert_eq!(apply(r, &v(r#"{"a":{"b":3}}"#)).unwrap(), r#"{"z":1.10,"a":{"y":"é","b":3},"n":null}"#);
-        assert_eq!(apply(r, &v(r#"{"z":null,"new":[1]}"#)).unwrap(), r#"{"z":null,"a":{"y":"é","b":2},"n":null,"new":[1]}"#);
-        assert_eq!(apply(r, &v(r#"{"n":{"x":1.50}}"#)).unwrap(), r#"{"z":1.10,"a":{"y":"é","b":2},"n":{"x":1.50}}"#);
-        assert_eq!(apply(r, &v("{}")).unwrap(), r#"{"z":1.10,"a":{"y":"é","b":2},"n":null}"#);
+        assert_eq!(
+            apply(r, &v(r#"{"a":{"b":3}}"#)).unwrap(),
+            r#"{"z":1.10,"a":{"y":"é","b":3},"n":null}"#
+        );
+        assert_eq!(
+            apply(r, &v(r#"{"z":null,"new":[1]}"#)).unwrap(),
+            r#"{"z":null,"a":{"y":"é","b":2},"n":null,"new":[1]}"#
+        );
+        assert_eq!(
+            apply(r, &v(r#"{"n":{"x":1.50}}"#)).unwrap(),
+            r#"{"z":1.10,"a":{"y":"é","b":2},"n":{"x":1.50}}"#
+        );
+        assert_eq!(
+            apply(r, &v("{}")).unwrap(),
+            r#"{"z":1.10,"a":{"y":"é","b":2},"n":null}"#
+        );
     }
 
     #[test]

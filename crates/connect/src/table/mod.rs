@@ -29,11 +29,19 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Copy, Debug)]
 pub enum Write<'a> {
     /// A new record (a compact JSON object).
-    Create { key: &'a str, record: &'a [u8] },
+    Create {
+        key: &'a str,
+        record: &'a [u8],
+    },
     /// A partial record for the record with `key`: named members replaced,
     /// objects merged member by member, `null` sets null.
-    Update { key: &'a str, patch: &'a [u8] },
-    Delete { key: &'a str },
+    Update {
+        key: &'a str,
+        patch: &'a [u8],
+    },
+    Delete {
+        key: &'a str,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,7 +91,8 @@ pub fn key_text(v: &Value) -> Option<String> {
 
 /// The value at a dotted path of a record.
 fn at<'v>(v: &'v Value, path: &[String]) -> Option<&'v Value> {
-    path.iter().try_fold(v, |cur, seg| cur.as_object()?.get(seg))
+    path.iter()
+        .try_fold(v, |cur, seg| cur.as_object()?.get(seg))
 }
 
 /// `dir:` connections: the file of an entity.
@@ -94,7 +103,11 @@ pub fn dir_entity_path(dir: &Path, entity: &str) -> PathBuf {
 /// Opens the file at `path` as a keyed table (`key`: the key field's path
 /// segments). A missing file is an empty table, created by the first
 /// commit that writes.
-pub fn open_file_target(path: &Path, format: Option<Format>, key: &[&str]) -> io::Result<FileTarget> {
+pub fn open_file_target(
+    path: &Path,
+    format: Option<Format>,
+    key: &[&str],
+) -> io::Result<FileTarget> {
     let format = match format.or_else(|| Format::from_path(path)) {
         Some(f) => f,
         None => {
@@ -212,7 +225,15 @@ impl FileTarget {
                 }
             }
             None => {
-                self.index.insert(key.to_string(), Slot { off, len, deleted: false, pos });
+                self.index.insert(
+                    key.to_string(),
+                    Slot {
+                        off,
+                        len,
+                        deleted: false,
+                        pos,
+                    },
+                );
                 self.order.push(key.to_string());
             }
         }
@@ -250,10 +271,20 @@ impl FileTarget {
         let mut failure: Option<io::Error> = None;
         let each = |line: usize, text: String, me: &mut FileTarget| -> io::Result<()> {
             let v: Value = serde_json::from_str(&text).map_err(|e| {
-                refused(&name, line, format!("the record is not valid JSON ({e})"), "fix or remove the line; mapc never guesses what a broken record meant")
+                refused(
+                    &name,
+                    line,
+                    format!("the record is not valid JSON ({e})"),
+                    "fix or remove the line; mapc never guesses what a broken record meant",
+                )
             })?;
             if !v.is_object() {
-                return Err(refused(&name, line, "the record is not a JSON object".into(), "every record of a target file is an object"));
+                return Err(refused(
+                    &name,
+                    line,
+                    "the record is not a JSON object".into(),
+                    "every record of a target file is an object",
+                ));
             }
             let k = at(&v, &key).and_then(key_text).ok_or_else(|| {
                 refused(
@@ -272,16 +303,20 @@ impl FileTarget {
                 ));
             }
             me.put(&k, text.as_bytes())
-
         };
-        let columns = format::read(self.format, file, &mut |line, text, me: &mut FileTarget| {
-            if failure.is_some() {
-                return;
-            }
-            if let Err(e) = each(line, text, me) {
-                failure = Some(e);
-            }
-        }, self)
+        let columns = format::read(
+            self.format,
+            file,
+            &mut |line, text, me: &mut FileTarget| {
+                if failure.is_some() {
+                    return;
+                }
+                if let Err(e) = each(line, text, me) {
+                    failure = Some(e);
+                }
+            },
+            self,
+        )
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.name)))?;
         if let Some(e) = failure {
             return Err(e);
@@ -349,7 +384,10 @@ impl Target for FileTarget {
                         }
                         Err(e) => out.push(WriteResult::Failed {
                             code: codes::WRITE,
-                            message: format!("{}: the update of key `{key}` cannot be applied: {e}", self.name),
+                            message: format!(
+                                "{}: the update of key `{key}` cannot be applied: {e}",
+                                self.name
+                            ),
                         }),
                     }
                 }
@@ -421,7 +459,9 @@ impl Target for FileTarget {
 impl FileTarget {
     /// Whether `order[i]` is the current place of a record that exists.
     fn live_at(&self, key: &str, i: usize) -> bool {
-        self.index.get(key).is_some_and(|s| !s.deleted && s.pos == i)
+        self.index
+            .get(key)
+            .is_some_and(|s| !s.deleted && s.pos == i)
     }
 
     /// Drops the spill file (the table is reloaded if used again).

@@ -17,9 +17,18 @@ fn create_update_delete_keep_order_and_text() {
     let mut t = open_file_target(&p, None, &["id"]).unwrap();
     let r = t
         .write(&[
-            Write::Create { key: "a", record: br#"{"id":"a","n":1.10,"x":{"y":1}}"# },
-            Write::Create { key: "b", record: br#"{"id":"b","n":2}"# },
-            Write::Create { key: "c", record: br#"{"id":"c","n":3}"# },
+            Write::Create {
+                key: "a",
+                record: br#"{"id":"a","n":1.10,"x":{"y":1}}"#,
+            },
+            Write::Create {
+                key: "b",
+                record: br#"{"id":"b","n":2}"#,
+            },
+            Write::Create {
+                key: "c",
+                record: br#"{"id":"c","n":3}"#,
+            },
         ])
         .unwrap();
     assert!(r.iter().all(|r| *r == WriteResult::Done));
@@ -31,12 +40,21 @@ fn create_update_delete_keep_order_and_text() {
     );
     let mut t = open_file_target(&p, None, &["id"]).unwrap();
     t.write(&[
-        Write::Update { key: "a", patch: r#"{"x":{"z":"é"}}"#.as_bytes() },
+        Write::Update {
+            key: "a",
+            patch: r#"{"x":{"z":"é"}}"#.as_bytes(),
+        },
         Write::Delete { key: "b" },
-        Write::Create { key: "d", record: br#"{"id":"d"}"# },
+        Write::Create {
+            key: "d",
+            record: br#"{"id":"d"}"#,
+        },
     ])
     .unwrap();
-    assert_eq!(t.get("a").unwrap().unwrap(), r#"{"id":"a","n":1.10,"x":{"y":1,"z":"é"}}"#.as_bytes());
+    assert_eq!(
+        t.get("a").unwrap().unwrap(),
+        r#"{"id":"a","n":1.10,"x":{"y":1,"z":"é"}}"#.as_bytes()
+    );
     assert_eq!(t.get("b").unwrap(), None);
     assert_eq!(t.keys().unwrap(), ["a", "c", "d"]);
     t.commit().unwrap();
@@ -44,23 +62,45 @@ fn create_update_delete_keep_order_and_text() {
         std::fs::read_to_string(&p).unwrap(),
         "{\"id\":\"a\",\"n\":1.10,\"x\":{\"y\":1,\"z\":\"é\"}}\n{\"id\":\"c\",\"n\":3}\n{\"id\":\"d\"}\n"
     );
-    let leftovers: Vec<_> = std::fs::read_dir(p.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(leftovers.len(), 1, "no temp or spill file left: {leftovers:?}");
+    let leftovers: Vec<_> = std::fs::read_dir(p.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "no temp or spill file left: {leftovers:?}"
+    );
 }
 
 #[test]
 fn a_session_that_changes_nothing_leaves_the_file_untouched() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("t.ndjson");
-    std::fs::write(&p, "\u{feff}{\"id\":\"a\",\"n\":1}\r\n\r\n{\"id\":2,\"n\":2}\r\n").unwrap();
+    std::fs::write(
+        &p,
+        "\u{feff}{\"id\":\"a\",\"n\":1}\r\n\r\n{\"id\":2,\"n\":2}\r\n",
+    )
+    .unwrap();
     let before = mtime(&p);
     std::thread::sleep(std::time::Duration::from_millis(15));
     let mut t = open_file_target(&p, None, &["id"]).unwrap();
-    assert_eq!(t.get("2").unwrap().unwrap(), br#"{"id":2,"n":2}"#, "number keys by their text");
-    t.write(&[Write::Update { key: "a", patch: br#"{"n":1}"# }]).unwrap();
+    assert_eq!(
+        t.get("2").unwrap().unwrap(),
+        br#"{"id":2,"n":2}"#,
+        "number keys by their text"
+    );
+    t.write(&[Write::Update {
+        key: "a",
+        patch: br#"{"n":1}"#,
+    }])
+    .unwrap();
     t.commit().unwrap();
     assert_eq!(mtime(&p), before);
-    assert_eq!(std::fs::read(&p).unwrap(), b"\xEF\xBB\xBF{\"id\":\"a\",\"n\":1}\r\n\r\n{\"id\":2,\"n\":2}\r\n");
+    assert_eq!(
+        std::fs::read(&p).unwrap(),
+        b"\xEF\xBB\xBF{\"id\":\"a\",\"n\":1}\r\n\r\n{\"id\":2,\"n\":2}\r\n"
+    );
 }
 
 #[test]
@@ -68,32 +108,66 @@ fn json_and_csv_tables() {
     let d = tempfile::tempdir().unwrap();
     let j = d.path().join("t.json");
     let mut t = open_file_target(&j, None, &["id"]).unwrap();
-    t.write(&[Write::Create { key: "a", record: br#"{"id":"a","v":[1,2]}"# }, Write::Create { key: "b", record: br#"{"id":"b"}"# }]).unwrap();
+    t.write(&[
+        Write::Create {
+            key: "a",
+            record: br#"{"id":"a","v":[1,2]}"#,
+        },
+        Write::Create {
+            key: "b",
+            record: br#"{"id":"b"}"#,
+        },
+    ])
+    .unwrap();
     t.commit().unwrap();
-    assert_eq!(std::fs::read_to_string(&j).unwrap(), "[\n{\"id\":\"a\",\"v\":[1,2]},\n{\"id\":\"b\"}\n]\n");
+    assert_eq!(
+        std::fs::read_to_string(&j).unwrap(),
+        "[\n{\"id\":\"a\",\"v\":[1,2]},\n{\"id\":\"b\"}\n]\n"
+    );
     let mut t = open_file_target(&j, None, &["id"]).unwrap();
     assert_eq!(t.keys().unwrap(), ["a", "b"]);
 
     let c = d.path().join("t.csv");
     std::fs::write(&c, "id,name,addr.city\n1,\"Zürich, AG\",Bern\n").unwrap();
     let mut t = open_file_target(&c, None, &["id"]).unwrap();
-    assert_eq!(t.get("1").unwrap().unwrap(), r#"{"addr":{"city":"Bern"},"id":1,"name":"Zürich, AG"}"#.as_bytes());
+    assert_eq!(
+        t.get("1").unwrap().unwrap(),
+        r#"{"addr":{"city":"Bern"},"id":1,"name":"Zürich, AG"}"#.as_bytes()
+    );
     t.write(&[
-        Write::Update { key: "1", patch: br#"{"addr":{"city":"Genf"}}"# },
-        Write::Create { key: "2", record: br#"{"id":2,"name":null,"extra":true}"# },
+        Write::Update {
+            key: "1",
+            patch: br#"{"addr":{"city":"Genf"}}"#,
+        },
+        Write::Create {
+            key: "2",
+            record: br#"{"id":2,"name":null,"extra":true}"#,
+        },
     ])
     .unwrap();
     t.commit().unwrap();
-    assert_eq!(std::fs::read_to_string(&c).unwrap(), "id,name,addr.city,extra\n1,\"Zürich, AG\",Genf,\n2,,,true\n");
+    assert_eq!(
+        std::fs::read_to_string(&c).unwrap(),
+        "id,name,addr.city,extra\n1,\"Zürich, AG\",Genf,\n2,,,true\n"
+    );
 }
 
 #[test]
 fn broken_target_files_are_refused_with_the_place() {
     let d = tempfile::tempdir().unwrap();
     for (text, says) in [
-        ("{\"id\":\"a\"}\n{\"id\":\"a\"}\n", "t.ndjson:2: a record before has the same key `a`"),
-        ("{\"id\":\"a\"}\n{\"x\":1}\n", "t.ndjson:2: the record has no key `id`"),
-        ("{\"id\":\"a\"}\n{\"id\":\n", "t.ndjson:2: the record is not valid JSON"),
+        (
+            "{\"id\":\"a\"}\n{\"id\":\"a\"}\n",
+            "t.ndjson:2: a record before has the same key `a`",
+        ),
+        (
+            "{\"id\":\"a\"}\n{\"x\":1}\n",
+            "t.ndjson:2: the record has no key `id`",
+        ),
+        (
+            "{\"id\":\"a\"}\n{\"id\":\n",
+            "t.ndjson:2: the record is not valid JSON",
+        ),
         ("[1]\n", "t.ndjson:1: the record is not a JSON object"),
     ] {
         let p = d.path().join("t.ndjson");
@@ -101,7 +175,11 @@ fn broken_target_files_are_refused_with_the_place() {
         let mut t = open_file_target(&p, None, &["id"]).unwrap();
         let e = t.get("a").unwrap_err().to_string();
         assert!(e.contains(says) && e.contains("R0045"), "{e}");
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), text, "never half-written");
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            text,
+            "never half-written"
+        );
     }
     // A folder that cannot be written: a file where the folder should be.
     std::fs::write(d.path().join("f"), "x").unwrap();
@@ -118,9 +196,16 @@ fn an_interrupted_commit_leaves_the_original() {
     std::fs::write(d.path().join(".t.ndjson.mapc-new-999999"), "{\"id\":\"half").unwrap();
     let mut t = open(d.path(), "t.ndjson");
     assert_eq!(t.keys().unwrap(), ["a"]);
-    t.write(&[Write::Create { key: "b", record: br#"{"id":"b"}"# }]).unwrap();
+    t.write(&[Write::Create {
+        key: "b",
+        record: br#"{"id":"b"}"#,
+    }])
+    .unwrap();
     t.commit().unwrap();
-    assert_eq!(std::fs::read_to_string(&p).unwrap(), "{\"id\":\"a\"}\n{\"id\":\"b\"}\n");
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        "{\"id\":\"a\"}\n{\"id\":\"b\"}\n"
+    );
 }
 
 #[test]
@@ -158,12 +243,15 @@ proptest! {
                     1 => {
                         let patch = format!(r#"{{"v":{val}}}"#);
                         let r = t.write(&[Write::Update { key: &key, patch: patch.as_bytes() }]).unwrap();
-                        if model.contains_key(&key) {
-                            prop_assert_eq!(&r[0], &WriteResult::Done);
-                            model.insert(key, val as i64);
-                        } else {
-                            let failed = matches!(r[0], WriteResult::Failed { .. });
-                            prop_assert!(failed);
+                        match model.get_mut(&key) {
+                            Some(slot) => {
+                                prop_assert_eq!(&r[0], &WriteResult::Done);
+                                *slot = val as i64;
+                            }
+                            None => {
+                                let failed = matches!(r[0], WriteResult::Failed { .. });
+                                prop_assert!(failed);
+                            }
                         }
                     }
                     _ => {

@@ -683,7 +683,10 @@ fn nest(names: &[String]) -> std::io::Result<Vec<(String, HNode)>> {
     let mut root: Vec<(String, HNode)> = Vec::new();
     for (col, name) in names.iter().enumerate() {
         let segs: Vec<&str> = name.split('.').collect();
-        let segs = if segs.iter().any(|s| s.is_empty()) {
+        // A name no path can reach (an empty segment, or more segments than
+        // a path may have) stays one flat key, so the tree (and every walk
+        // over it) is never deeper than a path.
+        let segs = if segs.iter().any(|s| s.is_empty()) || segs.len() > mapc_ir::MAX_PATH_SEGMENTS {
             vec![name.as_str()]
         } else {
             segs
@@ -1050,6 +1053,18 @@ mod tests {
 
     fn code(e: &std::io::Error) -> &'static str {
         super::super::input_error(e).map_or("", |e| e.code)
+    }
+
+    #[test]
+    fn a_header_deeper_than_any_path_stays_one_flat_key() {
+        // 20,000 segments: nested, the header tree overflowed the stack
+        // when it was dropped (found by tests/mutate, huge_scalar).
+        let deep = vec!["a"; 20_000].join(".");
+        let input = format!("id,{deep}\n1,x\n");
+        let rows = read_all(input.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 1);
+        let json = rows[0].1.as_ref().unwrap();
+        assert!(json.starts_with("{\"id\":\"1\",\"a.a.a"), "{}", &json[..40]);
     }
 
     #[test]
