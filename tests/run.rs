@@ -701,3 +701,64 @@ fn a_run_killed_at_any_moment_loses_and_duplicates_nothing() {
         "no temp file left after a clean run"
     );
 }
+
+#[test]
+fn state_show_and_reset() {
+    let t = recent(10);
+    let s = Sandbox::new(
+        &spec(5, "upsert", false, ""),
+        &[
+            rec("a1", "C1", "One", "1", &t),
+            rec("a2", "C2", "Two", "2", &t),
+        ],
+    );
+    assert_eq!(s.run(&[]).code, 0);
+    let show = |args: &[&str]| {
+        shown(
+            Command::new(env!("CARGO_BIN_EXE_mapc"))
+                .arg("state")
+                .args(args)
+                .arg(s.path("spec.mapc.yaml"))
+                .output()
+                .expect("mapc runs"),
+        )
+    };
+    let r = show(&["show"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains(&format!("`accounts`: watermark {t}, 2 records remembered")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("`out`: ") && r.stdout.contains("target.ndjson"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("#1 `accounts`") && r.stdout.contains("ok: 2 read, 2 created"),
+        "{}",
+        r.stdout
+    );
+    let j = show(&["show", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&j.stdout).expect("json");
+    assert_eq!(v["mappings"][0]["keys"], 2);
+    let r = show(&["reset", "--mapping", "accounts"]);
+    assert_eq!(r.code, 2, "a reset needs --yes");
+    assert!(r.stderr.contains("--yes"), "{}", r.stderr);
+    assert!(show(&["show"]).stdout.contains("2 records remembered"));
+    let r = show(&["reset", "--mapping", "accounts", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(show(&["show"])
+        .stdout
+        .contains("watermark none, 0 records remembered"));
+    // Forgotten, the next run compares with the target: nothing duplicated.
+    let r = s.run(&[]);
+    assert!(
+        counts(r.summary()).contains("0 created, 0 updated, 2 unchanged"),
+        "{}",
+        r.summary()
+    );
+    assert_eq!(s.target_lines().len(), 2);
+}

@@ -395,6 +395,121 @@ pub fn run_target(target: &str, data: &[u8]) {
         }
         "compile" => compile_and_run(data),
         "records" => run_example_records(data),
+        "table" => open_table(data),
+        "state" => open_state(data),
         other => panic!("no fuzz target `{other}`"),
+    }
+}
+
+/// A scratch file of this process for one fuzz input.
+fn scratch(name: &str, data: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mapc-fuzz-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let p = dir.join(name);
+    let _ = std::fs::write(&p, data);
+    p
+}
+
+/// Arbitrary bytes as an existing target file of `mapc run` (byte 0 picks
+/// the format: NDJSON, JSON array, CSV): opened as a keyed table, every key
+/// read, one record updated and one created, committed. A refusal names a
+/// registered code; a committed file opens again with the same keys.
+pub fn open_table(data: &[u8]) {
+    use mapc_connect::{open_file_target, Target, Write};
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
+    let name = ["t.ndjson", "t.json", "t.csv"][usize::from(sel % 3)];
+    let p = scratch(name, rest);
+    let Ok(mut t) = open_file_target(&p, None, &["id"]) else {
+        return;
+    };
+    let keys = match t.keys() {
+        Ok(k) => k,
+        Err(e) => {
+            let m = e.to_string();
+            if let Some(code) = m.strip_prefix('[').and_then(|r| r.split(']').next()) {
+                assert!(
+                    mapc_diag::lookup(code).is_some(),
+                    "unregistered code in {m}"
+                );
+            }
+            return;
+        }
+    };
+    for k in &keys {
+        let rec = t
+            .get(k)
+            .expect("a listed key reads")
+            .expect("a listed key has a record");
+        assert!(serde_json::from_slice::<serde_json::Value>(&rec).is_ok_and(|v| v.is_object()));
+    }
+    let mut writes = vec![Write::Create {
+        key: "fuzz-new",
+        record: br#"{"id":"fuzz-new","v":1.10}"#,
+    }];
+    if let Some(k) = keys.first() {
+        writes.push(Write::Update {
+            key: k,
+            patch: br#"{"v":{"w":null}}"#,
+        });
+    }
+    let results = t
+        .write(&writes)
+        .expect("writes are accepted or refused per record");
+    assert_eq!(results.len(), writes.len());
+    if t.commit().is_ok() {
+        let mut again = open_file_target(&p, None, &["id"]).expect("reopens");
+        let now = again.keys().expect("a committed table reads back");
+        assert!(now.contains(&"fuzz-new".to_string()), "{now:?}");
+    }
+}
+
+/// Arbitrary bytes as a state database: opening, reading and committing
+/// either work or fail with a registered code, never a panic.
+pub fn open_state(data: &[u8]) {
+    use mapc_state::{KeyState, Scope, SqliteState, StateStore, Unit};
+    let p = scratch("state.db", data);
+    let _ = std::fs::remove_file(p.with_extension("db-wal"));
+    let registered =
+        |e: &mapc_state::StateError| assert!(mapc_diag::lookup(e.code).is_some(), "{e:?}");
+    let mut s = match SqliteState::open(&p) {
+        Ok(s) => s,
+        Err(e) => return registered(&e),
+    };
+    let scope = Scope {
+        env: String::new(),
+        mapping: "m".into(),
+    };
+    if let Err(e) = s
+        .key_states(&scope)
+        .and_then(|_| s.watermark(&scope))
+        .and_then(|_| s.pending(&scope))
+    {
+        return registered(&e);
+    }
+    let keys = [(
+        "k".to_string(),
+        Some(KeyState {
+            hash: 7,
+            bases: Vec::new(),
+        }),
+    )];
+    let r = s
+        .intend(&scope, 1, &["k".into()])
+        .and_then(|u| {
+            s.commit(
+                &scope,
+                u,
+                &Unit {
+                    keys: &keys,
+                    watermark: Some("2026-01-01T00:00:00Z"),
+                },
+            )
+        })
+        .and_then(|_| s.key_states(&scope));
+    match r {
+        Ok(k) => assert_eq!(k["k"].hash, 7),
+        Err(e) => registered(&e),
     }
 }

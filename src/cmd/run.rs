@@ -506,6 +506,12 @@ fn summary_line(r: &Report, env: &str) -> String {
         c.rejected,
         c.deleted
     );
+    if r.filtered > 0 {
+        s.push_str(&format!(
+            "; {} filtered out by the source filter",
+            plural(r.filtered, "record")
+        ));
+    }
     if r.older > 0 {
         s.push_str(&format!(
             "; {} older than the watermark",

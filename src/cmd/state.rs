@@ -71,46 +71,78 @@ fn show(a: &ShowArgs) -> i32 {
         Ok(o) => o,
         Err(e) => return state_error(&e),
     };
-    let v = serde_json::to_value(&o).unwrap_or_default();
     match a.format {
-        SummaryFormat::Json => outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default()),
+        SummaryFormat::Json => {
+            let v = serde_json::to_value(&o).unwrap_or_default();
+            outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
         SummaryFormat::Human => {
-            outln!("state {}", path.display());
-            if let serde_json::Value::Object(sections) = &v {
-                for (name, rows) in sections {
-                    outln!("{name}:");
-                    match rows {
-                        serde_json::Value::Array(rows) if rows.is_empty() => outln!("  (none)"),
-                        serde_json::Value::Array(rows) => {
-                            for r in rows {
-                                outln!("  {}", row(r));
-                            }
-                        }
-                        other => outln!("  {}", row(other)),
-                    }
+            let env = |e: &str| {
+                if e.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (env {e})")
                 }
+            };
+            outln!("state {}", path.display());
+            outln!("mappings:");
+            if o.mappings.is_empty() {
+                outln!("  (none)");
+            }
+            for m in &o.mappings {
+                outln!(
+                    "  `{}`{}: watermark {}, {} record{} remembered{}{}",
+                    m.mapping,
+                    env(&m.env),
+                    m.watermark.as_deref().unwrap_or("none"),
+                    m.keys,
+                    if m.keys == 1 { "" } else { "s" },
+                    if m.pending_units > 0 {
+                        format!(
+                            ", {} unit(s) of an interrupted run to re-check",
+                            m.pending_units
+                        )
+                    } else {
+                        String::new()
+                    },
+                    m.locked_by
+                        .as_deref()
+                        .map(|l| format!(", running now ({l})"))
+                        .unwrap_or_default(),
+                );
+            }
+            outln!("bindings:");
+            if o.bindings.is_empty() {
+                outln!("  (none)");
+            }
+            for b in &o.bindings {
+                outln!("  `{}`{}: {}", b.connection, env(&b.env), b.bound_to);
+            }
+            outln!("last runs:");
+            if o.runs.is_empty() {
+                outln!("  (none)");
+            }
+            for r in &o.runs {
+                let counts = r.counts.as_ref().map(|c| {
+                    format!(
+                        ": {} read, {} created, {} updated, {} unchanged, {} skipped, {} conflicts, {} rejected, {} deleted",
+                        c.read, c.created, c.updated, c.unchanged, c.skipped, c.conflicts, c.rejected, c.deleted
+                    )
+                });
+                outln!(
+                    "  #{} `{}`{} {}{} {}{}",
+                    r.id,
+                    r.mapping,
+                    env(&r.env),
+                    r.started,
+                    if r.full { " --full" } else { "" },
+                    r.outcome.as_deref().unwrap_or("(did not finish)"),
+                    counts.unwrap_or_default()
+                );
             }
         }
     }
     0
-}
-
-/// One entry as `key: value, ...`.
-fn row(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Object(m) => m
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => format!("{k}: {s}"),
-                serde_json::Value::Object(_) => format!("{k}: {{{}}}", row(v)),
-                other => format!("{k}: {other}"),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 fn reset(a: &ResetArgs) -> i32 {
