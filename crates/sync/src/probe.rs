@@ -23,17 +23,20 @@ pub fn probe(json: &[u8], path: &[String]) -> Result<Option<Value>, String> {
     .deserialize(&mut de)
     {
         Ok(v) => Ok(v),
-        Err(_) if found.borrow().is_some() => Ok(found.into_inner()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => match found.into_inner() {
+            Some(answer) => Ok(answer),
+            None => Err(e.to_string()),
+        },
     }
 }
 
-/// A path step; `found` receives the value once seen, and the read then
-/// stops with an error that `probe` turns back into the value.
-#[derive(Clone, Copy)]
+/// A path step. `found` receives the answer once the first segment's
+/// member is read (the value, or `None` when the rest of the path does not
+/// reach into it), and the read then stops with an error that `probe`
+/// turns back into the answer.
 struct Seek<'p, 'f> {
     path: &'p [String],
-    found: &'f std::cell::RefCell<Option<Value>>,
+    found: &'f std::cell::RefCell<Option<Option<Value>>>,
 }
 
 const STOP: &str = "found";
@@ -66,20 +69,16 @@ impl<'de> Visitor<'de> for Seek<'_, '_> {
                     path: rest,
                     found: self.found,
                 })?;
-                // JSON objects with a repeated member: the first counts,
-                // as before (the engine rejects such records anyway).
-                return match v {
-                    Some(v) => {
-                        *self.found.borrow_mut() = Some(v);
-                        Err(serde::de::Error::custom(STOP))
-                    }
-                    None => {
-                        while map.next_key::<IgnoredAny>()?.is_some() {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                        Ok(None)
-                    }
-                };
+                // A repeated member: the first counts (the engine rejects
+                // such records as ambiguous anyway). An inner level that
+                // already stopped has set the answer; keep it.
+                // The value must end where the JSON says it ends: a number
+                // cut off by the end of a truncated record (`"n":12` of
+                // `"n":123}`) would read as another number. What follows
+                // it, `,` and a member name or `}`, proves the end.
+                map.next_key::<IgnoredAny>()?;
+                self.found.borrow_mut().get_or_insert(v);
+                return Err(serde::de::Error::custom(STOP));
             }
             map.next_value::<IgnoredAny>()?;
         }
@@ -145,7 +144,17 @@ mod tests {
         assert_eq!(probe(j, &p("b.c")).unwrap().unwrap().to_string(), "2");
         assert!(probe(j, &p("rest")).is_err());
         // A null found is a value too.
-        assert_eq!(probe(br#"{"a":null,"#, &p("a")).unwrap(), Some(Value::Null));
+        assert_eq!(probe(br#"{"a":null,"b""#, &p("a")).unwrap(), Some(Value::Null));
+        // A number at the end of a cut record is not taken for the value.
+        assert!(probe(br#"{"a":12"#, &p("a")).is_err());
+        assert!(probe(br#"{"a":12,"#, &p("a")).is_err());
+        // A path that does not reach into the member found: None, at once.
+        assert_eq!(probe(br#"{"a":3,"x":[tru"#, &p("a.b")).unwrap(), None);
+        // A repeated member: the first counts.
+        assert_eq!(
+            probe(br#"{"a":1,"a":2}"#, &p("a")).unwrap(),
+            Some(Value::from(1))
+        );
     }
 
     #[test]
@@ -155,5 +164,46 @@ mod tests {
             probe(j, &p("modifiedon")).unwrap(),
             Some(Value::from("2026-11-20T10:00:00Z"))
         );
+    }
+
+    fn json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            "-?(0|[1-9][0-9]{0,19})(\\.[0-9]{1,20})?".prop_map(|n| serde_json::from_str(&n).unwrap()),
+            "[a-cé\"\\\\\u{1F600}\r\n]{0,6}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                proptest::collection::btree_map("[a-c]{1,2}", inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Stopping early changes no answer: on every valid object the probe
+        /// equals a full parse, for paths that reach, miss, or pass a scalar.
+        #[test]
+        fn probe_equals_a_full_parse(v in json(), path in proptest::collection::vec("[a-c]{1,2}", 1..4)) {
+            let text = serde_json::to_vec(&serde_json::json!({"pre": 1, "o": v, "post": [1]})).unwrap();
+            let mut full_path = vec!["o".to_string()];
+            full_path.extend(path);
+            let full: Value = serde_json::from_slice(&text).unwrap();
+            let want = full_path
+                .iter()
+                .try_fold(&full, |cur, seg| cur.as_object()?.get(seg))
+                .cloned();
+            proptest::prop_assert_eq!(probe(&text, &full_path).unwrap(), want.clone());
+            // A record cut short: the probe either reads the same value
+            // (it came before the cut) or reports, never another value.
+            for cut in [text.len() / 3, text.len() / 2, text.len() - 1] {
+                if let Ok(Some(got)) = probe(&text[..cut], &full_path) {
+                    proptest::prop_assert_eq!(Some(got), want.clone());
+                }
+            }
+        }
     }
 }
