@@ -144,7 +144,10 @@ mod tests {
         assert_eq!(probe(j, &p("b.c")).unwrap().unwrap().to_string(), "2");
         assert!(probe(j, &p("rest")).is_err());
         // A null found is a value too.
-        assert_eq!(probe(br#"{"a":null,"b""#, &p("a")).unwrap(), Some(Value::Null));
+        assert_eq!(
+            probe(br#"{"a":null,"b""#, &p("a")).unwrap(),
+            Some(Value::Null)
+        );
         // A number at the end of a cut record is not taken for the value.
         assert!(probe(br#"{"a":12"#, &p("a")).is_err());
         assert!(probe(br#"{"a":12,"#, &p("a")).is_err());
@@ -171,7 +174,8 @@ mod tests {
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::from),
-            "-?(0|[1-9][0-9]{0,19})(\\.[0-9]{1,20})?".prop_map(|n| serde_json::from_str(&n).unwrap()),
+            "-?(0|[1-9][0-9]{0,19})(\\.[0-9]{1,20})?"
+                .prop_map(|n| serde_json::from_str(&n).unwrap()),
             "[a-cé\"\\\\\u{1F600}\r\n]{0,6}".prop_map(Value::from),
         ];
         leaf.prop_recursive(4, 40, 5, |inner| {
