@@ -24,6 +24,9 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
+/// How much of the spill is written or read at a time.
+const CHUNK: usize = 1 << 20;
+
 /// One write to a keyed target. `key` is the canonical key text
 /// ([`key_text`]).
 #[derive(Clone, Copy, Debug)]
@@ -141,6 +144,9 @@ pub fn open_file_target(
         order: Vec::new(),
         spill: None,
         spill_len: 0,
+        pending: Vec::new(),
+        window: Vec::new(),
+        window_off: 0,
         dirty: false,
         columns: Vec::new(),
     })
@@ -166,7 +172,15 @@ pub struct FileTarget {
     /// Keys in file order, new keys appended.
     order: Vec<String>,
     spill: Option<(File, PathBuf)>,
+    /// Bytes of the spill, on disk and in `pending`.
     spill_len: u64,
+    /// The spill's tail not written yet: records are appended in memory and
+    /// written a chunk at a time, not a system call per record.
+    pending: Vec<u8>,
+    /// A chunk of the spill read from disk, so reading records back in the
+    /// order they were written (a commit) reads the file a chunk at a time.
+    window: Vec<u8>,
+    window_off: u64,
     dirty: bool,
     /// CSV: the header of the existing file, extended by new columns.
     columns: Vec<String>,
@@ -208,10 +222,11 @@ impl FileTarget {
 
     fn put(&mut self, key: &str, text: &[u8]) -> io::Result<()> {
         let off = self.spill_len;
-        let f = self.spill()?;
-        f.seek(SeekFrom::End(0))?;
-        f.write_all(text)?;
+        self.pending.extend_from_slice(text);
         self.spill_len += text.len() as u64;
+        if self.pending.len() >= CHUNK {
+            self.flush_pending()?;
+        }
         let len = u32::try_from(text.len()).map_err(|_| io::Error::other("a record over 4 GiB"))?;
         let pos = self.order.len();
         match self.index.get_mut(key) {
@@ -240,6 +255,20 @@ impl FileTarget {
         Ok(())
     }
 
+    /// Writes `pending` to the end of the spill file.
+    fn flush_pending(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let f = self.spill()?;
+        f.seek(SeekFrom::End(0))?;
+        f.write_all(&pending)?;
+        self.pending = pending;
+        self.pending.clear();
+        Ok(())
+    }
+
     fn text(&mut self, key: &str) -> io::Result<Option<Vec<u8>>> {
         let Some(s) = self.index.get(key) else {
             return Ok(None);
@@ -248,11 +277,38 @@ impl FileTarget {
             return Ok(None);
         }
         let (off, len) = (s.off, s.len as usize);
-        let f = self.spill()?;
-        f.seek(SeekFrom::Start(off))?;
-        let mut buf = vec![0; len];
-        f.read_exact(&mut buf)?;
-        Ok(Some(buf))
+        self.spilled(off, len).map(Some)
+    }
+
+    /// The `len` bytes of the spill at `off`.
+    fn spilled(&mut self, off: u64, len: usize) -> io::Result<Vec<u8>> {
+        let on_disk = self.spill_len - self.pending.len() as u64;
+        if off >= on_disk {
+            // `flush_pending` writes whole records, so a record is either
+            // all on disk or all pending.
+            let at = (off - on_disk) as usize;
+            return match self.pending.get(at..at + len) {
+                Some(b) => Ok(b.to_vec()),
+                None => Err(io::Error::other("a spilled record is out of range")),
+            };
+        }
+        let end = off + len as u64;
+        let window_end = self.window_off + self.window.len() as u64;
+        if off < self.window_off || end > window_end {
+            let want = (len.max(CHUNK) as u64).min(on_disk - off) as usize;
+            if want < len {
+                return Err(io::Error::other("a spilled record is out of range"));
+            }
+            let mut window = std::mem::take(&mut self.window);
+            window.resize(want, 0);
+            let f = self.spill()?;
+            f.seek(SeekFrom::Start(off))?;
+            f.read_exact(&mut window)?;
+            self.window = window;
+            self.window_off = off;
+        }
+        let at = (off - self.window_off) as usize;
+        Ok(self.window[at..at + len].to_vec())
     }
 
     /// Reads the existing file into the index (once).
@@ -472,6 +528,9 @@ impl FileTarget {
         self.index.clear();
         self.order.clear();
         self.spill_len = 0;
+        self.pending = Vec::new();
+        self.window = Vec::new();
+        self.window_off = 0;
         self.loaded = false;
     }
 }
