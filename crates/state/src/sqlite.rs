@@ -85,6 +85,11 @@ impl SqliteState {
             .map_err(err)?;
         s.db.pragma_update(None, "synchronous", "NORMAL")
             .map_err(err)?;
+        // 16 MiB of page cache (negative: KiB) instead of 2: the key index
+        // of a few hundred thousand keys stays cached while a run commits,
+        // and memory stays bounded however many keys there are.
+        s.db.pragma_update(None, "cache_size", -16384)
+            .map_err(err)?;
         s.migrate(version)?;
         Ok(s)
     }
@@ -288,9 +293,16 @@ impl StateStore for SqliteState {
         Ok(self.db.last_insert_rowid())
     }
 
-    fn commit(&mut self, scope: &Scope, unit_id: i64, unit: &Unit<'_>) -> Res<()> {
+    fn commit_all(&mut self, scope: &Scope, units: &[(i64, &Unit<'_>)]) -> Res<()> {
         let path = self.path.clone();
         let err = |e: rusqlite::Error| StateError::sqlite(&path, &e);
+        // In key order, so the inserts walk the index instead of jumping
+        // around it; a stable sort keeps a later unit's state of a key after
+        // an earlier one's, so the later one wins as it would unit by unit.
+        let mut keys: Vec<&(String, Option<KeyState>)> =
+            units.iter().flat_map(|(_, u)| u.keys.iter()).collect();
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        let watermark = units.iter().rev().find_map(|(_, u)| u.watermark);
         let tx = self
             .db
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -302,7 +314,7 @@ impl StateStore for SqliteState {
             let mut forget = tx
                 .prepare_cached("DELETE FROM keys WHERE env = ?1 AND mapping = ?2 AND key = ?3")
                 .map_err(err)?;
-            for (key, state) in unit.keys {
+            for (key, state) in keys {
                 match state {
                     Some(s) => {
                         let bases = (!s.bases.is_empty())
@@ -324,15 +336,21 @@ impl StateStore for SqliteState {
                 }
             }
         }
-        if let Some(w) = unit.watermark {
+        if let Some(w) = watermark {
             tx.execute(
                 "INSERT OR REPLACE INTO watermarks (env, mapping, value) VALUES (?1, ?2, ?3)",
                 params![scope.env, scope.mapping, w],
             )
             .map_err(err)?;
         }
-        tx.execute("DELETE FROM intents WHERE id = ?1", params![unit_id])
-            .map_err(err)?;
+        {
+            let mut done = tx
+                .prepare_cached("DELETE FROM intents WHERE id = ?1")
+                .map_err(err)?;
+            for (id, _) in units {
+                done.execute(params![id]).map_err(err)?;
+            }
+        }
         tx.commit().map_err(err)
     }
 
@@ -551,6 +569,58 @@ mod tests {
         let o = s.show(5).unwrap();
         assert_eq!(o.mappings[0].keys, 2);
         assert_eq!(o.runs[0].outcome.as_deref(), Some("ok"));
+    }
+
+    /// Several units in one transaction end as they would one by one: a
+    /// later unit's state of a key (or its forgetting) wins, whatever the
+    /// key order; every intent ends; the last watermark given is stored.
+    #[test]
+    fn commit_all_equals_units_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteState::open(&dir.path().join("s.db")).unwrap();
+        let sc = scope("m");
+        let u0 = s.intend(&sc, 1, &[]).unwrap();
+        s.commit(
+            &sc,
+            u0,
+            &Unit {
+                keys: &[("gone".into(), Some(ks(9)))],
+                watermark: Some("w0"),
+            },
+        )
+        .unwrap();
+        let u1 = s.intend(&sc, 1, &["z".into(), "a".into()]).unwrap();
+        let u2 = s.intend(&sc, 1, &["a".into(), "gone".into()]).unwrap();
+        let u3 = s.intend(&sc, 1, &["m".into()]).unwrap();
+        let k1 = [
+            ("z".to_string(), Some(ks(1))),
+            ("a".to_string(), Some(ks(2))),
+        ];
+        let k2 = [("a".to_string(), Some(ks(3))), ("gone".to_string(), None)];
+        let k3 = [("m".to_string(), Some(ks(4)))];
+        let (a, b, c) = (
+            Unit {
+                keys: &k1,
+                watermark: Some("w1"),
+            },
+            Unit {
+                keys: &k2,
+                watermark: Some("w2"),
+            },
+            Unit {
+                keys: &k3,
+                watermark: None,
+            },
+        );
+        s.commit_all(&sc, &[(u1, &a), (u2, &b), (u3, &c)]).unwrap();
+        let k = s.key_states(&sc).unwrap();
+        assert_eq!(k.len(), 3);
+        assert_eq!(k["a"].hash, 3, "the later unit wins");
+        assert_eq!(k["z"].hash, 1);
+        assert_eq!(k["m"].hash, 4);
+        assert!(!k.contains_key("gone"));
+        assert!(s.pending(&sc).unwrap().is_empty());
+        assert_eq!(s.watermark(&sc).unwrap().as_deref(), Some("w2"));
     }
 
     #[test]

@@ -920,15 +920,22 @@ impl Ctx<'_, '_> {
                 )?;
             }
         }
-        for (i, (id, keys)) in units.into_iter().enumerate() {
-            self.state.commit(
-                self.scope,
-                id,
-                &Unit {
-                    keys: &keys,
-                    watermark: if i == last { text.as_deref() } else { None },
-                },
-            )?;
+        let units: Vec<(i64, Unit<'_>)> = units
+            .iter()
+            .enumerate()
+            .map(|(i, (id, keys))| {
+                (
+                    *id,
+                    Unit {
+                        keys,
+                        watermark: if i == last { text.as_deref() } else { None },
+                    },
+                )
+            })
+            .collect();
+        if !units.is_empty() {
+            let refs: Vec<(i64, &Unit<'_>)> = units.iter().map(|(id, u)| (*id, u)).collect();
+            self.state.commit_all(self.scope, &refs)?;
         }
         // An intent a killed run left is done with once every one of its
         // keys was decided against the target again (not by hash) and
