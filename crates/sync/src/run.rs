@@ -504,8 +504,9 @@ struct Ctx<'a, 'e> {
     pending_keys: Vec<(String, Option<KeyState>, Option<Timestamp>)>,
     /// Units written but not yet committed: intent id, key states.
     units: Vec<(i64, KeyStates)>,
-    /// Target keys of this pull (for deletes).
-    seen: HashSet<String>,
+    /// Target keys of this pull (for deletes), as 128-bit hashes
+    /// ([`seen_id`]): 16 bytes a key instead of the key's text.
+    seen: HashSet<u128>,
     events: &'a mut dyn Events,
     written: u64,
 }
@@ -590,7 +591,7 @@ impl Ctx<'_, '_> {
                 return Ok(());
             }
         };
-        self.seen.insert(key.clone());
+        self.seen.insert(seen_id(&key));
         let hash = xxhash_rust::xxh3::xxh3_128(json);
         let known = self.known.get(&key);
         if self.fields.hash_decides()
@@ -832,7 +833,7 @@ impl Ctx<'_, '_> {
         let gone: Vec<String> = self
             .known
             .keys()
-            .filter(|k| !self.seen.contains(*k))
+            .filter(|k| !self.seen.contains(&seen_id(k)))
             .cloned()
             .collect();
         if gone.is_empty() {
@@ -942,13 +943,22 @@ impl Ctx<'_, '_> {
         // committed above.
         let pending = self.state.pending(self.scope)?;
         for (id, keys) in pending {
-            if keys.iter().all(|k| self.seen.contains(k)) {
+            if keys.iter().all(|k| self.seen.contains(&seen_id(k))) {
                 self.state.drop_intent(id)?;
             }
         }
         self.events.progress(self.report.counts.read, self.written);
         Ok(())
     }
+}
+
+/// A key's identity in the set of keys a pull saw: XXH3-128 of its text,
+/// as the engine's duplicate-key check. Two keys share one with
+/// probability about n^2/2^129 (negligible for any real pull, as for the
+/// engine); a collision could keep a key from being deleted or end a
+/// killed run's intent one run early.
+fn seen_id(key: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(key.as_bytes())
 }
 
 fn probe_key(json: &[u8], path: &[String]) -> Option<String> {
