@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How much of the spill is written or read at a time.
 const CHUNK: usize = 1 << 20;
@@ -168,9 +169,10 @@ pub struct FileTarget {
     format: Format,
     key: Vec<String>,
     loaded: bool,
-    index: HashMap<String, Slot>,
+    /// Keys are shared with `order` (one text a key, not two).
+    index: HashMap<Arc<str>, Slot>,
     /// Keys in file order, new keys appended.
-    order: Vec<String>,
+    order: Vec<Arc<str>>,
     spill: Option<(File, PathBuf)>,
     /// Bytes of the spill, on disk and in `pending`.
     spill_len: u64,
@@ -234,14 +236,16 @@ impl FileTarget {
                 s.off = off;
                 s.len = len;
                 if s.deleted {
+                    // Rare (deleted, then created again): its own text.
                     s.deleted = false;
                     s.pos = pos;
-                    self.order.push(key.to_string());
+                    self.order.push(Arc::from(key));
                 }
             }
             None => {
+                let k: Arc<str> = Arc::from(key);
                 self.index.insert(
-                    key.to_string(),
+                    Arc::clone(&k),
                     Slot {
                         off,
                         len,
@@ -249,7 +253,7 @@ impl FileTarget {
                         pos,
                     },
                 );
-                self.order.push(key.to_string());
+                self.order.push(k);
             }
         }
         Ok(())
@@ -350,7 +354,7 @@ impl FileTarget {
                     "give the record its key, or remove it: a record without a key cannot be matched",
                 )
             })?;
-            if me.index.contains_key(&k) {
+            if me.index.contains_key(k.as_str()) {
                 return Err(refused(
                     &name,
                     line,
@@ -406,7 +410,7 @@ impl Target for FileTarget {
             .iter()
             .enumerate()
             .filter(|(i, k)| self.live_at(k, *i))
-            .map(|(_, k)| k.clone())
+            .map(|(_, k)| k.to_string())
             .collect())
     }
 
