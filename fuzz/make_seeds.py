@@ -26,6 +26,9 @@ Run from anywhere: `python3 fuzz/make_seeds.py`. Needs PyYAML. Seeds are
 named by content hash, so re-running is idempotent.
 """
 import hashlib
+import pathlib
+import sqlite3
+import tempfile
 import json
 import pathlib
 import re
@@ -156,6 +159,39 @@ def main():
         if csv.exists():
             put("records", bytes([i, 2]) + csv.read_bytes())
             put("records", bytes([i, 2]) + csv.read_bytes().replace(b"\n", b"\r\n"))
+
+    # table: a selector byte (0 ndjson, 1 json, 2 csv) and an existing target file.
+    for stem in EXAMPLE_SPECS:
+        nd = data / f"{stem}.ndjson"
+        if nd.exists():
+            lines = [json.loads(l) for l in nd.read_text(encoding="utf-8").splitlines() if l.strip()]
+            rows = [dict(r, id=str(i)) for i, r in enumerate(lines)]
+            body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+            put("table", b"\x00" + body.encode())
+            put("table", b"\x00" + body.replace("\n", "\r\n").encode())
+            put("table", b"\x01" + json.dumps(rows, ensure_ascii=False).encode())
+    put("table", b"\x02id,name,n\r\n1,M\xc3\xbcller,1.10\r\n2,\"a,b\",\r\n")
+    put("table", b"\x00" + b'{"id":"a","x":{"y":1.50}}\n{"id":2}\n')
+
+    # state: a state database of the current schema (the migrations of
+    # crates/state/src/schema.rs, as mapc applies them), with a run's rows.
+    schema = (ROOT / "crates/state/src/schema.rs").read_text(encoding="utf-8")
+    steps = re.findall(r'^    "((?:[^"\\]|\\.)*)",$', schema, re.S | re.M)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = pathlib.Path(tmp) / "state.db"
+        c = sqlite3.connect(db)
+        for step in steps:
+            c.executescript(step)
+        c.execute(f"PRAGMA user_version = {len(steps)}")
+        c.execute("INSERT INTO watermarks VALUES ('default', 'm', '2026-11-20T10:00:00Z')")
+        c.execute("INSERT INTO keys VALUES ('default', 'm', 'k1', ?, NULL)", (bytes(16),))
+        c.execute("INSERT INTO keys VALUES ('default', 'm', 'Müller', ?, '[[\"a\",\"1\"]]')", (bytes(range(16)),))
+        c.execute("INSERT INTO intents (env, mapping, run, keys) VALUES ('default', 'm', 1, '[\"k1\"]')")
+        c.commit()
+        c.close()
+        put("state", db.read_bytes())
+    put("state", b"SQLite format 3\x00")
+    put("state", b"not a database")
 
 
 def dict_entry(tok):

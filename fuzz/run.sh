@@ -71,11 +71,22 @@ for t in "${targets[@]}"; do
     fi
   fi
   echo "== $t: fuzzing for ${each}s (jobs: $jobs)"
+  seeds="$(seeds_of "$t")"
+  if [ ! -d "$seeds" ]; then
+    echo "   no seeds in $seeds: run fuzz/make_seeds.py" >&2
+    failed=1
+    continue
+  fi
+  # Crashes, timeouts and out-of-memory inputs are collected as artifacts
+  # (below); any other failure means the target did not fuzz at all.
   # shellcheck disable=SC2086
-  cargo fuzz run "$t" "fuzz/corpus/$t" "$(seeds_of "$t")" -- \
+  if ! cargo fuzz run "$t" "fuzz/corpus/$t" "$seeds" -- \
     -max_total_time="$each" -timeout=10 -rss_limit_mb=2048 \
     -fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-    -print_final_stats=1 $(dict_of "$t") ${FUZZ_ARGS:-} || true
+    -print_final_stats=1 $(dict_of "$t") ${FUZZ_ARGS:-}; then
+    echo "   fuzzing $t failed (see above)" >&2
+    failed=1
+  fi
 done
 
 new=$(find fuzz/artifacts -type f ! -name '*.log' -newer "$start_marker" 2>/dev/null || true)
