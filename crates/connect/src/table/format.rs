@@ -111,6 +111,20 @@ pub fn read(
                 .iter()
                 .map(String::from)
                 .collect();
+            if let Some(deep) = header
+                .iter()
+                .find(|n| n.split('.').count() > super::MAX_DEPTH)
+            {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "[{}] the header's column `{}…` has more than {} dotted parts; a column name `a.b` is the member `b` of `a`, and a record cannot nest that deep: shorten the column name",
+                        super::codes::TARGET_FILE,
+                        deep.chars().take(40).collect::<String>(),
+                        super::MAX_DEPTH
+                    ),
+                ));
+            }
             for row in c.records() {
                 let row =
                     row.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
@@ -157,6 +171,17 @@ fn set(v: &mut Value, path: &[String], val: Value) {
             .entry(seg.clone())
             .or_insert_with(|| Value::Object(Map::new()));
     }
+}
+
+/// How deep a record written as CSV reads back: its longest column name
+/// (`a.b.c` is three levels, dots inside member names included).
+pub fn column_depth(v: &Value) -> usize {
+    let mut f = Vec::new();
+    flat(v, "", &mut f);
+    f.iter()
+        .map(|(k, _)| k.split('.').count())
+        .max()
+        .unwrap_or(0)
 }
 
 /// Members of a record flattened to dotted names (objects only; arrays stay whole).

@@ -386,6 +386,67 @@ impl FileTarget {
     }
 }
 
+/// How deep a record of a target file may nest: the reader (serde_json)
+/// refuses deeper records, so a deeper one written would make the file
+/// unreadable for the next run. A CSV column `a.b.c` is read back as that
+/// many levels, so there its dotted names count.
+const MAX_DEPTH: usize = 100;
+
+fn too_deep(format: Format, record: &[u8]) -> Option<String> {
+    let depth = match format {
+        Format::Csv => match serde_json::from_slice::<Value>(record) {
+            Ok(v) => format::column_depth(&v),
+            Err(e) => return Some(format!("it cannot be read as JSON ({e})")),
+        },
+        Format::Ndjson | Format::Json => json_depth(record),
+    };
+    (depth > MAX_DEPTH).then(|| {
+        format!("the record nests {depth} levels deep; a target file holds at most {MAX_DEPTH}")
+    })
+}
+
+/// The bracket depth of JSON text (brackets inside strings do not count).
+fn json_depth(text: &[u8]) -> usize {
+    // Most records have fewer brackets in all than the limit.
+    if text.iter().filter(|b| matches!(b, b'{' | b'[')).count() <= MAX_DEPTH {
+        return 0;
+    }
+    let (mut depth, mut max, mut in_str, mut esc) = (0usize, 0usize, false, false);
+    for &b in text {
+        if in_str {
+            match (esc, b) {
+                (true, _) => esc = false,
+                (false, b'\\') => esc = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+impl FileTarget {
+    fn unreadable(&self, key: &str, why: String) -> WriteResult {
+        WriteResult::Failed {
+            code: codes::WRITE,
+            message: format!(
+                "{}: the record with key `{key}` is not written: {why}",
+                self.name
+            ),
+        }
+    }
+}
+
 fn refused(file: &str, line: usize, what: String, fix: &str) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
@@ -420,6 +481,10 @@ impl Target for FileTarget {
         for w in writes {
             match *w {
                 Write::Create { key, record } => {
+                    if let Some(why) = too_deep(self.format, record) {
+                        out.push(self.unreadable(key, why));
+                        continue;
+                    }
                     self.put(key, record)?;
                     self.dirty = true;
                     out.push(WriteResult::Done);
@@ -437,11 +502,14 @@ impl Target for FileTarget {
                         .and_then(|p| merge::apply(&String::from_utf8_lossy(&old), &p));
                     match merged {
                         Ok(m) if m.as_bytes() == old.as_slice() => out.push(WriteResult::Done),
-                        Ok(m) => {
-                            self.put(key, m.as_bytes())?;
-                            self.dirty = true;
-                            out.push(WriteResult::Done);
-                        }
+                        Ok(m) => match too_deep(self.format, m.as_bytes()) {
+                            Some(why) => out.push(self.unreadable(key, why)),
+                            None => {
+                                self.put(key, m.as_bytes())?;
+                                self.dirty = true;
+                                out.push(WriteResult::Done);
+                            }
+                        },
                         Err(e) => out.push(WriteResult::Failed {
                             code: codes::WRITE,
                             message: format!(

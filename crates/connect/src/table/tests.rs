@@ -314,3 +314,58 @@ fn records_past_one_spill_chunk_read_back_exactly() {
         assert_eq!(*l, rec(i, v), "line {i}");
     }
 }
+
+/// A record the reader would refuse (nesting past the limit; in CSV, a
+/// column name with that many dots) is not written: the file stays
+/// readable for the next run, and the write says why (R0042).
+#[test]
+fn a_record_too_deep_to_read_back_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let deep = format!(
+        r#"{{"id":"a","x":{}1{}}}"#,
+        "[".repeat(MAX_DEPTH + 1),
+        "]".repeat(MAX_DEPTH + 1)
+    );
+    let dotted = format!(r#"{{"id":"b","{}":1}}"#, "a.".repeat(MAX_DEPTH + 1));
+    let fine = br#"{"id":"c","s":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}"#;
+    for (name, bad) in [("t.ndjson", &deep), ("t.csv", &dotted)] {
+        let p = d.path().join(name);
+        let mut t = open_file_target(&p, None, &["id"]).unwrap();
+        let r = t
+            .write(&[
+                Write::Create {
+                    key: "x",
+                    record: bad.as_bytes(),
+                },
+                Write::Create {
+                    key: "c",
+                    record: fine,
+                },
+            ])
+            .unwrap();
+        assert!(
+            matches!(&r[0], WriteResult::Failed { code: "R0042", message } if message.contains("levels deep")),
+            "{name}: {r:?}"
+        );
+        assert_eq!(
+            r[1],
+            WriteResult::Done,
+            "{name}: brackets in a string do not count"
+        );
+        t.commit().unwrap();
+        let mut again = open_file_target(&p, None, &["id"]).unwrap();
+        assert_eq!(again.keys().unwrap(), ["c"], "{name}");
+    }
+}
+
+/// A CSV header with a column name too deep to read back is refused when
+/// the file is read (R0045), not written back to fail on the next run.
+#[test]
+fn a_csv_header_too_deep_is_refused_on_read() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("t.csv");
+    std::fs::write(&p, format!("id,{}x\n", "a.".repeat(MAX_DEPTH))).unwrap();
+    let mut t = open_file_target(&p, None, &["id"]).unwrap();
+    let e = t.keys().unwrap_err().to_string();
+    assert!(e.contains("R0045") && e.contains("dotted parts"), "{e}");
+}
