@@ -308,33 +308,53 @@ impl StateStore for SqliteState {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
         {
-            let mut put = tx
-                .prepare_cached("INSERT OR REPLACE INTO keys (env, mapping, key, hash, bases) VALUES (?1, ?2, ?3, ?4, ?5)")
-                .map_err(err)?;
+            // Rows go in statements of ROWS rows: one statement keeps its
+            // cursor on the table's last page while the sorted keys append,
+            // where a statement a row searches the table from its root each
+            // time (most of a first run's commit).
+            let many = put_rows_sql(ROWS);
+            let mut put_many = tx.prepare_cached(&many).map_err(err)?;
+            let mut put = tx.prepare_cached(&put_rows_sql(1)).map_err(err)?;
             let mut forget = tx
                 .prepare_cached("DELETE FROM keys WHERE env = ?1 AND mapping = ?2 AND key = ?3")
                 .map_err(err)?;
+            let mut run: Vec<(&str, [u8; 16], Option<String>)> = Vec::with_capacity(ROWS);
+            let mut flush = |run: &mut Vec<(&str, [u8; 16], Option<String>)>| -> Res<()> {
+                let mut rest = &run[..];
+                while rest.len() >= ROWS {
+                    let (now, later) = rest.split_at(ROWS);
+                    put_many
+                        .execute(rusqlite::params_from_iter(row_params(scope, now)))
+                        .map_err(err)?;
+                    rest = later;
+                }
+                for row in rest {
+                    put.execute(rusqlite::params_from_iter(row_params(
+                        scope,
+                        std::slice::from_ref(row),
+                    )))
+                    .map_err(err)?;
+                }
+                run.clear();
+                Ok(())
+            };
             for (key, state) in keys {
                 match state {
                     Some(s) => {
                         let bases = (!s.bases.is_empty())
                             .then(|| serde_json::to_string(&s.bases).unwrap_or_default());
-                        put.execute(params![
-                            scope.env,
-                            scope.mapping,
-                            key,
-                            &hash_blob(s.hash)[..],
-                            bases
-                        ])
-                        .map_err(err)?;
+                        run.push((key, hash_blob(s.hash), bases));
                     }
                     None => {
+                        // In order: rows before the delete go first.
+                        flush(&mut run)?;
                         forget
                             .execute(params![scope.env, scope.mapping, key])
                             .map_err(err)?;
                     }
                 }
             }
+            flush(&mut run)?;
         }
         if let Some(w) = watermark {
             tx.execute(
@@ -506,6 +526,46 @@ fn strip_secrets(url: &str) -> String {
     format!("{scheme}://{rest}")
 }
 
+/// Key rows a multi-row insert statement writes.
+const ROWS: usize = 256;
+
+/// `INSERT OR REPLACE` of `n` key rows: `?1`/`?2` are the scope, then key,
+/// hash and bases per row.
+fn put_rows_sql(n: usize) -> String {
+    let mut sql =
+        String::from("INSERT OR REPLACE INTO keys (env, mapping, key, hash, bases) VALUES ");
+    for i in 0..n {
+        let p = 3 + 3 * i;
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!("(?1, ?2, ?{}, ?{}, ?{})", p, p + 1, p + 2));
+    }
+    sql
+}
+
+fn row_params<'r>(
+    scope: &'r Scope,
+    rows: &'r [(&'r str, [u8; 16], Option<String>)],
+) -> impl Iterator<Item = rusqlite::types::ToSqlOutput<'r>> + 'r {
+    use rusqlite::types::{ToSqlOutput, ValueRef};
+    [
+        ToSqlOutput::Borrowed(ValueRef::Text(scope.env.as_bytes())),
+        ToSqlOutput::Borrowed(ValueRef::Text(scope.mapping.as_bytes())),
+    ]
+    .into_iter()
+    .chain(rows.iter().flat_map(|(key, hash, bases)| {
+        [
+            ToSqlOutput::Borrowed(ValueRef::Text(key.as_bytes())),
+            ToSqlOutput::Borrowed(ValueRef::Blob(&hash[..])),
+            match bases {
+                Some(b) => ToSqlOutput::Borrowed(ValueRef::Text(b.as_bytes())),
+                None => ToSqlOutput::Borrowed(ValueRef::Null),
+            },
+        ]
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -569,6 +629,59 @@ mod tests {
         let o = s.show(5).unwrap();
         assert_eq!(o.mappings[0].keys, 2);
         assert_eq!(o.runs[0].outcome.as_deref(), Some("ok"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, ..Default::default() })]
+        /// Units past one multi-row statement ([`ROWS`]), with repeats and
+        /// deletes between the rows, end as the units applied one by one.
+        #[test]
+        fn commit_all_follows_a_model(
+            units in proptest::collection::vec(
+                proptest::collection::vec((0u16..700, proptest::option::weighted(0.85, 0u8..4)), 0..600),
+                1..4,
+            )
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut s = SqliteState::open(&dir.path().join("s.db")).unwrap();
+            let sc = scope("m");
+            let mut model: HashMap<String, u128> = HashMap::new();
+            let units: Vec<Vec<(String, Option<KeyState>)>> = units
+                .into_iter()
+                .map(|u| {
+                    u.into_iter()
+                        .map(|(k, h)| {
+                            let key = format!("k\u{e9}{k:03}");
+                            let st = h.map(|h| KeyState {
+                                hash: u128::from(h) << 100 | u128::from(k),
+                                bases: if h == 0 { vec![("f".into(), "1".into())] } else { Vec::new() },
+                            });
+                            match &st {
+                                Some(st) => model.insert(key.clone(), st.hash),
+                                None => model.remove(&key),
+                            };
+                            (key, st)
+                        })
+                        .collect()
+                })
+                .collect();
+            let mut ids = Vec::new();
+            for u in &units {
+                let names: Vec<String> = u.iter().map(|(k, _)| k.clone()).collect();
+                ids.push(s.intend(&sc, 1, &names).unwrap());
+            }
+            let us: Vec<Unit<'_>> = units.iter().map(|k| Unit { keys: k, watermark: None }).collect();
+            let refs: Vec<(i64, &Unit<'_>)> = ids.iter().copied().zip(us.iter()).collect();
+            s.commit_all(&sc, &refs).unwrap();
+            let got: HashMap<String, u128> = s
+                .key_states(&sc)
+                .unwrap()
+                .into_iter()
+                .map(|(k, v)| (k, v.hash))
+                .collect();
+            proptest::prop_assert_eq!(got, model);
+            proptest::prop_assert!(s.pending(&sc).unwrap().is_empty());
+        }
     }
 
     /// Several units in one transaction end as they would one by one: a

@@ -259,7 +259,7 @@ pub fn run(
             pending_back: Vec::new(),
             pending_keys: Vec::new(),
             units: Vec::new(),
-            seen: HashSet::new(),
+            seen: HashSet::default(),
             events: &mut *events,
             written: 0,
         };
@@ -506,7 +506,7 @@ struct Ctx<'a, 'e> {
     units: Vec<(i64, KeyStates)>,
     /// Target keys of this pull (for deletes), as 128-bit hashes
     /// ([`seen_id`]): 16 bytes a key instead of the key's text.
-    seen: HashSet<u128>,
+    seen: HashSet<u128, foldhash::fast::RandomState>,
     events: &'a mut dyn Events,
     written: u64,
 }

@@ -7,11 +7,16 @@
 //! atomically (a temp file in the same folder, fsync, rename, fsync of the
 //! folder). A session that changes nothing does not touch the file.
 //!
-//! Memory stays flat in the number of records: the table holds each key
-//! with the place of its record's text in a spill file beside the target,
-//! never the records. The existing file is read only when the run first
-//! asks for a record, so a run that finds every record unchanged by its
-//! hash never reads the target at all.
+//! Memory stays flat in the number of records: the table holds a 128-bit
+//! hash of each key with the place of its record's text in a spill file
+//! beside the target, never the records or the key texts. The existing
+//! file is read only when the run first asks for a record, so a run that
+//! finds every record unchanged by its hash never reads the target at all.
+//!
+//! The spill is written as NDJSON lines, in the table's order as long as
+//! no record was replaced or deleted: then a commit of an NDJSON target is
+//! the spill itself, made durable and renamed over the target (a first run
+//! writes its records once, not twice).
 
 mod format;
 pub mod merge;
@@ -23,7 +28,6 @@ use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// How much of the spill is written or read at a time.
 const CHUNK: usize = 1 << 20;
@@ -141,8 +145,9 @@ pub fn open_file_target(
         format,
         key: key.iter().map(|s| s.to_string()).collect(),
         loaded: false,
-        index: HashMap::new(),
-        order: Vec::new(),
+        index: HashMap::default(),
+        entries: Vec::new(),
+        linear: true,
         spill: None,
         spill_len: 0,
         pending: Vec::new(),
@@ -154,12 +159,20 @@ pub fn open_file_target(
 }
 
 struct Slot {
+    /// The latest text of the record: its spill entry's offset and length.
     off: u64,
     len: u32,
     deleted: bool,
-    /// Its place in `order` (a key deleted and created again moves to the
-    /// end; its old place is then stale).
-    pos: usize,
+    /// The spill entry that gives the record its place in the table's order
+    /// (its first write; a key deleted and created again moves to the end).
+    pos: u32,
+}
+
+/// A key's identity in the table: XXH3-128 of its canonical text. Two keys
+/// share one with probability about n^2/2^129 (as for the engine's
+/// duplicate-key check), which is negligible for any real table.
+fn key_id(key: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(key.as_bytes())
 }
 
 pub struct FileTarget {
@@ -169,10 +182,13 @@ pub struct FileTarget {
     format: Format,
     key: Vec<String>,
     loaded: bool,
-    /// Keys are shared with `order` (one text a key, not two).
-    index: HashMap<Arc<str>, Slot>,
-    /// Keys in file order, new keys appended.
-    order: Vec<Arc<str>>,
+    index: HashMap<u128, Slot, foldhash::fast::RandomState>,
+    /// The spill's entries in order: key id and text length (each entry is
+    /// its text and a newline). No key text is kept.
+    entries: Vec<(u128, u32)>,
+    /// Every entry so far is the latest text of a live record, in order:
+    /// the spill is then the table's NDJSON file as it stands.
+    linear: bool,
     spill: Option<(File, PathBuf)>,
     /// Bytes of the spill, on disk and in `pending`.
     spill_len: u64,
@@ -223,29 +239,32 @@ impl FileTarget {
     }
 
     fn put(&mut self, key: &str, text: &[u8]) -> io::Result<()> {
+        let len = u32::try_from(text.len())
+            .ok()
+            .filter(|l| *l < u32::MAX)
+            .ok_or_else(|| io::Error::other("a record over 4 GiB"))?;
+        let pos = u32::try_from(self.entries.len())
+            .map_err(|_| io::Error::other("more than 4 billion writes to one table"))?;
         let off = self.spill_len;
         self.pending.extend_from_slice(text);
-        self.spill_len += text.len() as u64;
-        if self.pending.len() >= CHUNK {
-            self.flush_pending()?;
-        }
-        let len = u32::try_from(text.len()).map_err(|_| io::Error::other("a record over 4 GiB"))?;
-        let pos = self.order.len();
-        match self.index.get_mut(key) {
+        self.pending.push(b'\n');
+        self.spill_len += u64::from(len) + 1;
+        let id = key_id(key);
+        self.entries.push((id, len));
+        match self.index.get_mut(&id) {
             Some(s) => {
-                s.off = off;
-                s.len = len;
                 if s.deleted {
-                    // Rare (deleted, then created again): its own text.
+                    // Deleted, then created again: it moves to the end.
                     s.deleted = false;
                     s.pos = pos;
-                    self.order.push(Arc::from(key));
                 }
+                s.off = off;
+                s.len = len;
+                self.linear = false;
             }
             None => {
-                let k: Arc<str> = Arc::from(key);
                 self.index.insert(
-                    Arc::clone(&k),
+                    id,
                     Slot {
                         off,
                         len,
@@ -253,8 +272,10 @@ impl FileTarget {
                         pos,
                     },
                 );
-                self.order.push(k);
             }
+        }
+        if self.pending.len() >= CHUNK {
+            self.flush_pending()?;
         }
         Ok(())
     }
@@ -274,7 +295,7 @@ impl FileTarget {
     }
 
     fn text(&mut self, key: &str) -> io::Result<Option<Vec<u8>>> {
-        let Some(s) = self.index.get(key) else {
+        let Some(s) = self.index.get(&key_id(key)) else {
             return Ok(None);
         };
         if s.deleted {
@@ -354,7 +375,7 @@ impl FileTarget {
                     "give the record its key, or remove it: a record without a key cannot be matched",
                 )
             })?;
-            if me.index.contains_key(k.as_str()) {
+            if me.index.contains_key(&key_id(&k)) {
                 return Err(refused(
                     &name,
                     line,
@@ -395,11 +416,7 @@ const MAX_DEPTH: usize = 100;
 fn too_deep(format: Format, record: &[u8]) -> Option<String> {
     // Each level takes a `{` or `[` (or, in CSV, a `.` of a column name), so
     // most records show by their byte count alone that they are shallow.
-    let csv = format == Format::Csv;
-    let marks = record
-        .iter()
-        .filter(|&&b| b == b'{' || b == b'[' || (csv && b == b'.'))
-        .count();
+    let marks = marks(record, format == Format::Csv);
     if marks <= MAX_DEPTH {
         return None;
     }
@@ -413,6 +430,21 @@ fn too_deep(format: Format, record: &[u8]) -> Option<String> {
     (depth > MAX_DEPTH).then(|| {
         format!("the record nests {depth} levels deep; a target file holds at most {MAX_DEPTH}")
     })
+}
+
+/// How many `{` and `[` (and, for CSV, `.`) bytes `record` has. Counted in
+/// byte-wide lanes, 255 bytes at a time, so the loop vectorizes: it runs on
+/// every record a run writes.
+fn marks(record: &[u8], csv: bool) -> usize {
+    record
+        .chunks(255)
+        .map(|chunk| {
+            let n: u8 = chunk.iter().fold(0u8, |n, &b| {
+                n + u8::from((b == b'{') | (b == b'[') | (csv & (b == b'.')))
+            });
+            usize::from(n)
+        })
+        .sum()
 }
 
 /// The bracket depth of JSON text (brackets inside strings do not count).
@@ -472,13 +504,23 @@ impl Target for FileTarget {
 
     fn keys(&mut self) -> io::Result<Vec<String>> {
         self.load()?;
-        Ok(self
-            .order
-            .iter()
-            .enumerate()
-            .filter(|(i, k)| self.live_at(k, *i))
-            .map(|(_, k)| k.to_string())
-            .collect())
+        // The table keeps no key texts: they are read from the records.
+        let mut out = Vec::new();
+        for (off, len, i) in self.placed() {
+            let text = self.spilled(off, len)?;
+            let v: Value = serde_json::from_slice(&text).map_err(io::Error::other)?;
+            match at(&v, &self.key).and_then(key_text) {
+                Some(k) => out.push(k),
+                None => {
+                    return Err(io::Error::other(format!(
+                        "{}: the record at place {} has no key",
+                        self.name,
+                        i + 1
+                    )))
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn write(&mut self, writes: &[Write<'_>]) -> io::Result<Vec<WriteResult>> {
@@ -526,10 +568,11 @@ impl Target for FileTarget {
                     }
                 }
                 Write::Delete { key } => {
-                    if let Some(s) = self.index.get_mut(key) {
+                    if let Some(s) = self.index.get_mut(&key_id(key)) {
                         if !s.deleted {
                             s.deleted = true;
                             self.dirty = true;
+                            self.linear = false;
                         }
                     }
                     out.push(WriteResult::Done);
@@ -545,39 +588,32 @@ impl Target for FileTarget {
             return Ok(());
         }
         std::fs::create_dir_all(&self.dir).map_err(|e| self.io(e, "create its folder"))?;
+        if self.linear && self.format == Format::Ndjson {
+            return self.commit_spill();
+        }
         let tmp = self.temp_path("new");
         let result = (|| -> io::Result<()> {
             let f = File::create(&tmp)?;
             let mut w = BufWriter::with_capacity(1 << 16, f);
-            let order = std::mem::take(&mut self.order);
+            let placed = self.placed();
             let mut sink = format::Writer::new(self.format, std::mem::take(&mut self.columns));
             if self.format == Format::Csv {
                 // The header needs every column first.
-                for (i, k) in order.iter().enumerate() {
-                    if self.live_at(k, i) {
-                        if let Some(t) = self.text(k)? {
-                            sink.see(&t)?;
-                        }
-                    }
+                for &(off, len, _) in &placed {
+                    sink.see(&self.spilled(off, len)?)?;
                 }
             }
             sink.start(&mut w)?;
-            for (i, k) in order.iter().enumerate() {
-                if self.live_at(k, i) {
-                    if let Some(t) = self.text(k)? {
-                        sink.record(&mut w, &t)?;
-                    }
-                }
+            for &(off, len, _) in &placed {
+                let t = self.spilled(off, len)?;
+                sink.record(&mut w, &t)?;
             }
             sink.finish(&mut w)?;
-            self.order = order;
             let f = w.into_inner().map_err(|e| e.into_error())?;
             f.sync_all()?;
             drop(f);
             std::fs::rename(&tmp, &self.path)?;
-            if let Ok(d) = File::open(&self.dir) {
-                let _ = d.sync_all();
-            }
+            self.sync_dir();
             Ok(())
         })();
         if let Err(e) = result {
@@ -591,11 +627,46 @@ impl Target for FileTarget {
 }
 
 impl FileTarget {
-    /// Whether `order[i]` is the current place of a record that exists.
-    fn live_at(&self, key: &str, i: usize) -> bool {
-        self.index
-            .get(key)
-            .is_some_and(|s| !s.deleted && s.pos == i)
+    /// The live records in the table's order: the latest text (offset,
+    /// length) of each, and its place.
+    fn placed(&self) -> Vec<(u64, usize, usize)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (id, _))| {
+                let s = self.index.get(id)?;
+                (!s.deleted && s.pos as usize == i).then_some((s.off, s.len as usize, i))
+            })
+            .collect()
+    }
+
+    /// The spill is the new file (see the module doc): made durable, then
+    /// renamed over the target.
+    fn commit_spill(&mut self) -> io::Result<()> {
+        let result = (|| -> io::Result<()> {
+            self.flush_pending()?;
+            let f = self.spill()?;
+            f.sync_all()?;
+            if let Some((_, p)) = &self.spill {
+                std::fs::rename(p, &self.path)?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            return Err(self.io(e, "write it"));
+        }
+        // Renamed: nothing left to remove.
+        self.spill = None;
+        self.sync_dir();
+        self.dirty = false;
+        self.discard();
+        Ok(())
+    }
+
+    fn sync_dir(&self) {
+        if let Ok(d) = File::open(&self.dir) {
+            let _ = d.sync_all();
+        }
     }
 
     /// Drops the spill file (the table is reloaded if used again).
@@ -604,7 +675,8 @@ impl FileTarget {
             let _ = std::fs::remove_file(p);
         }
         self.index.clear();
-        self.order.clear();
+        self.entries = Vec::new();
+        self.linear = true;
         self.spill_len = 0;
         self.pending = Vec::new();
         self.window = Vec::new();

@@ -369,3 +369,54 @@ fn a_csv_header_too_deep_is_refused_on_read() {
     let e = t.keys().unwrap_err().to_string();
     assert!(e.contains("R0045") && e.contains("dotted parts"), "{e}");
 }
+
+#[test]
+fn appends_only_commit_the_spill_itself_and_leave_no_temp_file() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("t.ndjson");
+    // An existing file with a BOM, CRLF and a blank line: read as records,
+    // written back as plain NDJSON lines, as a rewrite would.
+    std::fs::write(
+        &p,
+        "\u{feff}{\"id\":\"a\", \"n\":1}\r\n\r\n{\"id\":\"b\"}\r\n",
+    )
+    .unwrap();
+    let mut t = open(d.path(), "t.ndjson");
+    t.write(&[Write::Create {
+        key: "c",
+        record: br#"{"id":"c","s":"\n"}"#,
+    }])
+    .unwrap();
+    assert!(t.linear, "only appends: the spill is the file");
+    t.commit().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        "{\"id\":\"a\", \"n\":1}\n{\"id\":\"b\"}\n{\"id\":\"c\",\"s\":\"\\n\"}\n"
+    );
+    let names: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["t.ndjson"]);
+    // A replaced record ends the fast path; the rewrite keeps the order.
+    let mut t = open(d.path(), "t.ndjson");
+    t.write(&[Write::Update {
+        key: "a",
+        patch: br#"{"n":2}"#,
+    }])
+    .unwrap();
+    assert!(!t.linear);
+    t.commit().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&p).unwrap(),
+        "{\"id\":\"a\",\"n\":2}\n{\"id\":\"b\"}\n{\"id\":\"c\",\"s\":\"\\n\"}\n"
+    );
+}
+
+proptest! {
+    #[test]
+    fn marks_are_a_plain_count(bytes in proptest::collection::vec(prop_oneof![Just(b'{'), Just(b'['), Just(b'.'), any::<u8>()], 0..1200), csv in any::<bool>()) {
+        let naive = bytes.iter().filter(|&&b| b == b'{' || b == b'[' || (csv && b == b'.')).count();
+        prop_assert_eq!(marks(&bytes, csv), naive);
+    }
+}
