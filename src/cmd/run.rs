@@ -597,6 +597,9 @@ impl Events for Shown {
         }
     }
 
+    fn wants_plan(&self) -> bool {
+        self.dry_run
+    }
     fn planned(&mut self, p: &Planned) {
         if !self.dry_run {
             return;

@@ -123,13 +123,23 @@ pub trait StateStore {
     fn intend(&mut self, scope: &Scope, run: i64, keys: &[String]) -> Result<i64, StateError>;
     /// After the writes succeeded: the unit's key states and watermark, and
     /// the end of its intent, in one transaction.
-    fn commit(&mut self, scope: &Scope, unit_id: i64, unit: &Unit<'_>) -> Result<(), StateError> {
+    /// `unit_id`: the unit's intent, if it had one.
+    fn commit(
+        &mut self,
+        scope: &Scope,
+        unit_id: Option<i64>,
+        unit: &Unit<'_>,
+    ) -> Result<(), StateError> {
         self.commit_all(scope, &[(unit_id, unit)])
     }
     /// [`StateStore::commit`] of several units, in order, in one
     /// transaction: what a run does at its end, so the store writes each
     /// page once instead of once per unit.
-    fn commit_all(&mut self, scope: &Scope, units: &[(i64, &Unit<'_>)]) -> Result<(), StateError>;
+    fn commit_all(
+        &mut self,
+        scope: &Scope,
+        units: &[(Option<i64>, &Unit<'_>)],
+    ) -> Result<(), StateError>;
     /// Intents never committed (a killed run), with their keys.
     fn pending(&self, scope: &Scope) -> Result<Vec<(i64, Vec<String>)>, StateError>;
     fn drop_intent(&mut self, unit_id: i64) -> Result<(), StateError>;

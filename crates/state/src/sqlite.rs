@@ -293,7 +293,7 @@ impl StateStore for SqliteState {
         Ok(self.db.last_insert_rowid())
     }
 
-    fn commit_all(&mut self, scope: &Scope, units: &[(i64, &Unit<'_>)]) -> Res<()> {
+    fn commit_all(&mut self, scope: &Scope, units: &[(Option<i64>, &Unit<'_>)]) -> Res<()> {
         let path = self.path.clone();
         let err = |e: rusqlite::Error| StateError::sqlite(&path, &e);
         // In key order, so the inserts walk the index instead of jumping
@@ -367,7 +367,7 @@ impl StateStore for SqliteState {
             let mut done = tx
                 .prepare_cached("DELETE FROM intents WHERE id = ?1")
                 .map_err(err)?;
-            for (id, _) in units {
+            for id in units.iter().filter_map(|(id, _)| *id) {
                 done.execute(params![id]).map_err(err)?;
             }
         }
@@ -607,7 +607,7 @@ mod tests {
         ];
         s.commit(
             &sc,
-            u,
+            Some(u),
             &Unit {
                 keys: &keys,
                 watermark: Some("2026-11-20T10:00:00Z"),
@@ -671,7 +671,7 @@ mod tests {
                 ids.push(s.intend(&sc, 1, &names).unwrap());
             }
             let us: Vec<Unit<'_>> = units.iter().map(|k| Unit { keys: k, watermark: None }).collect();
-            let refs: Vec<(i64, &Unit<'_>)> = ids.iter().copied().zip(us.iter()).collect();
+            let refs: Vec<(Option<i64>, &Unit<'_>)> = ids.iter().copied().map(Some).zip(us.iter()).collect();
             s.commit_all(&sc, &refs).unwrap();
             let got: HashMap<String, u128> = s
                 .key_states(&sc)
@@ -695,7 +695,7 @@ mod tests {
         let u0 = s.intend(&sc, 1, &[]).unwrap();
         s.commit(
             &sc,
-            u0,
+            Some(u0),
             &Unit {
                 keys: &[("gone".into(), Some(ks(9)))],
                 watermark: Some("w0"),
@@ -725,7 +725,8 @@ mod tests {
                 watermark: None,
             },
         );
-        s.commit_all(&sc, &[(u1, &a), (u2, &b), (u3, &c)]).unwrap();
+        s.commit_all(&sc, &[(Some(u1), &a), (Some(u2), &b), (Some(u3), &c)])
+            .unwrap();
         let k = s.key_states(&sc).unwrap();
         assert_eq!(k.len(), 3);
         assert_eq!(k["a"].hash, 3, "the later unit wins");
@@ -744,7 +745,7 @@ mod tests {
         let u = s.intend(&sc, 1, &[]).unwrap();
         s.commit(
             &sc,
-            u,
+            Some(u),
             &Unit {
                 keys: &[("a".into(), Some(ks(1))), ("b".into(), Some(ks(2)))],
                 watermark: Some("w"),
@@ -754,7 +755,7 @@ mod tests {
         let u = s.intend(&sc, 1, &["a".into()]).unwrap();
         s.commit(
             &sc,
-            u,
+            Some(u),
             &Unit {
                 keys: &[("a".into(), None)],
                 watermark: None,
@@ -817,7 +818,7 @@ mod tests {
             .collect();
         s.commit(
             &scope("m"),
-            u,
+            Some(u),
             &Unit {
                 keys: &keys,
                 watermark: None,

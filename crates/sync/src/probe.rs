@@ -3,114 +3,86 @@
 //! mapped record are read this way, so a run costs little more than a
 //! preview.
 
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
-use std::fmt;
 
 /// The value at `path` in the JSON object `json`; `Ok(None)` when a member on
 /// the way is absent or not an object.
 ///
 /// The read stops at the value: the rest of the record is not scanned (the
 /// engine, which reads every record whole, reports a record broken after
-/// it). Most keys and timestamps come first, so this saves most of a scan.
+/// it). Members before it are skipped with the engine's JSON scanner
+/// (what a run pays on every source and every mapped record), and only the
+/// value found is parsed.
 pub fn probe(json: &[u8], path: &[String]) -> Result<Option<Value>, String> {
-    let mut de = serde_json::Deserializer::from_slice(json);
-    let found = std::cell::RefCell::new(None);
-    match (Seek {
-        path,
-        found: &found,
-    })
-    .deserialize(&mut de)
-    {
-        Ok(v) => Ok(v),
-        Err(e) => match found.into_inner() {
-            Some(answer) => Ok(answer),
-            None => Err(e.to_string()),
-        },
-    }
-}
-
-/// A path step. `found` receives the answer once the first segment's
-/// member is read (the value, or `None` when the rest of the path does not
-/// reach into it), and the read then stops with an error that `probe`
-/// turns back into the answer.
-struct Seek<'p, 'f> {
-    path: &'p [String],
-    found: &'f std::cell::RefCell<Option<Option<Value>>>,
-}
-
-const STOP: &str = "found";
-
-impl<'de> DeserializeSeed<'de> for Seek<'_, '_> {
-    type Value = Option<Value>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
-        match self.path.split_first() {
-            None => serde::Deserialize::deserialize(d).map(Some),
-            Some(_) => d.deserialize_any(self),
-        }
-    }
-}
-
-impl<'de> Visitor<'de> for Seek<'_, '_> {
-    type Value = Option<Value>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Value>, A::Error> {
-        let Some((first, rest)) = self.path.split_first() else {
+    use mapc_engine::json::scan::{scan_string, skip_value, skip_ws, unescape};
+    let bad = |e: mapc_engine::json::scan::SyntaxError| format!("{} at byte {}", e.msg, e.pos);
+    let mut i = skip_ws(json, 0);
+    for (n, seg) in path.iter().enumerate() {
+        if json.get(i) != Some(&b'{') {
+            // Any other value on the way: the path does not reach into it.
+            skip_value(json, i, n).map_err(bad)?;
             return Ok(None);
-        };
-        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if *k == **first {
-                let v = map.next_value_seed(Seek {
-                    path: rest,
-                    found: self.found,
-                })?;
-                // A repeated member: the first counts (the engine rejects
-                // such records as ambiguous anyway). An inner level that
-                // already stopped has set the answer; keep it.
+        }
+        i += 1;
+        let depth = n + 1;
+        loop {
+            i = skip_ws(json, i);
+            match json.get(i) {
+                Some(b'}') => return Ok(None),
+                Some(b'"') => {}
+                _ => return Err(format!("expected a member name at byte {i}")),
+            }
+            let (end, escaped) = scan_string(json, i + 1).map_err(bad)?;
+            let raw = &json[i + 1..end];
+            let same = if escaped {
+                let text = std::str::from_utf8(raw)
+                    .map_err(|_| format!("a member name is not UTF-8 at byte {i}"))?;
+                unescape(text, i + 1).map_err(bad)? == *seg
+            } else {
+                raw == seg.as_bytes()
+            };
+            i = skip_ws(json, end + 1);
+            if json.get(i) != Some(&b':') {
+                return Err(format!("expected `:` at byte {i}"));
+            }
+            i = skip_ws(json, i + 1);
+            if same {
+                if n + 1 < path.len() {
+                    // Into the member's value (the first of a repeated
+                    // member counts; the engine rejects such records).
+                    break;
+                }
+                let start = i;
+                let end = skip_value(json, i, depth).map_err(bad)?;
                 // The value must end where the JSON says it ends: a number
                 // cut off by the end of a truncated record (`"n":12` of
                 // `"n":123}`) would read as another number. What follows
-                // it, `,` and a member name or `}`, proves the end.
-                map.next_key::<IgnoredAny>()?;
-                self.found.borrow_mut().get_or_insert(v);
-                return Err(serde::de::Error::custom(STOP));
+                // it, `}` or `,` and the next member's name, proves the end.
+                let after = skip_ws(json, end);
+                let proven = match json.get(after) {
+                    Some(b'}') => true,
+                    Some(b',') => json.get(skip_ws(json, after + 1)) == Some(&b'"'),
+                    _ => false,
+                };
+                if !proven {
+                    return Err(format!("the record ends or breaks after byte {end}"));
+                }
+                return serde_json::from_slice(&json[start..end])
+                    .map(Some)
+                    .map_err(|e| e.to_string());
             }
-            map.next_value::<IgnoredAny>()?;
+            i = skip_ws(json, skip_value(json, i, depth).map_err(bad)?);
+            match json.get(i) {
+                Some(b',') => i += 1,
+                Some(b'}') => return Ok(None),
+                _ => return Err(format!("expected `,` or `}}` at byte {i}")),
+            }
         }
-        Ok(None)
     }
-
-    // Any other value on the way: the path does not reach into it.
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> Result<Option<Value>, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Option<Value>, E> {
-        Ok(None)
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Option<Value>, E> {
-        Ok(None)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Option<Value>, E> {
-        Ok(None)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Option<Value>, E> {
-        Ok(None)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Option<Value>, E> {
-        Ok(None)
-    }
-    fn visit_unit<E>(self) -> Result<Option<Value>, E> {
-        Ok(None)
-    }
+    // An empty path: the whole record.
+    serde_json::from_slice(json)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 pub use mapc_connect::key_text;

@@ -151,11 +151,19 @@ impl From<StateError> for Failure {
 pub trait Events {
     fn progress(&mut self, read: u64, written: u64);
     fn planned(&mut self, p: &Planned);
+    /// False when [`Events::planned`] ignores creates: a first run then
+    /// builds no plan line per record.
+    fn wants_plan(&self) -> bool {
+        true
+    }
 }
 
 impl Events for () {
     fn progress(&mut self, _: u64, _: u64) {}
     fn planned(&mut self, _: &Planned) {}
+    fn wants_plan(&self) -> bool {
+        false
+    }
 }
 
 /// What the run writes to.
@@ -256,6 +264,7 @@ pub fn run(
             wm: Watermark::new(start),
             report: &mut report,
             pending_writes: Vec::new(),
+            unit_bytes: Vec::new(),
             pending_back: Vec::new(),
             pending_keys: Vec::new(),
             units: Vec::new(),
@@ -497,13 +506,17 @@ struct Ctx<'a, 'e> {
     settings: &'a Settings,
     wm: Watermark,
     report: &'a mut Report,
-    /// Writes of the current unit: (key, write) with owned bytes.
-    pending_writes: Vec<(String, Owned)>,
+    /// Writes of the current unit: the key's place in `pending_keys`, and
+    /// the write, its bytes in `unit_bytes`.
+    pending_writes: Vec<(usize, Owned)>,
+    /// The bytes of the current unit's writes, one buffer for all of them.
+    unit_bytes: Vec<u8>,
     pending_back: Vec<(String, Vec<u8>)>,
     /// Key states the current unit sets once written (None = forget).
     pending_keys: Vec<(String, Option<KeyState>, Option<Timestamp>)>,
-    /// Units written but not yet committed: intent id, key states.
-    units: Vec<(i64, KeyStates)>,
+    /// Units written but not yet committed: intent id (none when the state
+    /// knew none of the unit's keys), key states.
+    units: Vec<(Option<i64>, KeyStates)>,
     /// Target keys of this pull (for deletes), as 128-bit hashes
     /// ([`seen_id`]): 16 bytes a key instead of the key's text.
     seen: HashSet<u128, foldhash::fast::RandomState>,
@@ -512,8 +525,8 @@ struct Ctx<'a, 'e> {
 }
 
 enum Owned {
-    Create(Vec<u8>),
-    Update(Vec<u8>),
+    Create(std::ops::Range<usize>),
+    Update(std::ops::Range<usize>),
     Delete,
 }
 
@@ -559,6 +572,13 @@ impl Ctx<'_, '_> {
             self.events.progress(self.report.counts.read, self.written);
         }
         Ok(())
+    }
+
+    /// Appends a write's bytes to the unit's buffer.
+    fn bytes(&mut self, b: &[u8]) -> std::ops::Range<usize> {
+        let start = self.unit_bytes.len();
+        self.unit_bytes.extend_from_slice(b);
+        start..self.unit_bytes.len()
     }
 
     fn done(&mut self, t: Option<Timestamp>) {
@@ -608,15 +628,17 @@ impl Ctx<'_, '_> {
             // A new record: nothing to compare, so the mapped bytes go as
             // they are (the common case of a first run, kept cheap).
             self.report.counts.created += 1;
-            self.events.planned(&Planned {
-                key: key.clone(),
-                action: "create",
-                changed: Vec::new(),
-                back: Vec::new(),
-                reason: None,
-            });
-            self.pending_writes
-                .push((key.clone(), Owned::Create(json.to_vec())));
+            if self.events.wants_plan() {
+                self.events.planned(&Planned {
+                    key: key.clone(),
+                    action: "create",
+                    changed: Vec::new(),
+                    back: Vec::new(),
+                    reason: None,
+                });
+            }
+            let write = Owned::Create(self.bytes(json));
+            self.pending_writes.push((self.pending_keys.len(), write));
             self.pending_keys.push((
                 key,
                 Some(KeyState {
@@ -667,21 +689,18 @@ impl Ctx<'_, '_> {
             back: Vec::new(),
             reason: None,
         };
-        match d.action {
+        // The write is queued only once the record passed every check below.
+        let write = match d.action {
             Action::Create => {
-                self.report.counts.created += 1;
                 planned.action = "create";
-                self.pending_writes
-                    .push((key.clone(), Owned::Create(json.to_vec())));
+                Some((true, json.to_vec()))
             }
             Action::Update { patch, changed } => {
-                self.report.counts.updated += 1;
                 planned.action = "update";
                 planned.changed = changed;
-                self.pending_writes
-                    .push((key.clone(), Owned::Update(patch.to_string().into_bytes())));
+                Some((false, patch.to_string().into_bytes()))
             }
-            Action::Unchanged => self.report.counts.unchanged += 1,
+            Action::Unchanged => None,
             Action::Skip(why) => {
                 self.report.counts.skipped += 1;
                 planned.action = "skip";
@@ -706,7 +725,7 @@ impl Ctx<'_, '_> {
                 self.done(changed);
                 return Ok(());
             }
-        }
+        };
         if let Some((back, paths)) = d.back {
             match probe.as_ref().and_then(|p| p.source_key.clone()) {
                 Some(sk) => {
@@ -731,6 +750,19 @@ impl Ctx<'_, '_> {
                 }
             }
         }
+        match write {
+            Some((true, bytes)) => {
+                self.report.counts.created += 1;
+                let w = Owned::Create(self.bytes(&bytes));
+                self.pending_writes.push((self.pending_keys.len(), w));
+            }
+            Some((false, bytes)) => {
+                self.report.counts.updated += 1;
+                let w = Owned::Update(self.bytes(&bytes));
+                self.pending_writes.push((self.pending_keys.len(), w));
+            }
+            None => self.report.counts.unchanged += 1,
+        }
         if planned.action != "unchanged" || !planned.back.is_empty() {
             self.events.planned(&planned);
         }
@@ -747,6 +779,7 @@ impl Ctx<'_, '_> {
             return Ok(());
         }
         let writes = std::mem::take(&mut self.pending_writes);
+        let bytes = std::mem::take(&mut self.unit_bytes);
         let back = std::mem::take(&mut self.pending_back);
         let keys = std::mem::take(&mut self.pending_keys);
         if self.settings.dry_run {
@@ -758,14 +791,34 @@ impl Ctx<'_, '_> {
             return Ok(());
         }
         let Some(run) = self.run else { return Ok(()) };
-        let names: Vec<String> = keys.iter().map(|(k, _, _)| k.clone()).collect();
-        let unit = self.state.intend(self.scope, run, &names)?;
+        // Only a key the state knows needs an intent: the next run trusts
+        // its stored hash, which a killed write could have made stale. A key
+        // it does not know is compared with the target anyway.
+        let names: Vec<String> = keys
+            .iter()
+            .filter(|(k, _, _)| self.known.contains_key(k))
+            .map(|(k, _, _)| k.clone())
+            .collect();
+        let unit = if names.is_empty() {
+            None
+        } else {
+            Some(self.state.intend(self.scope, run, &names)?)
+        };
         let list: Vec<Write<'_>> = writes
             .iter()
-            .map(|(k, w)| match w {
-                Owned::Create(b) => Write::Create { key: k, record: b },
-                Owned::Update(b) => Write::Update { key: k, patch: b },
-                Owned::Delete => Write::Delete { key: k },
+            .map(|(i, w)| {
+                let key = keys[*i].0.as_str();
+                match w {
+                    Owned::Create(r) => Write::Create {
+                        key,
+                        record: &bytes[r.clone()],
+                    },
+                    Owned::Update(r) => Write::Update {
+                        key,
+                        patch: &bytes[r.clone()],
+                    },
+                    Owned::Delete => Write::Delete { key },
+                }
             })
             .collect();
         let results = if list.is_empty() {
@@ -773,12 +826,15 @@ impl Ctx<'_, '_> {
         } else {
             self.target.write(&list).map_err(Failure::Target)?
         };
-        let mut failed: HashMap<&str, (&'static str, String)> = HashMap::new();
-        for ((k, _), r) in writes.iter().zip(&results) {
+        let mut failed: HashMap<usize, (&'static str, String)> = HashMap::new();
+        for ((i, _), r) in writes.iter().zip(&results) {
             if let WriteResult::Failed { code, message } = r {
-                failed.insert(k.as_str(), (code, message.clone()));
+                failed.insert(*i, (code, message.clone()));
             }
         }
+        drop(list);
+        self.unit_bytes = bytes;
+        self.unit_bytes.clear();
         self.written += (results.len() - failed.len()) as u64;
         if !back.is_empty() {
             let wb = self.write_back.as_deref_mut().ok_or_else(|| {
@@ -799,8 +855,8 @@ impl Ctx<'_, '_> {
             }
         }
         let mut set = Vec::with_capacity(keys.len());
-        for (k, s, t) in keys {
-            if let Some((code, message)) = failed.get(k.as_str()) {
+        for (i, (k, s, t)) in keys.into_iter().enumerate() {
+            if let Some((code, message)) = failed.get(&i) {
                 self.report.counts.rejected += 1;
                 self.report.problems.push(Problem {
                     record: 0,
@@ -884,7 +940,8 @@ impl Ctx<'_, '_> {
                 back: Vec::new(),
                 reason: None,
             });
-            self.pending_writes.push((k.clone(), Owned::Delete));
+            self.pending_writes
+                .push((self.pending_keys.len(), Owned::Delete));
             self.pending_keys.push((k, None, None));
             if self.pending_keys.len() >= UNIT {
                 self.flush()?;
@@ -908,20 +965,17 @@ impl Ctx<'_, '_> {
         let text = next.map(|t| t.to_string());
         let units = std::mem::take(&mut self.units);
         let last = units.len().saturating_sub(1);
-        if units.is_empty() {
-            if let Some(run) = self.run {
-                let id = self.state.intend(self.scope, run, &[])?;
-                self.state.commit(
-                    self.scope,
-                    id,
-                    &Unit {
-                        keys: &[],
-                        watermark: text.as_deref(),
-                    },
-                )?;
-            }
+        if units.is_empty() && self.run.is_some() {
+            self.state.commit(
+                self.scope,
+                None,
+                &Unit {
+                    keys: &[],
+                    watermark: text.as_deref(),
+                },
+            )?;
         }
-        let units: Vec<(i64, Unit<'_>)> = units
+        let units: Vec<(Option<i64>, Unit<'_>)> = units
             .iter()
             .enumerate()
             .map(|(i, (id, keys))| {
@@ -935,7 +989,8 @@ impl Ctx<'_, '_> {
             })
             .collect();
         if !units.is_empty() {
-            let refs: Vec<(i64, &Unit<'_>)> = units.iter().map(|(id, u)| (*id, u)).collect();
+            let refs: Vec<(Option<i64>, &Unit<'_>)> =
+                units.iter().map(|(id, u)| (*id, u)).collect();
             self.state.commit_all(self.scope, &refs)?;
         }
         // An intent a killed run left is done with once every one of its
