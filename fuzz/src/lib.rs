@@ -500,7 +500,7 @@ pub fn open_state(data: &[u8]) {
         .and_then(|u| {
             s.commit(
                 &scope,
-                u,
+                Some(u),
                 &Unit {
                     keys: &keys,
                     watermark: Some("2026-01-01T00:00:00Z"),
