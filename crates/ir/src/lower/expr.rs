@@ -225,46 +225,18 @@ impl Scope<'_> {
             }
             ast::ExprKind::Unary { op, expr } => {
                 let inner = self.expr(expr, diags);
-                unary(
-                    match op {
-                        ast::UnaryOp::Not => UnaryOp::Not,
-                        ast::UnaryOp::Neg => UnaryOp::Neg,
-                    },
-                    inner,
-                    span,
-                    diags,
-                )
+                unary(*op, inner, span, diags)
             }
             ast::ExprKind::Binary { op, lhs, rhs } => {
                 let l = self.expr(lhs, diags);
                 let r = self.expr(rhs, diags);
-                binary(bin_op(*op), l, r, span, diags)
+                binary(*op, l, r, span, diags)
             }
             ast::ExprKind::List(items) => {
                 let items: Vec<Expr> = items.iter().map(|a| self.expr(a, diags)).collect();
                 list(items, span)
             }
         }
-    }
-}
-
-fn bin_op(op: ast::BinaryOp) -> BinaryOp {
-    use ast::BinaryOp as A;
-    match op {
-        A::Add => BinaryOp::Add,
-        A::Sub => BinaryOp::Sub,
-        A::Mul => BinaryOp::Mul,
-        A::Div => BinaryOp::Div,
-        A::Mod => BinaryOp::Mod,
-        A::Eq => BinaryOp::Eq,
-        A::Ne => BinaryOp::Ne,
-        A::Lt => BinaryOp::Lt,
-        A::Le => BinaryOp::Le,
-        A::Gt => BinaryOp::Gt,
-        A::Ge => BinaryOp::Ge,
-        A::And => BinaryOp::And,
-        A::Or => BinaryOp::Or,
-        A::In => BinaryOp::In,
     }
 }
 
