@@ -1,7 +1,8 @@
 //! Expression AST -> typed `ir::Expr`: path resolution, function lookup,
 //! arity and type checks (M0403, M0303, M05xx).
 
-use super::literal::{number_too_large, parse_date, parse_datetime, parse_decimal};
+use super::literal::{number_too_large, parse_datetime, parse_decimal};
+use crate::dates::date as parse_date;
 use crate::funcs::{self, Func, FuncInfo, FUNCS};
 use crate::{BinaryOp, ConnectionKind, Const, Expr, ExprKind, PathRef, Related, Type, UnaryOp};
 use mapc_diag::{close_typo, code_list, did_you_mean, Diagnostic, Diagnostics, Span};
