@@ -163,30 +163,10 @@ pub fn parse_date_like(s: &str) -> Option<DateLike> {
         .map(|z| DateLike::DateTime(z.timestamp()))
 }
 
-/// Fast exact `YYYY-MM-DD` (the common case; no general parser involved).
+/// Exactly `YYYY-MM-DD`, by the one date reader (`mapc_ir::dates`), which
+/// the spec's date literals and `as_of:` use too.
 pub fn parse_ymd(b: &[u8]) -> Option<Date> {
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: &[u8]| -> Option<i32> {
-        let mut v = 0i32;
-        for &c in r {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            v = v * 10 + i32::from(c - b'0');
-        }
-        Some(v)
-    };
-    let y = num(&b[0..4])?;
-    let m = num(&b[5..7])?;
-    let d = num(&b[8..10])?;
-    Date::new(
-        i16::try_from(y).ok()?,
-        i8::try_from(m).ok()?,
-        i8::try_from(d).ok()?,
-    )
-    .ok()
+    std::str::from_utf8(b).ok().and_then(mapc_ir::dates::date)
 }
 
 /// The UTC calendar date of an instant.

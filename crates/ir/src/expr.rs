@@ -5,6 +5,9 @@ use crate::{Func, Type};
 use jiff::civil::Date;
 use jiff::Timestamp;
 use mapc_diag::Span;
+/// The operators as the expression AST defines them: lowering keeps the
+/// operator as written, so the two trees share one definition.
+pub use mapc_syntax::expr::{BinaryOp, UnaryOp};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
@@ -53,30 +56,6 @@ impl PathRef {
             .collect::<Vec<_>>()
             .join(".")
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnaryOp {
-    Not,
-    Neg,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BinaryOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Mod,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    And,
-    Or,
-    In,
 }
 
 impl Expr {

@@ -5,6 +5,7 @@
 //! in and locked product fields are made explicit, so nothing downstream
 //! re-reads YAML or re-derives a default.
 
+pub mod dates;
 pub mod expr;
 pub mod funcs;
 pub mod lower;
@@ -22,10 +23,11 @@ pub use types::Type;
 // spec's literals use (so a record value and a literal can never disagree),
 // and CSV delimiters are named as the spec names them. Re-exported here so
 // the dependency stays one-way (syntax <- ir <- engine) with one
-// implementation of each.
+// implementation of each (`dates` re-exports the syntax reader and adds the
+// jiff date it makes, which only the IR and the engine hold).
 /// How long a field path may be (the engine keeps CSV headers within it).
 pub use mapc_syntax::limits::MAX_PATH_SEGMENTS;
-pub use mapc_syntax::{dates, number};
+pub use mapc_syntax::number;
 
 /// CSV delimiters as the spec names them (`csv: {delimiter: ...}`).
 pub mod csv {

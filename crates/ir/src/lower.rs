@@ -64,7 +64,7 @@ mod mapping;
 mod targets;
 
 pub use expr::ROUND_MODES;
-pub use literal::{parse_date, parse_decimal};
+pub use literal::parse_decimal;
 pub use mapping::{BUILTIN_LOCKED_FIELDS, LOCKED_LINE_ENTITIES, SALES_PRICE_FIELDS};
 
 use crate::{
@@ -390,7 +390,7 @@ fn lower_tests(
         }
 
         let as_of = match &t.as_of {
-            Some(s) => match literal::parse_date(&s.value) {
+            Some(s) => match crate::dates::date(&s.value) {
                 Some(d) => Some(d),
                 None => {
                     let d = match mapc_syntax::dates::parse_ymd(&s.value) {

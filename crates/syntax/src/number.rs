@@ -502,6 +502,49 @@ mod tests {
         }
     }
 
+    /// The edges every caller (spec literals, records, `to_decimal`) shares.
+    #[test]
+    fn edges_of_the_shared_reader() {
+        use NumError::{Range, Syntax};
+        // Signs: one, `+` only when lenient; zero has none.
+        assert_eq!(l("-0").unwrap(), "0");
+        assert_eq!(l("+0.00").unwrap(), "0.00");
+        assert_eq!(p("-0.0e1").unwrap(), "0");
+        for bad in ["+-1", "-+1", "--1", "++1", "1-", "1e+-2"] {
+            assert_eq!(l(bad), Err(Syntax), "{bad:?}");
+        }
+        // Only ASCII digits: no other Unicode digit, no full-width digit.
+        for bad in ["١٢", "１２", "1٫5", "٣", "1e٢", "²"] {
+            assert_eq!(l(bad), Err(Syntax), "{bad:?}");
+        }
+        // 28 significant digits always fit; 29 fit only below 2^96.
+        assert_eq!(
+            p("1234567890123456789012345678").unwrap(),
+            "1234567890123456789012345678"
+        );
+        assert_eq!(
+            p("79228162514264337593543950335").unwrap(),
+            "79228162514264337593543950335"
+        );
+        assert_eq!(
+            p("-79228162514264337593543950335").unwrap(),
+            "-79228162514264337593543950335"
+        );
+        assert_eq!(p("-79228162514264337593543950336"), Err(Range));
+        assert_eq!(
+            p("0.1234567890123456789012345678").unwrap(),
+            "0.1234567890123456789012345678"
+        );
+        // Exponents: both cases, signed, folded into the scale.
+        assert_eq!(l("+2E+2").unwrap(), "200");
+        assert_eq!(l("5.e-1").unwrap(), "0.5");
+        assert_eq!(p("1e28").unwrap(), format!("1{}", "0".repeat(28)));
+        assert_eq!(p("1e29"), Err(Range));
+        // Nothing to read.
+        assert_eq!(l(""), Err(Syntax));
+        assert_eq!(p(""), Err(Syntax));
+    }
+
     #[test]
     fn yaml_number_syntax() {
         for yes in [

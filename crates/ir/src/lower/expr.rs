@@ -1,7 +1,8 @@
 //! Expression AST -> typed `ir::Expr`: path resolution, function lookup,
 //! arity and type checks (M0403, M0303, M05xx).
 
-use super::literal::{number_too_large, parse_date, parse_datetime, parse_decimal};
+use super::literal::{number_too_large, parse_datetime, parse_decimal};
+use crate::dates::date as parse_date;
 use crate::funcs::{self, Func, FuncInfo, FUNCS};
 use crate::{BinaryOp, ConnectionKind, Const, Expr, ExprKind, PathRef, Related, Type, UnaryOp};
 use mapc_diag::{close_typo, code_list, did_you_mean, Diagnostic, Diagnostics, Span};
@@ -225,46 +226,18 @@ impl Scope<'_> {
             }
             ast::ExprKind::Unary { op, expr } => {
                 let inner = self.expr(expr, diags);
-                unary(
-                    match op {
-                        ast::UnaryOp::Not => UnaryOp::Not,
-                        ast::UnaryOp::Neg => UnaryOp::Neg,
-                    },
-                    inner,
-                    span,
-                    diags,
-                )
+                unary(*op, inner, span, diags)
             }
             ast::ExprKind::Binary { op, lhs, rhs } => {
                 let l = self.expr(lhs, diags);
                 let r = self.expr(rhs, diags);
-                binary(bin_op(*op), l, r, span, diags)
+                binary(*op, l, r, span, diags)
             }
             ast::ExprKind::List(items) => {
                 let items: Vec<Expr> = items.iter().map(|a| self.expr(a, diags)).collect();
                 list(items, span)
             }
         }
-    }
-}
-
-fn bin_op(op: ast::BinaryOp) -> BinaryOp {
-    use ast::BinaryOp as A;
-    match op {
-        A::Add => BinaryOp::Add,
-        A::Sub => BinaryOp::Sub,
-        A::Mul => BinaryOp::Mul,
-        A::Div => BinaryOp::Div,
-        A::Mod => BinaryOp::Mod,
-        A::Eq => BinaryOp::Eq,
-        A::Ne => BinaryOp::Ne,
-        A::Lt => BinaryOp::Lt,
-        A::Le => BinaryOp::Le,
-        A::Gt => BinaryOp::Gt,
-        A::Ge => BinaryOp::Ge,
-        A::And => BinaryOp::And,
-        A::Or => BinaryOp::Or,
-        A::In => BinaryOp::In,
     }
 }
 

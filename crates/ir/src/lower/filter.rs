@@ -32,7 +32,7 @@
 //! division (`divby`).
 
 use super::expr::{self as lx, Lang, Scope};
-use crate::{BinaryOp, ConnectionKind, Const, Expr, ExprKind, Filter, PathRef, Type, UnaryOp};
+use crate::{BinaryOp, ConnectionKind, Const, Expr, ExprKind, Filter, PathRef, Type};
 use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
 use mapc_syntax::filter as f;
 use mapc_syntax::spec::FilterText;
@@ -232,11 +232,7 @@ impl Lx<'_, '_> {
             f::FilterKind::Case(arms) => self.case(arms, span, diags),
             f::FilterKind::Unary { op, expr } => {
                 let inner = self.expr(expr, diags);
-                let op = match op {
-                    f::UnaryOp::Not => UnaryOp::Not,
-                    f::UnaryOp::Neg => UnaryOp::Neg,
-                };
-                lx::unary_in(Lang::Filter, op, inner, span, diags)
+                lx::unary_in(Lang::Filter, *op, inner, span, diags)
             }
             f::FilterKind::Binary {
                 op: f::BinaryOp::Has,

@@ -120,21 +120,6 @@ pub fn number_too_large(text: &str, span: Span) -> Diagnostic {
         .help("mapc numbers are exact decimals with at most 28 digits after the point and a magnitude below 7.9e28; shorten the number or write it as a string")
 }
 
-/// `YYYY-MM-DD` exactly (four-digit year, two-digit month and day, a real date).
-pub fn parse_date(text: &str) -> Option<jiff::civil::Date> {
-    let b = text.as_bytes();
-    let shape = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shape {
-        return None;
-    }
-    jiff::civil::Date::from_str(text).ok()
-}
-
 /// RFC 3339 date-time with an offset or `Z`.
 pub fn parse_datetime(text: &str) -> Option<jiff::Timestamp> {
     jiff::Timestamp::from_str(text).ok()
@@ -192,10 +177,7 @@ mod tests {
     }
 
     #[test]
-    fn dates_are_strict() {
-        assert!(parse_date("2026-11-22").is_some());
-        assert!(parse_date("2026-02-30").is_none());
-        assert!(parse_date("2026-1-2").is_none());
+    fn datetimes_are_strict() {
         assert!(parse_datetime("2026-11-22T10:00:00Z").is_some());
         assert!(parse_datetime("2026-11-22T10:00:00").is_none());
     }

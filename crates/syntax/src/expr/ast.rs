@@ -48,12 +48,21 @@ pub struct Ident {
     pub span: Span,
 }
 
+/// A prefix operator. The one definition for the expression AST, the IR
+/// (`mapc_ir::UnaryOp` is this type) and the `$filter` AST, whose `not` and
+/// `-` are the same two operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnaryOp {
+    /// `not x` (`!x` in expressions)
     Not,
+    /// `-x`
     Neg,
 }
 
+/// An infix operator of the expression language. The one definition for the
+/// expression AST and the IR (`mapc_ir::BinaryOp` is this type): lowering
+/// keeps the operator as written, and a `$filter`'s operators are lowered to
+/// these (see `mapc_syntax::filter::BinaryOp` for why that set is its own).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinaryOp {
     Add,

@@ -5,7 +5,6 @@
 //! an expression or an error.
 
 use super::ast::{BinaryOp, Expr, ExprKind, Ident, SyntaxError, UnaryOp};
-use crate::dates::days_in_month;
 use crate::depth::{Depth, Limits};
 use crate::parse_util::{char_span, error_site, shorten, span_of};
 use mapc_diag::Span;

@@ -4,7 +4,7 @@
 //! the filter string, and the spec reader shifts them to file offsets with
 //! [`Filter::map_spans`].
 
-pub use crate::expr::{Ident, SyntaxError};
+pub use crate::expr::{Ident, SyntaxError, UnaryOp};
 use mapc_diag::Span;
 
 /// A whole `$filter`: the root (boolean) expression.
@@ -99,14 +99,14 @@ pub enum Literal {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnaryOp {
-    /// `not x`
-    Not,
-    /// `-x`
-    Neg,
-}
-
+/// The infix operators of OData `$filter`, a language of its own: they are
+/// words (`eq`, `divby`, `has`), and the set is not the expression one:
+/// `div` (integer division on integers) and `divby` (decimal division) are
+/// two operators where expressions have one `/`, and `has` (enum flags) has
+/// no expression counterpart. So the set is defined here once, and lowering
+/// (`mapc_ir::lower::filter`) maps it onto [`crate::expr::BinaryOp`]. The
+/// prefix operators (`not`, `-`) are the same two as in expressions, so
+/// [`UnaryOp`] is the expression enum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinaryOp {
     Eq,

@@ -66,11 +66,17 @@ impl Reader<'_> {
     }
 }
 
-/// A mapping node being read; tracks which keys were consumed.
+/// A mapping node being read; tracks which keys were consumed and which
+/// were asked for.
 pub struct MapReader<'n> {
     pub span: Span,
     entries: &'n [(Node, Node)],
     used: Vec<bool>,
+    /// Every key asked for ([`get`](Self::get), [`opt`](Self::opt),
+    /// [`req`](Self::req)), in the order first asked: the keys this mapping
+    /// knows. [`finish`](Self::finish) reports any other key against this
+    /// list, so a reader names each key once, where it reads it.
+    asked: Vec<&'static str>,
     /// Human name of what this mapping is, for messages ("connection `crm`").
     /// Mostly a fixed text ("a field entry"), which then is not copied.
     what: Cow<'static, str>,
@@ -95,6 +101,7 @@ impl<'n> MapReader<'n> {
                     span: node.span,
                     entries,
                     used: vec![false; entries.len()],
+                    asked: Vec::new(),
                     what,
                 })
             }
@@ -105,7 +112,12 @@ impl<'n> MapReader<'n> {
         }
     }
 
-    pub fn get(&mut self, key: &str) -> Option<&'n Node> {
+    /// The value of `key`, marking it read; `key` becomes a known key of
+    /// this mapping whether or not it is present.
+    pub fn get(&mut self, key: &'static str) -> Option<&'n Node> {
+        if !self.asked.contains(&key) {
+            self.asked.push(key);
+        }
         let i = self
             .entries
             .iter()
@@ -131,7 +143,7 @@ impl<'n> MapReader<'n> {
     }
 
     /// An optional key; a present null counts as absent.
-    pub fn opt<T: FromNode>(&mut self, key: &str, r: &mut Reader) -> Option<T> {
+    pub fn opt<T: FromNode>(&mut self, key: &'static str, r: &mut Reader) -> Option<T> {
         let node = self.get(key)?;
         if node.is_null() {
             return None;
@@ -140,7 +152,7 @@ impl<'n> MapReader<'n> {
     }
 
     /// A required key; reports M0201 when missing or null.
-    pub fn req<T: FromNode>(&mut self, key: &str, r: &mut Reader) -> Option<T> {
+    pub fn req<T: FromNode>(&mut self, key: &'static str, r: &mut Reader) -> Option<T> {
         match self.get(key) {
             Some(node) if !node.is_null() => T::from_node(node, r),
             Some(node) => {
@@ -175,14 +187,21 @@ impl<'n> MapReader<'n> {
         );
     }
 
-    /// Reports every key that was not consumed, with a did-you-mean.
-    pub fn finish(self, known: &[&str], r: &mut Reader) {
-        self.finish_keeping(known, r);
+    /// The keys asked for so far, in the order first asked.
+    pub fn known(&self) -> &[&'static str] {
+        &self.asked
+    }
+
+    /// Reports every key that was not consumed, with a did-you-mean among
+    /// the keys asked for (M0202). Call it after every key was read.
+    pub fn finish(self, r: &mut Reader) {
+        self.finish_keeping(r);
     }
 
     /// [`finish`](Self::finish), returning the unknown keys with their
     /// values, for an AST that keeps them.
-    pub fn finish_keeping(self, known: &[&str], r: &mut Reader) -> Vec<UnknownKey> {
+    pub fn finish_keeping(self, r: &mut Reader) -> Vec<UnknownKey> {
+        let known = self.asked.as_slice();
         let mut unknown = Vec::new();
         for (i, (k, v)) in self.entries.iter().enumerate() {
             if self.used[i] {

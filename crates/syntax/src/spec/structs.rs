@@ -5,26 +5,10 @@ use super::read::{named, FromNode, MapReader, Reader};
 use crate::yaml::Node;
 use mapc_diag::Diagnostic;
 
-const CONNECTION_KEYS: &[&str] = &[
-    "kind",
-    "url",
-    "api_version",
-    "auth",
-    "page_size",
-    "batch_size",
-    "max_concurrency",
-    "tenant",
-    "environment",
-    "company",
-    "base_url",
-    "entity_url_convention",
-    "path",
-    "dir",
-    "delimiter",
-    "columns",
-];
-
-/// The keys `auth:` accepts; any other is reported as M0202.
+/// The keys `auth:` accepts; any other is reported as M0202. The reader
+/// asks for each key itself (that is the list M0202 uses); this copy is for
+/// the rules, which look at the unknown keys, and a debug assertion in the
+/// reader keeps the two the same.
 pub const AUTH_KEYS: &[&str] = &[
     "flow",
     "tenant",
@@ -69,7 +53,7 @@ fn connection(node: &Node, name: &str, overlay: bool, r: &mut Reader) -> Option<
             None => Vec::new(),
         },
     };
-    m.finish(CONNECTION_KEYS, r);
+    m.finish(r);
     csv_settings(&c, name, overlay, &csv_key_spans(node), r);
     Some(c)
 }
@@ -213,7 +197,8 @@ fn auth(node: &Node, overlay: bool, r: &mut Reader) -> Option<Auth> {
         redirect_uri: m.opt("redirect_uri", r),
         unknown: Vec::new(),
     };
-    a.unknown = m.finish_keeping(AUTH_KEYS, r);
+    debug_assert_eq!(m.known(), AUTH_KEYS, "AUTH_KEYS lists what `auth` reads");
+    a.unknown = m.finish_keeping(r);
     Some(a)
 }
 
@@ -226,7 +211,7 @@ fn environment(node: &Node, name: &str, r: &mut Reader) -> Option<Environment> {
         }),
         None => Vec::new(),
     };
-    m.finish(&["default", "connections"], r);
+    m.finish(r);
     Some(Environment {
         span: node.span,
         default,
@@ -246,17 +231,7 @@ impl FromNode for Source {
             m.opt("filter", r),
             m.opt("changed_since", r),
         );
-        m.finish(
-            &[
-                "connection",
-                "entity",
-                "entity_set",
-                "key",
-                "filter",
-                "changed_since",
-            ],
-            r,
-        );
+        m.finish(r);
         Some(Source {
             span: node.span,
             connection: connection?,
@@ -281,17 +256,7 @@ impl FromNode for Target {
             m.opt("write", r),
             m.opt("delete", r),
         );
-        m.finish(
-            &[
-                "connection",
-                "entity",
-                "entity_set",
-                "key",
-                "write",
-                "delete",
-            ],
-            r,
-        );
+        m.finish(r);
         Some(Target {
             span: node.span,
             connection: connection?,
@@ -309,7 +274,7 @@ fn related(node: &Node, name: &str, r: &mut Reader) -> Option<Related> {
     let entity = m.req("entity", r);
     let via = m.req("via", r);
     let entity_set = m.opt("entity_set", r);
-    m.finish(&["entity", "via", "entity_set"], r);
+    m.finish(r);
     Some(Related {
         span: node.span,
         entity: entity?,
@@ -317,10 +282,6 @@ fn related(node: &Node, name: &str, r: &mut Reader) -> Option<Related> {
         entity_set,
     })
 }
-
-const FIELD_KEYS: &[&str] = &[
-    "from", "expr", "value", "to", "sync", "conflict", "default", "on_null",
-];
 
 /// The span of a present, non-null value that could not be read.
 fn unread<T>(read: &Option<T>, node: Option<&Node>) -> Option<mapc_diag::Span> {
@@ -353,7 +314,7 @@ impl FromNode for Field {
         if f.sync.is_none() && m.get("sync").is_some_and(|n| !n.is_null()) {
             f.conflict = None;
         }
-        m.finish(FIELD_KEYS, r);
+        m.finish(r);
         Some(f)
     }
 }
@@ -366,7 +327,7 @@ impl FromNode for Rule {
         let action = m.req("action", r);
         let rest = (m.opt("message", r), m.opt("to", r), m.opt("expr", r));
         let value = m.get("value").map(|n| Value { node: n.clone() });
-        m.finish(&["when", "action", "message", "to", "expr", "value"], r);
+        m.finish(r);
         Some(Rule {
             span: node.span,
             when: when?,
@@ -392,7 +353,7 @@ impl FromNode for Amount {
             unread_from: None,
         };
         a.unread_from = unread(&a.from, m.get("from"));
-        m.finish(&["from", "expr", "to", "sync"], r);
+        m.finish(r);
         Some(a)
     }
 }
@@ -418,24 +379,7 @@ impl FromNode for Products {
             tax: m.opt("tax", r),
             freight: m.opt("freight", r),
         };
-        m.finish(
-            &[
-                "source",
-                "path",
-                "navigation",
-                "sku_field",
-                "order_by",
-                "overwrite_template_products",
-                "exclude_skus",
-                "to",
-                "sync",
-                "fields",
-                "discount",
-                "tax",
-                "freight",
-            ],
-            r,
-        );
+        m.finish(r);
         Some(Products {
             source: source?,
             ..p
@@ -460,19 +404,7 @@ impl FromNode for SalesPrices {
             exclude_expired: m.opt("exclude_expired", r),
             fields: m.opt("fields", r),
         };
-        m.finish(
-            &[
-                "path",
-                "to",
-                "transfer_customer_price_groups",
-                "sales_codes",
-                "field_separator",
-                "record_delimiter",
-                "exclude_expired",
-                "fields",
-            ],
-            r,
-        );
+        m.finish(r);
         Some(s)
     }
 }
@@ -494,21 +426,7 @@ impl FromNode for Companies {
             contacts_endpoint: m.opt("contacts_endpoint", r),
             create_in_prerequisite: m.opt("create_in_prerequisite", r),
         };
-        m.finish(
-            &[
-                "to",
-                "id_field",
-                "number_field",
-                "parent_field",
-                "hierarchy",
-                "relationships",
-                "contacts_path",
-                "contact_id_field",
-                "contacts_endpoint",
-                "create_in_prerequisite",
-            ],
-            r,
-        );
+        m.finish(r);
         Some(c)
     }
 }
@@ -518,7 +436,7 @@ impl FromNode for Polling {
     fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
         let mut m = MapReader::new(node, "`polling`", r)?;
         let lookback_days = m.get("lookback_days").map(|n| Value { node: n.clone() });
-        m.finish(&["lookback_days"], r);
+        m.finish(r);
         Some(Polling {
             span: node.span,
             lookback_days,
@@ -545,7 +463,7 @@ impl FromNode for Lock {
             }
         };
         let two_way = m.opt("two_way", r);
-        m.finish(&["entity", "fields", "two_way"], r);
+        m.finish(r);
         Some(Lock {
             span: node.span,
             entity: entity?,
@@ -564,7 +482,7 @@ impl FromNode for TestCase {
         let as_of = m.opt("as_of", r);
         let input = m.req("input", r);
         let expect = m.req("expect", r);
-        m.finish(&["name", "mapping", "as_of", "input", "expect"], r);
+        m.finish(r);
         Some(TestCase {
             span: node.span,
             name: name?,
@@ -576,21 +494,6 @@ impl FromNode for TestCase {
     }
 }
 
-const MAPPING_KEYS: &[&str] = &[
-    "name",
-    "description",
-    "active",
-    "source",
-    "target",
-    "related",
-    "fields",
-    "rules",
-    "products",
-    "sales_prices",
-    "companies",
-    "polling",
-];
-
 impl FromNode for Mapping {
     const EXPECTED: &'static str = "a mapping";
     fn from_node(node: &Node, r: &mut Reader) -> Option<Self> {
@@ -600,11 +503,12 @@ impl FromNode for Mapping {
             .map(|s| format!("mapping `{}`", s.text))
             .unwrap_or_else(|| "a mapping".into());
         let mut m = MapReader::new(node, label, r)?;
+        // Read in the order M0202 lists the known keys.
         let name = m.req("name", r);
-        let source = m.req("source", r);
-        let target = m.req("target", r);
         let description = m.opt("description", r);
         let active = m.opt("active", r);
+        let source = m.req("source", r);
+        let target = m.req("target", r);
         let related = match m.get("related") {
             Some(n) => named(n, "related entities", r, related),
             None => Vec::new(),
@@ -615,7 +519,7 @@ impl FromNode for Mapping {
         let sales_prices = m.opt("sales_prices", r);
         let companies = m.opt("companies", r);
         let polling = m.opt("polling", r);
-        m.finish(MAPPING_KEYS, r);
+        m.finish(r);
         if let Some(n) = &name {
             check_name(n, "mapping name", r);
         }
@@ -667,6 +571,8 @@ fn check_name(n: &Spanned<String>, what: &str, r: &mut Reader) {
     }
 }
 
+/// The top-level keys of a spec, for the JSON schema test; the reader asks
+/// for each key itself, and a debug assertion keeps this list the same.
 pub const TOP_KEYS: &[&str] = &[
     "mapc",
     "name",
@@ -750,7 +656,8 @@ pub fn spec(node: &Node, r: &mut Reader) -> Option<Spec> {
     };
     let tests = m.opt("tests", r).unwrap_or_default();
     let schema = m.opt("$schema", r);
-    m.finish(TOP_KEYS, r);
+    debug_assert_eq!(m.known(), TOP_KEYS, "TOP_KEYS lists what the spec reads");
+    m.finish(r);
     Some(Spec {
         mapc: version.unwrap_or(Spanned::new(1, m_span(node))),
         name: name.unwrap_or(Spanned::new(String::new(), m_span(node))),

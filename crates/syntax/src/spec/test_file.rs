@@ -36,7 +36,7 @@ pub fn parse_test_file(name: &str, text: &str) -> TestFile {
                 Some(n) => cases = Vec::<TestCase>::from_node(n, &mut r).unwrap_or_default(),
                 None => m.missing("tests", "a list of test cases", &mut r),
             }
-            m.finish(&["spec", "tests"], &mut r);
+            m.finish(&mut r);
         }
     }
     TestFile {

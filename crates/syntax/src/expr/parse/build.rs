@@ -2,6 +2,7 @@
 //! limits, string escapes and date literals.
 
 use super::*;
+use crate::dates::YmdError;
 
 /// A built node and its depth.
 pub(super) type Built = (Expr, Depth);
@@ -375,25 +376,19 @@ pub(super) fn digits(s: &str, n: usize) -> Option<u32> {
 /// fraction, `Z` or `±HH:MM`). Returns a short reason on failure.
 pub(super) fn check_date_literal(s: &str) -> Result<DateKind, &'static str> {
     let date = s.get(..10).ok_or("expected `YYYY-MM-DD`")?;
-    let (y, m, d) = match (
-        date.get(0..4),
-        date.get(4..5),
-        date.get(5..7),
-        date.get(7..8),
-        date.get(8..10),
-    ) {
-        (Some(y), Some("-"), Some(m), Some("-"), Some(d)) => (
-            digits(y, 4).ok_or("expected `YYYY-MM-DD`")?,
-            digits(m, 2).ok_or("expected `YYYY-MM-DD`")?,
-            digits(d, 2).ok_or("expected `YYYY-MM-DD`")?,
-        ),
-        _ => return Err("expected `YYYY-MM-DD`"),
-    };
-    if !(1..=12).contains(&m) {
-        return Err("there is no such month");
-    }
-    if d == 0 || d > days_in_month(i64::from(y), m) {
-        return Err("there is no such day in this month");
+    // The one date reader; its shape is this literal's, and only the short
+    // label differs (the full reason is added by the caller).
+    match crate::dates::parse_ymd(date) {
+        Ok(_) => {}
+        Err(YmdError::Shape) => return Err("expected `YYYY-MM-DD`"),
+        Err(YmdError::NoSuchDay(_)) => {
+            let month = date.get(5..7).and_then(|m| digits(m, 2)).unwrap_or(0);
+            return Err(if (1..=12).contains(&month) {
+                "there is no such day in this month"
+            } else {
+                "there is no such month"
+            });
+        }
     }
     let rest = &s[10..];
     if rest.is_empty() {
