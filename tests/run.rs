@@ -762,3 +762,32 @@ fn state_show_and_reset() {
     );
     assert_eq!(s.target_lines().len(), 2);
 }
+
+/// A record whose values must flow back to the source, but that has no
+/// `source.key` to find its source record by, is rejected as a whole: its
+/// target write does not go out either (it used to, while being reported
+/// as rejected).
+#[test]
+fn a_record_that_cannot_flow_back_is_not_written_either() {
+    let keyless = |name: &str, modified: &str| {
+        format!(
+            r#"{{"number":"C1","name":"{name}","amount":1,"created":"2020-01-01","modifiedon":"{modified}","email":"a@x","status":"draft"}}"#
+        )
+    };
+    let s = Sandbox::new(
+        &spec(5, "upsert", false, &TWO_WAY.replace("POLICY", "fail")),
+        &[keyless("One", &recent(30))],
+    );
+    let r = s.run(&[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(s.target_lines()[0]["name"], "One");
+    // The target's status changed (it flows back), and so did the source's name.
+    edit_target(&s, r#""email":"a@x""#, r#""email":"a@x","status":"signed""#);
+    s.source(&[keyless("Two", &recent(5))]);
+    let r = s.run(&["--full"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(all.contains("R0042") && all.contains("no key"), "{all}");
+    assert!(counts(r.summary()).contains("0 updated"), "{}", r.summary());
+    assert_eq!(s.target_lines()[0]["name"], "One", "nothing written");
+}
