@@ -270,7 +270,14 @@ fn explain_prints_a_page_and_lists_codes() {
 fn mapc_diag_code_count() -> usize {
     let src = std::fs::read_to_string(root().join("crates/diag/src/codes.rs")).expect("codes.rs");
     src.lines()
-        .filter(|l| l.trim_start().starts_with("\"M") || l.trim_start().starts_with("\"R"))
+        .filter(|l| {
+            // A registry row starts with its code: `M0101 "yaml-syntax" ...`.
+            let b = l.trim_start().as_bytes();
+            b.len() > 5
+                && matches!(b[0], b'M' | b'R')
+                && b[1..5].iter().all(u8::is_ascii_digit)
+                && b[5] == b' '
+        })
         .count()
 }
 

@@ -30,7 +30,8 @@ pub const AS_OF: Date = Date::constant(2026, 11, 22);
 /// Checks one file's diagnostics and renders them in every format.
 pub fn check_diagnostics(file: &SourceFile, diags: &[Diagnostic]) {
     for d in diags {
-        let info = lookup(d.code).unwrap_or_else(|| panic!("unregistered code {}", d.code));
+        let info =
+            lookup(d.code.as_str()).unwrap_or_else(|| panic!("unregistered code {}", d.code));
         assert_eq!(
             info.code, d.code,
             "a code is used by its code, not its name"
@@ -40,9 +41,9 @@ pub fn check_diagnostics(file: &SourceFile, diags: &[Diagnostic]) {
             "{}: severity differs from the registry",
             d.code
         );
-        check_span(file, d.span, d.code);
+        check_span(file, d.span, d.code.as_str());
         for (s, _) in &d.related {
-            check_span(file, *s, d.code);
+            check_span(file, *s, d.code.as_str());
         }
     }
     let files = [(file, diags)];
@@ -162,10 +163,10 @@ pub fn check_outcome(o: &Outcome<'_>) {
             });
             assert!(v.is_object(), "a written record is an object: {v}");
             for w in warnings.iter() {
-                assert_code(w.code, Severity::Warning);
+                assert_code(w.code.as_str(), Severity::Warning);
             }
         }
-        Outcome::Rejected(r) => assert_code(r.code, Severity::Error),
+        Outcome::Rejected(r) => assert_code(r.code.as_str(), Severity::Error),
         Outcome::Skipped { .. } | Outcome::Filtered { .. } => {}
     }
 }
@@ -472,7 +473,7 @@ pub fn open_state(data: &[u8]) {
     let p = scratch("state.db", data);
     let _ = std::fs::remove_file(p.with_extension("db-wal"));
     let registered =
-        |e: &mapc_state::StateError| assert!(mapc_diag::lookup(e.code).is_some(), "{e:?}");
+        |e: &mapc_state::StateError| assert!(mapc_diag::lookup(e.code.as_str()).is_some(), "{e:?}");
     let mut s = match SqliteState::open(&p) {
         Ok(s) => s,
         Err(e) => return registered(&e),

@@ -29,7 +29,7 @@ pub fn run(args: &ExplainArgs) -> i32 {
             0
         }
         None => {
-            let names = CODES.iter().flat_map(|c| [c.code, c.name]);
+            let names = CODES.iter().flat_map(|c| [c.code.as_str(), c.name]);
             let hint = mapc_diag::did_you_mean(code, names)
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();

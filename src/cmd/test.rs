@@ -20,7 +20,7 @@
 use super::out::{err, errln, outln};
 
 use mapc_compile::{compile_file, CompileOptions};
-use mapc_diag::{render, Diagnostic, Format};
+use mapc_diag::{render, Code, Diagnostic, Format};
 use mapc_engine::preview::unseen_line;
 use mapc_engine::testing::{line_of, run_case, unseen_in_inputs, CaseResult, Mismatch};
 use mapc_ir::Test;
@@ -278,7 +278,7 @@ impl Reporter {
                 }
                 let (l, c) = u.span.map(|s| r.file.line_col(s.start)).unzip();
                 self.warnings.push(json!({
-                    "code": "R0104",
+                    "code": Code::R0104,
                     "file": r.file.name,
                     "line": l,
                     "column": c,

@@ -1133,7 +1133,7 @@ fn m0801_literal_secret_under_a_misspelled_key() {
     let diags = rules_with_source(&src);
     let found: Vec<(&str, &str)> = diags
         .iter()
-        .map(|d| (d.code, &src[d.span.start..d.span.end]))
+        .map(|d| (d.code.as_str(), &src[d.span.start..d.span.end]))
         .collect();
     assert!(found.contains(&("M0202", "client_secert")), "{found:?}");
     assert!(found.contains(&("M0801", SECRET)), "{found:?}");

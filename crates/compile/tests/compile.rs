@@ -47,7 +47,7 @@ fn a_secret_under_an_unknown_auth_key_is_reported_and_redacted() {
     let src = spec(&format!("      client_secert: {SECRET}\n"), "");
     let c = compile_str("t.mapc.yaml", &src, &CompileOptions::default());
     let at = src.find(SECRET).expect("the secret is in the spec");
-    let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert!(codes.contains(&"M0202"), "{codes:?}");
     let d = c
         .diagnostics

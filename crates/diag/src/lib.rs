@@ -10,7 +10,7 @@ mod snippet;
 mod source;
 mod suggest;
 
-pub use codes::{lookup, CodeInfo, Phase, CODES};
+pub use codes::{lookup, Code, CodeInfo, Phase, CODES};
 pub use render::{render, Format};
 pub use source::{SourceFile, Span};
 pub use suggest::{close_typo, code_list, did_you_mean};
@@ -27,7 +27,7 @@ pub enum Severity {
 /// One finding about one place in one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     pub span: Span,
@@ -40,11 +40,10 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error with the severity registered for `code`.
-    pub fn new(code: &'static str, span: Span, message: impl Into<String>) -> Self {
-        let severity = lookup(code).map(|c| c.severity).unwrap_or(Severity::Error);
+    pub fn new(code: Code, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
-            severity,
+            severity: code.severity(),
             message: message.into(),
             span,
             label: None,

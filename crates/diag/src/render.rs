@@ -1,7 +1,7 @@
 //! Renderers for diagnostics: `human` (miette), `json`, `github`, `sarif`.
 
 use crate::snippet::View;
-use crate::{lookup, Diagnostic, Severity, SourceFile, Span};
+use crate::{Code, Diagnostic, Severity, SourceFile, Span};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use serde_json::{json, Value};
 use std::fmt;
@@ -189,7 +189,7 @@ fn github(file: &SourceFile, d: &Diagnostic) -> String {
 }
 
 fn sarif(files: &[(&SourceFile, &[Diagnostic])]) -> String {
-    let mut used: Vec<&str> = files
+    let mut used: Vec<Code> = files
         .iter()
         .flat_map(|(_, ds)| ds.iter().map(|d| d.code))
         .collect();
@@ -198,12 +198,12 @@ fn sarif(files: &[(&SourceFile, &[Diagnostic])]) -> String {
     let rules: Vec<Value> = used
         .iter()
         .map(|code| {
-            let info = lookup(code);
+            let info = code.info();
             json!({
                 "id": code,
-                "name": info.map(|i| i.name),
-                "shortDescription": { "text": info.map(|i| i.summary).unwrap_or("") },
-                "help": { "text": format!("Run `mapc explain {code}`"), "markdown": info.map(|i| i.explain).unwrap_or("") },
+                "name": info.name,
+                "shortDescription": { "text": info.summary },
+                "help": { "text": format!("Run `mapc explain {code}`"), "markdown": info.explain },
             })
         })
         .collect();
@@ -264,7 +264,7 @@ mod tests {
 
     fn human_of(text: &str, span: Span) -> String {
         let f = SourceFile::new("a.yaml", text);
-        let d = Diagnostic::new("M0202", span, "m").label("here");
+        let d = Diagnostic::new(Code::M0202, span, "m").label("here");
         render(Format::Human { color: false }, &[(&f, &[d])])
     }
 
@@ -276,7 +276,7 @@ mod tests {
         let out = human_of(text, Span::new(at, at + 1));
         assert!(out.contains("[a.yaml:2:6]"), "{out}");
         let f = SourceFile::new("a.yaml", text);
-        let d = Diagnostic::new("M0202", Span::new(at, at + 1), "m");
+        let d = Diagnostic::new(Code::M0202, Span::new(at, at + 1), "m");
         let json = render(Format::Json, &[(&f, std::slice::from_ref(&d))]);
         assert!(json.contains("\"column\": 6"), "{json}");
     }
@@ -291,7 +291,7 @@ mod tests {
             Span::new(99, 120),
         ] {
             let f = SourceFile::new("a.yaml", text);
-            let d = Diagnostic::new("M0101", span, "m").related(Span::new(1, 2), "r");
+            let d = Diagnostic::new(Code::M0101, span, "m").related(Span::new(1, 2), "r");
             for format in [
                 Format::Human { color: false },
                 Format::Json,

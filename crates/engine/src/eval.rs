@@ -26,6 +26,7 @@
 use crate::exact::{self, Inexact, Mode};
 use crate::value::*;
 use jiff::civil::Date;
+use mapc_diag::Code;
 use mapc_ir::{BinaryOp, Const, Expr, ExprKind, Func, PathRef, UnaryOp};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::borrow::Cow;
@@ -69,7 +70,7 @@ impl RelatedCheck {
             alias, entity, via, ..
         } = self;
         rt(
-            "R0004",
+            Code::R0004,
             format!(
                 "the related record `{alias}` is missing: the record has no `{alias}` key (expected the {entity} embedded as `\"{alias}\": {{...}}`)"
             ),
@@ -85,7 +86,7 @@ impl RelatedCheck {
             alias, entity, via, ..
         } = self;
         rt(
-            "R0010",
+            Code::R0010,
             format!("the related record `{alias}` is {kind}, expected an object (or null)"),
         )
         .help(format!(
@@ -99,14 +100,14 @@ impl RelatedCheck {
 /// an optional hint how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EvalError {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
 }
 
 pub type EResult<T> = Result<T, EvalError>;
 
-fn rt(code: &'static str, message: impl Into<String>) -> EvalError {
+fn rt(code: Code, message: impl Into<String>) -> EvalError {
     EvalError {
         code,
         message: message.into(),
@@ -184,7 +185,7 @@ impl CExpr {
                 Value::Bool(b) => Ok(Value::Bool(!b)),
                 v if v.is_null() => Ok(Value::Null),
                 v => Err(rt(
-                    "R0010",
+                    Code::R0010,
                     format!("`not` needs a boolean, found {}", v.kind_name()),
                 )),
             },
@@ -209,7 +210,7 @@ impl CExpr {
             Value::Bool(b) => Ok(b),
             v if v.is_null() => Ok(false),
             v => Err(rt(
-                "R0010",
+                Code::R0010,
                 format!("a condition must be a boolean, found {}", v.kind_name()),
             )),
         }
@@ -221,7 +222,7 @@ fn bool3(v: &Value, op: &str) -> EResult<Option<bool>> {
         Value::Bool(b) => Ok(Some(*b)),
         v if v.is_null() => Ok(None),
         v => Err(rt(
-            "R0010",
+            Code::R0010,
             format!("`{op}` needs booleans, found {}", v.kind_name()),
         )),
     }
@@ -263,7 +264,7 @@ fn binary<'a>(op: BinaryOp, a: &'a CExpr, b: &'a CExpr, cx: Ctx<'_, 'a>) -> ERes
                 Value::List(items) => Ok(Value::Bool(items.iter().any(|i| equal(&l, i)))),
                 v if v.is_null() => Ok(Value::Bool(false)),
                 v => Err(rt(
-                    "R0010",
+                    Code::R0010,
                     format!("`in` needs a list on the right, found {}", v.kind_name()),
                 )),
             }
@@ -338,7 +339,7 @@ pub fn numeric_text_order(x: &str, y: &str, t: Ordering, n: Ordering) -> EvalErr
         Ordering::Greater => "after",
     };
     rt(
-        "R0020",
+        Code::R0020,
         format!(
             "the texts \"{}\" and \"{}\" both read as numbers but order differently: as text the first comes {} the second, as numbers {}",
             clip(x),
@@ -351,7 +352,7 @@ pub fn numeric_text_order(x: &str, y: &str, t: Ordering, n: Ordering) -> EvalErr
 }
 
 fn div_by_zero(x: Decimal, name: &str) -> EvalError {
-    rt("R0011", format!("division by zero ({x} {name} 0)")).help(format!(
+    rt(Code::R0011, format!("division by zero ({x} {name} 0)")).help(format!(
         "guard the divisor, e.g. `if(d == 0, null, n {name} d)`"
     ))
 }
@@ -359,14 +360,14 @@ fn div_by_zero(x: Decimal, name: &str) -> EvalError {
 /// R0011 for a result too large, R0022 for one that would have to be rounded.
 fn inexact(e: Inexact, what: &str, division: bool) -> EvalError {
     match e {
-        Inexact::Overflow => rt("R0011", format!("arithmetic overflow in {what}")),
+        Inexact::Overflow => rt(Code::R0011, format!("arithmetic overflow in {what}")),
         Inexact::Digits if division => rt(
-            "R0022",
+            Code::R0022,
             format!("the quotient {what} does not end within 28 decimal places; mapc does not round it silently"),
         )
         .help("round the quotient where it is computed, e.g. `round(a / b, 2)`: that rounds the exact quotient once"),
         Inexact::Digits => rt(
-            "R0022",
+            Code::R0022,
             format!("the exact result of {what} needs more digits than a decimal holds (28 places, 28-29 significant digits); mapc does not round it silently"),
         )
         .help("round an operand to the places that matter first, e.g. `round(a, 10) * b`"),
@@ -424,7 +425,7 @@ pub fn compare(a: &Value, b: &Value) -> EResult<Ordering> {
             }
         }
         _ => Err(rt(
-            "R0010",
+            Code::R0010,
             format!("cannot compare {} with {}", a.kind_name(), b.kind_name()),
         )),
     }
@@ -454,12 +455,15 @@ pub fn num_arg(v: &Value, what: &str) -> EResult<Option<Decimal>> {
         Value::Str(s) => match parse_decimal(s.trim().as_bytes(), true) {
             Ok(d) => Ok(Some(d)),
             Err(NumError::Range) => Err(rt(
-                "R0002",
+                Code::R0002,
                 format!("the number \"{}\" does not fit an exact decimal", clip(s)),
             )),
-            Err(NumError::Syntax) => Err(rt("R0010", needs(format!("the string \"{}\"", clip(s))))),
+            Err(NumError::Syntax) => Err(rt(
+                Code::R0010,
+                needs(format!("the string \"{}\"", clip(s))),
+            )),
         },
-        v => Err(rt("R0010", needs(v.kind_name().to_string()))),
+        v => Err(rt(Code::R0010, needs(v.kind_name().to_string()))),
     }
 }
 
@@ -469,16 +473,16 @@ fn int_arg(v: &Value, what: &str) -> EResult<Option<i64>> {
         // The common case (a literal like the `2` of `round(x, 2)`).
         Some(d) if d.scale() == 0 => i64::try_from(d.mantissa())
             .map(Some)
-            .map_err(|_| rt("R0010", format!("`{what}`: {d} is out of range"))),
+            .map_err(|_| rt(Code::R0010, format!("`{what}`: {d} is out of range"))),
         Some(d) if d.is_integer() => {
             let n = d.trunc().mantissa();
             let n = n / 10i128.pow(d.trunc().scale());
             i64::try_from(n)
                 .map(Some)
-                .map_err(|_| rt("R0010", format!("`{what}`: {d} is out of range")))
+                .map_err(|_| rt(Code::R0010, format!("`{what}`: {d} is out of range")))
         }
         Some(d) => Err(rt(
-            "R0010",
+            Code::R0010,
             format!("`{what}` needs a whole number, found {d}"),
         )),
     }
@@ -505,10 +509,10 @@ pub fn date_arg(v: &Value, what: &str) -> EResult<Option<DateLike>> {
             } else {
                 format!("`{what}` needs a date: {base}")
             };
-            rt("R0003", message).help(DATE_HELP)
+            rt(Code::R0003, message).help(DATE_HELP)
         }),
         v => Err(rt(
-            "R0010",
+            Code::R0010,
             if what.is_empty() {
                 format!("{} is not a date", v.kind_name())
             } else {
@@ -525,7 +529,7 @@ fn text_arg<'v, 'a>(v: &'v Value<'a>, what: &str) -> EResult<Option<Cow<'v, str>
         Value::Str(s) => Ok(Some(Cow::Borrowed(s.as_ref()))),
         v if v.is_null() => Ok(None),
         Value::List(_) | Value::Obj(_) => Err(rt(
-            "R0010",
+            Code::R0010,
             format!("`{what}` needs a string, found {}", v.kind_name()),
         )),
         other => {
@@ -568,7 +572,7 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
         }
         If => {
             let (Some(c), Some(t), Some(e)) = (args.first(), args.get(1), args.get(2)) else {
-                return Err(rt("R0010", "`if` needs 3 arguments"));
+                return Err(rt(Code::R0010, "`if` needs 3 arguments"));
             };
             return if c.test(cx)? { t.eval(cx) } else { e.eval(cx) };
         }
@@ -610,7 +614,7 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
             for v in vals {
                 if !write_text_plain(v, &mut out) {
                     return Err(rt(
-                        "R0010",
+                        Code::R0010,
                         format!("`concat` cannot join {}", v.kind_name()),
                     ));
                 }
@@ -690,7 +694,7 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
                     Some(why) => format!("\"{}\" is not a date: {why}", clip(&s)),
                     None => format!("\"{}\" does not match the date pattern '{p}'", clip(&s)),
                 };
-                rt("R0003", message)
+                rt(Code::R0003, message)
             })
         }
         Today | AsOf => Ok(Value::Date(cx.as_of)),
@@ -710,16 +714,16 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
             Value::Str(s) => match parse_decimal(s.trim().as_bytes(), true) {
                 Ok(d) => Ok(Value::Num(d)),
                 Err(NumError::Range) => Err(rt(
-                    "R0002",
+                    Code::R0002,
                     format!("\"{}\" does not fit an exact decimal", clip(s)),
                 )),
                 Err(NumError::Syntax) => Err(rt(
-                    "R0010",
+                    Code::R0010,
                     format!("`to_decimal`: \"{}\" is not a number", clip(s)),
                 )),
             },
             v => Err(rt(
-                "R0010",
+                Code::R0010,
                 format!(
                     "`to_decimal` needs a string or number, found {}",
                     v.kind_name()
@@ -787,7 +791,7 @@ fn round_options(places: Option<&Value>, mode: Option<&Value>) -> EResult<Option
     };
     if places > 28 {
         return Err(rt(
-            "R0023",
+            Code::R0023,
             format!("`round`: {places} places is more than the 28 an exact decimal holds"),
         )
         .help("round to at most 28 places"));
@@ -797,7 +801,7 @@ fn round_options(places: Option<&Value>, mode: Option<&Value>) -> EResult<Option
 
 fn mode_of(m: &str) -> EResult<Mode> {
     Mode::parse(m).ok_or_else(|| rt(
-        "R0010",
+        Code::R0010,
         format!(
             "unknown rounding mode '{m}' (use half_away_from_zero, half_even, half_up, half_down, up, down, floor or ceiling)"
         ),
@@ -851,7 +855,7 @@ pub fn round(x: Decimal, places: i64, mode: Mode) -> EResult<Decimal> {
     };
     if places > 28 {
         return Err(rt(
-            "R0023",
+            Code::R0023,
             format!("`round`: {places} places is more than the 28 an exact decimal holds"),
         ));
     }
@@ -872,14 +876,14 @@ pub fn round(x: Decimal, places: i64, mode: Mode) -> EResult<Decimal> {
     }
     shifted
         .set_scale(new_scale)
-        .map_err(|_| rt("R0011", "rounding overflow"))?;
+        .map_err(|_| rt(Code::R0011, "rounding overflow"))?;
     let whole = shifted.round_dp_with_strategy(0, strategy);
     let factor = Decimal::try_from_i128_with_scale(10i128.pow(k), 0)
-        .map_err(|_| rt("R0011", "rounding overflow"))?;
+        .map_err(|_| rt(Code::R0011, "rounding overflow"))?;
     whole
         .checked_mul(factor)
         .map(|d| d.round_dp(0))
-        .ok_or_else(|| rt("R0011", format!("arithmetic overflow rounding {x}")))
+        .ok_or_else(|| rt(Code::R0011, format!("arithmetic overflow rounding {x}")))
 }
 
 /// Formats with the tokens `YYYY MM DD HH mm ss` (UTC for date-times).
@@ -1016,7 +1020,7 @@ mod tests {
         assert!(Mode::parse("bankers").is_none());
         assert_eq!(
             round(d("1"), 29, Mode::Down).map_err(|e| e.code),
-            Err("R0023")
+            Err(Code::R0023)
         );
     }
 
@@ -1052,7 +1056,7 @@ mod tests {
         assert_eq!(
             compare(&Value::str("bad"), &Value::Date(Date::constant(2026, 1, 1)))
                 .map_err(|e| e.code),
-            Err("R0003")
+            Err(Code::R0003)
         );
     }
 }

@@ -34,6 +34,7 @@ use crate::json::parse::{parse_record, Frame, Proj, RecordError};
 use crate::plan::{TEntry, TNode};
 use crate::run::Position;
 use crate::value::{write_text_shortest, Value};
+use mapc_diag::Code;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -209,7 +210,7 @@ pub fn duplicate_error(path: &str, text: Option<&str>, first: Position) -> Recor
         None => format!("`{path}`"),
     };
     RecordError::new(
-        "R0026",
+        Code::R0026,
         format!(
             "the target key {value} was already written by record {} (line {}) of this input; the first record with a key is written, later ones are rejected",
             first.index + 1,
@@ -238,7 +239,7 @@ pub fn missing_error(key: &str, p: &KeyProblem) -> RecordError {
             p.path
         )
     };
-    RecordError::new("R0025", message)
+    RecordError::new(Code::R0025, message)
         .with_field(p.path.clone())
         .with_help(format!(
             "map `{}` from a source field that always has a value (or give it a `default:`), or skip records without one with a rule such as `{{ when: \"is_null(...)\", action: skip }}`",

@@ -14,7 +14,7 @@
 //! record gets and does not show the flag.
 
 use crate::run::{Outcome, Rejection};
-use mapc_diag::{code_list, SourceFile};
+use mapc_diag::{code_list, Code, SourceFile};
 use mapc_ir::{ConnectionKind, Program};
 
 /// Picks the mapping to preview: `--mapping NAME`; else the only active
@@ -209,7 +209,8 @@ pub fn unseen_line(u: &crate::reads::UnseenPath, spec: &SourceFile, what: (&str,
         None => format!("in none of {read}"),
     };
     format!(
-        "{at}: warning R0104: the source path `{}` is {within}{hint}; it read as null in every one",
+        "{at}: warning {}: the source path `{}` is {within}{hint}; it read as null in every one",
+        Code::R0104,
         u.path
     )
 }

@@ -10,7 +10,7 @@ use crate::input::{Batch, Item, RecordSource, KEEP_BYTES};
 use crate::json::parse::RecordError;
 use crate::keys::{KeyHash, SeenKeys};
 use crate::plan::Compiled;
-use mapc_diag::Span;
+use mapc_diag::{Code, Span};
 use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -47,7 +47,7 @@ pub struct Rejection {
     /// record: its `error` action, or an error in its condition or value.
     pub rule: Option<(usize, Span)>,
     /// A runtime diagnostic code (`R0001`...).
-    pub code: &'static str,
+    pub code: Code,
     /// What went wrong; never repeats the record, the path or the rule.
     pub message: String,
     /// How to fix it, when there is a useful hint.
@@ -584,7 +584,7 @@ impl Compiled {
                 } else {
                     "the company is in a parent cycle".to_string()
                 };
-                let mut e = RecordError::new("R0013", msg).with_help(
+                let mut e = RecordError::new(Code::R0013, msg).with_help(
                     "fix the parent numbers so that the chain of parents ends at a company without a parent",
                 );
                 e.field = c.parent_field.clone();
@@ -621,7 +621,7 @@ impl Compiled {
                             ),
                         };
                         RecordError::new(
-                            "R0027",
+                            Code::R0027,
                             format!(
                                 "the parent company number `{}` belongs to more than one company read in this run: {} and {}; the parent relationship would be a guess",
                                 number(),
@@ -722,7 +722,7 @@ impl Compiled {
                             Some(Parent::Found(p)) => match held[p].company.as_ref().and_then(|x| x.id.clone()) {
                                 Some(pid) => rel_entries.push((pid, true)),
                                 None => warnings.push(Warning {
-                                    code: "R0102",
+                                    code: Code::R0102,
                                     message: format!(
                                         "the parent company `{}` has no id; no parent relationship is written",
                                         d.parent.clone().unwrap_or_default()
@@ -733,7 +733,7 @@ impl Compiled {
                             // Rejected above (R0027).
                             Some(Parent::Ambiguous(..)) => {}
                             Some(Parent::Unknown) => warnings.push(Warning {
-                                code: "R0102",
+                                code: Code::R0102,
                                 message: format!(
                                     "parent company number `{}` matches no company read in this run; no parent relationship is written",
                                     d.parent.clone().unwrap_or_default()

@@ -28,7 +28,7 @@ use crate::plan::{Compiled, Options};
 use crate::run::Outcome;
 use crate::value::{write_decimal, Value};
 use jiff::civil::Date;
-use mapc_diag::{SourceFile, Span};
+use mapc_diag::{Code, SourceFile, Span};
 use mapc_ir::{Expect, Literal, Program, Test};
 
 /// One difference between the expected and the actual record.
@@ -149,7 +149,7 @@ pub fn run_case(program: &Program, test: &Test, default_as_of: Date) -> CaseResu
             }
             Outcome::Filtered { .. } => Actual::Skipped("excluded by the source filter".into()),
             Outcome::Rejected(r) => {
-                Actual::Rejected(r.code.to_string(), crate::preview::rejection_text(&r, None))
+                Actual::Rejected(r.code, crate::preview::rejection_text(&r, None))
             }
         });
         Ok(())
@@ -169,7 +169,7 @@ pub fn run_case(program: &Program, test: &Test, default_as_of: Date) -> CaseResu
 enum Actual {
     Written(String),
     Skipped(String),
-    Rejected(String, String),
+    Rejected(Code, String),
 }
 
 fn actual_text(a: &Actual) -> String {

@@ -230,7 +230,7 @@ fn a_number_rejection_still_names_the_record_key() {
     let mut keys = Vec::new();
     let mut sink = |o: mapc_engine::Outcome<'_>| -> std::io::Result<()> {
         if let mapc_engine::Outcome::Rejected(r) = o {
-            keys.push((r.code, r.key, r.file, r.at.line));
+            keys.push((r.code.as_str(), r.key, r.file, r.at.line));
         }
         Ok(())
     };

@@ -184,20 +184,20 @@ fn run(
                 });
                 assert!(v.is_object(), "a written record is an object: {v}");
                 for w in warnings {
-                    assert_code(w.code, Severity::Warning);
+                    assert_code(w.code.as_str(), Severity::Warning);
                 }
                 array.record(json)?;
                 Got::Written(
                     at.line,
                     String::from_utf8_lossy(json).into_owned(),
-                    warnings.iter().map(|w| w.code).collect(),
+                    warnings.iter().map(|w| w.code.as_str()).collect(),
                 )
             }
             Outcome::Skipped { at, rule, .. } => Got::Skipped(at.line, rule),
             Outcome::Filtered { at, .. } => Got::Filtered(at.line),
             Outcome::Rejected(r) => {
-                assert_code(r.code, Severity::Error);
-                Got::Rejected(r.at.line, r.code, r.message)
+                assert_code(r.code.as_str(), Severity::Error);
+                Got::Rejected(r.at.line, r.code.as_str(), r.message)
             }
         });
         Ok(())

@@ -71,7 +71,7 @@ use crate::{
     AuthFlow, Connection, ConnectionKind, Environment, Expect, Literal, Mapping, Program, Test,
     Type,
 };
-use mapc_diag::{code_list, did_you_mean, Diagnostic, Diagnostics, Span};
+use mapc_diag::{code_list, did_you_mean, Code, Diagnostic, Diagnostics, Span};
 use mapc_syntax::spec::{self as ast, Spec};
 use mapc_syntax::yaml::NodeKind;
 
@@ -118,7 +118,7 @@ pub fn lower(spec: &Spec, schema: Option<&dyn SchemaInfo>, diags: &mut Diagnosti
         if let Some(first) = first {
             local.push(
                 Diagnostic::new(
-                    "M0404",
+                    Code::M0404,
                     m.name.span,
                     format!("the mapping name `{}` is used twice", m.name.value),
                 )
@@ -245,7 +245,7 @@ fn unknown_connection(name: &str, span: Span, spec: &Spec) -> Diagnostic {
             code_list(names)
         ),
     };
-    Diagnostic::new("M0401", span, format!("unknown connection `{name}`"))
+    Diagnostic::new(Code::M0401, span, format!("unknown connection `{name}`"))
         .label("not defined under `connections:`")
         .help(help)
 }
@@ -261,7 +261,7 @@ fn lower_environments(spec: &Spec, diags: &mut Diagnostics) -> Vec<Environment> 
             None => first_default = Some((&name.value, d.span)),
             Some((first, first_span)) => diags.push(
                 Diagnostic::new(
-                    "M0412",
+                    Code::M0412,
                     d.span,
                     format!(
                         "environments `{first}` and `{}` are both marked `default: true`",
@@ -346,7 +346,7 @@ fn lower_tests(
                     };
                     diags.push(
                         Diagnostic::new(
-                            "M0402",
+                            Code::M0402,
                             name.span,
                             format!(
                                 "test `{}` names the unknown mapping `{}`",
@@ -363,7 +363,7 @@ fn lower_tests(
             None if names.len() == 1 => Some(0),
             None if names.len() > 1 => {
                 diags.push(
-                    Diagnostic::new("M0408", t.name.span, format!("test `{}` does not say which mapping it exercises", t.name.value))
+                    Diagnostic::new(Code::M0408, t.name.span, format!("test `{}` does not say which mapping it exercises", t.name.value))
                         .label("no `mapping:` in this test")
                         .help(format!(
                             "the spec has {} mappings; add `mapping: {}` (or another mapping's name) to the test",
@@ -379,7 +379,7 @@ fn lower_tests(
             let m = &spec.mappings[i];
             if m.active.as_ref().is_some_and(|a| !a.value) {
                 let at = t.mapping.as_ref().map(|n| n.span).unwrap_or(t.name.span);
-                let mut d = Diagnostic::new("M0410", at, format!("test `{}` exercises the inactive mapping `{}`", t.name.value, m.name.value))
+                let mut d = Diagnostic::new(Code::M0410, at, format!("test `{}` exercises the inactive mapping `{}`", t.name.value, m.name.value))
                     .label("this mapping has `active: false`")
                     .help("the test still runs; set the mapping `active: true`, or remove the test if the mapping is retired");
                 if let Some(a) = &m.active {
@@ -395,13 +395,13 @@ fn lower_tests(
                 None => {
                     let d = match mapc_syntax::dates::parse_ymd(&s.value) {
                         Err(mapc_syntax::dates::YmdError::NoSuchDay(why)) => Diagnostic::new(
-                            "M0303",
+                            Code::M0303,
                             s.span,
                             format!("`as_of` `{}` is not a date: {why}", s.value),
                         )
                         .label("no such day"),
                         _ => Diagnostic::new(
-                            "M0303",
+                            Code::M0303,
                             s.span,
                             format!("`as_of` `{}` is not a date in the form YYYY-MM-DD", s.value),
                         )
@@ -457,14 +457,14 @@ fn expect(v: &ast::Value, diags: &mut Diagnostics) -> Option<Expect> {
             }
             let help = match did_you_mean(text, ["skip"]) {
                 Some(m) => format!("did you mean `{m}`?"),
-                None => match did_you_mean(text, runtime_codes().flat_map(|c| [c.code, c.name])) {
+                None => match did_you_mean(text, runtime_codes().flat_map(|c| [c.code.as_str(), c.name])) {
                     Some(m) => format!("did you mean `{m}`?"),
                     None => "write `skip`, a per-record error code such as `R0008` (or `error: R0008`), or the expected target record as a mapping".to_string(),
                 },
             };
             diags.push(
                 Diagnostic::new(
-                    "M0204",
+                    Code::M0204,
                     node.span,
                     format!("`expect: {text}` is neither `skip`, an error code nor a record"),
                 )
@@ -476,7 +476,7 @@ fn expect(v: &ast::Value, diags: &mut Diagnostics) -> Option<Expect> {
         NodeKind::Seq(_) => {
             diags.push(
                 Diagnostic::new(
-                    "M0203",
+                    Code::M0203,
                     node.span,
                     "`expect` is a list, but a test expects one record, `skip` or an error code",
                 )
@@ -503,13 +503,13 @@ fn expect(v: &ast::Value, diags: &mut Diagnostics) -> Option<Expect> {
                     .1
                     .as_scalar()
                     .and_then(|s| mapc_diag::lookup(&s.text))
-                    .is_some_and(|c| c.code.starts_with('R')) =>
+                    .is_some_and(|c| c.phase == mapc_diag::Phase::Runtime) =>
         {
             let key = &entries[0].0;
             let name = key.as_scalar().map(|k| k.text.as_str()).unwrap_or("");
             diags.push(
                 Diagnostic::new(
-                    "M0204",
+                    Code::M0204,
                     key.span,
                     format!("`{name}` is not a test expectation; did you mean `error`?"),
                 )
@@ -527,21 +527,21 @@ fn expect(v: &ast::Value, diags: &mut Diagnostics) -> Option<Expect> {
 /// The per-record codes a test can expect: runtime errors. A runtime warning
 /// (R01xx) does not reject the record, so no test can see it as the outcome.
 fn runtime_codes() -> impl Iterator<Item = &'static mapc_diag::CodeInfo> + Clone {
-    mapc_diag::CODES
-        .iter()
-        .filter(|c| c.code.starts_with('R') && c.severity == mapc_diag::Severity::Error)
+    mapc_diag::CODES.iter().filter(|c| {
+        c.phase == mapc_diag::Phase::Runtime && c.severity == mapc_diag::Severity::Error
+    })
 }
 
 /// The runtime code `text` names (by code or name), or M0204 at `span`.
-fn runtime_code(text: &str, span: Span, diags: &mut Diagnostics) -> Option<String> {
+fn runtime_code(text: &str, span: Span, diags: &mut Diagnostics) -> Option<Code> {
     let found = mapc_diag::lookup(text);
-    if let Some(info) = found.filter(|i| i.code.starts_with('R')) {
+    if let Some(info) = found.filter(|i| i.phase == mapc_diag::Phase::Runtime) {
         if info.severity == mapc_diag::Severity::Error {
-            return Some(info.code.to_string());
+            return Some(info.code);
         }
         diags.push(
             Diagnostic::new(
-                "M0204",
+                Code::M0204,
                 span,
                 format!(
                     "`{text}` is a runtime warning ({}), not an error a test can expect",
@@ -554,7 +554,7 @@ fn runtime_code(text: &str, span: Span, diags: &mut Diagnostics) -> Option<Strin
         return None;
     }
     let runtime = runtime_codes();
-    let help = match did_you_mean(text, runtime.clone().map(|c| c.code)) {
+    let help = match did_you_mean(text, runtime.clone().map(|c| c.code.as_str())) {
         Some(m) if found.is_none() => format!("did you mean `{m}`?"),
         _ => format!(
             "a test can expect a per-record (R) code: {}",
@@ -572,7 +572,7 @@ fn runtime_code(text: &str, span: Span, diags: &mut Diagnostics) -> Option<Strin
         None => format!("`{text}` is not a diagnostic code"),
     };
     diags.push(
-        Diagnostic::new("M0204", span, msg)
+        Diagnostic::new(Code::M0204, span, msg)
             .label("expected a runtime code such as R0008")
             .help(help),
     );

@@ -2,7 +2,7 @@
 
 use crate::{Expr, PathRef, Type};
 use jiff::civil::Date;
-use mapc_diag::Span;
+use mapc_diag::{Code, Span};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
@@ -266,8 +266,8 @@ pub struct Mapping {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expect {
     Skip,
-    /// A diagnostic code such as `R0008`.
-    Error(String),
+    /// A runtime error code such as `R0008`.
+    Error(Code),
     /// Full or partial target record.
     Record(Literal),
 }

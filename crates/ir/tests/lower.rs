@@ -62,7 +62,7 @@ impl Out {
     fn found(&self) -> Vec<(&'static str, &str)> {
         self.diags
             .iter()
-            .map(|d| (d.code, &self.src[d.span.start..d.span.end]))
+            .map(|d| (d.code.as_str(), &self.src[d.span.start..d.span.end]))
             .collect()
     }
     fn has(&self, code: &str, text: &str) -> &Diagnostic {
@@ -1274,7 +1274,7 @@ fn tests_lower_with_expectations() {
         input[0],
         ("opportunityid".into(), Literal::String("a".into()))
     );
-    assert_eq!(t[1].expect, Expect::Error("R0008".into()));
+    assert_eq!(t[1].expect, Expect::Error(mapc_diag::Code::R0008));
     assert_eq!(t[1].as_of, None);
     assert_eq!(
         t[2].expect,
@@ -1355,7 +1355,7 @@ fn test_cases_from_another_file_lower_against_the_program() {
     let tests = mapc_ir::lower::lower_test_cases(&spec, &cases, out.program(), &mut diags);
     assert_eq!(tests.len(), 1);
     assert_eq!(out.program().mappings[tests[0].mapping].name, "old");
-    let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, ["M0410", "M0402"]);
 }
 
@@ -1649,11 +1649,11 @@ tests:
 "#;
     let src = format!("{HEAD}{body}");
     let parsed = mapc_syntax::spec::parse_str("t.mapc.yaml", &src);
-    let parse_codes: Vec<&str> = parsed.diagnostics.iter().map(|d| d.code).collect();
+    let parse_codes: Vec<&str> = parsed.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(parse_codes, ["M0301"]);
     let mut diags = Diagnostics::new();
     let lowered = lower(parsed.spec.as_ref().unwrap(), None, &mut diags);
-    let mut codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+    let mut codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
     codes.sort();
     assert_eq!(
         codes,
@@ -1894,8 +1894,8 @@ fn expect_plain_codes_typos_and_lists() {
     assert_eq!(out.diags.len(), 5, "{:#?}", out.found());
     let t = &out.program().tests;
     assert_eq!(t.len(), 3);
-    assert_eq!(t[0].expect, Expect::Error("R0008".into()));
-    assert_eq!(t[1].expect, Expect::Error("R0008".into()));
+    assert_eq!(t[0].expect, Expect::Error(mapc_diag::Code::R0008));
+    assert_eq!(t[1].expect, Expect::Error(mapc_diag::Code::R0008));
     assert_eq!(t[2].name, "a one-key record");
     assert!(matches!(t[2].expect, Expect::Record(_)));
 }

@@ -1,23 +1,26 @@
 //! Errors of the state store, as data with a stable code, naming the state
 //! file and the fix.
 
+use mapc_diag::Code;
 use std::path::Path;
 
 /// Codes of the registry (`crates/diag/src/codes.rs`).
 pub mod codes {
+    use mapc_diag::Code;
+
     /// The file is not a mapc state database, or it is damaged.
-    pub const UNREADABLE: &str = "R0050";
+    pub const UNREADABLE: Code = Code::R0050;
     /// The database was written by a newer mapc (a higher schema version).
-    pub const VERSION: &str = "R0051";
+    pub const VERSION: Code = Code::R0051;
     /// Another run holds the lock of this spec, environment and mapping.
-    pub const LOCKED: &str = "R0052";
+    pub const LOCKED: Code = Code::R0052;
     /// The database cannot be written (read-only, busy, disk full).
-    pub const WRITE: &str = "R0053";
+    pub const WRITE: Code = Code::R0053;
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StateError {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
 }

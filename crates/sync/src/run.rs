@@ -17,6 +17,7 @@ use crate::probe::{key_text, probe};
 use crate::tree;
 use crate::watermark::{self, Start, Watermark};
 use jiff::Timestamp;
+use mapc_diag::Code;
 use mapc_engine::{Compiled, Outcome};
 use mapc_ir::program::{Mapping, WriteMode};
 use mapc_state::{KeyState, RunCounts, Scope, StateError, StateStore, Unit};
@@ -26,14 +27,16 @@ use std::sync::{Arc, Mutex};
 
 /// Codes `run` raises itself (the engine's own are in its rejections).
 pub mod codes {
+    use mapc_diag::Code;
+
     /// A record's `changed_since` value is absent or not a date-time.
-    pub const CHANGED_SINCE: &str = "R0040";
+    pub const CHANGED_SINCE: Code = Code::R0040;
     /// A two-way field changed on both sides and `conflict:` did not decide.
-    pub const CONFLICT: &str = "R0041";
+    pub const CONFLICT: Code = Code::R0041;
     /// A two-way conflict that `conflict:` resolved.
-    pub const RESOLVED: &str = "R0108";
+    pub const RESOLVED: Code = Code::R0108;
     /// The target refused one record's write.
-    pub const WRITE_FAILED: &str = "R0042";
+    pub const WRITE_FAILED: Code = Code::R0042;
 }
 
 /// Writes are handed to the target (and intents to the state) in units of
@@ -79,7 +82,7 @@ pub struct Problem {
     pub record: usize,
     pub line: usize,
     pub key: Option<String>,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
@@ -600,7 +603,7 @@ impl Ctx<'_, '_> {
                     record: probe.as_ref().map_or(0, |p| p.index + 1),
                     line: 0,
                     key: None,
-                    code: "R0025",
+                    code: Code::R0025,
                     message: format!(
                         "the target key `{}` is not a text or a number",
                         self.key_path.join(".")
@@ -826,10 +829,10 @@ impl Ctx<'_, '_> {
         } else {
             self.target.write(&list).map_err(Failure::Target)?
         };
-        let mut failed: HashMap<usize, (&'static str, String)> = HashMap::new();
+        let mut failed: HashMap<usize, (Code, String)> = HashMap::new();
         for ((i, _), r) in writes.iter().zip(&results) {
             if let WriteResult::Failed { code, message } = r {
-                failed.insert(*i, (code, message.clone()));
+                failed.insert(*i, (*code, message.clone()));
             }
         }
         drop(list);
@@ -862,7 +865,7 @@ impl Ctx<'_, '_> {
                     record: 0,
                     line: 0,
                     key: Some(k.clone()),
-                    code,
+                    code: *code,
                     message: message.clone(),
                     help: None,
                 });

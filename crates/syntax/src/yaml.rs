@@ -6,7 +6,7 @@
 //! bombs), nesting depth is bounded, and scalars keep their exact text (a
 //! money amount such as `10.005` must never pass through a float).
 
-use mapc_diag::{Diagnostic, Diagnostics, Span};
+use mapc_diag::{Code, Diagnostic, Diagnostics, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
 
@@ -174,16 +174,16 @@ pub fn parse(text: &str, limits: Limits, diags: &mut Diagnostics) -> Option<Node
                 if info.contains("recursion limit") {
                     diags.push(
                         Diagnostic::new(
-                            "M0105",
+                            Code::M0105,
                             Span::new(at, (at + 1).min(text.len()).max(at)),
                             "the document nests deeper than the YAML parser allows",
                         )
                         .label("too deep from here on")
                         .help("a spec never needs this much nesting; flatten the structure"),
                     );
-                } else if !(info.contains("tab") && diags.iter().any(|d| d.code == "M0103")) {
+                } else if !(info.contains("tab") && diags.iter().any(|d| d.code == Code::M0103)) {
                     diags.push(
-                        Diagnostic::new("M0101", Span::new(at, (at + 1).min(text.len()).max(at)), format!("invalid YAML: {info}"))
+                        Diagnostic::new(Code::M0101, Span::new(at, (at + 1).min(text.len()).max(at)), format!("invalid YAML: {info}"))
                             .label("the YAML parser stopped here")
                             .help("check indentation, quotes and `:` separators around this place; quote values that start with `{`, `[`, `*`, `&`, `!`, `%` or `@`"),
                     );
@@ -198,7 +198,7 @@ pub fn parse(text: &str, limits: Limits, diags: &mut Diagnostics) -> Option<Node
         let second = &docs[1];
         diags.push(
             Diagnostic::new(
-                "M0109",
+                Code::M0109,
                 second.span,
                 "the file holds more than one YAML document",
             )
@@ -212,7 +212,7 @@ pub fn parse(text: &str, limits: Limits, diags: &mut Diagnostics) -> Option<Node
         _ => {
             diags.push(
                 Diagnostic::new(
-                    "M0108",
+                    Code::M0108,
                     Span::new(0, text.len().min(1)),
                     "the file contains no spec",
                 )
@@ -254,7 +254,7 @@ fn check_tabs(text: &str, diags: &mut Diagnostics) {
             if !rest.is_empty() && !rest.starts_with('#') {
                 diags.push(
                     Diagnostic::new(
-                        "M0103",
+                        Code::M0103,
                         Span::new(pos + i, pos + i + 1),
                         "a tab is used for indentation",
                     )
@@ -336,7 +336,7 @@ impl Builder<'_> {
             Event::Alias(id) => {
                 let Some(node) = self.anchors.get(&id) else {
                     return Err(Box::new(
-                        Diagnostic::new("M0101", span, "alias refers to an unknown anchor")
+                        Diagnostic::new(Code::M0101, span, "alias refers to an unknown anchor")
                             .help("define the anchor (`&name`) before using it (`*name`)"),
                     ));
                 };
@@ -350,7 +350,7 @@ impl Builder<'_> {
                 if value.len() > self.limits.max_scalar_bytes {
                     return Err(Box::new(
                         Diagnostic::new(
-                            "M0106",
+                            Code::M0106,
                             Span::new(span.start, (span.start + 1).min(self.text.len())),
                             format!(
                                 "a scalar of {} bytes is larger than the limit of {} bytes",
@@ -458,7 +458,7 @@ impl Builder<'_> {
         if self.stack.len() >= self.limits.max_depth {
             return Err(Box::new(
                 Diagnostic::new(
-                    "M0105",
+                    Code::M0105,
                     span,
                     format!(
                         "the document nests deeper than {} levels",
@@ -479,11 +479,11 @@ impl Builder<'_> {
         if self.nodes > self.limits.max_nodes {
             let max = self.limits.max_nodes;
             let d = if self.anchors.is_empty() {
-                Diagnostic::new("M0104", span, format!("the document has more than {max} nodes"))
+                Diagnostic::new(Code::M0104, span, format!("the document has more than {max} nodes"))
                     .label("the node budget is used up here")
                     .help("a spec holds settings, not data: move records to a data file, or split the spec")
             } else {
-                Diagnostic::new("M0104", span, format!("YAML aliases expand the document to more than {max} nodes"))
+                Diagnostic::new(Code::M0104, span, format!("YAML aliases expand the document to more than {max} nodes"))
                     .label("expansion passes the budget here")
                     .help("aliases (`*name`) copy whole subtrees; avoid nested aliases that multiply (an \"alias bomb\")")
             };
@@ -511,7 +511,7 @@ impl Builder<'_> {
                             // that every other problem of the file is still
                             // found in the same run (no cascade from it).
                             self.found.push(
-                                Diagnostic::new("M0102", k.span, format!("the key `{}` appears twice at this level", ks.text))
+                                Diagnostic::new(Code::M0102, k.span, format!("the key `{}` appears twice at this level", ks.text))
                                     .label("duplicate key")
                                     .related(first.span, "first defined here")
                                     .help("remove one of the two entries; YAML keeps only one of them, so the other would be silently lost"),
@@ -541,7 +541,7 @@ mod tests {
         n.expect("node")
     }
 
-    fn codes(s: &str) -> Vec<&'static str> {
+    fn codes(s: &str) -> Vec<Code> {
         let mut d = Diagnostics::new();
         parse(s, Limits::default(), &mut d);
         d.iter().map(|d| d.code).collect()
@@ -579,10 +579,13 @@ mod tests {
 
     #[test]
     fn bad_documents_get_codes() {
-        assert_eq!(codes("a: 1\na: 2\n"), vec!["M0102"]);
+        assert_eq!(codes("a: 1\na: 2\n"), vec![Code::M0102]);
         // A duplicate key does not stop the parse: later problems are found
         // too, and the first entry is the one kept.
-        assert_eq!(codes("a: 1\na: 2\nb: [1, 2\n"), vec!["M0102", "M0101"]);
+        assert_eq!(
+            codes("a: 1\na: 2\nb: [1, 2\n"),
+            vec![Code::M0102, Code::M0101]
+        );
         let mut d = Diagnostics::new();
         let n = parse(
             "a: 1\nb: {x: 1, x: 2, y: 3}\na: 2\n",
@@ -592,19 +595,19 @@ mod tests {
         .unwrap();
         assert_eq!(
             d.iter().map(|d| d.code).collect::<Vec<_>>(),
-            ["M0102", "M0102"]
+            [Code::M0102, Code::M0102]
         );
         assert_eq!(n.get("a").unwrap().as_scalar().unwrap().text, "1");
         let b = n.get("b").unwrap();
         assert_eq!(b.get("x").unwrap().as_scalar().unwrap().text, "1");
         assert_eq!(b.get("y").unwrap().as_scalar().unwrap().text, "3");
-        assert_eq!(codes("a:\n\tb: 1\n")[0], "M0103");
-        assert_eq!(codes(""), vec!["M0108"]);
-        assert_eq!(codes("a: [1, 2\n"), vec!["M0101"]);
-        assert_eq!(codes("a: 1\n---\nb: 2\n"), vec!["M0109"]);
+        assert_eq!(codes("a:\n\tb: 1\n")[0], Code::M0103);
+        assert_eq!(codes(""), vec![Code::M0108]);
+        assert_eq!(codes("a: [1, 2\n"), vec![Code::M0101]);
+        assert_eq!(codes("a: 1\n---\nb: 2\n"), vec![Code::M0109]);
         let deep = "[".repeat(200) + &"]".repeat(200);
-        assert_eq!(codes(&deep), vec!["M0105"]);
+        assert_eq!(codes(&deep), vec![Code::M0105]);
         let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
-        assert_eq!(codes(bomb), vec!["M0104"]);
+        assert_eq!(codes(bomb), vec![Code::M0104]);
     }
 }

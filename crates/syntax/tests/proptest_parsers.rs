@@ -51,11 +51,12 @@ fn check_span(text: &str, s: Span, what: &str) {
 fn check_diagnostics(file: &SourceFile, diags: Diagnostics) {
     let diags: Vec<Diagnostic> = diags.into_sorted();
     for d in &diags {
-        let info = lookup(d.code).unwrap_or_else(|| panic!("unregistered code {}", d.code));
+        let info =
+            lookup(d.code.as_str()).unwrap_or_else(|| panic!("unregistered code {}", d.code));
         assert_eq!(info.code, d.code);
-        check_span(&file.text, d.span, d.code);
+        check_span(&file.text, d.span, d.code.as_str());
         for (s, _) in &d.related {
-            check_span(&file.text, *s, d.code);
+            check_span(&file.text, *s, d.code.as_str());
         }
     }
     let json = render(Format::Json, &[(file, &diags)]);

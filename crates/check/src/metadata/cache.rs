@@ -2,7 +2,7 @@
 
 use super::{kind_of, Schemas};
 use mapc_connect::metadata::{load_cache, Model};
-use mapc_diag::{Diagnostic, Diagnostics};
+use mapc_diag::{Code, Diagnostic, Diagnostics};
 use mapc_syntax::spec::{ConnectionKind, Spec};
 use std::collections::HashMap;
 use std::path::Path;
@@ -24,7 +24,7 @@ impl Schemas {
                     models.insert(name.value.clone(), model);
                 }
                 Ok(None) if odata => diags.push(
-                    Diagnostic::new("M0907", name.span, format!("no cached `$metadata` for connection `{}`", name.value))
+                    Diagnostic::new(Code::M0907, name.span, format!("no cached `$metadata` for connection `{}`", name.value))
                         .label(format!("no {}", mapc_connect::metadata::cache_path(dir, &name.value).display()))
                         .help(format!(
                             "{}; until then its entities and fields are not checked",
@@ -34,7 +34,7 @@ impl Schemas {
                 Ok(None) => {}
                 Err(e) => diags.push(
                     Diagnostic::new(
-                        "M0906",
+                        Code::M0906,
                         name.span,
                         format!("the cached `$metadata` of connection `{}` cannot be read: {e}", name.value),
                     )

@@ -5,7 +5,7 @@
 use super::names::TargetCx;
 use super::types::describe;
 use mapc_connect::metadata::{suggest, EdmType, Property};
-use mapc_diag::{code_list, Diagnostic, Diagnostics};
+use mapc_diag::{code_list, Code, Diagnostic, Diagnostics};
 use mapc_syntax::spec::Value;
 use mapc_syntax::yaml::{NodeKind, Style};
 
@@ -28,7 +28,7 @@ impl TargetCx<'_> {
         let found = node.kind_name();
         let mismatch = |help: String| {
             Diagnostic::new(
-                "M0904",
+                Code::M0904,
                 node.span,
                 format!(
                     "`{key}:` is {found}, but `{to}` of `{owner}` is {} (connection `{}`)",
@@ -156,7 +156,7 @@ impl TargetCx<'_> {
             if len > max as usize {
                 diags.push(
                     Diagnostic::new(
-                        "M0905",
+                        Code::M0905,
                         node.span,
                         format!("the `{key}:` constant is {len} characters long, but `{to}` of `{owner}` allows at most {max} (MaxLength)"),
                     )

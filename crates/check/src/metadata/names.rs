@@ -5,7 +5,7 @@ use super::{kind_of, Schemas};
 use mapc_connect::metadata::{
     suggest, ComplexType, EdmType, EntityType, LookupError, Model, Property, ViaError,
 };
-use mapc_diag::{Diagnostic, Diagnostics, Span};
+use mapc_diag::{Code, Diagnostic, Diagnostics, Span};
 use mapc_syntax::expr::{Expr, ExprKind};
 use mapc_syntax::filter::{FilterExpr, FilterKind, SegmentKind};
 use mapc_syntax::spec::{ConnectionKind, Mapping, Path as SpecPath, Spanned, Spec};
@@ -299,7 +299,7 @@ fn unknown_entity(e: &LookupError, span: Span, conn: &str) -> Diagnostic {
         help = format!("{h}; {help}");
     }
     Diagnostic::new(
-        "M0901",
+        Code::M0901,
         span,
         format!(
             "{what} `{}` is not in the `$metadata` of connection `{conn}`",
@@ -319,7 +319,7 @@ fn unknown_member(
     what: &str,
 ) -> Diagnostic {
     Diagnostic::new(
-        "M0902",
+        Code::M0902,
         span,
         format!("`{name}` is not a {what} of `{}` (connection `{conn}`)", owner.name()),
     )
@@ -345,7 +345,7 @@ fn via_error(e: &ViaError, via: &Spanned<String>, conn: &str) -> Diagnostic {
             found.iter().map(|(_, t)| format!("`{t}`")).collect::<Vec<_>>().join(" or ")
         ),
     };
-    Diagnostic::new("M0903", via.span, format!("{e} (connection `{conn}`)"))
+    Diagnostic::new(Code::M0903, via.span, format!("{e} (connection `{conn}`)"))
         .label("not a single-valued navigation to the related entity")
         .help(help)
 }
@@ -407,7 +407,7 @@ pub(super) fn walk<'m>(
                 None => {
                     diags.push(
                         Diagnostic::new(
-                            "M0902",
+                            Code::M0902,
                             *span,
                             format!(
                                 "`{name}` is not a property of `{}` (connection `{conn}`)",

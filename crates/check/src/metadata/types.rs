@@ -5,7 +5,7 @@
 use super::names::walk;
 use super::Schemas;
 use mapc_connect::metadata::EdmType;
-use mapc_diag::{Diagnostic, Diagnostics, Span};
+use mapc_diag::{Code, Diagnostic, Diagnostics, Span};
 use mapc_ir::{
     Mapping as IrMapping, PathRef, RuleAction, SchemaInfo, TargetPath, Type, ValueSource,
 };
@@ -69,7 +69,7 @@ impl Schemas {
             };
             diags.push(
                 Diagnostic::new(
-                    "M0904",
+                    Code::M0904,
                     span,
                     format!(
                         "{what} is {}, but `{}` of `{}` is {} (connection `{}`)",

@@ -1,7 +1,7 @@
 //! M07xx: products, sales prices, companies and polling settings.
 
 use super::inner_span;
-use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
+use mapc_diag::{did_you_mean, Code, Diagnostic, Diagnostics, Span};
 use mapc_syntax::spec::{
     CodeList, Companies, Polling, Products, SalesPrices, Spanned, Spec, Value,
 };
@@ -54,7 +54,7 @@ fn products(p: &Products, diags: &mut Diagnostics) {
             };
             diags.push(
                 Diagnostic::new(
-                    "M0708",
+                    Code::M0708,
                     span,
                     "`exclude_skus` without `sku_field`: no product line has a SKU to compare, so nothing would be excluded",
                 )
@@ -94,7 +94,7 @@ fn separators(s: &SalesPrices, diags: &mut Diagnostics) {
                 "one price rule could not be told from the next"
             };
             diags.push(
-                Diagnostic::new("M0701", v.span, format!("`{key}` is empty: {what}"))
+                Diagnostic::new(Code::M0701, v.span, format!("`{key}` is empty: {what}"))
                     .label("empty")
                     .help(format!(
                         "use a non-empty string the receiving system splits on, e.g. `{key}: \"{}\"`",
@@ -145,7 +145,7 @@ fn separators(s: &SalesPrices, diags: &mut Diagnostics) {
         return;
     };
     let Some(at) = at else { return };
-    let mut d = Diagnostic::new("M0701", at.span, msg)
+    let mut d = Diagnostic::new(Code::M0701, at.span, msg)
         .label("ambiguous separator")
         .help(help);
     if let Some(o) = other {
@@ -168,7 +168,7 @@ pub(crate) fn sales_price_fields(spec: &Spec, diags: &mut Diagnostics) {
             let span = s.fields_span.unwrap_or(s.span);
             diags.push(
                 Diagnostic::new(
-                    "M0207",
+                    Code::M0207,
                     span,
                     "`sales_prices.fields` is empty: every price string would be empty",
                 )
@@ -185,7 +185,7 @@ pub(crate) fn sales_price_fields(spec: &Spec, diags: &mut Diagnostics) {
             match seen.get(f.value.as_str()) {
                 Some(first) => diags.push(
                     Diagnostic::new(
-                        "M0703",
+                        Code::M0703,
                         f.span,
                         format!(
                             "the field `{}` is listed twice in `sales_prices.fields`",
@@ -224,7 +224,7 @@ pub(crate) fn empty_sales_codes(spec: &Spec, diags: &mut Diagnostics) {
         };
         diags.push(
             Diagnostic::new(
-                "M0207",
+                Code::M0207,
                 span,
                 "`sales_codes` is empty: no price rule would be transferred, and every price string would be empty",
             )
@@ -267,7 +267,7 @@ fn codes(list: &CodeList, key: &str, noun: &str, loose: bool, diags: &mut Diagno
             };
             diags.push(
                 Diagnostic::new(
-                    "M0702",
+                    Code::M0702,
                     span,
                     format!("`{key}` has an empty {noun} (entry {})", i + 1),
                 )
@@ -284,7 +284,7 @@ fn codes(list: &CodeList, key: &str, noun: &str, loose: bool, diags: &mut Diagno
         match seen.get(&norm) {
             Some((first, first_text)) if *first_text == item.value => diags.push(
                 Diagnostic::new(
-                    "M0703",
+                    Code::M0703,
                     item.span,
                     format!("{noun} `{}` is listed twice in `{key}`", item.value),
                 )
@@ -297,7 +297,7 @@ fn codes(list: &CodeList, key: &str, noun: &str, loose: bool, diags: &mut Diagno
             ),
             Some((first, first_text)) => diags.push(
                 Diagnostic::new(
-                    "M0703",
+                    Code::M0703,
                     item.span,
                     format!(
                         "{noun} `{}` is listed twice in `{key}`: it differs from `{first_text}` only in case or blanks, and {noun}s are matched ignoring both",
@@ -365,7 +365,7 @@ fn polling(p: &Polling, diags: &mut Diagnostics) {
         }
     };
     diags.push(
-        Diagnostic::new("M0704", node.span, problem)
+        Diagnostic::new(Code::M0704, node.span, problem)
             .label("not a positive whole number")
             .help(help),
     );
@@ -406,7 +406,7 @@ fn order_by(o: &Spanned<String>, diags: &mut Diagnostics) {
     let example = |field: &str| format!("`{field}`, `{field} asc` or `{field} desc`");
     let push = |diags: &mut Diagnostics, span: Span, msg: String, label: &str, help: String| {
         diags.push(
-            Diagnostic::new("M0705", span, msg)
+            Diagnostic::new(Code::M0705, span, msg)
                 .label(label.to_string())
                 .help(help),
         );
@@ -508,7 +508,7 @@ fn companies(c: &Companies, diags: &mut Diagnostics) {
     ] {
         if let Some(v) = v.as_ref().filter(|v| v.value.trim().is_empty()) {
             diags.push(
-                Diagnostic::new("M0706", v.span, format!("`companies.{key}` is empty"))
+                Diagnostic::new(Code::M0706, v.span, format!("`companies.{key}` is empty"))
                     .label("no field name")
                     .help(format!(
                         "name the source field for `{key}`, or remove the key to use its default"
@@ -522,7 +522,7 @@ fn companies(c: &Companies, diags: &mut Diagnostics) {
     if let Some(h) = c.hierarchy.as_ref().filter(|h| h.value) {
         if c.parent_field.is_none() {
             diags.push(
-                Diagnostic::new("M0706", h.span, "`hierarchy: true` needs `parent_field`, the field holding the parent company's number")
+                Diagnostic::new(Code::M0706, h.span, "`hierarchy: true` needs `parent_field`, the field holding the parent company's number")
                     .label("no `parent_field` to build the hierarchy from")
                     .help(if c.number_field.is_none() {
                         "add `parent_field:` (e.g. `parent_field: parentcustomerno`) and `number_field:`, or set `hierarchy: false`"
@@ -533,7 +533,7 @@ fn companies(c: &Companies, diags: &mut Diagnostics) {
         }
         if c.number_field.is_none() {
             diags.push(
-                Diagnostic::new("M0706", h.span, "`hierarchy: true` needs `number_field`, the company number that `parent_field` refers to")
+                Diagnostic::new(Code::M0706, h.span, "`hierarchy: true` needs `number_field`, the company number that `parent_field` refers to")
                     .label("no `number_field` to look parents up by")
                     .help("add `number_field:` (e.g. `number_field: number`), or set `hierarchy: false`"),
             );
@@ -547,7 +547,7 @@ fn companies(c: &Companies, diags: &mut Diagnostics) {
                 "`hierarchy` is false"
             };
             diags.push(
-                Diagnostic::new("M0706", p.span, format!("`create_in_prerequisite: true` writes parents before their children, but {why}"))
+                Diagnostic::new(Code::M0706, p.span, format!("`create_in_prerequisite: true` writes parents before their children, but {why}"))
                     .label("no parent relationship to order by")
                     .help("set `hierarchy: true` with `parent_field` and `number_field`, or remove `create_in_prerequisite`"),
             );
@@ -557,7 +557,7 @@ fn companies(c: &Companies, diags: &mut Diagnostics) {
         if named(&c.parent_field) && p.value == n.value {
             diags.push(
                 Diagnostic::new(
-                    "M0706",
+                    Code::M0706,
                     p.span,
                     format!("`parent_field` and `number_field` are the same field `{}`: every company would be its own parent", p.value),
                 )

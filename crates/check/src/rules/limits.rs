@@ -6,7 +6,7 @@
 //! its number of segments (a 40,000-segment `source.key` took 3 GB).
 
 use super::inner_span;
-use mapc_diag::{Diagnostic, Diagnostics, Span};
+use mapc_diag::{Code, Diagnostic, Diagnostics, Span};
 use mapc_syntax::limits::{check_path, PATH_LIMIT_HELP};
 use mapc_syntax::spec::{Companies, Mapping, Products, SalesPrices, Spanned, Spec};
 
@@ -79,7 +79,7 @@ fn dotted(n: &Spanned<String>, diags: &mut Diagnostics) {
     }
     if let Some((at, msg)) = check_path(text, &segments) {
         diags.push(
-            Diagnostic::new("M0306", inner_span(n, at.start, at.end), msg)
+            Diagnostic::new(Code::M0306, inner_span(n, at.start, at.end), msg)
                 .label("the name is too long from here")
                 .help(PATH_LIMIT_HELP),
         );

@@ -1,5 +1,5 @@
 //! Spec rules over the AST, one module per phase of the code registry.
-//! To find the rule behind a code, search for the code (e.g. `"M0601"`).
+//! To find the rule behind a code, search for its variant (e.g. `Code::M0601`).
 //!
 //! - [`sync`]: M06xx, sync directions and locked product fields;
 //! - [`integration`]: M07xx, products, sales prices, companies, polling;

@@ -5,7 +5,7 @@
 //! a CI log does not leak the secret a second time.
 
 use super::inner_span;
-use mapc_diag::{Diagnostic, Diagnostics, Span};
+use mapc_diag::{Code, Diagnostic, Diagnostics, Span};
 use mapc_syntax::spec::{Auth, AuthFlow, Connection, ConnectionKind, Spanned, Spec, AUTH_KEYS};
 
 /// Runs the rules; returns the spans of the literal secrets found (each
@@ -81,7 +81,7 @@ fn urls(
         };
         diags.push(
             Diagnostic::new(
-                "M0804",
+                Code::M0804,
                 v.span,
                 format!("`{key}` of {} is not an `https://` URL", place(conn, env)),
             )
@@ -261,7 +261,7 @@ fn references(conn: &str, env: Option<&str>, c: &Connection, diags: &mut Diagnos
                 }
             };
             diags.push(
-                Diagnostic::new("M0802", inner_span(v, start, start + 2), msg)
+                Diagnostic::new(Code::M0802, inner_span(v, start, start + 2), msg)
                     .label(label)
                     .help(help),
             );
@@ -312,7 +312,7 @@ fn literal_secrets(
         let partly = !env_refs(&v.value).is_empty();
         secret(
             Diagnostic::new(
-                "M0801",
+                Code::M0801,
                 v.span,
                 format!(
                     "`{key}` of {} is {}",
@@ -344,7 +344,7 @@ fn literal_secrets(
         let scheme_end = v.value.find("://").map(|i| i + 3).unwrap_or(0);
         let pstart = scheme_end + colon + 1;
         secret(
-            Diagnostic::new("M0801", inner_span(v, pstart, pstart + password.len()), format!("`{key}` of {} contains a literal password", place(conn, env)))
+            Diagnostic::new(Code::M0801, inner_span(v, pstart, pstart + password.len()), format!("`{key}` of {} contains a literal password", place(conn, env)))
                 .label("a literal value")
                 .help("remove the credentials from the URL and authenticate with `auth:` (client secret from `${MAPC_CLIENT_SECRET}`, set at run time)"),
             diags,
@@ -394,7 +394,7 @@ pub(crate) fn unknown_key_secrets(spec: &Spec, diags: &mut Diagnostics, secrets:
             };
             secret(
                 Diagnostic::new(
-                    "M0801",
+                    Code::M0801,
                     u.value.node.span,
                     format!(
                         "`auth.{key}` of {} looks like a secret and is a literal value",
@@ -498,7 +498,7 @@ fn required_settings(spec: &Spec, name: &Spanned<String>, c: &Connection, diags:
             };
             diags.push(
                 Diagnostic::new(
-                    "M0803",
+                    Code::M0803,
                     name.span,
                     format!(
                         "{} connection `{conn}` has no `{key}`",
@@ -515,7 +515,7 @@ fn required_settings(spec: &Spec, name: &Spanned<String>, c: &Connection, diags:
         let has = |c: &Connection| given(&c.path) || given(&c.dir);
         if missing_everywhere(spec, conn, has(c), has) {
             diags.push(
-                Diagnostic::new("M0803", name.span, format!("file connection `{conn}` has neither `path` nor `dir`"))
+                Diagnostic::new(Code::M0803, name.span, format!("file connection `{conn}` has neither `path` nor `dir`"))
                     .label("`path` or `dir` missing")
                     .related(kind.span, "the connection kind")
                     .help("add `path: out/records.ndjson` (one file) or `dir: out/` (one `{entity}.ndjson` per entity)"),
@@ -542,7 +542,7 @@ fn required_settings(spec: &Spec, name: &Spanned<String>, c: &Connection, diags:
                 kind_name(kind.value)
             );
             diags.push(
-                Diagnostic::new("M0803", name.span, msg)
+                Diagnostic::new(Code::M0803, name.span, msg)
                     .label("`auth` missing")
                     .related(kind.span, "the connection kind")
                     .help(
@@ -584,7 +584,7 @@ fn auth_required(spec: &Spec, conn: &str, a: &Auth, conn_tenant: bool, diags: &m
         let empty = get(a).is_some();
         diags.push(
             Diagnostic::new(
-                "M0803",
+                Code::M0803,
                 get(a).as_ref().map(|v| v.span).unwrap_or(flow.span),
                 format!(
                     "`{}` auth of connection `{conn}` {} `{key}`",
@@ -636,7 +636,7 @@ fn auth_shape(conn: &str, env: Option<&str>, a: Option<&Auth>, diags: &mut Diagn
         return;
     }
     let mut d = Diagnostic::new(
-        "M0803",
+        Code::M0803,
         r.span,
         format!("`redirect_uri` of {} is not a loopback address", place(conn, env)),
     )

@@ -1,7 +1,7 @@
 //! M06xx: sync directions and locked product fields.
 
 use super::{sync_name, writes_back};
-use mapc_diag::{Diagnostic, Diagnostics};
+use mapc_diag::{Code, Diagnostic, Diagnostics};
 use mapc_syntax::spec::{Amount, Conflict, Field, Mapping, Products, Spec, SyncDirection};
 
 /// The out-of-the-box Dynamics line entities whose pricing fields are
@@ -104,7 +104,7 @@ fn writeback_needs_from(f: &Field, diags: &mut Diagnostics) {
     };
     diags.push(
         Diagnostic::new(
-            "M0601",
+            Code::M0601,
             sync.span,
             format!("{} is `{}` but is mapped from {what}", to_name(f), sync_name(sync.value)),
         )
@@ -139,7 +139,7 @@ fn conflict_needs_two_way(f: &Field, diags: &mut Diagnostics) {
         " (the default)"
     };
     let mut d = Diagnostic::new(
-        "M0602",
+        Code::M0602,
         conflict.span,
         format!(
             "`conflict: {}` has no effect: {} is `{}`{how}, not `two_way`",
@@ -175,7 +175,7 @@ fn products(spec: &Spec, p: &Products, diags: &mut Diagnostics) {
         ) {
             diags.push(
                 Diagnostic::new(
-                    "M0604",
+                    Code::M0604,
                     sync.span,
                     format!("`products.sync: {}` is not allowed: product data never flows from the target to the source{locked_note}", sync_name(sync.value)),
                 )
@@ -202,7 +202,7 @@ fn products(spec: &Spec, p: &Products, diags: &mut Diagnostics) {
                     )
                 };
                 diags.push(
-                    Diagnostic::new("M0604", sync.span, msg)
+                    Diagnostic::new(Code::M0604, sync.span, msg)
                         .label("product fields are one-way")
                         .help("remove `sync:` (product fields follow `products.sync`, `source_to_target` by default) or use `sync: once`"),
                 );
@@ -236,7 +236,7 @@ fn locked_field(entity: &str, lock: &LockInfo, f: &Field, diags: &mut Diagnostic
                     let to = to.unwrap_or_default();
                     diags.push(
                         Diagnostic::new(
-                            "M0603",
+                            Code::M0603,
                             from.text.span,
                             format!("`{src}` is a locked pricing field of `{entity}` and cannot be mapped to `{to}`"),
                         )
@@ -259,7 +259,7 @@ fn locked_field(entity: &str, lock: &LockInfo, f: &Field, diags: &mut Diagnostic
         };
         diags.push(
             Diagnostic::new(
-                "M0603",
+                Code::M0603,
                 to_path.text.span,
                 format!(
                     "`{to}` on the lines of `{entity}` is locked and cannot be written from {what}"
@@ -284,7 +284,7 @@ fn amount_direction(name: &str, a: &Amount, diags: &mut Diagnostics) {
     }
     diags.push(
         Diagnostic::new(
-            "M0605",
+            Code::M0605,
             sync.span,
             format!("`{name}` cannot be `{}`: document amounts flow only from the source to the target", sync_name(sync.value)),
         )

@@ -23,6 +23,7 @@ pub mod merge;
 
 pub use format::Format;
 
+use mapc_diag::Code;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -55,7 +56,7 @@ pub enum Write<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WriteResult {
     Done,
-    Failed { code: &'static str, message: String },
+    Failed { code: Code, message: String },
 }
 
 /// Batches of writes out, a result per record.
@@ -74,10 +75,12 @@ pub trait Target: Send {
 
 /// Codes of the registry (`crates/diag/src/codes.rs`).
 pub mod codes {
+    use mapc_diag::Code;
+
     /// A record of an existing target file is broken, has no key, or repeats one.
-    pub const TARGET_FILE: &str = "R0045";
+    pub const TARGET_FILE: Code = Code::R0045;
     /// A write the target refuses (an update that is not an object).
-    pub const WRITE: &str = "R0042";
+    pub const WRITE: Code = Code::R0042;
 }
 
 /// The canonical text of a key value: a text is itself, a number its

@@ -174,7 +174,7 @@ fn broken_target_files_are_refused_with_the_place() {
         std::fs::write(&p, text).unwrap();
         let mut t = open_file_target(&p, None, &["id"]).unwrap();
         let e = t.get("a").unwrap_err().to_string();
-        assert!(e.contains(says) && e.contains("R0045"), "{e}");
+        assert!(e.contains(says) && e.contains(Code::R0045.as_str()), "{e}");
         assert_eq!(
             std::fs::read_to_string(&p).unwrap(),
             text,
@@ -344,7 +344,7 @@ fn a_record_too_deep_to_read_back_is_refused() {
             ])
             .unwrap();
         assert!(
-            matches!(&r[0], WriteResult::Failed { code: "R0042", message } if message.contains("levels deep")),
+            matches!(&r[0], WriteResult::Failed { code: Code::R0042, message } if message.contains("levels deep")),
             "{name}: {r:?}"
         );
         assert_eq!(
@@ -367,7 +367,10 @@ fn a_csv_header_too_deep_is_refused_on_read() {
     std::fs::write(&p, format!("id,{}x\n", "a.".repeat(MAX_DEPTH))).unwrap();
     let mut t = open_file_target(&p, None, &["id"]).unwrap();
     let e = t.keys().unwrap_err().to_string();
-    assert!(e.contains("R0045") && e.contains("dotted parts"), "{e}");
+    assert!(
+        e.contains(Code::R0045.as_str()) && e.contains("dotted parts"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@ use crate::json::parse::{Frame, RecordError};
 use crate::json::write::write_str;
 use crate::plan::Compiled;
 use crate::value::{id_text, Value};
+use mapc_diag::Code;
 use std::borrow::Cow;
 
 /// What a record's company fields say (companies mappings only).
@@ -45,7 +46,7 @@ impl Compiled {
                 let v = &ld.item(i)[cid as usize];
                 if let Value::List(_) | Value::Obj(_) = v {
                     return Err(reject(
-                        "R0010",
+                        Code::R0010,
                         format!(
                             "the contact id is {}, expected a text or a number",
                             v.kind_name()
@@ -84,7 +85,7 @@ pub(crate) const RELATIONSHIP_ID_SEPARATOR: char = '|';
 /// R0028: an id that goes into a relationship id contains the separator.
 pub(crate) fn separator_in_id(what: &str, id: &str, example: &str) -> RecordError {
     reject(
-        "R0028",
+        Code::R0028,
         format!(
             "{what} `{id}` contains `{RELATIONSHIP_ID_SEPARATOR}`, so the relationship id `{example}` would be ambiguous (it could join other ids)"
         ),
@@ -109,7 +110,7 @@ pub(super) fn relationship_ids(
     }
     let Some(id) = &d.id else {
         return Err(reject(
-            "R0010",
+            Code::R0010,
             "the company id is null, absent or blank, so the company's relationships cannot be built",
         )
         .with_field(c.id_field.clone()));
@@ -157,7 +158,7 @@ pub(super) fn contacts_without_id(c: &crate::plan::CCompanies, d: &CompanyData) 
         "have"
     };
     Some(Warning {
-        code: "R0106",
+        code: Code::R0106,
         message: format!(
             "{which} of `{}` {verb} no `{}` (null, absent or blank); no Person relationship is written for {}",
             c.contacts_path,

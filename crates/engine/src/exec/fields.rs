@@ -7,6 +7,7 @@ use crate::json::parse::RecordError;
 use crate::json::write::write_value;
 use crate::plan::{CField, CSource, TEntry, TNode};
 use crate::value::Value;
+use mapc_diag::Code;
 use mapc_ir::OnNull;
 
 pub(super) fn eval_source<'a>(src: &'a CSource, cx: Ctx<'_, 'a>) -> Result<Value<'a>, EvalError> {
@@ -52,7 +53,7 @@ pub(super) fn map_fields<'a>(
                 OnNull::Error => {
                     return Err(at(
                         reject(
-                            "R0009",
+                            Code::R0009,
                             "the value is null and the field has `on_null: error`",
                         ),
                         f,

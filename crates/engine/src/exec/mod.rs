@@ -21,7 +21,7 @@ use crate::json::parse::{parse_record, Frame, ListData, ListState, RecordError};
 use crate::keys::KeyHash;
 use crate::plan::Compiled;
 use crate::value::{id_text, Value};
-use mapc_diag::Span;
+use mapc_diag::{Code, Span};
 use std::borrow::Cow;
 
 /// A warning attached to a record that is still written.
@@ -30,7 +30,7 @@ pub struct Warning {
     /// `R0101` (a `warn` rule matched), `R0102` (unknown parent company),
     /// `R0106` (a contact without an id) or `R0107` (a sales code matched
     /// only when case and surrounding blanks are ignored).
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     /// The rule for R0101: its 0-based index in `rules:` and the span of
     /// its `when:` condition (reports number rules from 1).
@@ -96,7 +96,7 @@ fn recycle_sets<'b>(mut v: Vec<(u32, Value<'_>)>) -> Vec<(u32, Value<'b>)> {
     v.into_iter().map(|_| (0, Value::Absent)).collect()
 }
 
-fn reject(code: &'static str, message: impl Into<String>) -> RecordError {
+fn reject(code: Code, message: impl Into<String>) -> RecordError {
     RecordError::new(code, message)
 }
 
@@ -143,7 +143,7 @@ impl Compiled {
                     key: None,
                     verdict: Verdict::Rejected(RecordError {
                         offset: Some(at),
-                        ..reject("R0007", "invalid UTF-8").with_help("save the input as UTF-8")
+                        ..reject(Code::R0007, "invalid UTF-8").with_help("save the input as UTF-8")
                     }),
                     company: None,
                 };
@@ -153,7 +153,7 @@ impl Compiled {
             return Processed {
                 key: None,
                 verdict: Verdict::Rejected(reject(
-                    "R0014",
+                    Code::R0014,
                     format!(
                         "the record is {} bytes; at most {} are accepted",
                         bytes.len(),
@@ -175,7 +175,7 @@ impl Compiled {
             Err(e) => Processed {
                 // Valid JSON (a number out of range, a repeated key): a
                 // parse of the key alone can still name the record.
-                key: if matches!(e.code, "R0002" | "R0021") {
+                key: if matches!(e.code, Code::R0002 | Code::R0021) {
                     self.salvage_key(text)
                 } else {
                     None
@@ -275,12 +275,12 @@ impl Compiled {
                     )
                 }
                 crate::plan::CAction::Warn(m) => warnings.push(Warning {
-                    code: "R0101",
+                    code: Code::R0101,
                     message: m.clone(),
                     rule: Some((r.index, r.span)),
                 }),
                 crate::plan::CAction::Error(m) => {
-                    let e = reject("R0008", m.clone()).with_rule(r.index, r.span);
+                    let e = reject(Code::R0008, m.clone()).with_rule(r.index, r.span);
                     return (Verdict::Rejected(e), company);
                 }
                 crate::plan::CAction::Set { leaf, src, to } => match eval_source(src, cx) {
@@ -369,7 +369,7 @@ impl Compiled {
 fn check_list(ld: &ListData, path: &str, what: &str) -> Result<(), RecordError> {
     match ld.state {
         ListState::NotList(kind) => Err(reject(
-            "R0010",
+            Code::R0010,
             format!("the value is {kind}, expected a list of {what}"),
         )
         .with_field(path)),
@@ -377,7 +377,7 @@ fn check_list(ld: &ListData, path: &str, what: &str) -> Result<(), RecordError> 
             bad_item: Some((i, kind)),
             ..
         } => Err(reject(
-            "R0010",
+            Code::R0010,
             format!("the item is {kind}, expected an object (one of the {what})"),
         )
         .with_field(format!("{path}[{i}]"))

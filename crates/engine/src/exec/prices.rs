@@ -6,6 +6,7 @@ use crate::eval::date_arg;
 use crate::json::parse::{Frame, RecordError};
 use crate::plan::Compiled;
 use crate::value::{id_text, utc_date, write_date, write_text_shortest, DateLike, Value};
+use mapc_diag::Code;
 use std::borrow::Cow;
 
 impl Compiled {
@@ -41,7 +42,7 @@ impl Compiled {
             // would both give the target a wrong price list.
             let Some(code) = id_text(&item[s.code as usize]) else {
                 return Err(at(
-                    reject("R0015", "the price rule has no sales code".to_string()).with_help(
+                    reject(Code::R0015, "the price rule has no sales code".to_string()).with_help(
                         "give every price rule a `salescode` at the source, or set \
                          `transfer_customer_price_groups: false` for this mapping",
                     ),
@@ -102,7 +103,7 @@ impl Compiled {
                 } else if !write_text_shortest(v, &mut field_text) {
                     return Err(at(
                         reject(
-                            "R0010",
+                            Code::R0010,
                             format!(
                                 "the value is {}, which has no text form in a price string",
                                 v.kind_name()
@@ -115,7 +116,7 @@ impl Compiled {
                     if !sep.is_empty() && contains(&field_text, sep.as_bytes()) {
                         return Err(at(
                             reject(
-                                "R0012",
+                                Code::R0012,
                                 format!(
                                     "the value contains the {what} `{sep}`, which would make the price string ambiguous"
                                 ),
@@ -141,7 +142,7 @@ impl Compiled {
                 ),
             };
             warnings.push(Warning {
-                code: "R0107",
+                code: Code::R0107,
                 message: format!(
                     "{which} of `{}`: the sales code `{code}` is not listed in `sales_codes` as written; it matches `{listed}` when case and surrounding blanks are ignored, so the rule is transferred with the code `{listed}`",
                     s.path

@@ -49,6 +49,7 @@ use crate::json::write::write_str;
 use crate::value::{
     parse_date_like, parse_decimal, write_datetime, write_decimal, DateLike, NumError,
 };
+use mapc_diag::Code;
 use mapc_ir::Type;
 use std::io::Read;
 
@@ -329,7 +330,7 @@ fn count_delimiters(b: &[u8], eof: bool) -> Option<[usize; 4]> {
     eof.then_some(counts)
 }
 
-fn input_error(code: &'static str, message: String, help: Option<String>) -> std::io::Error {
+fn input_error(code: Code, message: String, help: Option<String>) -> std::io::Error {
     std::io::Error::new(
         std::io::ErrorKind::InvalidData,
         InputError {
@@ -422,7 +423,7 @@ impl<R: Read> CsvSource<R> {
                         let quotes = memchr::memchr_iter(b'"', &self.buf[self.pos..]).count();
                         let e = if quotes % 2 == 1 {
                             RecordError::new(
-                                "R0006",
+                                Code::R0006,
                                 format!("unclosed quote: a quoted value runs on for more than {MAX_RECORD_BYTES} bytes; the rest of the file is not read"),
                             )
                             .with_help("close the quote; a quote inside a quoted value is written twice (`\"5\"\" disk\"`)")
@@ -453,7 +454,7 @@ impl<R: Read> CsvSource<R> {
             let rest = &self.buf[self.pos..];
             if rest.len() >= 2 && (rest.starts_with(b"\xFF\xFE") || rest.starts_with(b"\xFE\xFF")) {
                 return Err(input_error(
-                    "R0018",
+                    Code::R0018,
                     "the file is UTF-16 text, not UTF-8".into(),
                     Some(
                         "save the CSV file as UTF-8 (in Excel: \"CSV UTF-8 (comma delimited)\")"
@@ -469,7 +470,7 @@ impl<R: Read> CsvSource<R> {
                 Some(c) => break c,
                 None if self.buf.len() - self.pos > MAX_RECORD_BYTES => {
                     return Err(input_error(
-                        "R0018",
+                        Code::R0018,
                         format!("the header row is longer than {MAX_RECORD_BYTES} bytes (an unclosed quote?)"),
                         None,
                     ))
@@ -485,7 +486,7 @@ impl<R: Read> CsvSource<R> {
             Some(Ok(())) => &self.row,
             Some(Err(e)) => {
                 return Err(input_error(
-                    "R0018",
+                    Code::R0018,
                     format!("the header row: {}", e.message),
                     None,
                 ))
@@ -493,7 +494,7 @@ impl<R: Read> CsvSource<R> {
         };
         if let Some(p) = row.problem {
             return Err(input_error(
-                "R0018",
+                Code::R0018,
                 format!(
                     "the header row on line {} has {}",
                     row.line,
@@ -510,7 +511,7 @@ impl<R: Read> CsvSource<R> {
             let cell = row.get(i).unwrap_or_default();
             let s = std::str::from_utf8(cell).map_err(|_| {
                 input_error(
-                    "R0018",
+                    Code::R0018,
                     format!("header {} is not valid UTF-8", i + 1),
                     Some("save the CSV file as UTF-8".into()),
                 )
@@ -582,7 +583,7 @@ impl<R: Read> CsvSource<R> {
                             })
                             .collect();
                         return Err(input_error(
-                            "R0019",
+                            Code::R0019,
                             format!(
                                 "cannot tell which character separates the columns: the header row holds {}",
                                 list.join(" and ")
@@ -646,7 +647,7 @@ impl<R: Read> CsvSource<R> {
         };
         let read = miss.iter().all(|m| self.opts.required.contains(m));
         Err(input_error(
-            "R0018",
+            Code::R0018,
             format!(
                 "the header has no column{} {}, which {}",
                 if miss.len() == 1 { "" } else { "s" },
@@ -679,7 +680,13 @@ fn missing(want: &[String], names: &[String]) -> Vec<String> {
 
 /// The tree that nests dotted header names.
 fn nest(names: &[String]) -> std::io::Result<Vec<(String, HNode)>> {
-    let bad = |m: String| input_error("R0018", m, Some("give every column its own name".into()));
+    let bad = |m: String| {
+        input_error(
+            Code::R0018,
+            m,
+            Some("give every column its own name".into()),
+        )
+    };
     let mut root: Vec<(String, HNode)> = Vec::new();
     for (col, name) in names.iter().enumerate() {
         let segs: Vec<&str> = name.split('.').collect();
@@ -729,18 +736,18 @@ fn nest(names: &[String]) -> std::io::Result<Vec<(String, HNode)>> {
 enum CellError {
     Utf8(usize),
     /// Column, message, code.
-    Type(usize, String, &'static str),
+    Type(usize, String, Code),
 }
 
 /// Writes one typed cell as a JSON value.
-fn write_cell(s: &str, ty: Option<&Type>, out: &mut Vec<u8>) -> Result<(), (String, &'static str)> {
+fn write_cell(s: &str, ty: Option<&Type>, out: &mut Vec<u8>) -> Result<(), (String, Code)> {
     let Some(ty) = ty else {
         write_str(s, out);
         return Ok(());
     };
     let t = s.trim_matches([' ', '\t']);
     let shown = clip(s);
-    let not = |what: &str| (format!("the value `{shown}` is not {what}"), "R0017");
+    let not = |what: &str| (format!("the value `{shown}` is not {what}"), Code::R0017);
     match ty {
         Type::Integer | Type::Decimal => match parse_decimal(t.as_bytes(), true) {
             Ok(d) if *ty == Type::Integer => {
@@ -754,7 +761,7 @@ fn write_cell(s: &str, ty: Option<&Type>, out: &mut Vec<u8>) -> Result<(), (Stri
             Err(NumError::Range) => {
                 return Err((
                     format!("the value `{shown}` does not fit an exact decimal (at most 28 significant digits and 28 decimal places)"),
-                    "R0002",
+                    Code::R0002,
                 ))
             }
             Err(NumError::Syntax) => {
@@ -898,7 +905,7 @@ impl<R: Read + Send> RecordSource for CsvSource<R> {
             let shape = match row.problem {
                 Some(Problem::Unclosed { opened }) => Some(
                     RecordError::new(
-                        "R0006",
+                        Code::R0006,
                         if last > opened {
                             format!(
                                 "unclosed quote: the quoted value opened on line {opened} never ends, so it takes in the rest of the input (lines {opened} to {last})"
@@ -916,7 +923,7 @@ impl<R: Read + Send> RecordSource for CsvSource<R> {
                     next,
                 }) => Some(
                     RecordError::new(
-                        "R0006",
+                        Code::R0006,
                         if at > opened {
                             format!(
                                 "stray quote: the quoted value opened on line {opened} closes on line {at}, column {column}, followed by `{next}` instead of a delimiter; lines {opened} to {at} would be read as one value"
@@ -931,7 +938,7 @@ impl<R: Read + Send> RecordSource for CsvSource<R> {
                 ),
                 None if row.len() != header.names.len() => Some(
                     RecordError::new(
-                        "R0006",
+                        Code::R0006,
                         format!(
                             "the row has {} column{}, the header has {}{lines}",
                             row.len(),
@@ -976,7 +983,7 @@ impl<R: Read + Send> RecordSource for CsvSource<R> {
                         let (col, e) = match err {
                             CellError::Utf8(col) => (
                                 col,
-                                RecordError::new("R0007", "the value is not valid UTF-8")
+                                RecordError::new(Code::R0007, "the value is not valid UTF-8")
                                     .with_help("save the CSV file as UTF-8"),
                             ),
                             CellError::Type(col, message, code) => {
@@ -1026,7 +1033,7 @@ mod tests {
     fn read_with(
         input: &[u8],
         opts: CsvOptions,
-    ) -> std::io::Result<Vec<(usize, Result<String, &'static str>)>> {
+    ) -> std::io::Result<Vec<(usize, Result<String, Code>)>> {
         let items =
             crate::input::read_items(&mut CsvSource::with_options("t.csv".into(), input, opts))?;
         Ok(items
@@ -1035,7 +1042,7 @@ mod tests {
             .collect())
     }
 
-    fn read_all(input: &[u8]) -> std::io::Result<Vec<(usize, Result<String, &'static str>)>> {
+    fn read_all(input: &[u8]) -> std::io::Result<Vec<(usize, Result<String, Code>)>> {
         read_with(input, CsvOptions::default())
     }
 
@@ -1052,7 +1059,7 @@ mod tests {
     }
 
     fn code(e: &std::io::Error) -> &'static str {
-        super::super::input_error(e).map_or("", |e| e.code)
+        super::super::input_error(e).map_or("", |e| e.code.as_str())
     }
 
     #[test]
@@ -1087,8 +1094,8 @@ mod tests {
                 Ok(r#"{"id":"2","name":"B, \"q\"","customer":{"name":"C","no":"8"}}"#.into())
             )
         );
-        assert_eq!(got[2], (4, Err("R0006")));
-        assert_eq!(got[3], (5, Err("R0007")));
+        assert_eq!(got[2], (4, Err(Code::R0006)));
+        assert_eq!(got[3], (5, Err(Code::R0007)));
     }
 
     #[test]
@@ -1123,7 +1130,7 @@ mod tests {
         let input = b"id,note\n1,\"open\n2,x\n3,\"y\"z\n4,fine\n";
         let got = read_all(input).unwrap();
         assert_eq!(got.len(), 2, "{got:?}");
-        assert_eq!(got[0], (2, Err("R0006")));
+        assert_eq!(got[0], (2, Err(Code::R0006)));
         assert_eq!(got[1], (5, Ok(r#"{"id":"4","note":"fine"}"#.into())));
         let m = messages(input);
         let m = m[0].as_ref().unwrap_err();
@@ -1141,14 +1148,17 @@ mod tests {
         let got = read_all(b"id,n\r\n1,a\r\n\r\n\r\n2,b\r\n3\r\n").unwrap();
         assert_eq!(got[0].0, 2);
         assert_eq!(got[1].0, 5);
-        assert_eq!(got[2], (6, Err("R0006")));
+        assert_eq!(got[2], (6, Err(Code::R0006)));
         let got = read_all(b"id,n\n\n1,a\n\n\n2,\"x\ny\"\n3\n").unwrap();
         assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), vec![3, 6, 8]);
         // A lone CR ends a line too; no final line break.
         let got = read_all(b"id,n\r1,a\r2").unwrap();
         assert_eq!(
             got,
-            vec![(2, Ok(r#"{"id":"1","n":"a"}"#.into())), (3, Err("R0006"))]
+            vec![
+                (2, Ok(r#"{"id":"1","n":"a"}"#.into())),
+                (3, Err(Code::R0006))
+            ]
         );
     }
 
@@ -1159,7 +1169,7 @@ mod tests {
         let got = read_all(b"\xEF\xBB\xBFid;n\r\n1;a\r\n").unwrap();
         assert_eq!(got, vec![(2, Ok(r#"{"id":"1","n":"a"}"#.into()))]);
         let e = read_all(b"\xFF\xFEi\0d\0").unwrap_err();
-        assert_eq!(code(&e), "R0018");
+        assert_eq!(code(&e), Code::R0018);
     }
 
     #[test]
@@ -1178,7 +1188,7 @@ mod tests {
         assert_eq!(got[0].1, Ok(r#"{"id":"1","a,b":"2"}"#.into()));
         // Two candidates: refused unless the mapping's columns decide.
         let e = read_all(b"id;Betrag (EUR, netto)\n1;2\n").unwrap_err();
-        assert_eq!(code(&e), "R0019");
+        assert_eq!(code(&e), Code::R0019);
         assert!(
             e.to_string().contains("`,` (1 time) and `;` (1 time)"),
             "{e}"
@@ -1198,7 +1208,7 @@ mod tests {
             ..CsvOptions::default()
         };
         let got = read_with(b"id;Betrag (EUR, netto)\n1;2\n", opts).unwrap();
-        assert_eq!(got[0].1, Err("R0006"));
+        assert_eq!(got[0].1, Err(Code::R0006));
         // A detected `;` is said in a note.
         let mut s = CsvSource::new("t.csv".into(), &b"a;b\n1;2\n"[..]);
         let mut b = Batch::default();
@@ -1213,7 +1223,7 @@ mod tests {
             ..CsvOptions::default()
         };
         let e = read_with(b"id,Amount,customer.name\n1,2,3\n", opts.clone()).unwrap_err();
-        assert_eq!(code(&e), "R0018");
+        assert_eq!(code(&e), Code::R0018);
         assert!(
             e.to_string().contains("`amount` (did you mean `Amount`?)"),
             "{e}"
@@ -1262,11 +1272,11 @@ mod tests {
             Ok(r#"{"amount":null,"qty":null,"ok":null,"day":null,"at":null,"name":null}"#.into())
         );
         // `99,5` splits into two cells: the width is wrong.
-        assert_eq!(got[2].1, Err("R0006"));
-        assert_eq!(got[3].1, Err("R0017"));
-        assert_eq!(got[4].1, Err("R0017"));
-        assert_eq!(got[5].1, Err("R0017"));
-        assert_eq!(got[6].1, Err("R0002"));
+        assert_eq!(got[2].1, Err(Code::R0006));
+        assert_eq!(got[3].1, Err(Code::R0017));
+        assert_eq!(got[4].1, Err(Code::R0017));
+        assert_eq!(got[5].1, Err(Code::R0017));
+        assert_eq!(got[6].1, Err(Code::R0002));
     }
 
     #[test]
@@ -1280,7 +1290,7 @@ mod tests {
         assert!(s.next_batch(&mut b).unwrap());
         let it = &b.items[0];
         let e = it.body.clone().unwrap_err();
-        assert_eq!((it.line, e.code), (2, "R0017"));
+        assert_eq!((it.line, e.code), (2, Code::R0017));
         assert_eq!(e.field.as_deref(), Some("amount"));
         assert!(
             e.message.contains("`99,5` is not a decimal"),
@@ -1292,8 +1302,8 @@ mod tests {
 
     #[test]
     fn conflicting_headers_are_refused() {
-        assert_eq!(code(&read_all(b"a,a.b\n1,2\n").unwrap_err()), "R0018");
-        assert_eq!(code(&read_all(b"a,a\n1,2\n").unwrap_err()), "R0018");
+        assert_eq!(code(&read_all(b"a,a.b\n1,2\n").unwrap_err()), Code::R0018);
+        assert_eq!(code(&read_all(b"a,a\n1,2\n").unwrap_err()), Code::R0018);
         assert!(read_all(b"").unwrap().is_empty());
         assert!(read_all(b"\n\n").unwrap().is_empty());
         assert!(read_all(b"a,b").unwrap().is_empty());
@@ -1364,7 +1374,7 @@ mod tests {
                     for (line, body) in items {
                         assert!(line >= 2, "{input:?}");
                         if let Err(code) = body {
-                            assert!(code.starts_with('R'), "{input:?}");
+                            assert_eq!(code.phase(), mapc_diag::Phase::Runtime, "{input:?}");
                         }
                     }
                 }

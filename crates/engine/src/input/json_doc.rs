@@ -27,6 +27,7 @@
 use super::{read_more, too_large, Batch, Item, Note, RecordSource, BATCH_BYTES};
 use crate::exec::MAX_RECORD_BYTES;
 use crate::json::parse::RecordError;
+use mapc_diag::Code;
 use std::io::Read;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -370,7 +371,7 @@ impl<R: Read> JsonDocSource<R> {
             self.index,
             self.line,
             Err(RecordError::new(
-                "R0005",
+                Code::R0005,
                 format!(
                     "invalid JSON at column {}: {msg}; the rest of the file is not read",
                     self.column
@@ -399,7 +400,7 @@ impl<R: Read + Send> RecordSource for JsonDocSource<R> {
         let held = format!("{n} record{}", if n == 1 { "" } else { "s" });
         if env.next_link || env.more_records {
             out.push(Note {
-                code: Some("R0103"),
+                code: Some(Code::R0103),
                 message: format!(
                     "the file is one page of an OData response: {} says more records follow on the server; only the {held} of this page were read",
                     if env.next_link { "`@odata.nextLink`" } else { "`@Microsoft.Dynamics.CRM.morerecords`" }
@@ -407,7 +408,7 @@ impl<R: Read + Send> RecordSource for JsonDocSource<R> {
             });
         } else if let Some(c) = env.count.filter(|&c| c != n as u64) {
             out.push(Note {
-                code: Some("R0103"),
+                code: Some(Code::R0103),
                 message: format!(
                     "the OData response says it has {c} records (`@odata.count`), but the file holds {held}: it is incomplete"
                 ),
@@ -415,7 +416,7 @@ impl<R: Read + Send> RecordSource for JsonDocSource<R> {
         }
         if !env.extra.is_empty() {
             out.push(Note {
-                code: Some("R0103"),
+                code: Some(Code::R0103),
                 message: format!(
                     "the OData response has {} besides `value` and annotations; ignored (not records)",
                     mapc_diag::code_list(&env.extra)
@@ -573,7 +574,7 @@ impl<R: Read + Send> RecordSource for JsonDocSource<R> {
                 // nothing after it (no second error for the unclosed array).
                 batch.data.truncate(s);
                 Err(RecordError::new(
-                    "R0005",
+                    Code::R0005,
                     "invalid JSON: the input ends inside this record (it is cut off)",
                 ))
             } else {
@@ -632,11 +633,11 @@ mod tests {
     fn structural_errors_stop_once() {
         let got = read_all(b"[{\"a\":1} {\"a\":2}]");
         assert_eq!(got.len(), 2);
-        assert_eq!(got[1].2, Err("R0005"));
+        assert_eq!(got[1].2, Err(Code::R0005));
         let got = read_all(b"[{\"a\":1},");
-        assert_eq!(got.last().map(|g| g.2.clone()), Some(Err("R0005")));
+        assert_eq!(got.last().map(|g| g.2.clone()), Some(Err(Code::R0005)));
         let got = read_all(b"[{\"a\":1},]");
-        assert_eq!(got.last().map(|g| g.2.clone()), Some(Err("R0005")));
+        assert_eq!(got.last().map(|g| g.2.clone()), Some(Err(Code::R0005)));
     }
 
     fn notes(input: &[u8]) -> (Vec<crate::input::ReadItem>, Vec<Note>) {
@@ -688,7 +689,7 @@ mod tests {
         );
         assert_eq!(got.len(), 1);
         assert_eq!(n.len(), 1);
-        assert_eq!(n[0].code, Some("R0103"));
+        assert_eq!(n[0].code, Some(Code::R0103));
         assert!(n[0].message.contains("`@odata.nextLink`"), "{n:?}");
         let (_, n) = notes(br#"{"@odata.count":5,"value":[{"a":1},{"a":2}]}"#);
         assert!(n[0].message.contains("5 records"), "{n:?}");
@@ -712,9 +713,9 @@ mod tests {
         assert_eq!(notes(br#"{"name": "x", "value": [1]}"#).0.len(), 1);
         // Broken responses are R0005 once.
         let (got, _) = notes(br#"{"@odata.context":"x","value":[{"a":1}] "b":1}"#);
-        assert_eq!(got.last().map(|g| g.2.clone()), Some(Err("R0005")));
+        assert_eq!(got.last().map(|g| g.2.clone()), Some(Err(Code::R0005)));
         let (got, _) = notes(br#"{"@odata.context":"x","value":[{"a":1}],"#);
-        assert_eq!(got.last().map(|g| g.2.clone()), Some(Err("R0005")));
+        assert_eq!(got.last().map(|g| g.2.clone()), Some(Err(Code::R0005)));
     }
 
     #[test]

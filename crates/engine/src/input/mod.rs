@@ -17,6 +17,7 @@ pub use json_doc::JsonDocSource;
 pub use ndjson::NdjsonSource;
 
 use crate::json::parse::RecordError;
+use mapc_diag::Code;
 use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
@@ -90,7 +91,7 @@ pub trait RecordSource: Send {
 /// code) a note.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Note {
-    pub code: Option<&'static str>,
+    pub code: Option<Code>,
     pub message: String,
 }
 
@@ -99,7 +100,7 @@ pub struct Note {
 /// `std::io::Error` that [`RecordSource::next_batch`] returns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputError {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
 }
@@ -307,7 +308,7 @@ pub(crate) fn read_more<R: Read>(
 
 pub(crate) fn too_large(len: usize) -> RecordError {
     RecordError::new(
-        "R0014",
+        Code::R0014,
         format!(
             "the record is larger than {} bytes{}",
             crate::exec::MAX_RECORD_BYTES,
@@ -323,7 +324,7 @@ pub(crate) fn too_large(len: usize) -> RecordError {
 /// An item as the readers' tests look at it: index, line, and the record's
 /// text or the error code.
 #[cfg(test)]
-pub(crate) type ReadItem = (usize, usize, Result<String, &'static str>);
+pub(crate) type ReadItem = (usize, usize, Result<String, Code>);
 
 /// Every item `src` hands out; for the readers' tests.
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 use super::scan::{self, skip_ws, SyntaxError, MAX_DEPTH};
 use crate::value::{parse_decimal, NumError, Value};
+use mapc_diag::Code;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -179,7 +180,7 @@ impl Frame<'_> {
 /// them exactly once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordError {
-    pub code: &'static str,
+    pub code: Code,
     /// Why, in words; never repeats the record, the path or the position.
     pub message: String,
     /// The path concerned, when there is one: a source path for input
@@ -200,7 +201,7 @@ pub struct RecordError {
 }
 
 impl RecordError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> RecordError {
+    pub fn new(code: Code, message: impl Into<String>) -> RecordError {
         RecordError {
             code,
             message: message.into(),
@@ -229,7 +230,7 @@ impl RecordError {
         self
     }
     pub fn syntax(e: SyntaxError) -> RecordError {
-        let message = if e.code == "R0014" {
+        let message = if e.code == Code::R0014 {
             e.msg.to_string()
         } else {
             format!("invalid JSON: {}", e.msg)
@@ -305,12 +306,12 @@ pub fn parse_record<'a>(
                 )));
             }
             return Err(RecordError::new(
-                "R0001",
+                Code::R0001,
                 format!("the record is {kind}, not a JSON object"),
             )
             .with_help("each record must be one JSON object `{...}`"));
         }
-        None => return Err(RecordError::new("R0005", "the record is empty")),
+        None => return Err(RecordError::new(Code::R0005, "the record is empty")),
     }
     let end = skip_ws(b, p.i);
     if end != b.len() {
@@ -375,7 +376,7 @@ impl<'a> Parser<'a> {
             PErr::Range { path, place } => RecordError {
                 place: place.map(String::into_boxed_str),
                 ..RecordError::new(
-                    "R0002",
+                    Code::R0002,
                     "the number does not fit an exact decimal (at most 28 significant digits and 28 decimal places)",
                 )
                 .with_field(path)
@@ -385,7 +386,7 @@ impl<'a> Parser<'a> {
                 place: place.map(String::into_boxed_str),
                 offset: Some(pos),
                 ..RecordError::new(
-                    "R0021",
+                    Code::R0021,
                     "the key appears twice in one object; which value is meant cannot be told",
                 )
                 .with_field(path)
@@ -447,7 +448,7 @@ impl<'a> Parser<'a> {
                     return Err(PErr::Syntax(SyntaxError {
                         pos: self.i,
                         msg: "nesting deeper than 128 levels",
-                        code: "R0014",
+                        code: Code::R0014,
                     }));
                 }
                 self.i = skip_ws(self.b, self.i + 1);
@@ -487,7 +488,7 @@ impl<'a> Parser<'a> {
                     return Err(PErr::Syntax(SyntaxError {
                         pos: self.i,
                         msg: "nesting deeper than 128 levels",
-                        code: "R0014",
+                        code: Code::R0014,
                     }));
                 }
                 self.i = skip_ws(self.b, self.i + 1);
@@ -569,7 +570,7 @@ impl<'a> Parser<'a> {
             return Err(PErr::Syntax(SyntaxError {
                 pos: self.i,
                 msg: "nesting deeper than 128 levels",
-                code: "R0014",
+                code: Code::R0014,
             }));
         }
         self.i = skip_ws(self.b, self.i + 1);
@@ -699,7 +700,7 @@ impl<'a> Parser<'a> {
             return Err(PErr::Syntax(SyntaxError {
                 pos: self.i,
                 msg: "nesting deeper than 128 levels",
-                code: "R0014",
+                code: Code::R0014,
             }));
         }
         self.i = skip_ws(self.b, self.i + 1);
@@ -899,21 +900,21 @@ mod tests {
             let mut f = Frame::new(n, &[]);
             parse_record(t, &p, &mut f).err().map(|e| (e.code, e.field))
         };
-        assert_eq!(run(r#"[1,2]"#), Some(("R0001", None)));
-        assert_eq!(run(r#""s""#), Some(("R0001", None)));
+        assert_eq!(run(r#"[1,2]"#), Some((Code::R0001, None)));
+        assert_eq!(run(r#""s""#), Some((Code::R0001, None)));
         assert_eq!(
             run(r#"{"a": 1234567890123456789012345678901234567890}"#),
-            Some(("R0002", Some("a".into())))
+            Some((Code::R0002, Some("a".into())))
         );
         // An unread huge number is not an error: nothing reads it.
         assert_eq!(
             run(r#"{"b": 1234567890123456789012345678901234567890}"#),
             None
         );
-        assert_eq!(run(r#"{"a": 1,}"#).map(|e| e.0), Some("R0005"));
-        assert_eq!(run(r#"{"b": [1,}"#).map(|e| e.0), Some("R0005"));
-        assert_eq!(run(r#"{"a": 1} x"#).map(|e| e.0), Some("R0005"));
-        assert_eq!(run(r#""#).map(|e| e.0), Some("R0005"));
+        assert_eq!(run(r#"{"a": 1,}"#).map(|e| e.0), Some(Code::R0005));
+        assert_eq!(run(r#"{"b": [1,}"#).map(|e| e.0), Some(Code::R0005));
+        assert_eq!(run(r#"{"a": 1} x"#).map(|e| e.0), Some(Code::R0005));
+        assert_eq!(run(r#""#).map(|e| e.0), Some(Code::R0005));
     }
 
     #[test]
@@ -927,18 +928,21 @@ mod tests {
         };
         assert_eq!(
             run(r#"{"a": 1, "a": 2}"#),
-            Some(("R0021", Some("a".into()), Some(9)))
+            Some((Code::R0021, Some("a".into()), Some(9)))
         );
         assert_eq!(
             run(r#"{"c": {"d": 1, "d": 2}}"#).map(|e| (e.0, e.1)),
-            Some(("R0021", Some("c.d".into())))
+            Some((Code::R0021, Some("c.d".into())))
         );
         // Escaped spellings of the same key are the same key.
-        assert_eq!(run(r#"{"a": 1, "\u0061": 2}"#).map(|e| e.0), Some("R0021"));
+        assert_eq!(
+            run(r#"{"a": 1, "\u0061": 2}"#).map(|e| e.0),
+            Some(Code::R0021)
+        );
         // Inside a value read whole.
         assert_eq!(
             run(r#"{"w": {"x": 1, "x": 2}}"#).map(|e| (e.0, e.1)),
-            Some(("R0021", Some("w.x".into())))
+            Some((Code::R0021, Some("w.x".into())))
         );
         // Keys the mapping does not read are skipped unread.
         assert_eq!(run(r#"{"b": 1, "b": 2, "a": 3}"#), None);
@@ -946,7 +950,7 @@ mod tests {
             parse_value(r#"{"k": [{"x": 1, "x": 1}]}"#)
                 .map(|_| ())
                 .map_err(|e| e.code),
-            Err("R0021")
+            Err(Code::R0021)
         );
     }
 

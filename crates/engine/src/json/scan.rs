@@ -6,13 +6,15 @@
 //! rejected with R0005 even when the broken part is a key the mapping never
 //! reads: "invalid JSON" must not depend on which keys a mapping happens to use.
 
+use mapc_diag::Code;
+
 /// A syntax error at a byte offset of the record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
     pub pos: usize,
     pub msg: &'static str,
     /// R0005 for syntax, R0014 for nesting deeper than [`MAX_DEPTH`].
-    pub code: &'static str,
+    pub code: Code,
 }
 
 /// Deepest nesting accepted in one record. Deeper input is a per-record
@@ -24,7 +26,7 @@ pub fn err(pos: usize, msg: &'static str) -> SyntaxError {
     SyntaxError {
         pos,
         msg,
-        code: "R0005",
+        code: Code::R0005,
     }
 }
 
@@ -302,7 +304,7 @@ fn skip_container(b: &[u8], start: usize, depth: usize) -> Result<usize, SyntaxE
                     return Err(SyntaxError {
                         pos: i,
                         msg: "nesting deeper than 128 levels",
-                        code: "R0014",
+                        code: Code::R0014,
                     });
                 }
                 let is_obj = b[i] == b'{';
@@ -425,7 +427,7 @@ mod tests {
     #[test]
     fn depth_is_bounded() {
         let deep = "[".repeat(200) + &"]".repeat(200);
-        assert_eq!(skip(&deep).map_err(|e| e.code), Err("R0014"));
+        assert_eq!(skip(&deep).map_err(|e| e.code), Err(Code::R0014));
         let ok = "[".repeat(100) + &"]".repeat(100);
         assert_eq!(skip(&ok), Ok(200));
     }

@@ -5,7 +5,7 @@ use super::literal::{number_too_large, parse_datetime, parse_decimal};
 use crate::dates::date as parse_date;
 use crate::funcs::{self, Func, FuncInfo, FUNCS};
 use crate::{BinaryOp, ConnectionKind, Const, Expr, ExprKind, PathRef, Related, Type, UnaryOp};
-use mapc_diag::{close_typo, code_list, did_you_mean, Diagnostic, Diagnostics, Span};
+use mapc_diag::{close_typo, code_list, did_you_mean, Code, Diagnostic, Diagnostics, Span};
 use mapc_syntax::expr as ast;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -150,7 +150,7 @@ impl Scope<'_> {
             ),
         };
         Diagnostic::new(
-            "M0403",
+            Code::M0403,
             span,
             format!(
                 "`{first}` is not a related alias of mapping `{}`",
@@ -280,7 +280,7 @@ pub fn date_const(text: &str, span: Span, diags: &mut Diagnostics) -> Expr {
         },
         None => {
             diags.push(
-                Diagnostic::new("M0303", span, format!("`{text}` is not a valid date"))
+                Diagnostic::new(Code::M0303, span, format!("`{text}` is not a valid date"))
                     .label("no such date")
                     .help("write a real calendar date as YYYY-MM-DD, e.g. `@2026-01-31`"),
             );
@@ -298,9 +298,13 @@ pub fn datetime_const(text: &str, span: Span, diags: &mut Diagnostics) -> Expr {
         },
         None => {
             diags.push(
-                Diagnostic::new("M0303", span, format!("`{text}` is not a valid date-time"))
-                    .label("not an RFC 3339 date-time")
-                    .help("write a date-time with its offset, e.g. `@2026-01-31T08:00:00Z`"),
+                Diagnostic::new(
+                    Code::M0303,
+                    span,
+                    format!("`{text}` is not a valid date-time"),
+                )
+                .label("not an RFC 3339 date-time")
+                .help("write a date-time with its offset, e.g. `@2026-01-31T08:00:00Z`"),
             );
             error_expr(span)
         }
@@ -371,7 +375,7 @@ pub fn call_in(
             ),
         };
         diags.push(
-            Diagnostic::new("M0501", name_span, format!("unknown function `{name}`"))
+            Diagnostic::new(Code::M0501, name_span, format!("unknown function `{name}`"))
                 .label("no such function")
                 .help(help),
         );
@@ -387,7 +391,7 @@ pub fn call_in(
     if !arity_ok {
         diags.push(
             Diagnostic::new(
-                "M0502",
+                Code::M0502,
                 span,
                 format!(
                     "`{}` takes {}, found {}",
@@ -430,7 +434,7 @@ pub fn call_in(
             };
             diags.push(
                 Diagnostic::new(
-                    "M0503",
+                    Code::M0503,
                     arg.span,
                     format!(
                         "`{}` expects {}{position}, found {}",
@@ -457,7 +461,7 @@ pub fn call_in(
                     None => format!("use one of: {}", ROUND_MODES.join(", ")),
                 };
                 diags.push(
-                    Diagnostic::new("M0303", *ms, format!("`{mode}` is not a rounding mode"))
+                    Diagnostic::new(Code::M0303, *ms, format!("`{mode}` is not a rounding mode"))
                         .label("unknown mode")
                         .help(help),
                 );
@@ -480,7 +484,7 @@ pub fn call_in(
                 };
                 diags.push(
                     Diagnostic::new(
-                        "M0303",
+                        Code::M0303,
                         *ps,
                         format!("invalid date pattern '{pattern}': {}", e.message),
                     )
@@ -506,7 +510,7 @@ pub fn call_in(
             for b in branches {
                 if !b.ty.fits(&first.ty) && !first.ty.fits(&b.ty) {
                     diags.push(
-                        Diagnostic::new("M0503", b.span, format!("`{}` mixes {} and {}", fname, first.ty, b.ty))
+                        Diagnostic::new(Code::M0503, b.span, format!("`{}` mixes {} and {}", fname, first.ty, b.ty))
                             .label(format!("this is {}", a(&b.ty.name())))
                             .related(first.span, format!("this is {}", a(&first.ty.name())))
                             .help(match lang {
@@ -552,7 +556,7 @@ fn in_literal(lit: Span, content: &str, range: std::ops::Range<usize>) -> Span {
 /// M0503 for a list or record given to `concat`).
 fn constant_arguments(func: Func, fname: &str, args: &[Expr], diags: &mut Diagnostics) {
     let out_of_range = |span: Span, msg: String, help: &str| {
-        Diagnostic::new("M0505", span, msg)
+        Diagnostic::new(Code::M0505, span, msg)
             .label("out of range")
             .help(help.to_string())
     };
@@ -610,7 +614,7 @@ fn constant_arguments(func: Func, fname: &str, args: &[Expr], diags: &mut Diagno
             {
                 diags.push(
                     Diagnostic::new(
-                        "M0503",
+                        Code::M0503,
                         x.span,
                         format!("`{fname}` joins text, numbers, dates and booleans, not {}", a(&x.ty.name())),
                     )
@@ -670,7 +674,7 @@ fn time_tokens(args: &[Expr], diags: &mut Diagnostics) {
         };
         diags.push(
             Diagnostic::new(
-                "M0506",
+                Code::M0506,
                 in_literal(p.span, pattern, r.clone()),
                 format!("`{t}` in the pattern '{pattern}' formats a time of day, but the value is a date, so it is always `00`"),
             )
@@ -684,7 +688,7 @@ fn time_tokens(args: &[Expr], diags: &mut Diagnostics) {
         if !has("MM") && !has("HH") && (has("YYYY") || has("DD")) {
             diags.push(
                 Diagnostic::new(
-                    "M0506",
+                    Code::M0506,
                     in_literal(p.span, pattern, r),
                     format!("`mm` in the pattern '{pattern}' is the minutes, and the pattern has no month"),
                 )
@@ -759,7 +763,7 @@ pub fn unary_in(lang: Lang, op: UnaryOp, inner: Expr, span: Span, diags: &mut Di
             if !inner.ty.fits(&Type::Bool) {
                 diags.push(
                     Diagnostic::new(
-                        "M0503",
+                        Code::M0503,
                         inner.span,
                         format!("`not` needs a boolean, found {}", inner.ty),
                     )
@@ -777,7 +781,7 @@ pub fn unary_in(lang: Lang, op: UnaryOp, inner: Expr, span: Span, diags: &mut Di
             if !inner.ty.fits(&Type::Decimal) {
                 diags.push(
                     Diagnostic::new(
-                        "M0503",
+                        Code::M0503,
                         inner.span,
                         format!("`-` needs a number, found {}", inner.ty),
                     )
@@ -953,7 +957,7 @@ pub fn binary_in(
                 };
                 diags.push(
                     Diagnostic::new(
-                        "M0503",
+                        Code::M0503,
                         at,
                         format!("`{}` needs numbers, found {found}", op_name(op)),
                     )
@@ -966,7 +970,7 @@ pub fn binary_in(
                 if matches!(op, Div | Mod) && const_number(&r).is_some_and(|d| d.is_zero()) {
                     diags.push(
                         Diagnostic::new(
-                            "M0507",
+                            Code::M0507,
                             r.span,
                             format!("`{}` by a constant zero", op_name(op)),
                         )
@@ -991,7 +995,7 @@ pub fn binary_in(
                 // right one as the second place.
                 diags.push(
                     Diagnostic::new(
-                        "M0503",
+                        Code::M0503,
                         l.span,
                         format!("`{}` compares {} with {}", op_name(op), l.ty, r.ty),
                     )
@@ -1003,7 +1007,7 @@ pub fn binary_in(
                 for side in [&l, &r] {
                     if !ordered(&side.ty) {
                         diags.push(
-                            Diagnostic::new("M0503", side.span, format!("`{}` cannot order {} values", op_name(op), side.ty))
+                            Diagnostic::new(Code::M0503, side.span, format!("`{}` cannot order {} values", op_name(op), side.ty))
                                 .label(format!("this is {}", a(&side.ty.name())))
                                 .help(if odata {
                                     "only numbers, text, dates and date-times can be compared with lt, le, gt and ge; use eq or ne here"
@@ -1022,7 +1026,7 @@ pub fn binary_in(
                 if !side.ty.fits(&Type::Bool) {
                     diags.push(
                         Diagnostic::new(
-                            "M0503",
+                            Code::M0503,
                             side.span,
                             format!(
                                 "`{}` needs boolean operands, found {}",
@@ -1049,7 +1053,7 @@ pub fn binary_in(
                             if !comparable(&l.ty, &item.ty) {
                                 diags.push(
                                     Diagnostic::new(
-                                        "M0503",
+                                        Code::M0503,
                                         item.span,
                                         format!("`in` compares {} with {}", l.ty, item.ty),
                                     )
@@ -1073,7 +1077,7 @@ pub fn binary_in(
                         };
                         diags.push(
                             Diagnostic::new(
-                                "M0503",
+                                Code::M0503,
                                 l.span,
                                 format!("`in` compares {} with a list of {}", l.ty, elem),
                             )
@@ -1092,7 +1096,7 @@ pub fn binary_in(
                 other => {
                     diags.push(
                         Diagnostic::new(
-                            "M0503",
+                            Code::M0503,
                             r.span,
                             format!("`in` needs a list on the right, found {other}"),
                         )

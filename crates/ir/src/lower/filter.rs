@@ -33,7 +33,7 @@
 
 use super::expr::{self as lx, Lang, Scope};
 use crate::{BinaryOp, ConnectionKind, Const, Expr, ExprKind, Filter, PathRef, Type};
-use mapc_diag::{did_you_mean, Diagnostic, Diagnostics, Span};
+use mapc_diag::{did_you_mean, Code, Diagnostic, Diagnostics, Span};
 use mapc_syntax::filter as f;
 use mapc_syntax::spec::FilterText;
 use std::sync::Arc;
@@ -76,7 +76,7 @@ pub fn lower_filter(scope: &Scope, ft: &FilterText, diags: &mut Diagnostics) -> 
     if !matches!(expr.ty, Type::Bool | Type::Unknown | Type::Null) && lx.unsupported.is_empty() {
         diags.push(
             Diagnostic::new(
-                "M0503",
+                Code::M0503,
                 ast.span,
                 format!(
                     "the filter `{}` is {}, not a boolean",
@@ -97,7 +97,7 @@ pub fn lower_filter(scope: &Scope, ft: &FilterText, diags: &mut Diagnostics) -> 
     if scope.kind != ConnectionKind::File {
         let (what, span) = &lx.unsupported[0];
         let mut d = Diagnostic::new(
-            "M0305",
+            Code::M0305,
             *span,
             format!("preview and test cannot evaluate {what} locally; they will not apply this filter"),
         )
@@ -114,7 +114,7 @@ pub fn lower_filter(scope: &Scope, ft: &FilterText, diags: &mut Diagnostics) -> 
     if scope.kind == ConnectionKind::File {
         for (what, span) in &lx.unsupported {
             diags.push(
-                Diagnostic::new("M0302", *span, format!("{what} is not supported by mapc's local filter evaluation"))
+                Diagnostic::new(Code::M0302, *span, format!("{what} is not supported by mapc's local filter evaluation"))
                     .label("cannot be evaluated on file records")
                     .help(format!(
                         "a file source is filtered by mapc itself; rewrite the condition with eq/ne/gt/ge/lt/le, and/or/not, arithmetic, `in (...)` and the functions {}",
@@ -186,7 +186,7 @@ impl Lx<'_, '_> {
         };
         diags.push(
             Diagnostic::new(
-                "M0501",
+                Code::M0501,
                 name.span,
                 format!("unknown function `{n}` in the filter"),
             )

@@ -2,7 +2,7 @@
 //! number/date literal text -> exact IR values.
 
 use crate::Literal;
-use mapc_diag::{Diagnostic, Diagnostics, Span};
+use mapc_diag::{Code, Diagnostic, Diagnostics, Span};
 use mapc_syntax::yaml::{Node, NodeKind, Scalar};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -106,7 +106,7 @@ fn number_not_mapc(text: &str, span: Span) -> Diagnostic {
         _ => format!("mapc numbers are exact decimals (`16`, `0.5`): write the number in decimal digits, or quote the text (`'{text}'`)"),
     };
     Diagnostic::new(
-        "M0303",
+        Code::M0303,
         span,
         format!("`{text}` is a number in YAML but not in mapc, which would keep it as the text \"{text}\""),
     )
@@ -115,7 +115,7 @@ fn number_not_mapc(text: &str, span: Span) -> Diagnostic {
 }
 
 pub fn number_too_large(text: &str, span: Span) -> Diagnostic {
-    Diagnostic::new("M0303", span, format!("the number `{text}` does not fit an exact decimal"))
+    Diagnostic::new(Code::M0303, span, format!("the number `{text}` does not fit an exact decimal"))
         .label("too many digits or too large")
         .help("mapc numbers are exact decimals with at most 28 digits after the point and a magnitude below 7.9e28; shorten the number or write it as a string")
 }

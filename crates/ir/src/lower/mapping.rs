@@ -9,7 +9,7 @@ use crate::{
     OrderBy, Polling, Products, Related, Rule, RuleAction, SalesPrices, Source, SyncDirection,
     Target, TargetPath, Type, ValueSource, WriteMode,
 };
-use mapc_diag::{Diagnostic, Diagnostics, Span};
+use mapc_diag::{Code, Diagnostic, Diagnostics, Span};
 use mapc_syntax::spec::{self as ast, Spanned, Spec};
 use std::sync::Arc;
 
@@ -413,7 +413,7 @@ fn target_key_written(
     }
     diags.push(
         Diagnostic::new(
-            "M0411",
+            Code::M0411,
             key.span,
             format!("the target key `{text}` is not written by any field or `set` rule"),
         )
@@ -527,7 +527,7 @@ fn one_source(
             let what = what();
             diags.push(
                 Diagnostic::new(
-                    "M0406",
+                    Code::M0406,
                     entry_span,
                     format!("{what} has none of {}", names.join(", ")),
                 )
@@ -542,7 +542,7 @@ fn one_source(
         (Some((k1, s1)), Some((k2, s2))) => {
             let what = what();
             diags.push(
-                Diagnostic::new("M0406", s2, format!("{what} has both `{k1}` and `{k2}`"))
+                Diagnostic::new(Code::M0406, s2, format!("{what} has both `{k1}` and `{k2}`"))
                     .label(format!("second value source `{k2}`"))
                     .related(s1, format!("first value source `{k1}`"))
                     .help("keep exactly one of them; a fallback constant for a null source goes in `default:`"),
@@ -634,7 +634,7 @@ fn lower_rule(scope: &Scope, r: &ast::Rule, index: usize, diags: &mut Diagnostic
     if let Some(w) = &when {
         if !matches!(w.ty, Type::Bool | Type::Unknown) {
             diags.push(
-                Diagnostic::new("M0504", r.when.text.span, format!("the rule condition `{}` is {}, not a boolean", r.when.text.value, super::expr::a(&w.ty.name())))
+                Diagnostic::new(Code::M0504, r.when.text.span, format!("the rule condition `{}` is {}, not a boolean", r.when.text.value, super::expr::a(&w.ty.name())))
                     .label(format!("this is {}", super::expr::a(&w.ty.name())))
                     .help("a `when:` must be true or false: compare the value (e.g. `statecode == 2`) or test it with is_null(...)"),
             );
@@ -642,7 +642,7 @@ fn lower_rule(scope: &Scope, r: &ast::Rule, index: usize, diags: &mut Diagnostic
             // `coalesce(flag, 'no')`: unknown as a whole, but one of the
             // values it can take is not a boolean.
             diags.push(
-                Diagnostic::new("M0504", b.span, format!("the rule condition `{}` can be {}, not a boolean", r.when.text.value, super::expr::a(&b.ty.name())))
+                Diagnostic::new(Code::M0504, b.span, format!("the rule condition `{}` can be {}, not a boolean", r.when.text.value, super::expr::a(&b.ty.name())))
                     .label(format!("this is {}", super::expr::a(&b.ty.name())))
                     .help("every value a `when:` can take must be true, false or null: use a boolean here (e.g. `coalesce(flag, false)`)"),
             );
@@ -688,7 +688,7 @@ fn lower_set(scope: &Scope, r: &ast::Rule, diags: &mut Diagnostics) -> Option<Ru
         Some(t) => Some(target_path(t)),
         None => {
             diags.push(
-                Diagnostic::new("M0409", r.action.span, "a `set` rule has no `to`")
+                Diagnostic::new(Code::M0409, r.action.span, "a `set` rule has no `to`")
                     .label("`set` needs a target path")
                     .help("add `to: <target path>` and one of `expr:` or `value:` with what to assign"),
             );
@@ -708,12 +708,14 @@ fn lower_set(scope: &Scope, r: &ast::Rule, diags: &mut Diagnostics) -> Option<Ru
                 (v.node.span, e.text.span, "expr")
             };
             diags.push(
-                Diagnostic::new("M0409", second, "a `set` rule has both `expr` and `value`")
-                    .label(format!("second value source `{k2}`"))
-                    .related(first, "first value source")
-                    .help(
-                        "keep exactly one: `expr:` for a computed value, `value:` for a constant",
-                    ),
+                Diagnostic::new(
+                    Code::M0409,
+                    second,
+                    "a `set` rule has both `expr` and `value`",
+                )
+                .label(format!("second value source `{k2}`"))
+                .related(first, "first value source")
+                .help("keep exactly one: `expr:` for a computed value, `value:` for a constant"),
             );
             if let Some(a) = &e.ast {
                 scope.expr(a, diags);
@@ -723,7 +725,7 @@ fn lower_set(scope: &Scope, r: &ast::Rule, diags: &mut Diagnostics) -> Option<Ru
         (None, None) => {
             diags.push(
                 Diagnostic::new(
-                    "M0409",
+                    Code::M0409,
                     r.action.span,
                     "a `set` rule has neither `expr` nor `value`",
                 )

@@ -2,7 +2,7 @@
 //! M0405 (the same path written twice) and M0407 (`a` written as a value
 //! while `a.b` is also written).
 
-use mapc_diag::{Diagnostic, Diagnostics, Span};
+use mapc_diag::{Code, Diagnostic, Diagnostics, Span};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -82,7 +82,7 @@ pub fn check(entries: &[Written], scope: &str, diags: &mut Diagnostics) {
             let first = &entries[j];
             if e.path == first.path {
                 diags.push(
-                    Diagnostic::new("M0405", e.span, format!("the target path `{}` is written twice in {scope}", dotted(e.path)))
+                    Diagnostic::new(Code::M0405, e.span, format!("the target path `{}` is written twice in {scope}", dotted(e.path)))
                         .label(format!("second write (by a {})", e.what))
                         .related(first.span, format!("first written here (by a {})", first.what))
                         .help("a target path may be written by at most one entry; remove one of them, or use a `set` rule to override the value conditionally"),
@@ -95,7 +95,7 @@ pub fn check(entries: &[Written], scope: &str, diags: &mut Diagnostics) {
                 };
                 let s = dotted(short.path);
                 diags.push(
-                    Diagnostic::new("M0407", e.span, format!("`{s}` is written as a value while `{}` is also written in {scope}", dotted(long.path)))
+                    Diagnostic::new(Code::M0407, e.span, format!("`{s}` is written as a value while `{}` is also written in {scope}", dotted(long.path)))
                         .label(if std::ptr::eq(short, e) { "written as a whole value here" } else { "written as a member here" })
                         .related(first.span, if std::ptr::eq(short, first) { "written as a whole value here" } else { "written as a member here" })
                         .help(format!("either write the whole object `{s}` or only its members such as `{}`, not both", dotted(long.path))),

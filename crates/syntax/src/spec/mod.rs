@@ -11,7 +11,7 @@ pub use structs::{AUTH_KEYS, TOP_KEYS};
 pub use test_file::{parse_test_file, TestFile};
 
 use crate::yaml::{self, Limits};
-use mapc_diag::{Diagnostic, Diagnostics, SourceFile, Span};
+use mapc_diag::{Code, Diagnostic, Diagnostics, SourceFile, Span};
 
 /// A spec file read into an AST, with everything found on the way.
 pub struct Parsed {
@@ -39,7 +39,7 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> Parsed {
             let (line, col) = file.line_col(at);
             diagnostics.push(
                 Diagnostic::new(
-                    "M0107",
+                    Code::M0107,
                     Span::new(at, at + 1),
                     format!(
                         "the file is not valid UTF-8 (byte {}, line {line}, column {col})",

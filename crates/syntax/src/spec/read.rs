@@ -4,7 +4,7 @@
 
 use super::ast::*;
 use crate::yaml::{Node, NodeKind, Scalar, Style};
-use mapc_diag::{code_list, did_you_mean, Diagnostic, Diagnostics, Span};
+use mapc_diag::{code_list, did_you_mean, Code, Diagnostic, Diagnostics, Span};
 use std::borrow::Cow;
 
 /// Reading context: the source text (for span arithmetic) and the sink.
@@ -26,7 +26,7 @@ impl Reader<'_> {
 
     pub fn wrong_type(&mut self, node: &Node, expected: &str) {
         let d = Diagnostic::new(
-            "M0203",
+            Code::M0203,
             node.span,
             format!("expected {expected}, found {}", node.kind_name()),
         )
@@ -158,7 +158,7 @@ impl<'n> MapReader<'n> {
             Some(node) => {
                 r.push(
                     Diagnostic::new(
-                        "M0201",
+                        Code::M0201,
                         node.span,
                         format!("`{key}` of {} is empty", self.what),
                     )
@@ -178,7 +178,7 @@ impl<'n> MapReader<'n> {
         let at = Span::new(self.span.start, self.span.start);
         r.push(
             Diagnostic::new(
-                "M0201",
+                Code::M0201,
                 at,
                 format!("{} is missing the required key `{key}`", self.what),
             )
@@ -231,7 +231,7 @@ impl<'n> MapReader<'n> {
             };
             r.push(
                 Diagnostic::new(
-                    "M0202",
+                    Code::M0202,
                     k.span,
                     format!("unknown key `{name}` in {}", self.what),
                 )
@@ -326,7 +326,7 @@ macro_rules! enum_from_node {
                             Some(m) => format!("did you mean `{m}`?"),
                             None => format!("use one of: {}", code_list(names)),
                         };
-                        r.push(Diagnostic::new("M0204", node.span, format!("`{other}` is not a valid {}", $what))
+                        r.push(Diagnostic::new(Code::M0204, node.span, format!("`{other}` is not a valid {}", $what))
                             .label(format!("expected one of {}", names.join(" | ")))
                             .help(help));
                         None
@@ -736,7 +736,7 @@ fn embedded<T>(
     node: &Node,
     r: &mut Reader,
     expected: &str,
-    (code, what): (&'static str, &str),
+    (code, what): (Code, &str),
     parse: impl Fn(&str) -> Result<T, crate::expr::SyntaxError>,
     map_spans: impl Fn(&mut T, &dyn Fn(Span) -> Span),
 ) -> Option<(Spanned<String>, Option<T>)> {
@@ -761,9 +761,9 @@ fn embedded<T>(
                 span.end.min(node.span.end.max(span.start)),
             );
             let d = if literal_error(&e.message) {
-                Diagnostic::new("M0303", span, e.message)
+                Diagnostic::new(Code::M0303, span, e.message)
             } else if e.message.starts_with(crate::limits::PATH_LIMIT_PREFIX) {
-                Diagnostic::new("M0306", span, e.message)
+                Diagnostic::new(Code::M0306, span, e.message)
             } else {
                 Diagnostic::new(code, span, format!("invalid {what}: {}", e.message))
             };
@@ -781,7 +781,7 @@ impl FromNode for ExprText {
             node,
             r,
             Self::EXPECTED,
-            ("M0301", "expression"),
+            (Code::M0301, "expression"),
             crate::expr::parse,
             |e, f| e.map_spans(&f),
         )?;
@@ -796,7 +796,7 @@ impl FromNode for FilterText {
             node,
             r,
             Self::EXPECTED,
-            ("M0302", "filter"),
+            (Code::M0302, "filter"),
             crate::filter::parse_filter,
             |e, f| e.map_spans(&f),
         )?;
@@ -828,7 +828,7 @@ impl FromNode for Path {
         let bad = |r: &mut Reader, at: usize, msg: String| {
             let a = map(at);
             r.push(
-                Diagnostic::new("M0304", Span::new(a, (a + 1).min(node.span.end.max(a))), msg)
+                Diagnostic::new(Code::M0304, Span::new(a, (a + 1).min(node.span.end.max(a))), msg)
                     .label("here")
                     .help("a path is names separated by dots, e.g. `customer.accountnumber`; quote a name with other characters in backticks: `` `@odata.etag` ``"),
             );
@@ -884,7 +884,7 @@ impl FromNode for Path {
         }
         if let Some((at, msg)) = crate::limits::check_path(&text, &local) {
             r.push(
-                Diagnostic::new("M0306", Span::new(map(at.start), map(at.end)), msg)
+                Diagnostic::new(Code::M0306, Span::new(map(at.start), map(at.end)), msg)
                     .label("the path is too long from here")
                     .help(crate::limits::PATH_LIMIT_HELP),
             );
@@ -899,7 +899,7 @@ impl FromNode for Path {
             let a = map(at);
             r.push(
                 Diagnostic::new(
-                    "M0304",
+                    Code::M0304,
                     Span::new(a, (a + 1).min(node.span.end.max(a))),
                     format!("`{}` in the field path `{text}` is an OData annotation, whose name contains dots; unquoted, its dots split it into nested objects", &text[start..]),
                 )

@@ -3,7 +3,7 @@
 use super::ast::*;
 use super::read::{named, FromNode, MapReader, Reader};
 use crate::yaml::Node;
-use mapc_diag::Diagnostic;
+use mapc_diag::{Code, Diagnostic};
 
 /// The keys `auth:` accepts; any other is reported as M0202. The reader
 /// asks for each key itself (that is the list M0202 uses); this copy is for
@@ -109,7 +109,7 @@ fn csv_settings(
             };
             r.push(
                 Diagnostic::new(
-                    "M0208",
+                    Code::M0208,
                     d.span,
                     format!("`{shown}` is not a CSV delimiter of connection `{name}`"),
                 )
@@ -122,7 +122,7 @@ fn csv_settings(
         if let (Some(span), false) = (keys[1], c.columns.is_empty()) {
             r.push(
                 Diagnostic::new(
-                    "M0209",
+                    Code::M0209,
                     span,
                     format!("`columns:` cannot be changed per environment (connection `{name}`)"),
                 )
@@ -168,7 +168,7 @@ fn csv_settings(
         };
         r.push(
             Diagnostic::new(
-                "M0209",
+                Code::M0209,
                 span,
                 format!("`{key}:` applies to CSV files only: {why}"),
             )
@@ -561,7 +561,7 @@ fn check_name(n: &Spanned<String>, what: &str, r: &mut Reader) {
             .to_string();
         r.push(
             Diagnostic::new(
-                "M0205",
+                Code::M0205,
                 n.span,
                 format!("{what} `{}` must match [a-z0-9][a-z0-9-]*", n.value),
             )
@@ -596,7 +596,7 @@ pub fn spec(node: &Node, r: &mut Reader) -> Option<Spec> {
         if v.value != 1 {
             r.push(
                 Diagnostic::new(
-                    "M0206",
+                    Code::M0206,
                     v.span,
                     format!("spec format version {} is not supported", v.value),
                 )
@@ -632,7 +632,7 @@ pub fn spec(node: &Node, r: &mut Reader) -> Option<Spec> {
                 || n.is_null()
             {
                 r.push(
-                    Diagnostic::new("M0207", n.span, "`mappings` is empty")
+                    Diagnostic::new(Code::M0207, n.span, "`mappings` is empty")
                         .label("no mappings")
                         .help(
                             "add at least one mapping with `name`, `source`, `target` and `fields`",

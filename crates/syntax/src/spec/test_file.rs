@@ -50,6 +50,7 @@ pub fn parse_test_file(name: &str, text: &str) -> TestFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mapc_diag::Code;
 
     #[test]
     fn reads_test_files() {
@@ -61,7 +62,7 @@ mod tests {
         assert_eq!(t.spec.map(|s| s.value), Some("a.mapc.yaml".to_string()));
         assert_eq!(t.cases.len(), 1);
         let t = parse_test_file("x.test.yaml", "spec: a\ntets: []\n");
-        assert!(t.diagnostics.iter().any(|d| d.code == "M0202"));
-        assert!(t.diagnostics.iter().any(|d| d.code == "M0201"));
+        assert!(t.diagnostics.iter().any(|d| d.code == Code::M0202));
+        assert!(t.diagnostics.iter().any(|d| d.code == Code::M0201));
     }
 }
