@@ -696,12 +696,12 @@ impl Ctx<'_, '_> {
         let write = match d.action {
             Action::Create => {
                 planned.action = "create";
-                Some((true, json.to_vec()))
+                Some(None)
             }
             Action::Update { patch, changed } => {
                 planned.action = "update";
                 planned.changed = changed;
-                Some((false, patch.to_string().into_bytes()))
+                Some(Some(patch.to_string()))
             }
             Action::Unchanged => None,
             Action::Skip(why) => {
@@ -753,18 +753,24 @@ impl Ctx<'_, '_> {
                 }
             }
         }
-        match write {
-            Some((true, bytes)) => {
+        // `Some(None)`: create with the mapped record; `Some(Some(patch))`:
+        // update with the patch.
+        let queued = match write {
+            Some(None) => {
                 self.report.counts.created += 1;
-                let w = Owned::Create(self.bytes(&bytes));
-                self.pending_writes.push((self.pending_keys.len(), w));
+                Some(Owned::Create(self.bytes(json)))
             }
-            Some((false, bytes)) => {
+            Some(Some(patch)) => {
                 self.report.counts.updated += 1;
-                let w = Owned::Update(self.bytes(&bytes));
-                self.pending_writes.push((self.pending_keys.len(), w));
+                Some(Owned::Update(self.bytes(patch.as_bytes())))
             }
-            None => self.report.counts.unchanged += 1,
+            None => {
+                self.report.counts.unchanged += 1;
+                None
+            }
+        };
+        if let Some(w) = queued {
+            self.pending_writes.push((self.pending_keys.len(), w));
         }
         if planned.action != "unchanged" || !planned.back.is_empty() {
             self.events.planned(&planned);

@@ -186,9 +186,10 @@ pub struct FileTarget {
     key: Vec<String>,
     loaded: bool,
     index: HashMap<u128, Slot, foldhash::fast::RandomState>,
-    /// The spill's entries in order: key id and text length (each entry is
-    /// its text and a newline). No key text is kept.
-    entries: Vec<(u128, u32)>,
+    /// The key id of each spill entry, in order (each entry is its text and a
+    /// newline; its place and length are in the key's slot). 16 bytes an
+    /// entry; no key text is kept.
+    entries: Vec<u128>,
     /// Every entry so far is the latest text of a live record, in order:
     /// the spill is then the table's NDJSON file as it stands.
     linear: bool,
@@ -253,7 +254,7 @@ impl FileTarget {
         self.pending.push(b'\n');
         self.spill_len += u64::from(len) + 1;
         let id = key_id(key);
-        self.entries.push((id, len));
+        self.entries.push(id);
         match self.index.get_mut(&id) {
             Some(s) => {
                 if s.deleted {
@@ -509,7 +510,10 @@ impl Target for FileTarget {
         self.load()?;
         // The table keeps no key texts: they are read from the records.
         let mut out = Vec::new();
-        for (off, len, i) in self.placed() {
+        for i in 0..self.entries.len() {
+            let Some((off, len)) = self.placed(i) else {
+                continue;
+            };
             let text = self.spilled(off, len)?;
             let v: Value = serde_json::from_slice(&text).map_err(io::Error::other)?;
             match at(&v, &self.key).and_then(key_text) {
@@ -598,16 +602,21 @@ impl Target for FileTarget {
         let result = (|| -> io::Result<()> {
             let f = File::create(&tmp)?;
             let mut w = BufWriter::with_capacity(1 << 16, f);
-            let placed = self.placed();
             let mut sink = format::Writer::new(self.format, std::mem::take(&mut self.columns));
             if self.format == Format::Csv {
                 // The header needs every column first.
-                for &(off, len, _) in &placed {
+                for i in 0..self.entries.len() {
+                    let Some((off, len)) = self.placed(i) else {
+                        continue;
+                    };
                     sink.see(&self.spilled(off, len)?)?;
                 }
             }
             sink.start(&mut w)?;
-            for &(off, len, _) in &placed {
+            for i in 0..self.entries.len() {
+                let Some((off, len)) = self.placed(i) else {
+                    continue;
+                };
                 let t = self.spilled(off, len)?;
                 sink.record(&mut w, &t)?;
             }
@@ -630,17 +639,14 @@ impl Target for FileTarget {
 }
 
 impl FileTarget {
-    /// The live records in the table's order: the latest text (offset,
-    /// length) of each, and its place.
-    fn placed(&self) -> Vec<(u64, usize, usize)> {
-        self.entries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (id, _))| {
-                let s = self.index.get(id)?;
-                (!s.deleted && s.pos as usize == i).then_some((s.off, s.len as usize, i))
-            })
-            .collect()
+    /// Where the `i`th spill entry's record is, when that entry gives a live
+    /// record its place: the latest text (offset, length) of that record.
+    /// Walking `i` over the entries gives the table in order, with nothing
+    /// collected per record.
+    fn placed(&self, i: usize) -> Option<(u64, usize)> {
+        let id = self.entries.get(i)?;
+        let s = self.index.get(id)?;
+        (!s.deleted && s.pos as usize == i).then_some((s.off, s.len as usize))
     }
 
     /// The spill is the new file (see the module doc): made durable, then
