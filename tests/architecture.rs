@@ -13,20 +13,34 @@ use std::process::Command;
 /// not (yet) in the workspace is fine; a workspace crate missing here is not.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("mapc-diag", &[]),
+    ("mapc-value", &["mapc-diag"]),
     ("mapc-state", &["mapc-diag"]),
-    ("mapc-syntax", &["mapc-diag"]),
-    ("mapc-ir", &["mapc-diag", "mapc-syntax"]),
-    ("mapc-connect", &["mapc-diag", "mapc-syntax", "mapc-ir"]),
+    ("mapc-syntax", &["mapc-diag", "mapc-value"]),
+    ("mapc-ir", &["mapc-diag", "mapc-value", "mapc-syntax"]),
+    (
+        "mapc-connect",
+        &["mapc-diag", "mapc-value", "mapc-syntax", "mapc-ir"],
+    ),
     (
         "mapc-check",
-        &["mapc-diag", "mapc-syntax", "mapc-ir", "mapc-connect"],
+        &[
+            "mapc-diag",
+            "mapc-value",
+            "mapc-syntax",
+            "mapc-ir",
+            "mapc-connect",
+        ],
     ),
-    ("mapc-engine", &["mapc-diag", "mapc-ir", "mapc-connect"]),
-    ("mapc-output", &["mapc-diag", "mapc-engine"]),
+    (
+        "mapc-engine",
+        &["mapc-diag", "mapc-value", "mapc-ir", "mapc-connect"],
+    ),
+    ("mapc-output", &["mapc-diag", "mapc-value", "mapc-engine"]),
     (
         "mapc-compile",
         &[
             "mapc-diag",
+            "mapc-value",
             "mapc-syntax",
             "mapc-ir",
             "mapc-connect",
@@ -37,6 +51,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "mapc-sync",
         &[
             "mapc-diag",
+            "mapc-value",
             "mapc-ir",
             "mapc-connect",
             "mapc-engine",
@@ -47,6 +62,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "mapc",
         &[
             "mapc-diag",
+            "mapc-value",
             "mapc-syntax",
             "mapc-ir",
             "mapc-connect",

@@ -97,9 +97,9 @@ pub struct PreviewArgs {
 pub fn as_of_date(arg: Option<&str>) -> Result<jiff::civil::Date, String> {
     match arg {
         Some(s) => {
-            use mapc_syntax::dates::{parse_ymd, YmdError};
+            use mapc_value::dates::{parse_ymd, YmdError};
             match parse_ymd(s.trim()) {
-                Ok(_) => mapc_engine::value::parse_ymd(s.trim().as_bytes())
+                Ok(_) => mapc_value::parse_ymd(s.trim().as_bytes())
                     .ok_or_else(|| format!("--as-of `{s}` is out of range")),
                 Err(YmdError::NoSuchDay(why)) => Err(format!("--as-of `{s}` is not a date: {why}")),
                 Err(YmdError::Shape) => Err(format!(

@@ -24,10 +24,10 @@
 //!   number is simply not equal to a number.
 
 use crate::exact::{self, Inexact, Mode};
-use crate::value::*;
 use jiff::civil::Date;
 use mapc_diag::Code;
 use mapc_ir::{BinaryOp, Const, Expr, ExprKind, Func, PathRef, UnaryOp};
+use mapc_value::*;
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -497,7 +497,7 @@ pub fn date_arg(v: &Value, what: &str) -> EResult<Option<DateLike>> {
         Value::DateTime(t) => Ok(Some(DateLike::DateTime(*t))),
         v if v.is_null() => Ok(None),
         Value::Str(s) => parse_date_like(s).map(Some).ok_or_else(|| {
-            let base = match mapc_ir::dates::date_part_problem(s) {
+            let base = match mapc_value::dates::date_part_problem(s) {
                 Some(why) => format!("\"{}\" is not a date: {why}", clip(s)),
                 None => format!(
                     "\"{}\" is not a date (YYYY-MM-DD) or date-time (RFC 3339)",
@@ -688,7 +688,7 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
             parse_date_pattern(&s, &p).map(Value::Date).ok_or_else(|| {
                 let why = pattern_ymd(&s, &p).and_then(|(y, m, d)| {
                     let (m, d) = (u32::try_from(m).ok()?, u32::try_from(d).ok()?);
-                    mapc_ir::dates::day_problem(i64::from(y), m, d)
+                    mapc_value::dates::day_problem(i64::from(y), m, d)
                 });
                 let message = match why {
                     Some(why) => format!("\"{}\" is not a date: {why}", clip(&s)),
@@ -701,7 +701,9 @@ fn call<'a>(f: Func, args: &'a [CExpr], cx: Ctx<'_, 'a>) -> EResult<Value<'a>> {
         ToString => match arg(0) {
             v if v.is_null() => Ok(Value::Null),
             Value::Str(s) => Ok(Value::Str(s.clone())),
-            v @ (Value::List(_) | Value::Obj(_)) => Ok(owned(crate::json::write::to_string(v))),
+            v @ (Value::List(_) | Value::Obj(_)) => {
+                Ok(owned(mapc_value::json::write::to_string(v)))
+            }
             v => {
                 let mut out = Vec::new();
                 write_text_shortest(v, &mut out);

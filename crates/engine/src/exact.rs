@@ -37,7 +37,7 @@ pub enum Inexact {
 const MAX_SCALE: u32 = 28;
 
 fn max_mantissa() -> BigUint {
-    BigUint::from(mapc_ir::number::MAX_MANTISSA)
+    BigUint::from(mapc_value::number::MAX_MANTISSA)
 }
 
 fn pow10(n: u32) -> BigUint {
@@ -131,7 +131,7 @@ pub fn div(x: Decimal, y: Decimal) -> Result<Decimal, Inexact> {
             }
             // Append zeros while they fit (they do unless the quotient is huge).
             let (mut m, mut scale) = (q.mantissa().unsigned_abs(), q.scale());
-            while scale < preferred && m * 10 <= mapc_ir::number::MAX_MANTISSA {
+            while scale < preferred && m * 10 <= mapc_value::number::MAX_MANTISSA {
                 m *= 10;
                 scale += 1;
             }
@@ -270,10 +270,10 @@ mod tests {
     use super::*;
 
     fn d(s: &str) -> Decimal {
-        mapc_ir::number::parse_decimal(s.as_bytes(), true).unwrap()
+        mapc_value::number::parse_decimal(s.as_bytes(), true).unwrap()
     }
     fn t(r: Result<Decimal, Inexact>) -> Result<String, Inexact> {
-        r.map(|d| mapc_ir::number::decimal_text(&d))
+        r.map(|d| mapc_value::number::decimal_text(&d))
     }
 
     #[test]
@@ -364,7 +364,7 @@ mod tests {
         let mut dec = || {
             let bits = next() % 97;
             let m = (u128::from(next()) << 64 | u128::from(next())) >> (128 - bits.max(1));
-            let m = m.min(mapc_ir::number::MAX_MANTISSA);
+            let m = m.min(mapc_value::number::MAX_MANTISSA);
             let mut v = Decimal::from_i128_with_scale(m as i128, (next() % 29) as u32);
             v.set_sign_negative(next() % 2 == 0);
             v

@@ -30,11 +30,11 @@
 //! [`SeenKeys`] for a run's keys.
 
 use crate::exec::Out;
-use crate::json::parse::{parse_record, Frame, Proj, RecordError};
 use crate::plan::{TEntry, TNode};
 use crate::run::Position;
-use crate::value::{write_text_shortest, Value};
 use mapc_diag::Code;
+use mapc_value::json::parse::{parse_record, Frame, Proj, RecordError};
+use mapc_value::{write_text_shortest, Value};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -344,7 +344,7 @@ impl KeyPlan {
         let mut out = Vec::new();
         if !write_text_shortest(v, &mut out) {
             out.clear();
-            crate::json::write::write_value(v, &mut out);
+            mapc_value::json::write::write_value(v, &mut out);
         }
         let s = String::from_utf8(out).ok()?;
         const MAX: usize = 120;

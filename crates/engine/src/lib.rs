@@ -58,7 +58,7 @@
 //! * **Numbers** are exact decimals (`rust_decimal`, 96-bit mantissa, at most
 //!   28 decimal places) from parsing to output; there is no binary floating
 //!   point anywhere on the value path. Every number text, in records and in
-//!   the spec, is read by the one reader `mapc_ir::number`, so a value
+//!   the spec, is read by the one reader `mapc_value::number`, so a value
 //!   writes the same whatever its origin: digits and trailing zeros kept
 //!   (`45.10` stays `45.10`), an exponent folded into the scale (`1.5e3` is
 //!   `1500`), never an exponent in output, and trailing zeros beyond 28
@@ -229,16 +229,14 @@ pub mod eval;
 pub mod exact;
 pub mod exec;
 pub mod input;
-pub mod json;
 pub mod keys;
 pub mod plan;
 pub mod preview;
 pub mod reads;
 pub mod run;
 pub mod testing;
-pub mod value;
 
 pub use exec::{Scratch, Warning};
+pub use mapc_value::Value;
 pub use plan::{CompileError, Compiled, Options, WriteMode};
 pub use run::{Outcome, Position, Rejection, Sink, Summary};
-pub use value::Value;

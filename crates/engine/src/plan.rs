@@ -7,14 +7,14 @@
 //! the compiled expressions over slots, fill leaves, serialize the tree.
 
 use crate::eval::{self, CExpr, RelatedCheck};
-use crate::json::parse::{ListProj, Proj};
-use crate::value::Value;
 use jiff::civil::Date;
 use mapc_diag::Span;
 use mapc_ir::{
     Field, Mapping, OnNull, PathRef, Program, Related, RuleAction, SyncDirection, TargetPath,
     ValueSource,
 };
+use mapc_value::json::parse::{ListProj, Proj};
+use mapc_value::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -255,7 +255,7 @@ impl Tree {
                 Some(p) => p,
                 None => {
                     let mut key_json = Vec::new();
-                    crate::json::write::write_str(seg, &mut key_json);
+                    mapc_value::json::write::write_str(seg, &mut key_json);
                     key_json.push(b':');
                     let node = if last {
                         self.n += 1;

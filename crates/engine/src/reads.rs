@@ -21,9 +21,9 @@
 //! from the first [`SAMPLE_RECORDS`] records read while some path is still
 //! unseen, at most [`MAX_KEYS`] names per object.
 
-use crate::json::parse::{Frame, ListState, Proj};
-use crate::value::Value;
 use mapc_diag::Span;
+use mapc_value::json::parse::{Frame, ListState, Proj};
+use mapc_value::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::Mutex;
@@ -233,7 +233,7 @@ impl ReadTracker {
             }
         }
         if self.unseen.load(Relaxed) > 0 && self.sampled.fetch_add(1, Relaxed) < SAMPLE_RECORDS {
-            if let Ok(v) = crate::json::parse::parse_value(text) {
+            if let Ok(v) = mapc_value::json::parse::parse_value(text) {
                 self.observe_value(&v);
             }
         }

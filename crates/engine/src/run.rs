@@ -7,10 +7,10 @@ pub const WORKER_STACK_BYTES: usize = 8 << 20;
 
 use crate::exec::{write_relationships, CompanyData, Processed, Scratch, Verdict, Warning};
 use crate::input::{Batch, Item, RecordSource, KEEP_BYTES};
-use crate::json::parse::RecordError;
 use crate::keys::{KeyHash, SeenKeys};
 use crate::plan::Compiled;
 use mapc_diag::{Code, Span};
+use mapc_value::json::parse::RecordError;
 use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};

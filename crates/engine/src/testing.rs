@@ -22,14 +22,14 @@
 //!   length differs.
 
 use crate::input::MemorySource;
-use crate::json::parse::parse_value;
-use crate::json::write::{to_string, write_str, write_value};
 use crate::plan::{Compiled, Options};
 use crate::run::Outcome;
-use crate::value::{write_decimal, Value};
 use jiff::civil::Date;
 use mapc_diag::{Code, SourceFile, Span};
 use mapc_ir::{Expect, Literal, Program, Test};
+use mapc_value::json::parse::parse_value;
+use mapc_value::json::write::{to_string, write_str, write_value};
+use mapc_value::{write_decimal, Value};
 
 /// One difference between the expected and the actual record.
 #[derive(Clone, Debug, PartialEq, Eq)]

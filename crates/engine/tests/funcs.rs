@@ -6,9 +6,9 @@
 mod common;
 
 use common::*;
-use mapc_engine::json::parse::parse_value;
-use mapc_engine::json::write::{to_string, top_level_entries};
 use mapc_ir::{Func, FUNCS};
+use mapc_value::json::parse::parse_value;
+use mapc_value::json::write::{to_string, top_level_entries};
 
 fn yaml_quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))

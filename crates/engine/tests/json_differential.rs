@@ -33,10 +33,10 @@
 //!   key the mapping does not read is not an error there (it is never read),
 //!   while invalid JSON anywhere still is.
 
-use mapc_engine::json::parse::{parse_record, parse_value, Frame, Proj};
-use mapc_engine::json::write::write_value;
-use mapc_engine::value::decimal_text;
 use mapc_engine::Value;
+use mapc_value::decimal_text;
+use mapc_value::json::parse::{parse_record, parse_value, Frame, Proj};
+use mapc_value::json::write::write_value;
 use std::collections::BTreeMap;
 
 // ---------------------------------------------------------------------------
@@ -275,7 +275,7 @@ impl Gen {
 /// correctly escaped whatever it holds.
 fn crate_write_str(s: &str, out: &mut String) {
     let mut b = Vec::new();
-    mapc_engine::json::write::write_str(s, &mut b);
+    mapc_value::json::write::write_str(s, &mut b);
     out.push_str(&String::from_utf8(b).expect("utf-8"));
 }
 

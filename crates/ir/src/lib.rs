@@ -5,7 +5,6 @@
 //! in and locked product fields are made explicit, so nothing downstream
 //! re-reads YAML or re-derives a default.
 
-pub mod dates;
 pub mod expr;
 pub mod funcs;
 pub mod lower;
@@ -18,16 +17,11 @@ pub use lower::{lower, Lowered, SchemaInfo};
 pub use program::*;
 pub use types::Type;
 
-// The value forms a program carries, for the engine, which sits on the IR and
-// not on the spec reader: numbers and dates are read by the one reader the
-// spec's literals use (so a record value and a literal can never disagree),
-// and CSV delimiters are named as the spec names them. Re-exported here so
-// the dependency stays one-way (syntax <- ir <- engine) with one
-// implementation of each (`dates` re-exports the syntax reader and adds the
-// jiff date it makes, which only the IR and the engine hold).
+// Spec facts the engine needs, which sits on the IR and not on the spec
+// reader: CSV delimiters named as the spec names them, and the path limit.
+// Re-exported here so the dependency stays one-way (syntax <- ir <- engine).
 /// How long a field path may be (the engine keeps CSV headers within it).
 pub use mapc_syntax::limits::MAX_PATH_SEGMENTS;
-pub use mapc_syntax::number;
 
 /// CSV delimiters as the spec names them (`csv: {delimiter: ...}`).
 pub mod csv {

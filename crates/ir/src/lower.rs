@@ -390,11 +390,11 @@ fn lower_tests(
         }
 
         let as_of = match &t.as_of {
-            Some(s) => match crate::dates::date(&s.value) {
+            Some(s) => match mapc_value::dates::date(&s.value) {
                 Some(d) => Some(d),
                 None => {
-                    let d = match mapc_syntax::dates::parse_ymd(&s.value) {
-                        Err(mapc_syntax::dates::YmdError::NoSuchDay(why)) => Diagnostic::new(
+                    let d = match mapc_value::dates::parse_ymd(&s.value) {
+                        Err(mapc_value::dates::YmdError::NoSuchDay(why)) => Diagnostic::new(
                             Code::M0303,
                             s.span,
                             format!("`as_of` `{}` is not a date: {why}", s.value),

@@ -88,6 +88,27 @@ pub enum Literal {
     Map(Vec<(Arc<str>, Literal)>),
 }
 
+/// A spec constant as the engine holds it.
+impl From<&Literal> for mapc_value::Value<'static> {
+    fn from(lit: &Literal) -> Self {
+        use mapc_value::Value;
+        use Literal as L;
+        match lit {
+            L::Null => Value::Null,
+            L::Bool(b) => Value::Bool(*b),
+            L::Number(n) => Value::Num(*n),
+            L::String(s) => Value::Str(std::borrow::Cow::Owned(s.to_string())),
+            L::List(items) => Value::List(items.iter().map(Value::from).collect()),
+            L::Map(entries) => Value::Obj(
+                entries
+                    .iter()
+                    .map(|(k, v)| (std::borrow::Cow::Owned(k.to_string()), Value::from(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 /// Where a field's value comes from.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ValueSource {

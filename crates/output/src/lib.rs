@@ -2,9 +2,9 @@
 //! the aligned table (display widths). Display code lives here, not in the
 //! engine, which hands out compact JSON records.
 
-use mapc_engine::json::parse::parse_value;
-use mapc_engine::json::write::{pretty, top_level_entries, write_str};
 use mapc_engine::Value;
+use mapc_value::json::parse::parse_value;
+use mapc_value::json::write::{pretty, top_level_entries, write_str};
 use std::io::Write;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 

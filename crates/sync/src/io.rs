@@ -2,7 +2,7 @@
 
 pub use mapc_connect::{key_text, open_file_target, Target, Write, WriteResult};
 pub use mapc_engine::input::{Batch, Note, RecordSource as Source};
-pub use mapc_engine::json::parse::RecordError;
+pub use mapc_value::json::parse::RecordError;
 
 /// Opens a file source (format from the extension).
 pub fn open_source(

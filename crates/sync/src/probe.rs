@@ -14,8 +14,8 @@ use serde_json::Value;
 /// (what a run pays on every source and every mapped record), and only the
 /// value found is parsed.
 pub fn probe(json: &[u8], path: &[String]) -> Result<Option<Value>, String> {
-    use mapc_engine::json::scan::{scan_string, skip_value, skip_ws, unescape};
-    let bad = |e: mapc_engine::json::scan::SyntaxError| format!("{} at byte {}", e.msg, e.pos);
+    use mapc_value::json::scan::{scan_string, skip_value, skip_ws, unescape};
+    let bad = |e: mapc_value::json::scan::SyntaxError| format!("{} at byte {}", e.msg, e.pos);
     let mut i = skip_ws(json, 0);
     for (n, seg) in path.iter().enumerate() {
         if json.get(i) != Some(&b'{') {

@@ -103,7 +103,7 @@ impl Watermark {
 /// `Z` or an offset, one without (taken as UTC, as Dataverse and Business
 /// Central write theirs), or a date (its midnight UTC).
 pub fn parse(text: &str) -> Result<Timestamp, String> {
-    use mapc_engine::value::{date_start, parse_date_like, DateLike};
+    use mapc_value::{date_start, parse_date_like, DateLike};
     match parse_date_like(text) {
         Some(DateLike::DateTime(t)) => Ok(t),
         Some(DateLike::Date(d)) => date_start(d).ok_or_else(|| format!("`{text}` is out of range")),

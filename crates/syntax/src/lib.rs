@@ -3,12 +3,10 @@
 //! `yaml` builds a spanned tree, `spec` reads it into the typed AST, and the
 //! `expr`/`filter` grammars (in `grammar/`) parse the small languages inside
 //! string values.
-pub mod dates;
 mod depth;
 pub mod expr;
 pub mod filter;
 pub mod limits;
-pub mod number;
 mod parse_util;
 pub mod spec;
 pub mod yaml;

@@ -1,6 +1,6 @@
 //! Small helpers the expression and the `$filter` parsers share: spans of
 //! pest pairs, where a pest error points, and text for error messages. The calendar rule
-//! both use to reject dates that do not exist is in [`crate::dates`].
+//! both use to reject dates that do not exist is in [`mapc_value::dates`].
 
 use mapc_diag::Span;
 use pest::error::{Error, ErrorVariant, InputLocation};

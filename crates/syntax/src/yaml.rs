@@ -64,13 +64,13 @@ impl Scalar {
         }
     }
     /// The plain scalar as number text, if it is one
-    /// ([`crate::number::is_yaml_number`]: `7`, `-0.5`, `1.5e3`, not `.5`).
+    /// ([`mapc_value::number::is_yaml_number`]: `7`, `-0.5`, `1.5e3`, not `.5`).
     pub fn as_number(&self) -> Option<&str> {
         if self.style != Style::Plain || self.tag.is_some() {
             return None;
         }
         let t = self.text.as_str();
-        crate::number::is_yaml_number(t).then_some(t)
+        mapc_value::number::is_yaml_number(t).then_some(t)
     }
     /// Plain scalars that are neither null, bool nor number are strings;
     /// quoted and block scalars are always strings.

@@ -90,13 +90,13 @@ impl TargetCx<'_> {
                 }
             },
             EdmType::Date => (!(is_string && is_date(text))).then(|| {
-                match mapc_syntax::dates::date_part_problem(text).filter(|_| is_string) {
+                match mapc_value::dates::date_part_problem(text).filter(|_| is_string) {
                     Some(why) => format!("`{text}` is not a day ({why}); write a real date, e.g. `{key}: 2026-11-22`"),
                     None => format!("write a date as `YYYY-MM-DD`, e.g. `{key}: 2026-11-22`"),
                 }
             }),
             EdmType::DateTimeOffset => (!(is_string && is_datetime(text))).then(|| {
-                match mapc_syntax::dates::date_part_problem(text).filter(|_| is_string) {
+                match mapc_value::dates::date_part_problem(text).filter(|_| is_string) {
                     Some(why) => format!("`{text}` is not a day ({why}); write a real date-time, e.g. `{key}: \"2026-11-22T10:00:00Z\"`"),
                     None => format!("write a date-time with an offset, e.g. `{key}: \"2026-11-22T10:00:00Z\"`"),
                 }
@@ -169,7 +169,7 @@ impl TargetCx<'_> {
 }
 
 fn plain_number(t: &str) -> bool {
-    mapc_syntax::number::is_yaml_number(t)
+    mapc_value::number::is_yaml_number(t)
 }
 
 fn digits(s: &str, n: usize) -> Option<u32> {
@@ -179,9 +179,9 @@ fn digits(s: &str, n: usize) -> Option<u32> {
 }
 
 /// `YYYY-MM-DD`, a real calendar date (the one date reader,
-/// [`mapc_syntax::dates::parse_ymd`]).
+/// [`mapc_value::dates::parse_ymd`]).
 pub fn is_date(s: &str) -> bool {
-    mapc_syntax::dates::parse_ymd(s).is_ok()
+    mapc_value::dates::parse_ymd(s).is_ok()
 }
 
 /// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff`.

@@ -374,7 +374,7 @@ fn polling(p: &Polling, diags: &mut Diagnostics) {
 /// Number text of a scalar regardless of its quoting (for "remove the quotes").
 fn number_text(s: &Scalar) -> Option<&str> {
     let t = s.text.trim();
-    mapc_syntax::number::is_yaml_number(t).then_some(t)
+    mapc_value::number::is_yaml_number(t).then_some(t)
 }
 
 // ---------------------------------------------------------------- order_by

@@ -2,11 +2,11 @@
 //! ids, and the relationship lists written once parents are resolved.
 
 use super::{check_list, reject, Warning};
-use crate::json::parse::{Frame, RecordError};
-use crate::json::write::write_str;
 use crate::plan::Compiled;
-use crate::value::{id_text, Value};
 use mapc_diag::Code;
+use mapc_value::json::parse::{Frame, RecordError};
+use mapc_value::json::write::write_str;
+use mapc_value::{id_text, Value};
 use std::borrow::Cow;
 
 /// What a record's company fields say (companies mappings only).

@@ -3,12 +3,12 @@
 
 use super::{from_eval, reject, Out};
 use crate::eval::{Ctx, EvalError};
-use crate::json::parse::RecordError;
-use crate::json::write::write_value;
 use crate::plan::{CField, CSource, TEntry, TNode};
-use crate::value::Value;
 use mapc_diag::Code;
 use mapc_ir::OnNull;
+use mapc_value::json::parse::RecordError;
+use mapc_value::json::write::write_value;
+use mapc_value::Value;
 
 pub(super) fn eval_source<'a>(src: &'a CSource, cx: Ctx<'_, 'a>) -> Result<Value<'a>, EvalError> {
     match src {

@@ -17,11 +17,11 @@ pub(crate) use companies::{
 use fields::{eval_source, map_fields, write_entries};
 
 use crate::eval::{Ctx, EvalError};
-use crate::json::parse::{parse_record, Frame, ListData, ListState, RecordError};
 use crate::keys::KeyHash;
 use crate::plan::Compiled;
-use crate::value::{id_text, Value};
 use mapc_diag::{Code, Span};
+use mapc_value::json::parse::{parse_record, Frame, ListData, ListState, RecordError};
+use mapc_value::{id_text, Value};
 use std::borrow::Cow;
 
 /// A warning attached to a record that is still written.

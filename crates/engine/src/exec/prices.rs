@@ -3,10 +3,10 @@
 
 use super::{check_list, from_eval, reject, Warning};
 use crate::eval::date_arg;
-use crate::json::parse::{Frame, RecordError};
 use crate::plan::Compiled;
-use crate::value::{id_text, utc_date, write_date, write_text_shortest, DateLike, Value};
 use mapc_diag::Code;
+use mapc_value::json::parse::{Frame, RecordError};
+use mapc_value::{id_text, utc_date, write_date, write_text_shortest, DateLike, Value};
 use std::borrow::Cow;
 
 impl Compiled {

@@ -3,9 +3,9 @@
 
 use super::{check_list, map_fields, reject, Out, Scratch};
 use crate::eval::Ctx;
-use crate::json::parse::{Frame, RecordError};
 use crate::plan::Compiled;
-use crate::value::{id_text, sort_cmp, Value};
+use mapc_value::json::parse::{Frame, RecordError};
+use mapc_value::{id_text, sort_cmp, Value};
 use std::cmp::Ordering;
 
 impl Compiled {

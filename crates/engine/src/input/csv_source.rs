@@ -44,13 +44,13 @@
 
 use super::{too_large, Batch, InputError, Item, Note, RecordSource, BATCH_BYTES};
 use crate::exec::MAX_RECORD_BYTES;
-use crate::json::parse::RecordError;
-use crate::json::write::write_str;
-use crate::value::{
-    parse_date_like, parse_decimal, write_datetime, write_decimal, DateLike, NumError,
-};
 use mapc_diag::Code;
 use mapc_ir::Type;
+use mapc_value::json::parse::RecordError;
+use mapc_value::json::write::write_str;
+use mapc_value::{
+    parse_date_like, parse_decimal, write_datetime, write_decimal, DateLike, NumError,
+};
 use std::io::Read;
 
 /// How a CSV file is read; the default detects the delimiter and reads

@@ -26,8 +26,8 @@
 
 use super::{read_more, too_large, Batch, Item, Note, RecordSource, BATCH_BYTES};
 use crate::exec::MAX_RECORD_BYTES;
-use crate::json::parse::RecordError;
 use mapc_diag::Code;
+use mapc_value::json::parse::RecordError;
 use std::io::Read;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -250,7 +250,7 @@ impl<R: Read> JsonDocSource<R> {
     /// Notes what a response annotation says about the records.
     fn annotation(&mut self, key: &str, value: &[u8]) {
         let v = std::str::from_utf8(value).ok().and_then(|t| {
-            crate::json::parse::parse_value(t)
+            mapc_value::json::parse::parse_value(t)
                 .ok()
                 .map(|v| v.into_owned())
         });

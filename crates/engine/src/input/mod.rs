@@ -16,8 +16,8 @@ pub use csv_source::{CsvOptions, CsvSource};
 pub use json_doc::JsonDocSource;
 pub use ndjson::NdjsonSource;
 
-use crate::json::parse::RecordError;
 use mapc_diag::Code;
+use mapc_value::json::parse::RecordError;
 use std::io::Read;
 use std::ops::Range;
 use std::path::Path;

@@ -2,11 +2,11 @@
 //! arity and type checks (M0403, M0303, M05xx).
 
 use super::literal::{number_too_large, parse_datetime, parse_decimal};
-use crate::dates::date as parse_date;
 use crate::funcs::{self, Func, FuncInfo, FUNCS};
 use crate::{BinaryOp, ConnectionKind, Const, Expr, ExprKind, PathRef, Related, Type, UnaryOp};
 use mapc_diag::{close_typo, code_list, did_you_mean, Code, Diagnostic, Diagnostics, Span};
 use mapc_syntax::expr as ast;
+use mapc_value::dates::date as parse_date;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -597,7 +597,7 @@ fn constant_arguments(func: Func, fname: &str, args: &[Expr], diags: &mut Diagno
                 ..
             }) = args.first()
             {
-                if mapc_syntax::number::parse_literal(t.trim()).is_none() {
+                if mapc_value::number::parse_literal(t.trim()).is_none() {
                     diags.push(out_of_range(
                         *span,
                         format!("`{fname}`: '{t}' is not a number an exact decimal holds"),

@@ -8,11 +8,11 @@ use rust_decimal::Decimal;
 use std::str::FromStr;
 
 /// Parses number text exactly (`10.005`, `-3`, `+7`, `1.5e3` = `1500`), by
-/// the workspace's one number reader ([`mapc_syntax::number`], lenient
+/// the workspace's one number reader ([`mapc_value::number`], lenient
 /// syntax). `None` when the text is not a number or its value cannot be held
 /// exactly; trailing zeros beyond 28 places are dropped, not refused.
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
-    mapc_syntax::number::parse_literal(text.trim())
+    mapc_value::number::parse_literal(text.trim())
 }
 
 /// True when the scalar carries an explicit string tag (`!!str 12`).

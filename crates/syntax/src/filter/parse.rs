@@ -5,10 +5,10 @@
 //! relative to the start of the parsed text. Parsing never panics.
 
 use super::ast::*;
-use crate::dates::days_in_month;
 use crate::depth::{Depth, Limits};
 use crate::parse_util::{char_span, error_site, shorten, span_of};
 use mapc_diag::Span;
+use mapc_value::dates::days_in_month;
 use pest::iterators::Pair;
 use pest::Parser as _;
 
@@ -733,7 +733,7 @@ fn check_day(raw: &str, span: Span) -> Result<(), SyntaxError> {
         span,
         message: format!("invalid {what} `{raw}`"),
         label: match (year, month, day) {
-            (Some(y), Some(m), Some(d)) => crate::dates::day_problem(y, m, d),
+            (Some(y), Some(m), Some(d)) => mapc_value::dates::day_problem(y, m, d),
             _ => None,
         }
         .unwrap_or_else(|| "there is no such day".into()),

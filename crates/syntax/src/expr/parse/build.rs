@@ -2,7 +2,7 @@
 //! limits, string escapes and date literals.
 
 use super::*;
-use crate::dates::YmdError;
+use mapc_value::dates::YmdError;
 
 /// A built node and its depth.
 pub(super) type Built = (Expr, Depth);
@@ -166,7 +166,7 @@ impl Builder<'_> {
                         return Err(SyntaxError {
                             span,
                             message: format!("invalid {what} `{raw}`"),
-                            label: crate::dates::date_part_problem(body)
+                            label: mapc_value::dates::date_part_problem(body)
                                 .unwrap_or_else(|| why.into()),
                             help: Some(
                                 "dates are written `@YYYY-MM-DD` (e.g. `@2026-11-22`), date-times \
@@ -378,7 +378,7 @@ pub(super) fn check_date_literal(s: &str) -> Result<DateKind, &'static str> {
     let date = s.get(..10).ok_or("expected `YYYY-MM-DD`")?;
     // The one date reader; its shape is this literal's, and only the short
     // label differs (the full reason is added by the caller).
-    match crate::dates::parse_ymd(date) {
+    match mapc_value::dates::parse_ymd(date) {
         Ok(_) => {}
         Err(YmdError::Shape) => return Err("expected `YYYY-MM-DD`"),
         Err(YmdError::NoSuchDay(_)) => {

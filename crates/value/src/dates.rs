@@ -1,9 +1,11 @@
-//! Why a `YYYY-MM-DD` text is not a calendar date, in words.
+//! The one `YYYY-MM-DD` reader, and why a text is not a calendar date, in words.
 //!
 //! Every place that reads a date (`--as-of`, a test's `as_of:`, date
 //! literals in expressions and filters, date values in records) says the
 //! same thing about one that does not exist: `2026-02-29` is "February 2026
 //! has 28 days", not "not a date in the form YYYY-MM-DD".
+
+use jiff::civil::Date;
 
 const MONTHS: [&str; 12] = [
     "January",
@@ -91,6 +93,25 @@ pub fn date_part_problem(text: &str) -> Option<String> {
     }
 }
 
+/// Exactly `YYYY-MM-DD` (four-digit year) of a day that exists, as a date;
+/// otherwise why not.
+pub fn read_date(text: &str) -> Result<Date, YmdError> {
+    let (y, m, d) = parse_ymd(text)?;
+    // `parse_ymd` checked the calendar; jiff's agrees for years 0000-9999.
+    let part = |_| YmdError::Shape;
+    Date::new(
+        i16::try_from(y).map_err(part)?,
+        i8::try_from(m).map_err(part)?,
+        i8::try_from(d).map_err(part)?,
+    )
+    .map_err(|_| YmdError::Shape)
+}
+
+/// [`read_date`], without the reason.
+pub fn date(text: &str) -> Option<Date> {
+    read_date(text).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +153,36 @@ mod tests {
         assert_eq!(days_in_month(2000, 2), 29);
         assert_eq!(days_in_month(2026, 4), 30);
         assert_eq!(days_in_month(2026, 13), 0);
+    }
+
+    #[test]
+    fn dates_are_strict() {
+        assert_eq!(date("2026-11-22"), Some(Date::constant(2026, 11, 22)));
+        assert_eq!(date("2024-02-29"), Some(Date::constant(2024, 2, 29)));
+        assert_eq!(date("0000-01-01"), Some(Date::constant(0, 1, 1)));
+        assert_eq!(date("9999-12-31"), Some(Date::constant(9999, 12, 31)));
+        assert_eq!(date("0000-02-29"), Some(Date::constant(0, 2, 29)));
+        for bad in [
+            "2026-02-30",
+            "2026-1-2",
+            "2026-13-01",
+            "2026-00-01",
+            "2026-01-00",
+            "1900-02-29",
+            "22.11.2026",
+            "+2026-11-22",
+            "-2026-11-22",
+            "12026-11-22",
+            " 2026-11-22",
+            "2026-11-22T10:00:00Z",
+            "２０２６-11-22",
+            "",
+        ] {
+            assert_eq!(date(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            read_date("2026-02-29"),
+            Err(YmdError::NoSuchDay("February 2026 has 28 days".into()))
+        );
     }
 }

@@ -103,32 +103,13 @@ impl<'a> Value<'a> {
     }
 }
 
-impl From<&mapc_ir::Literal> for Value<'static> {
-    fn from(lit: &mapc_ir::Literal) -> Self {
-        use mapc_ir::Literal as L;
-        match lit {
-            L::Null => Value::Null,
-            L::Bool(b) => Value::Bool(*b),
-            L::Number(n) => Value::Num(*n),
-            L::String(s) => Value::Str(Cow::Owned(s.to_string())),
-            L::List(items) => Value::List(items.iter().map(Value::from).collect()),
-            L::Map(entries) => Value::Obj(
-                entries
-                    .iter()
-                    .map(|(k, v)| (Cow::Owned(k.to_string()), Value::from(v)))
-                    .collect(),
-            ),
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Exact decimal text
 // ---------------------------------------------------------------------------
 
 // The one reader and writer of number text, shared with the spec compiler
-// (`mapc_ir::number` documents the canonical form).
-pub use mapc_ir::number::{
+// (`crate::number` documents the canonical form).
+pub use crate::number::{
     decimal_shortest, decimal_text, parse_decimal, write_decimal, write_decimal_shortest, NumError,
 };
 
@@ -163,10 +144,10 @@ pub fn parse_date_like(s: &str) -> Option<DateLike> {
         .map(|z| DateLike::DateTime(z.timestamp()))
 }
 
-/// Exactly `YYYY-MM-DD`, by the one date reader (`mapc_ir::dates`), which
+/// Exactly `YYYY-MM-DD`, by the one date reader (`crate::dates`), which
 /// the spec's date literals and `as_of:` use too.
 pub fn parse_ymd(b: &[u8]) -> Option<Date> {
-    std::str::from_utf8(b).ok().and_then(mapc_ir::dates::date)
+    std::str::from_utf8(b).ok().and_then(crate::dates::date)
 }
 
 /// The UTC calendar date of an instant.
