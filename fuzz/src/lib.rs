@@ -511,6 +511,26 @@ pub fn open_state(data: &[u8]) {
         .and_then(|_| s.key_states(&scope));
     match r {
         Ok(k) => assert_eq!(k["k"].hash, 7),
+        Err(e) => return registered(&e),
+    }
+    // A run that stages a unit counts it only once it commits.
+    let staged = [(
+        "s".to_string(),
+        Some(KeyState {
+            hash: 9,
+            bases: vec![("f".into(), "1".into())],
+        }),
+    )];
+    let r = s.begin_run(&scope, "t", false).and_then(|run| {
+        let live = s.key_states(&scope)?;
+        s.compact(&scope, &live)?;
+        s.stage(&scope, run, &staged)?;
+        assert!(!s.key_states(&scope)?.contains_key("s"));
+        s.commit_run(&scope, run, None, &[])?;
+        s.key_states(&scope)
+    });
+    match r {
+        Ok(k) => assert_eq!(k["s"].hash, 9),
         Err(e) => registered(&e),
     }
 }

@@ -12,8 +12,16 @@
 //! key states and watermark ([`StateStore::commit`]) in one transaction
 //! only after the target accepted the writes. An intent left by a killed run
 //! names the keys whose stored hash cannot be trusted.
+//!
+//! A target that makes a run's writes durable only at its end (a file,
+//! renamed into place) lets the run hand each unit's key states over as it
+//! goes ([`StateStore::stage`]): they count only once the run commits
+//! ([`StateStore::commit_run`], one small transaction after the target's
+//! commit), so the run neither holds them in memory nor writes them all
+//! at its end.
 
 mod error;
+mod packed;
 mod schema;
 mod sqlite;
 
@@ -139,6 +147,35 @@ pub trait StateStore {
         &mut self,
         scope: &Scope,
         units: &[(Option<i64>, &Unit<'_>)],
+    ) -> Result<(), StateError>;
+    /// Stores a unit's key states for run `run`, invisible until
+    /// [`StateStore::commit_run`] of that run; a run that never gets there
+    /// (killed, failed) leaves nothing the store claims, and the next
+    /// [`StateStore::begin_run`] of the scope removes them.
+    fn stage(
+        &mut self,
+        scope: &Scope,
+        run: i64,
+        keys: &[(String, Option<KeyState>)],
+    ) -> Result<(), StateError>;
+    /// After the target made the run's writes durable: every unit `run`
+    /// staged now counts, the watermark moves (when given) and the unit
+    /// intents `intents` end, in one transaction.
+    fn commit_run(
+        &mut self,
+        scope: &Scope,
+        run: i64,
+        watermark: Option<&str>,
+        intents: &[i64],
+    ) -> Result<(), StateError>;
+    /// Under the run lock, with `live` as [`StateStore::key_states`] just
+    /// returned it: when superseded entries (keys set again, forgotten)
+    /// outnumber the live ones, stores `live` afresh, so the store grows
+    /// with the keys, not with the runs.
+    fn compact(
+        &mut self,
+        scope: &Scope,
+        live: &HashMap<String, KeyState>,
     ) -> Result<(), StateError>;
     /// Intents never committed (a killed run), with their keys.
     fn pending(&self, scope: &Scope) -> Result<Vec<(i64, Vec<String>)>, StateError>;

@@ -4,9 +4,17 @@
 //! a killed process; after a power loss the last commits may be missing,
 //! which errs on the safe side (the state then claims less than was
 //! written, and the next run compares those records with the target).
+//!
+//! **Key states** live in `key_units`: a row per unit of work, its key
+//! states packed (`packed.rs`), applied in row order (a later entry for a
+//! key wins). A row with a `run` counts only once that run's `committed`
+//! is set ([`StateStore::commit_run`]); `begin_run` deletes the rows of
+//! runs that never got there. When superseded entries outnumber the live
+//! ones, [`StateStore::compact`] writes the live ones afresh.
 
 use crate::error::{codes, StateError};
-use crate::schema::{current, MIGRATIONS};
+use crate::packed;
+use crate::schema::{current, Step, MIGRATIONS};
 use crate::{
     Binding, KeyState, MappingState, Overview, RunCounts, RunLog, Scope, StateStore, Unit,
 };
@@ -113,7 +121,11 @@ impl SqliteState {
             if now > i as i64 {
                 continue;
             }
-            tx.execute_batch(step).map_err(err)?;
+            match step {
+                Step::Sql(sql) => tx.execute_batch(sql),
+                Step::Code(f) => f(&tx),
+            }
+            .map_err(err)?;
             tx.pragma_update(None, "user_version", i as i64 + 1)
                 .map_err(err)?;
             tx.commit().map_err(err)?;
@@ -131,14 +143,6 @@ impl SqliteState {
     pub fn path(&self) -> &Path {
         &self.path
     }
-}
-
-fn hash_blob(h: u128) -> [u8; 16] {
-    h.to_be_bytes()
-}
-
-fn blob_hash(b: &[u8]) -> Option<u128> {
-    Some(u128::from_be_bytes(b.try_into().ok()?))
 }
 
 /// Whether the process `pid` is alive (Linux: `/proc/PID`; elsewhere every
@@ -180,6 +184,14 @@ impl StateStore for SqliteState {
                 });
             }
         }
+        // Units staged by runs that never committed (killed, failed): the
+        // lock is ours, so none of them is still being written.
+        tx.execute(
+            "DELETE FROM key_units WHERE env = ?1 AND mapping = ?2 AND run IS NOT NULL
+               AND run NOT IN (SELECT id FROM runs WHERE committed = 1)",
+            params![scope.env, scope.mapping],
+        )
+        .map_err(err)?;
         tx.execute(
             "INSERT INTO runs (env, mapping, started, full) VALUES (?1, ?2, ?3, ?4)",
             params![scope.env, scope.mapping, started, full],
@@ -246,40 +258,7 @@ impl StateStore for SqliteState {
     }
 
     fn key_states(&self, scope: &Scope) -> Res<HashMap<String, KeyState>> {
-        let mut st = self
-            .db
-            .prepare_cached("SELECT key, hash, bases FROM keys WHERE env = ?1 AND mapping = ?2")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map(params![scope.env, scope.mapping], |r| {
-                let key: String = r.get(0)?;
-                let hash: Vec<u8> = r.get(1)?;
-                let bases: Option<String> = r.get(2)?;
-                Ok((key, hash, bases))
-            })
-            .map_err(|e| self.err(e))?;
-        let mut out = HashMap::new();
-        for row in rows {
-            let (key, hash, bases) = row.map_err(|e| self.err(e))?;
-            let damaged = |what: &str| {
-                StateError {
-                code: codes::UNREADABLE,
-                message: format!(
-                    "the state file {} is damaged: the {what} of key `{key}` of mapping `{}` cannot be read",
-                    self.path.display(),
-                    scope.mapping
-                ),
-                help: Some(format!("forget the mapping's state with `mapc state reset SPEC --mapping {} --yes`; the next run compares every record with the target", scope.mapping)),
-            }
-            };
-            let hash = blob_hash(&hash).ok_or_else(|| damaged("hash"))?;
-            let bases: Vec<(String, String)> = match bases {
-                Some(b) => serde_json::from_str(&b).map_err(|_| damaged("two-way bases"))?,
-                None => Vec::new(),
-            };
-            out.insert(key, KeyState { hash, bases });
-        }
-        Ok(out)
+        self.load(scope)
     }
 
     fn intend(&mut self, scope: &Scope, run: i64, keys: &[String]) -> Res<i64> {
@@ -296,80 +275,75 @@ impl StateStore for SqliteState {
     fn commit_all(&mut self, scope: &Scope, units: &[(Option<i64>, &Unit<'_>)]) -> Res<()> {
         let path = self.path.clone();
         let err = |e: rusqlite::Error| StateError::sqlite(&path, &e);
-        // In key order, so the inserts walk the index instead of jumping
-        // around it; a stable sort keeps a later unit's state of a key after
-        // an earlier one's, so the later one wins as it would unit by unit.
-        let mut keys: Vec<&(String, Option<KeyState>)> =
-            units.iter().flat_map(|(_, u)| u.keys.iter()).collect();
-        keys.sort_by(|a, b| a.0.cmp(&b.0));
         let watermark = units.iter().rev().find_map(|(_, u)| u.watermark);
         let tx = self
             .db
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
-        {
-            // Rows go in statements of ROWS rows: one statement keeps its
-            // cursor on the table's last page while the sorted keys append,
-            // where a statement a row searches the table from its root each
-            // time (most of a first run's commit).
-            let many = put_rows_sql(ROWS);
-            let mut put_many = tx.prepare_cached(&many).map_err(err)?;
-            let mut put = tx.prepare_cached(&put_rows_sql(1)).map_err(err)?;
-            let mut forget = tx
-                .prepare_cached("DELETE FROM keys WHERE env = ?1 AND mapping = ?2 AND key = ?3")
-                .map_err(err)?;
-            let mut run: Vec<(&str, [u8; 16], Option<String>)> = Vec::with_capacity(ROWS);
-            let mut flush = |run: &mut Vec<(&str, [u8; 16], Option<String>)>| -> Res<()> {
-                let mut rest = &run[..];
-                while rest.len() >= ROWS {
-                    let (now, later) = rest.split_at(ROWS);
-                    put_many
-                        .execute(rusqlite::params_from_iter(row_params(scope, now)))
-                        .map_err(err)?;
-                    rest = later;
-                }
-                for row in rest {
-                    put.execute(rusqlite::params_from_iter(row_params(
-                        scope,
-                        std::slice::from_ref(row),
-                    )))
-                    .map_err(err)?;
-                }
-                run.clear();
-                Ok(())
-            };
-            for (key, state) in keys {
-                match state {
-                    Some(s) => {
-                        let bases = (!s.bases.is_empty())
-                            .then(|| serde_json::to_string(&s.bases).unwrap_or_default());
-                        run.push((key, hash_blob(s.hash), bases));
-                    }
-                    None => {
-                        // In order: rows before the delete go first.
-                        flush(&mut run)?;
-                        forget
-                            .execute(params![scope.env, scope.mapping, key])
-                            .map_err(err)?;
-                    }
-                }
-            }
-            flush(&mut run)?;
+        for (_, u) in units {
+            put_unit(&tx, scope, None, u.keys).map_err(err)?;
         }
-        if let Some(w) = watermark {
-            tx.execute(
-                "INSERT OR REPLACE INTO watermarks (env, mapping, value) VALUES (?1, ?2, ?3)",
-                params![scope.env, scope.mapping, w],
+        let intents: Vec<i64> = units.iter().filter_map(|(id, _)| *id).collect();
+        finish_commit(&tx, scope, watermark, &intents).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    fn stage(&mut self, scope: &Scope, run: i64, keys: &[(String, Option<KeyState>)]) -> Res<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        put_unit(&self.db, scope, Some(run), keys).map_err(|e| self.err(e))
+    }
+
+    fn commit_run(
+        &mut self,
+        scope: &Scope,
+        run: i64,
+        watermark: Option<&str>,
+        intents: &[i64],
+    ) -> Res<()> {
+        let path = self.path.clone();
+        let err = |e: rusqlite::Error| StateError::sqlite(&path, &e);
+        let tx = self
+            .db
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        tx.execute("UPDATE runs SET committed = 1 WHERE id = ?1", params![run])
+            .map_err(err)?;
+        finish_commit(&tx, scope, watermark, intents).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    fn compact(&mut self, scope: &Scope, live: &HashMap<String, KeyState>) -> Res<()> {
+        let path = self.path.clone();
+        let err = |e: rusqlite::Error| StateError::sqlite(&path, &e);
+        let stored: i64 = self
+            .db
+            .query_row(
+                "SELECT coalesce(sum(entries), 0) FROM key_units WHERE env = ?1 AND mapping = ?2",
+                params![scope.env, scope.mapping],
+                |r| r.get(0),
             )
             .map_err(err)?;
+        let stale = (stored.max(0) as usize).saturating_sub(live.len());
+        if stale <= live.len().max(COMPACT_SLACK) {
+            return Ok(());
         }
-        {
-            let mut done = tx
-                .prepare_cached("DELETE FROM intents WHERE id = ?1")
-                .map_err(err)?;
-            for id in units.iter().filter_map(|(id, _)| *id) {
-                done.execute(params![id]).map_err(err)?;
-            }
+        let tx = self
+            .db
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        tx.execute(
+            "DELETE FROM key_units WHERE env = ?1 AND mapping = ?2",
+            params![scope.env, scope.mapping],
+        )
+        .map_err(err)?;
+        let all: Vec<(String, Option<KeyState>)> = live
+            .iter()
+            .map(|(k, s)| (k.clone(), Some(s.clone())))
+            .collect();
+        for chunk in all.chunks(COMPACT_UNIT) {
+            put_unit(&tx, scope, None, chunk).map_err(err)?;
         }
         tx.commit().map_err(err)
     }
@@ -415,13 +389,28 @@ impl StateStore for SqliteState {
     fn reset(&mut self, mapping: &str, env: Option<&str>) -> Res<usize> {
         let path = self.path.clone();
         let err = |e: rusqlite::Error| StateError::sqlite(&path, &e);
-        let tx = self
-            .db
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+        // Unchecked: the count below reads through `self` inside it.
+        let tx = self.db.unchecked_transaction().map_err(err)?;
+        let envs: Vec<String> = match env {
+            Some(e) => vec![e.to_string()],
+            None => {
+                let mut st = tx
+                    .prepare("SELECT DISTINCT env FROM key_units WHERE mapping = ?1")
+                    .map_err(err)?;
+                let rows = st.query_map(params![mapping], |r| r.get(0)).map_err(err)?;
+                rows.collect::<Result<_, _>>().map_err(err)?
+            }
+        };
         let mut n = 0;
-        for table in ["keys", "watermarks", "intents"] {
-            let k = match env {
+        for env in envs {
+            let scope = Scope {
+                env,
+                mapping: mapping.to_string(),
+            };
+            n += self.load(&scope)?.len();
+        }
+        for table in ["key_units", "watermarks", "intents"] {
+            match env {
                 Some(e) => tx.execute(
                     &format!("DELETE FROM {table} WHERE mapping = ?1 AND env = ?2"),
                     params![mapping, e],
@@ -432,9 +421,6 @@ impl StateStore for SqliteState {
                 ),
             }
             .map_err(err)?;
-            if table == "keys" {
-                n = k;
-            }
         }
         tx.commit().map_err(err)?;
         Ok(n)
@@ -448,10 +434,9 @@ impl StateStore for SqliteState {
             .prepare(
                 "SELECT s.env, s.mapping,
                     (SELECT value FROM watermarks w WHERE w.env = s.env AND w.mapping = s.mapping),
-                    (SELECT count(*) FROM keys k WHERE k.env = s.env AND k.mapping = s.mapping),
                     (SELECT count(*) FROM intents i WHERE i.env = s.env AND i.mapping = s.mapping),
                     (SELECT 'pid ' || pid || ' since ' || since FROM locks l WHERE l.env = s.env AND l.mapping = s.mapping)
-                 FROM (SELECT env, mapping FROM watermarks UNION SELECT env, mapping FROM keys
+                 FROM (SELECT env, mapping FROM watermarks UNION SELECT env, mapping FROM key_units
                        UNION SELECT env, mapping FROM runs) s ORDER BY s.env, s.mapping",
             )
             .map_err(e)?;
@@ -461,14 +446,20 @@ impl StateStore for SqliteState {
                     env: r.get(0)?,
                     mapping: r.get(1)?,
                     watermark: r.get(2)?,
-                    keys: r.get::<_, i64>(3)? as u64,
-                    pending_units: r.get::<_, i64>(4)? as u64,
-                    locked_by: r.get(5)?,
+                    keys: 0,
+                    pending_units: r.get::<_, i64>(3)? as u64,
+                    locked_by: r.get(4)?,
                 })
             })
             .map_err(e)?;
         for r in rows {
-            o.mappings.push(r.map_err(e)?);
+            let mut m = r.map_err(e)?;
+            let scope = Scope {
+                env: m.env.clone(),
+                mapping: m.mapping.clone(),
+            };
+            m.keys = self.load(&scope)?.len() as u64;
+            o.mappings.push(m);
         }
         let mut st = self
             .db
@@ -526,44 +517,100 @@ fn strip_secrets(url: &str) -> String {
     format!("{scheme}://{rest}")
 }
 
-/// Key rows a multi-row insert statement writes.
-const ROWS: usize = 256;
+/// Superseded entries [`StateStore::compact`] lets pass before it
+/// rewrites (at least; past that, when they outnumber the live keys).
+const COMPACT_SLACK: usize = 4096;
 
-/// `INSERT OR REPLACE` of `n` key rows: `?1`/`?2` are the scope, then key,
-/// hash and bases per row.
-fn put_rows_sql(n: usize) -> String {
-    let mut sql =
-        String::from("INSERT OR REPLACE INTO keys (env, mapping, key, hash, bases) VALUES ");
-    for i in 0..n {
-        let p = 3 + 3 * i;
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str(&format!("(?1, ?2, ?{}, ?{}, ?{})", p, p + 1, p + 2));
+/// Keys a unit written by [`StateStore::compact`] holds.
+const COMPACT_UNIT: usize = 4096;
+
+/// Inserts one unit's key states, packed, staged by `run` (or committed).
+fn put_unit(
+    db: &Connection,
+    scope: &Scope,
+    run: Option<i64>,
+    keys: &[(String, Option<KeyState>)],
+) -> rusqlite::Result<()> {
+    let mut data = Vec::with_capacity(keys.len() * 64);
+    for (k, s) in keys {
+        packed::push(&mut data, k, s.as_ref());
     }
-    sql
+    db.prepare_cached(
+        "INSERT INTO key_units (env, mapping, run, entries, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        scope.env,
+        scope.mapping,
+        run,
+        keys.len() as i64,
+        data
+    ])?;
+    Ok(())
 }
 
-fn row_params<'r>(
-    scope: &'r Scope,
-    rows: &'r [(&'r str, [u8; 16], Option<String>)],
-) -> impl Iterator<Item = rusqlite::types::ToSqlOutput<'r>> + 'r {
-    use rusqlite::types::{ToSqlOutput, ValueRef};
-    [
-        ToSqlOutput::Borrowed(ValueRef::Text(scope.env.as_bytes())),
-        ToSqlOutput::Borrowed(ValueRef::Text(scope.mapping.as_bytes())),
-    ]
-    .into_iter()
-    .chain(rows.iter().flat_map(|(key, hash, bases)| {
-        [
-            ToSqlOutput::Borrowed(ValueRef::Text(key.as_bytes())),
-            ToSqlOutput::Borrowed(ValueRef::Blob(&hash[..])),
-            match bases {
-                Some(b) => ToSqlOutput::Borrowed(ValueRef::Text(b.as_bytes())),
-                None => ToSqlOutput::Borrowed(ValueRef::Null),
-            },
-        ]
-    }))
+/// The end of a commit: the watermark, and the intents that are done.
+fn finish_commit(
+    db: &Connection,
+    scope: &Scope,
+    watermark: Option<&str>,
+    intents: &[i64],
+) -> rusqlite::Result<()> {
+    if let Some(w) = watermark {
+        db.execute(
+            "INSERT OR REPLACE INTO watermarks (env, mapping, value) VALUES (?1, ?2, ?3)",
+            params![scope.env, scope.mapping, w],
+        )?;
+    }
+    let mut done = db.prepare_cached("DELETE FROM intents WHERE id = ?1")?;
+    for id in intents {
+        done.execute(params![id])?;
+    }
+    Ok(())
+}
+
+impl SqliteState {
+    /// The live key states of a scope.
+    fn load(&self, scope: &Scope) -> Res<HashMap<String, KeyState>> {
+        let mut st = self
+            .db
+            .prepare_cached(
+                "SELECT u.id, u.data FROM key_units u LEFT JOIN runs r ON r.id = u.run
+                 WHERE u.env = ?1 AND u.mapping = ?2 AND (u.run IS NULL OR r.committed = 1)
+                 ORDER BY u.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = st
+            .query(params![scope.env, scope.mapping])
+            .map_err(|e| self.err(e))?;
+        let mut live = HashMap::new();
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let id: i64 = r.get(0).map_err(|e| self.err(e))?;
+            let data = r
+                .get_ref(1)
+                .and_then(|v| v.as_blob().map_err(Into::into))
+                .map_err(|e| self.err(e))?;
+            packed::read(data, |k, s| match s {
+                Some(s) => {
+                    live.insert(k.to_string(), s);
+                }
+                None => {
+                    live.remove(k);
+                }
+            })
+            .map_err(|d| StateError {
+                code: codes::UNREADABLE,
+                message: format!(
+                    "the state file {} is damaged: the key states of mapping `{}` (unit {id}, byte {}) cannot be read: bad {}",
+                    self.path.display(),
+                    scope.mapping,
+                    d.offset,
+                    d.what
+                ),
+                help: Some(format!("forget the mapping's state with `mapc state reset SPEC --mapping {} --yes`; the next run compares every record with the target", scope.mapping)),
+            })?;
+        }
+        Ok(live)
+    }
 }
 
 #[cfg(test)]
@@ -633,7 +680,7 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, ..Default::default() })]
-        /// Units past one multi-row statement ([`ROWS`]), with repeats and
+        /// Several units of many keys, with repeats and
         /// deletes between the rows, end as the units applied one by one.
         #[test]
         fn commit_all_follows_a_model(
@@ -735,6 +782,177 @@ mod tests {
         assert!(!k.contains_key("gone"));
         assert!(s.pending(&sc).unwrap().is_empty());
         assert_eq!(s.watermark(&sc).unwrap().as_deref(), Some("w2"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 16, ..Default::default() })]
+        /// Runs that stage units and then commit, fail or are killed, with
+        /// a compaction at the start of each: the store always equals a
+        /// model that applies only committed runs' units, in order.
+        #[test]
+        fn staged_units_count_only_once_their_run_commits(
+            runs in proptest::collection::vec(
+                (
+                    proptest::collection::vec(
+                        proptest::collection::vec((0u8..40, proptest::option::weighted(0.8, 0u8..3)), 0..30),
+                        0..4,
+                    ),
+                    0u8..3,
+                ),
+                1..8,
+            )
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("s.db");
+            let mut s = SqliteState::open(&path).unwrap();
+            let sc = scope("m");
+            let mut model: HashMap<String, KeyState> = HashMap::new();
+            for (i, (units, end)) in runs.into_iter().enumerate() {
+                let run = s.begin_run(&sc, &format!("t{i}"), false).unwrap();
+                let live = s.key_states(&sc).unwrap();
+                proptest::prop_assert_eq!(&live, &model);
+                s.compact(&sc, &live).unwrap();
+                proptest::prop_assert_eq!(&s.key_states(&sc).unwrap(), &model);
+                let mut next = model.clone();
+                for u in units {
+                    let keys: Vec<(String, Option<KeyState>)> = u
+                        .into_iter()
+                        .map(|(k, h)| {
+                            let st = h.map(|h| KeyState {
+                                hash: u128::from(h) << 64 | u128::from(k) | (i as u128) << 100,
+                                bases: if h == 0 { vec![("f".into(), format!("{i}"))] } else { Vec::new() },
+                            });
+                            (format!("k{k}"), st)
+                        })
+                        .collect();
+                    for (k, st) in &keys {
+                        match st {
+                            Some(st) => next.insert(k.clone(), st.clone()),
+                            None => next.remove(k),
+                        };
+                    }
+                    s.stage(&sc, run, &keys).unwrap();
+                    // Staged, not yet counted.
+                    proptest::prop_assert_eq!(&s.key_states(&sc).unwrap(), &model);
+                }
+                match end {
+                    0 => {
+                        s.commit_run(&sc, run, Some(&format!("w{i}")), &[]).unwrap();
+                        s.end_run(run, "t", &RunCounts::default(), "ok").unwrap();
+                        model = next;
+                    }
+                    1 => s.end_run(run, "t", &RunCounts::default(), "failed").unwrap(),
+                    _ => {
+                        // Killed: the lock stays with a process that is gone.
+                        s.db.execute("UPDATE locks SET pid = 2147483647", []).unwrap();
+                        drop(s);
+                        s = SqliteState::open(&path).unwrap();
+                    }
+                }
+                proptest::prop_assert_eq!(&s.key_states(&sc).unwrap(), &model);
+            }
+            let run = s.begin_run(&sc, "last", false).unwrap();
+            let _ = run;
+            // Nothing an unfinished run staged survives its successor's start.
+            let orphans: i64 = s
+                .db
+                .query_row(
+                    "SELECT count(*) FROM key_units WHERE run IS NOT NULL AND run NOT IN (SELECT id FROM runs WHERE committed = 1)",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            proptest::prop_assert_eq!(orphans, 0);
+            proptest::prop_assert_eq!(s.show(1).unwrap().mappings[0].keys, model.len() as u64);
+        }
+    }
+
+    /// Setting the same keys run after run does not grow the store past
+    /// a bound: compaction keeps the entries near the live keys.
+    #[test]
+    fn compaction_bounds_the_store_by_the_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteState::open(&dir.path().join("s.db")).unwrap();
+        let sc = scope("m");
+        let keys: Vec<String> = (0..3000).map(|i| format!("key-{i}")).collect();
+        for r in 0..6u128 {
+            let run = s.begin_run(&sc, "t", false).unwrap();
+            let live = s.key_states(&sc).unwrap();
+            s.compact(&sc, &live).unwrap();
+            let set: Vec<(String, Option<KeyState>)> =
+                keys.iter().map(|k| (k.clone(), Some(ks(r)))).collect();
+            s.stage(&sc, run, &set).unwrap();
+            s.commit_run(&sc, run, None, &[]).unwrap();
+            s.end_run(run, "t", &RunCounts::default(), "ok").unwrap();
+        }
+        let stored: i64 =
+            s.db.query_row("SELECT sum(entries) FROM key_units", [], |r| r.get(0))
+                .unwrap();
+        assert!(
+            stored <= (3000 + 3000 + COMPACT_SLACK) as i64,
+            "{stored} entries stored for 3000 keys"
+        );
+        let k = s.key_states(&sc).unwrap();
+        assert_eq!(k.len(), 3000);
+        assert!(k.values().all(|v| v.hash == 5));
+    }
+
+    /// A version 1 file (a row a key) opens as version 2 with the same key
+    /// states; a row whose hash is not 16 bytes is left out (the state
+    /// then knows less, the safe side).
+    #[test]
+    fn a_version_1_file_keeps_its_key_states() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        let c = Connection::open(&path).unwrap();
+        let Step::Sql(v1) = &MIGRATIONS[0] else {
+            panic!("step 1 is SQL")
+        };
+        c.execute_batch(v1).unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        for i in 0..5000u128 {
+            c.execute(
+                "INSERT INTO keys VALUES ('prod', 'm', ?1, ?2, ?3)",
+                params![
+                    format!("k{i}"),
+                    &i.to_be_bytes()[..],
+                    (i % 2 == 0).then(|| format!("[[\"f\",\"{i}\"]]"))
+                ],
+            )
+            .unwrap();
+        }
+        c.execute(
+            "INSERT INTO keys VALUES ('', 'other', 'x', ?1, NULL)",
+            params![&7u128.to_be_bytes()[..]],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO keys VALUES ('prod', 'm', 'bad', x'0102', NULL)",
+            [],
+        )
+        .unwrap();
+        drop(c);
+        let s = SqliteState::open(&path).unwrap();
+        assert_eq!(s.version().unwrap(), 2);
+        let k = s.key_states(&scope("m")).unwrap();
+        assert_eq!(k.len(), 5000);
+        assert_eq!(k["k4"].hash, 4);
+        assert_eq!(k["k4"].bases, vec![("f".to_string(), "4".to_string())]);
+        assert!(k["k5"].bases.is_empty());
+        let other = Scope {
+            env: String::new(),
+            mapping: "other".into(),
+        };
+        assert_eq!(s.key_states(&other).unwrap()["x"].hash, 7);
+        let gone: Option<String> =
+            s.db.query_row(
+                "SELECT name FROM sqlite_master WHERE name = 'keys'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .unwrap();
+        assert_eq!(gone, None);
     }
 
     #[test]

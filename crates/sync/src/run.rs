@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use mapc_diag::Code;
 use mapc_engine::{Compiled, Outcome};
 use mapc_ir::program::{Mapping, WriteMode};
-use mapc_state::{KeyState, RunCounts, Scope, StateError, StateStore, Unit};
+use mapc_state::{KeyState, RunCounts, Scope, StateError, StateStore};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -205,6 +205,9 @@ pub fn run(
         Some(state.begin_run(scope, &settings.started.to_string(), settings.full)?)
     };
     let known = state.key_states(scope)?;
+    if run_id.is_some() {
+        state.compact(scope, &known)?;
+    }
     let pending: Vec<(i64, Vec<String>)> = state.pending(scope)?;
     let suspect: HashSet<String> = pending
         .iter()
@@ -270,7 +273,8 @@ pub fn run(
             unit_bytes: Vec::new(),
             pending_back: Vec::new(),
             pending_keys: Vec::new(),
-            units: Vec::new(),
+            intents: Vec::new(),
+            track_seen: !known.is_empty() || !pending.is_empty(),
             seen: HashSet::default(),
             events: &mut *events,
             written: 0,
@@ -490,9 +494,6 @@ fn read_changed(body: &[u8], path: &[String]) -> Result<Timestamp, String> {
     }
 }
 
-/// Key states a unit sets once written (`None` forgets the key).
-type KeyStates = Vec<(String, Option<KeyState>)>;
-
 /// The run's working state while outcomes stream in.
 struct Ctx<'a, 'e> {
     fields: &'a SyncFields,
@@ -517,9 +518,12 @@ struct Ctx<'a, 'e> {
     pending_back: Vec<(String, Vec<u8>)>,
     /// Key states the current unit sets once written (None = forget).
     pending_keys: Vec<(String, Option<KeyState>, Option<Timestamp>)>,
-    /// Units written but not yet committed: intent id (none when the state
-    /// knew none of the unit's keys), key states.
-    units: Vec<(Option<i64>, KeyStates)>,
+    /// Intents of the units written so far (a unit has one only when the
+    /// state knew some of its keys); they end when the run commits.
+    intents: Vec<i64>,
+    /// Whether `seen` is needed: only keys the state knows can be deleted
+    /// or end a killed run's intent, so a first run keeps no set.
+    track_seen: bool,
     /// Target keys of this pull (for deletes), as 128-bit hashes
     /// ([`seen_id`]): 16 bytes a key instead of the key's text.
     seen: HashSet<u128, foldhash::fast::RandomState>,
@@ -614,7 +618,9 @@ impl Ctx<'_, '_> {
                 return Ok(());
             }
         };
-        self.seen.insert(seen_id(&key));
+        if self.track_seen {
+            self.seen.insert(seen_id(&key));
+        }
         let hash = xxhash_rust::xxh3::xxh3_128(json);
         let known = self.known.get(&key);
         if self.fields.hash_decides()
@@ -886,7 +892,10 @@ impl Ctx<'_, '_> {
             }
             set.push((k, s));
         }
-        self.units.push((unit, set));
+        self.intents.extend(unit);
+        // Counted only once the run commits (after the target's commit),
+        // so the state never claims a write the target did not keep.
+        self.state.stage(self.scope, run, &set)?;
         self.events.progress(self.report.counts.read, self.written);
         Ok(())
     }
@@ -959,8 +968,8 @@ impl Ctx<'_, '_> {
         Ok(())
     }
 
-    /// Makes the writes durable, then commits the state: units in order,
-    /// the watermark with the last.
+    /// Makes the writes durable, then commits the state: the units staged
+    /// so far count, the watermark moves, the units' intents end.
     fn finish(&mut self, stored: Option<Timestamp>) -> Result<(), Failure> {
         let next = self.wm.next(stored);
         self.report.watermark_after = next.or(stored).map(|t| t.to_string());
@@ -972,35 +981,9 @@ impl Ctx<'_, '_> {
             wb.commit().map_err(Failure::WriteBack)?;
         }
         let text = next.map(|t| t.to_string());
-        let units = std::mem::take(&mut self.units);
-        let last = units.len().saturating_sub(1);
-        if units.is_empty() && self.run.is_some() {
-            self.state.commit(
-                self.scope,
-                None,
-                &Unit {
-                    keys: &[],
-                    watermark: text.as_deref(),
-                },
-            )?;
-        }
-        let units: Vec<(Option<i64>, Unit<'_>)> = units
-            .iter()
-            .enumerate()
-            .map(|(i, (id, keys))| {
-                (
-                    *id,
-                    Unit {
-                        keys,
-                        watermark: if i == last { text.as_deref() } else { None },
-                    },
-                )
-            })
-            .collect();
-        if !units.is_empty() {
-            let refs: Vec<(Option<i64>, &Unit<'_>)> =
-                units.iter().map(|(id, u)| (*id, u)).collect();
-            self.state.commit_all(self.scope, &refs)?;
+        if let Some(run) = self.run {
+            self.state
+                .commit_run(self.scope, run, text.as_deref(), &self.intents)?;
         }
         // An intent a killed run left is done with once every one of its
         // keys was decided against the target again (not by hash) and
