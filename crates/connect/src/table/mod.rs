@@ -18,6 +18,7 @@
 //! the spill itself, made durable and renamed over the target (a first run
 //! writes its records once, not twice).
 
+mod early_sync;
 mod format;
 pub mod merge;
 
@@ -152,6 +153,7 @@ pub fn open_file_target(
         entries: Vec::new(),
         linear: true,
         spill: None,
+        early: None,
         spill_len: 0,
         pending: Vec::new(),
         window: Vec::new(),
@@ -194,6 +196,9 @@ pub struct FileTarget {
     /// the spill is then the table's NDJSON file as it stands.
     linear: bool,
     spill: Option<(File, PathBuf)>,
+    /// While the spill may become the target as it is (`linear` NDJSON),
+    /// its bytes go to disk as the run goes on (`early_sync.rs`).
+    early: Option<early_sync::EarlySync>,
     /// Bytes of the spill, on disk and in `pending`.
     spill_len: u64,
     /// The spill's tail not written yet: records are appended in memory and
@@ -220,6 +225,9 @@ impl FileTarget {
                 .truncate(true)
                 .open(&p)
                 .map_err(|e| self.io(e, "create a spill file beside it"))?;
+            if self.linear && self.format == Format::Ndjson {
+                self.early = early_sync::EarlySync::start(&f);
+            }
             self.spill = Some((f, p));
         }
         match &mut self.spill {
@@ -265,6 +273,7 @@ impl FileTarget {
                 s.off = off;
                 s.len = len;
                 self.linear = false;
+                self.early = None;
             }
             None => {
                 self.index.insert(
@@ -293,6 +302,9 @@ impl FileTarget {
         let f = self.spill()?;
         f.seek(SeekFrom::End(0))?;
         f.write_all(&pending)?;
+        if let Some(e) = &mut self.early {
+            e.wrote(pending.len());
+        }
         self.pending = pending;
         self.pending.clear();
         Ok(())
@@ -580,6 +592,7 @@ impl Target for FileTarget {
                             s.deleted = true;
                             self.dirty = true;
                             self.linear = false;
+                            self.early = None;
                         }
                     }
                     out.push(WriteResult::Done);
@@ -654,6 +667,9 @@ impl FileTarget {
     fn commit_spill(&mut self) -> io::Result<()> {
         let result = (|| -> io::Result<()> {
             self.flush_pending()?;
+            if let Some(mut e) = self.early.take() {
+                e.stop()?;
+            }
             let f = self.spill()?;
             f.sync_all()?;
             if let Some((_, p)) = &self.spill {
@@ -680,6 +696,7 @@ impl FileTarget {
 
     /// Drops the spill file (the table is reloaded if used again).
     fn discard(&mut self) {
+        self.early = None;
         if let Some((_, p)) = self.spill.take() {
             let _ = std::fs::remove_file(p);
         }
