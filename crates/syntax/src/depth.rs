@@ -1,20 +1,31 @@
 //! How deep a parsed node is, and the depth limits of a parser; shared by
 //! the expression and the `$filter` parsers, which differ only in their
-//! limits and messages.
+//! limits and words.
 
 use crate::expr::SyntaxError;
+use crate::parse_util::{too_deep, too_long, Words};
 use mapc_diag::Span;
 
-/// A parser's two depth limits and the errors for going past them.
+/// A parser's two depth limits, and the words of the errors for going past
+/// them.
 pub(crate) struct Limits {
     /// The deepest real nesting (brackets, calls, prefix operators, ...).
     pub nest: usize,
     /// The deepest tree, operator chains included.
     pub tree: usize,
+    pub words: &'static Words,
+}
+
+impl Limits {
     /// The error for nesting deeper than `nest`.
-    pub too_deep: fn(Span) -> SyntaxError,
+    pub fn too_deep(&self, span: Span) -> SyntaxError {
+        too_deep(span, self.nest, self.words)
+    }
+
     /// The error for a tree deeper than `tree` (but nesting within `nest`).
-    pub too_long: fn(Span) -> SyntaxError,
+    pub fn too_long(&self, span: Span) -> SyntaxError {
+        too_long(span, self.tree, self.words)
+    }
 }
 
 /// How deep a built node is: in real nesting and as a tree.
@@ -63,9 +74,9 @@ impl Depth {
     /// The error for a node this deep (`too_deep` is true).
     pub fn error(self, limits: &Limits, span: Span) -> SyntaxError {
         if self.nest > limits.nest {
-            (limits.too_deep)(span)
+            limits.too_deep(span)
         } else {
-            (limits.too_long)(span)
+            limits.too_long(span)
         }
     }
 }

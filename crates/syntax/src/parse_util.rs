@@ -2,10 +2,16 @@
 //! pest pairs, where a pest error points, and text for error messages. The calendar rule
 //! both use to reject dates that do not exist is in [`mapc_value::dates`].
 
+use crate::expr::SyntaxError;
 use mapc_diag::Span;
 use pest::error::{Error, ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 use pest::RuleType;
+
+mod lex;
+mod messages;
+pub(crate) use lex::*;
+pub(crate) use messages::*;
 
 /// The span of a pest pair.
 pub(crate) fn span_of<R: RuleType>(p: &Pair<'_, R>) -> Span {
@@ -26,6 +32,23 @@ pub(crate) fn error_site<'e, R: RuleType>(text: &str, e: &'e Error<R>) -> (usize
         ErrorVariant::CustomError { .. } => None,
     };
     (pos, positives)
+}
+
+/// A pest error on `text` as the grammar's [`SyntaxError`]: `explain` gets
+/// where pest stopped and whether it wanted an operand there (one of
+/// `operand_rules`), since that is what tells "`a +` lacks an operand"
+/// from "`a b` lacks an operator".
+pub(crate) fn convert_pest_error<R: RuleType>(
+    text: &str,
+    e: &Error<R>,
+    operand_rules: &[R],
+    words: &Words,
+    explain: impl FnOnce(usize, bool) -> SyntaxError,
+) -> SyntaxError {
+    match error_site(text, e) {
+        (pos, Some(positives)) => explain(pos, positives.iter().any(|r| operand_rules.contains(r))),
+        (pos, None) => pest_limit(pos, words),
+    }
 }
 
 /// One character at `pos`, or an empty span at the end of the text.

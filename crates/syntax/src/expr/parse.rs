@@ -6,7 +6,9 @@
 
 use super::ast::{BinaryOp, Expr, ExprKind, Ident, SyntaxError, UnaryOp};
 use crate::depth::{Depth, Limits};
-use crate::parse_util::{char_span, error_site, shorten, span_of};
+use crate::parse_util::{
+    check_nesting, check_path, convert_pest_error, internal_error, lex, not_empty, span_of, Words,
+};
 use mapc_diag::Span;
 use pest::iterators::Pair;
 use pest::Parser as _;
@@ -36,29 +38,27 @@ pub const MAX_EXPR_DEPTH: usize = 64;
 /// limit on hostile input, while long flat chains stay fine.
 pub const MAX_EXPR_TREE_DEPTH: usize = 256;
 
-/// The depth limits of an expression and their messages.
+/// How an expression's errors word what the `$filter` grammar's say too.
+const WORDS: Words = Words {
+    noun: "expression",
+    wanted: "an expression",
+    empty_help: "write a value, a field path or a formula, e.g. `round(amount * 1.2, 2)`",
+    simplify: "split the computation into simpler expressions",
+    in_list: "x in [a, b, c]",
+};
+
+/// The depth limits of an expression.
 const LIMITS: Limits = Limits {
     nest: MAX_EXPR_DEPTH,
     tree: MAX_EXPR_TREE_DEPTH,
-    too_deep,
-    too_long,
+    words: &WORDS,
 };
 
 /// Parses one expression (`expr:` or a rule's `when:`).
 ///
 /// Spans in the result (and in the error) are byte offsets into `text`.
 pub fn parse(text: &str) -> Result<Expr, SyntaxError> {
-    if text.trim().is_empty() {
-        let start = text.len() - text.trim_start().len();
-        return Err(SyntaxError {
-            span: Span::new(start, start),
-            message: "empty expression".into(),
-            label: "expected an expression".into(),
-            help: Some(
-                "write a value, a field path or a formula, e.g. `round(amount * 1.2, 2)`".into(),
-            ),
-        });
-    }
+    not_empty(text, &WORDS)?;
     if let Some(expr) = fast::parse(text) {
         return Ok(expr);
     }
@@ -68,10 +68,13 @@ pub fn parse(text: &str) -> Result<Expr, SyntaxError> {
 /// The reference reading of `text`: pest with `grammar/expr.pest`, then
 /// [`Builder`]. Every syntax error comes from here.
 fn parse_with_pest(text: &str) -> Result<Expr, SyntaxError> {
-    let tokens = lex(text);
-    check_nesting(text, &tokens)?;
-    let mut pairs =
-        ExprParser::parse(Rule::expression, text).map_err(|e| convert_error(text, &tokens, e))?;
+    let tokens = lex::<TokKind>(text);
+    check_nesting(text, &tokens, MAX_EXPR_DEPTH).map_err(|t| LIMITS.too_deep(t.span()))?;
+    let mut pairs = ExprParser::parse(Rule::expression, text).map_err(|e| {
+        convert_pest_error(text, &e, OPERAND_RULES, &WORDS, |pos, operand| {
+            explain(text, &tokens, pos, operand)
+        })
+    })?;
     let root = pairs.next().ok_or_else(|| internal(text))?;
     let first = root
         .into_inner()
@@ -82,12 +85,7 @@ fn parse_with_pest(text: &str) -> Result<Expr, SyntaxError> {
 }
 
 fn internal(text: &str) -> SyntaxError {
-    SyntaxError {
-        span: Span::new(0, text.len()),
-        message: "the expression could not be read".into(),
-        label: "here".into(),
-        help: Some("this is a bug in mapc; please report it with the expression".into()),
-    }
+    internal_error(text, &WORDS)
 }
 
 #[cfg(test)]

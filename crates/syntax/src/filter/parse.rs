@@ -6,7 +6,12 @@
 
 use super::ast::*;
 use crate::depth::{Depth, Limits};
-use crate::parse_util::{char_span, error_site, shorten, span_of};
+use crate::parse_util::{
+    char_span, check_nesting, check_path, convert_pest_error, error_site, internal_error, lex,
+    not_empty, open_at, opener, operand_after, operand_expected, quoted_tail, run_tail, shorten,
+    span_of, syntax_error as err, tok_text, unclosed, unclosed_call, unclosed_quote,
+    unexpected_end, unopened, value_after_comma, Escapes, Lexicon, Words,
+};
 use mapc_diag::Span;
 use mapc_value::dates::days_in_month;
 use pest::iterators::Pair;
@@ -29,12 +34,21 @@ pub const MAX_FILTER_DEPTH: usize = 64;
 /// recursive consumers far from the stack limit on hostile input.
 pub const MAX_FILTER_TREE_DEPTH: usize = 256;
 
-/// The depth limits of a filter and their messages.
+/// How a filter's errors word what the expression grammar's say too, in
+/// OData's syntax (a list is `('a', 'b')` here).
+const WORDS: Words = Words {
+    noun: "filter",
+    wanted: "a condition",
+    empty_help: "write an OData condition such as `statecode eq 0`, or leave `filter:` out",
+    simplify: "simplify the filter",
+    in_list: "x in ('a', 'b', 'c')",
+};
+
+/// The depth limits of a filter.
 const LIMITS: Limits = Limits {
     nest: MAX_FILTER_DEPTH,
     tree: MAX_FILTER_TREE_DEPTH,
-    too_deep,
-    too_long,
+    words: &WORDS,
 };
 
 /// Parses a `$filter` expression as a user writes it in `filter:` (without
@@ -42,19 +56,9 @@ const LIMITS: Limits = Limits {
 ///
 /// Spans in the result (and in the error) are byte offsets into `text`.
 pub fn parse_filter(text: &str) -> Result<Filter, SyntaxError> {
-    if text.trim().is_empty() {
-        let start = text.len() - text.trim_start().len();
-        return Err(SyntaxError {
-            span: Span::new(start, start),
-            message: "empty filter".into(),
-            label: "expected a condition".into(),
-            help: Some(
-                "write an OData condition such as `statecode eq 0`, or leave `filter:` out".into(),
-            ),
-        });
-    }
-    let toks = lex(text);
-    check_nesting(text, &toks).map_err(|at| too_deep(Span::new(at, at + 1)))?;
+    not_empty(text, &WORDS)?;
+    let toks = lex::<TokKind>(text);
+    check_nesting(text, &toks, MAX_FILTER_DEPTH).map_err(|t| LIMITS.too_deep(t.span()))?;
     let pairs =
         FilterParser::parse(Rule::filter_text, text).map_err(|e| convert_error(text, &toks, e))?;
     let expr_pair = pairs
@@ -118,8 +122,8 @@ pub fn check_rule(rule: AbnfRule, text: &str) -> Result<(), usize> {
         text.get(..byte)
             .map_or(text.chars().count(), |s| s.chars().count())
     };
-    let toks = lex(text);
-    check_nesting(text, &toks).map_err(char_pos)?;
+    let toks = lex::<TokKind>(text);
+    check_nesting(text, &toks, MAX_FILTER_DEPTH).map_err(|t| char_pos(t.start))?;
     let start = match rule {
         AbnfRule::Filter => Rule::abnf_filter,
         AbnfRule::BoolCommonExpr | AbnfRule::CommonExpr => Rule::abnf_expr,
@@ -136,34 +140,7 @@ pub fn check_rule(rule: AbnfRule, text: &str) -> Result<(), usize> {
 }
 
 fn internal(text: &str) -> SyntaxError {
-    SyntaxError {
-        span: Span::new(0, text.len()),
-        message: "the filter could not be read".into(),
-        label: "here".into(),
-        help: Some("this is a bug in mapc; please report it with the filter".into()),
-    }
-}
-
-fn too_deep(span: Span) -> SyntaxError {
-    SyntaxError {
-        span,
-        message: format!("the filter nests more than {MAX_FILTER_DEPTH} levels deep"),
-        label: "too deep from here on".into(),
-        help: Some("simplify the filter".into()),
-    }
-}
-
-fn too_long(span: Span) -> SyntaxError {
-    SyntaxError {
-        span,
-        message: format!(
-            "the filter nests more than {MAX_FILTER_TREE_DEPTH} operations deep (each operator of a chain counts)"
-        ),
-        label: "too many operations from here on".into(),
-        help: Some(
-            "use `x in ('a', 'b', 'c')` instead of a long `or` chain, or simplify the filter".into(),
-        ),
-    }
+    internal_error(text, &WORDS)
 }
 
 /// Punctuation and whitespace pairs that carry no meaning of their own.
@@ -425,14 +402,7 @@ impl Builder<'_> {
                     depth = depth.max(d);
                     segs.push(s);
                 }
-                if let Some((at, message)) = crate::limits::check_path(self.text, &spans) {
-                    return Err(SyntaxError {
-                        span: at,
-                        message,
-                        label: "the path is too long from here".into(),
-                        help: Some(crate::limits::PATH_LIMIT_HELP.into()),
-                    });
-                }
+                check_path(self.text, &spans)?;
                 self.node(FilterKind::Path(segs), span, depth.nested())
             }
             Rule::json_string => {
@@ -796,7 +766,7 @@ fn json_unescape(raw: &str, at: usize) -> Result<String, SyntaxError> {
     Ok(out)
 }
 
-// ------------------------------------------------- a small lexer for errors
+// ------------------------------------- the filter's lexicon, for errors
 
 /// Tokens as a person reads them; used to explain errors and to bound
 /// nesting, so it never fails and need not agree with the grammar everywhere.
@@ -809,105 +779,38 @@ enum TokKind {
     Sym,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Tok {
-    kind: TokKind,
-    start: usize,
-    end: usize,
-}
+impl Lexicon for TokKind {
+    const SYM: Self = TokKind::Sym;
+    const PAIRS: &'static [&'static str] = &["==", "!=", "<=", ">=", "&&", "||", "<>"];
+    const OPEN: &'static [&'static str] = &["(", "[", "{"];
+    const CLOSE: &'static [&'static str] = &[")", "]", "}"];
 
-fn lex(text: &str) -> Vec<Tok> {
-    let b = text.as_bytes();
-    let mut toks = Vec::new();
-    let mut i = 0;
-    let word_char =
-        |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'#' || c >= 0x80;
-    while i < b.len() {
+    fn scan(text: &str, i: usize) -> Option<(Self, usize)> {
+        let b = text.as_bytes();
         let c = b[i];
-        let start = i;
-        let kind = if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        } else if c == b'\'' {
-            i += 1;
-            let mut closed = false;
-            while i < b.len() {
-                if b[i] == b'\'' {
-                    if b.get(i + 1) == Some(&b'\'') {
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    closed = true;
-                    break;
-                }
-                i += 1;
-            }
-            TokKind::Str { closed }
+        Some(if c == b'\'' {
+            // OData: `'O''Neil'`, no backslash escapes.
+            let (end, closed) = quoted_tail(b, i + 1, c, Escapes::DOUBLED);
+            (TokKind::Str { closed }, end)
         } else if c == b'"' {
-            i += 1;
-            let mut closed = false;
-            while i < b.len() {
-                match b[i] {
-                    b'\\' => i += 2,
-                    b'"' => {
-                        i += 1;
-                        closed = true;
-                        break;
-                    }
-                    _ => i += 1,
-                }
-            }
-            TokKind::JsonStr { closed }
+            // JSON, inside arrays and objects.
+            let (end, closed) = quoted_tail(b, i + 1, c, Escapes::BACKSLASH);
+            (TokKind::JsonStr { closed }, end)
         } else if c.is_ascii_digit() {
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b".:-".contains(&b[i])) {
-                i += 1;
-            }
-            TokKind::Number
+            let end = run_tail(b, i, |c| c.is_ascii_alphanumeric() || b".:-".contains(&c));
+            (TokKind::Number, end)
         } else if c.is_ascii_alphabetic() || c == b'_' || c == b'$' || c == b'@' || c >= 0x80 {
-            i += 1;
-            while i < b.len() && word_char(b[i]) {
-                i += 1;
-            }
-            TokKind::Word
+            let word_char = |c: u8| {
+                c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'#' || c >= 0x80
+            };
+            (TokKind::Word, run_tail(b, i + 1, word_char))
         } else {
-            let two = text.get(i..i + 2).unwrap_or("");
-            if ["==", "!=", "<=", ">=", "&&", "||", "<>"].contains(&two) {
-                i += 2;
-            } else {
-                i += text
-                    .get(i..)
-                    .and_then(|r| r.chars().next())
-                    .map_or(1, char::len_utf8);
-            }
-            TokKind::Sym
-        };
-        // Multi-byte characters: never end inside one.
-        let mut end = i.min(b.len());
-        while !text.is_char_boundary(end) {
-            end += 1;
-        }
-        i = end;
-        toks.push(Tok { kind, start, end });
+            return None;
+        })
     }
-    toks
 }
 
-/// Byte offset of the first bracket nested deeper than [`MAX_FILTER_DEPTH`].
-fn check_nesting(text: &str, toks: &[Tok]) -> Result<(), usize> {
-    let mut depth = 0usize;
-    for t in toks.iter().filter(|t| t.kind == TokKind::Sym) {
-        depth = match text.get(t.start..t.end).unwrap_or("") {
-            "(" | "[" | "{" => depth + 1,
-            ")" | "]" | "}" => depth.saturating_sub(1),
-            _ => depth,
-        };
-        if depth > MAX_FILTER_DEPTH {
-            return Err(t.start);
-        }
-    }
-    Ok(())
-}
+type Tok = crate::parse_util::Tok<TokKind>;
 
 const OPERATOR_WORDS: &[&str] = &[
     "eq", "ne", "gt", "ge", "lt", "le", "and", "or", "not", "add", "sub", "mul", "div", "divby",
@@ -981,18 +884,9 @@ enum Open {
 }
 
 fn convert_error(text: &str, toks: &[Tok], e: pest::error::Error<Rule>) -> SyntaxError {
-    let (pos, positives) = error_site(text, &e);
-    let Some(positives) = positives else {
-        // Pest's own call/stack limits.
-        return SyntaxError {
-            span: Span::new(pos, pos),
-            message: "the filter nests too deeply".into(),
-            label: "too deep from here on".into(),
-            help: Some("simplify the filter".into()),
-        };
-    };
-    let expect_operand = positives.iter().any(|r| OPERAND_RULES.contains(r));
-    let mut err = explain(text, toks, pos, expect_operand);
+    let mut err = convert_pest_error(text, &e, OPERAND_RULES, &WORDS, |pos, operand| {
+        explain(text, toks, pos, operand)
+    });
     if err.help.is_none()
         && text.contains('%')
         && ["%20", "%27", "%28", "%29", "%2C"]
@@ -1005,10 +899,6 @@ fn convert_error(text: &str, toks: &[Tok], e: pest::error::Error<Rule>) -> Synta
         );
     }
     err
-}
-
-fn tok_text<'t>(text: &'t str, t: &Tok) -> &'t str {
-    text.get(t.start..t.end).unwrap_or("")
 }
 
 fn is_operator(text: &str, t: &Tok) -> bool {
@@ -1031,13 +921,6 @@ fn arity_text(name: &str) -> Option<String> {
 }
 
 fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> SyntaxError {
-    let err = |span: Span, message: String, label: &str, help: Option<String>| SyntaxError {
-        span,
-        message,
-        label: label.to_string(),
-        help,
-    };
-
     let lower = text.trim_start().to_ascii_lowercase();
     if let Some(prefix) = ["$filter=", "filter=", "?$filter="]
         .iter()
@@ -1067,39 +950,23 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
         } else {
             "close the string with `\"`"
         };
-        return err(
-            Span::new(t.start, t.start + 1),
-            "unterminated string".into(),
-            "this quote is never closed",
-            Some(help.into()),
-        );
+        return unclosed_quote(t.start, "unterminated string", help.into());
     }
 
-    // Brackets still open at `pos`, innermost last.
-    let mut open: Vec<Open> = Vec::new();
-    let mut prev: Option<&Tok> = None;
-    for t in toks.iter().take_while(|t| t.end <= pos) {
-        match (t.kind, tok_text(text, t)) {
-            (TokKind::Sym, "(") => match prev {
-                Some(p)
-                    if p.kind == TokKind::Word && tok_text(text, p).eq_ignore_ascii_case("in") =>
-                {
-                    open.push(Open::InList)
-                }
-                Some(p) if p.kind == TokKind::Word && p.end == t.start && !is_operator(text, p) => {
-                    open.push(Open::Call(tok_text(text, p).to_string()))
-                }
-                _ => open.push(Open::Paren),
-            },
-            (TokKind::Sym, "[") => open.push(Open::List),
-            (TokKind::Sym, "{") => open.push(Open::Object),
-            (TokKind::Sym, ")" | "]" | "}") => {
-                open.pop();
+    let (open, prev) = open_at(text, toks, pos, |prev, t| match tok_text(text, t) {
+        "(" => Some(match prev {
+            Some(p) if p.kind == TokKind::Word && tok_text(text, p).eq_ignore_ascii_case("in") => {
+                Open::InList
             }
-            _ => {}
-        }
-        prev = Some(t);
-    }
+            Some(p) if p.kind == TokKind::Word && p.end == t.start && !is_operator(text, p) => {
+                Open::Call(tok_text(text, p).to_string())
+            }
+            _ => Open::Paren,
+        }),
+        "[" => Some(Open::List),
+        "{" => Some(Open::Object),
+        _ => None,
+    });
     let here = toks.iter().find(|t| t.start == pos);
     let at_end = here.is_none() && text.get(pos..).is_none_or(|r| r.trim().is_empty());
 
@@ -1121,21 +988,10 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
     if at_end {
         let end = Span::new(text.len(), text.len());
         if let Some(p) = prev.filter(|p| is_operator(text, p)) {
-            let op = tok_text(text, p);
-            return err(
-                end,
-                format!("expected an operand after `{op}`"),
-                "expected an operand",
-                None,
-            );
+            return operand_after(end, tok_text(text, p));
         }
         if prev.is_some_and(|p| tok_text(text, p) == ",") {
-            return err(
-                end,
-                "expected a value after `,`".into(),
-                "expected a value",
-                None,
-            );
+            return value_after_comma(end);
         }
         if let Some(p) = prev.filter(|p| {
             p.kind == TokKind::Word
@@ -1152,42 +1008,12 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
             );
         }
         return match open.last() {
-            Some(Open::Call(name)) => err(
-                end,
-                format!("expected `)` to close the call to `{name}`"),
-                "expected `)`",
-                None,
-            ),
-            Some(Open::Paren | Open::InList) => err(
-                end,
-                "expected `)` to close `(`".into(),
-                "expected `)`",
-                None,
-            ),
-            Some(Open::List) => err(
-                end,
-                "expected `]` to close the array".into(),
-                "expected `]`",
-                None,
-            ),
-            Some(Open::Object) => err(
-                end,
-                "expected `}` to close the object".into(),
-                "expected `}`",
-                None,
-            ),
-            None if expect_operand => err(
-                end,
-                "expected an operand".into(),
-                "expected an operand",
-                None,
-            ),
-            None => err(
-                end,
-                "unexpected end of filter".into(),
-                "the filter stops here",
-                None,
-            ),
+            Some(Open::Call(name)) => unclosed_call(end, name),
+            Some(Open::Paren | Open::InList) => unclosed(end, ")", "`(`"),
+            Some(Open::List) => unclosed(end, "]", "the array"),
+            Some(Open::Object) => unclosed(end, "}", "the object"),
+            None if expect_operand => operand_expected(end),
+            None => unexpected_end(end, &WORDS),
         };
     }
 
@@ -1284,13 +1110,7 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
     }
     if expect_operand {
         if let Some(p) = prev.filter(|p| is_operator(text, p)) {
-            let op = tok_text(text, p);
-            return err(
-                one,
-                format!("expected an operand after `{op}`"),
-                "expected an operand",
-                None,
-            );
+            return operand_after(one, tok_text(text, p));
         }
         return err(
             one,
@@ -1299,18 +1119,8 @@ fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> Syntax
             None,
         );
     }
-    if (s == ")" || s == "]" || s == "}") && open.is_empty() {
-        let o = match s {
-            ")" => "(",
-            "]" => "[",
-            _ => "{",
-        };
-        return err(
-            one,
-            format!("unexpected `{s}`"),
-            &format!("no `{o}` to close"),
-            None,
-        );
+    if let Some(o) = opener::<TokKind>(s).filter(|_| open.is_empty()) {
+        return unopened(one, s, o);
     }
     let label = match open.last() {
         Some(Open::Call(_) | Open::List | Open::Object) => {

@@ -108,14 +108,7 @@ impl Builder<'_> {
                     })
                     .collect::<Vec<Ident>>();
                 let spans: Vec<Span> = segs.iter().map(|s| s.span).collect();
-                if let Some((at, message)) = crate::limits::check_path(self.text, &spans) {
-                    return Err(SyntaxError {
-                        span: at,
-                        message,
-                        label: "the path is too long from here".into(),
-                        help: Some(crate::limits::PATH_LIMIT_HELP.into()),
-                    });
-                }
+                check_path(self.text, &spans)?;
                 Ok((
                     Expr {
                         kind: ExprKind::Path(segs),
@@ -264,28 +257,6 @@ pub(super) fn binary_op(s: &str) -> Option<BinaryOp> {
         "%" => BinaryOp::Mod,
         _ => return None,
     })
-}
-
-pub(super) fn too_deep(span: Span) -> SyntaxError {
-    SyntaxError {
-        span,
-        message: format!("the expression nests more than {MAX_EXPR_DEPTH} levels deep"),
-        label: "too deep from here on".into(),
-        help: Some("split the computation into simpler expressions".into()),
-    }
-}
-
-pub(super) fn too_long(span: Span) -> SyntaxError {
-    SyntaxError {
-        span,
-        message: format!(
-            "the expression nests more than {MAX_EXPR_TREE_DEPTH} operations deep (each operator of a chain counts)"
-        ),
-        label: "too many operations from here on".into(),
-        help: Some(
-            "use `x in [a, b, c]` instead of a long `or` chain, or split the computation into simpler expressions".into(),
-        ),
-    }
 }
 
 // ------------------------------------------------------------ string escapes

@@ -1,10 +1,16 @@
-//! Explaining a pest error in words: a small lexer, the bracket nesting
-//! check run before pest, and the explainer.
+//! Explaining a pest error in words: the expression's lexicon for the
+//! shared error lexer, and the explainer.
 
 use super::*;
+use crate::parse_util::{
+    char_span, open_at, opener, operand_after, operand_expected, quoted_tail, run_tail, shorten,
+    syntax_error as err, tok_text, unclosed, unclosed_call, unclosed_quote, unexpected_end,
+    unopened, value_after_comma, Escapes, Lexicon,
+};
 
-/// Tokens as a person reads them; used only to explain errors, so it never
-/// fails and never has to agree with the grammar on every corner.
+/// Tokens as a person reads them; used only to explain errors and to bound
+/// nesting, so lexing never fails and never has to agree with the grammar
+/// on every corner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum TokKind {
     Word,
@@ -15,107 +21,47 @@ pub(super) enum TokKind {
     Sym,
 }
 
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Tok {
-    kind: TokKind,
-    start: usize,
-    end: usize,
-}
+impl Lexicon for TokKind {
+    const SYM: Self = TokKind::Sym;
+    const PAIRS: &'static [&'static str] = &["==", "!=", "<=", ">=", "&&", "||", "<>", "=>"];
+    const OPEN: &'static [&'static str] = &["(", "["];
+    const CLOSE: &'static [&'static str] = &[")", "]"];
 
-pub(super) fn lex(text: &str) -> Vec<Tok> {
-    let bytes = text.as_bytes();
-    let mut toks = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        let start = i;
-        let kind = if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        } else if c == b'\'' || c == b'"' {
-            i += 1;
-            let mut closed = false;
-            while i < bytes.len() {
-                if bytes[i] == b'\\' {
-                    i += 2;
-                } else if bytes[i] == c {
-                    if c == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
-                        i += 2;
-                    } else {
-                        i += 1;
-                        closed = true;
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            TokKind::Str { closed }
-        } else if c == b'`' {
-            i += 1;
-            while i < bytes.len() && bytes[i] != b'`' {
-                i += 1;
-            }
-            let closed = i < bytes.len();
-            i = (i + 1).min(bytes.len());
-            TokKind::Quoted { closed }
-        } else if c == b'@' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-            while i < bytes.len()
-                && (bytes[i].is_ascii_alphanumeric() || b"-:.+".contains(&bytes[i]))
-            {
-                i += 1;
-            }
-            TokKind::Date
-        } else if c.is_ascii_digit() {
-            while i < bytes.len()
-                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.' || bytes[i] == b'_')
-            {
-                i += 1;
-            }
-            TokKind::Number
-        } else if c.is_ascii_alphabetic() || c == b'_' {
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                i += 1;
-            }
-            TokKind::Word
-        } else {
-            let two = text.get(i..i + 2).unwrap_or("");
-            if ["==", "!=", "<=", ">=", "&&", "||", "<>", "=>"].contains(&two) {
-                i += 2;
+    fn scan(text: &str, i: usize) -> Option<(Self, usize)> {
+        let b = text.as_bytes();
+        let c = b[i];
+        Some(if c == b'\'' || c == b'"' {
+            // Only single quotes double: `'it''s'`, but `"a\"b"`.
+            let esc = if c == b'\'' {
+                Escapes::BOTH
             } else {
-                // One whole (possibly multi-byte) character.
-                i += text[i..].chars().next().map_or(1, char::len_utf8);
-            }
-            TokKind::Sym
-        };
-        // Multi-byte characters: never end inside one.
-        let mut end = i.min(bytes.len());
-        while !text.is_char_boundary(end) {
-            end += 1;
-        }
-        i = end;
-        toks.push(Tok { kind, start, end });
+                Escapes::BACKSLASH
+            };
+            let (end, closed) = quoted_tail(b, i + 1, c, esc);
+            (TokKind::Str { closed }, end)
+        } else if c == b'`' {
+            let (end, closed) = quoted_tail(b, i + 1, c, Escapes::NONE);
+            (TokKind::Quoted { closed }, end)
+        } else if c == b'@' && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            let end = run_tail(b, i + 1, |c| {
+                c.is_ascii_alphanumeric() || b"-:.+".contains(&c)
+            });
+            (TokKind::Date, end)
+        } else if c.is_ascii_digit() {
+            let end = run_tail(b, i, |c| {
+                c.is_ascii_alphanumeric() || c == b'.' || c == b'_'
+            });
+            (TokKind::Number, end)
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            let end = run_tail(b, i, |c| c.is_ascii_alphanumeric() || c == b'_');
+            (TokKind::Word, end)
+        } else {
+            return None;
+        })
     }
-    toks
 }
 
-/// Rejects bracket nesting deeper than [`MAX_EXPR_DEPTH`] before pest
-/// recurses into it.
-pub(super) fn check_nesting(text: &str, toks: &[Tok]) -> Result<(), SyntaxError> {
-    let mut depth = 0usize;
-    for t in toks.iter().filter(|t| t.kind == TokKind::Sym) {
-        depth = match tok_text(text, t) {
-            "(" | "[" => depth + 1,
-            ")" | "]" => depth.saturating_sub(1),
-            _ => depth,
-        };
-        if depth > MAX_EXPR_DEPTH {
-            return Err(too_deep(Span::new(t.start, t.end)));
-        }
-    }
-    Ok(())
-}
+pub(super) type Tok = crate::parse_util::Tok<TokKind>;
 
 pub(super) const OPERATOR_WORDS: &[&str] = &["and", "or", "not", "in"];
 pub(super) const KEYWORDS: &[&str] = &["and", "or", "not", "in", "null", "true", "false"];
@@ -163,25 +109,6 @@ pub(super) enum Open {
     List,
 }
 
-pub(super) fn convert_error(text: &str, toks: &[Tok], e: pest::error::Error<Rule>) -> SyntaxError {
-    let (pos, positives) = error_site(text, &e);
-    let Some(positives) = positives else {
-        // Pest's own call/stack limits.
-        return SyntaxError {
-            span: Span::new(pos, pos),
-            message: "the expression nests too deeply".into(),
-            label: "too deep from here on".into(),
-            help: Some("split the computation into simpler expressions".into()),
-        };
-    };
-    let expect_operand = positives.iter().any(|r| OPERAND_RULES.contains(r));
-    explain(text, toks, pos, expect_operand)
-}
-
-pub(super) fn tok_text<'t>(text: &'t str, t: &Tok) -> &'t str {
-    text.get(t.start..t.end).unwrap_or("")
-}
-
 pub(super) fn is_operator(text: &str, t: &Tok) -> bool {
     let s = tok_text(text, t);
     match t.kind {
@@ -192,13 +119,6 @@ pub(super) fn is_operator(text: &str, t: &Tok) -> bool {
 }
 
 pub(super) fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool) -> SyntaxError {
-    let err = |span: Span, message: String, label: &str, help: Option<String>| SyntaxError {
-        span,
-        message,
-        label: label.to_string(),
-        help,
-    };
-
     // An unterminated string or quoted name swallows the rest of the text.
     if let Some(t) = toks.iter().find(|t| {
         t.start <= pos
@@ -219,36 +139,19 @@ pub(super) fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool
                 "close the name with a backtick: `` `@odata.etag` ``".to_string(),
             )
         };
-        return err(
-            Span::new(t.start, t.start + 1),
-            message.into(),
-            "this quote is never closed",
-            Some(help),
-        );
+        return unclosed_quote(t.start, message, help);
     }
 
-    // Brackets still open at `pos`, innermost last.
-    let mut open: Vec<Open> = Vec::new();
-    let mut prev: Option<&Tok> = None;
-    for t in toks.iter().take_while(|t| t.end <= pos) {
-        let s = tok_text(text, t);
-        match (t.kind, s) {
-            (TokKind::Sym, "(") => match prev {
-                Some(p)
-                    if p.kind == TokKind::Word && !OPERATOR_WORDS.contains(&tok_text(text, p)) =>
-                {
-                    open.push(Open::Call(tok_text(text, p).to_string()))
-                }
-                _ => open.push(Open::Paren),
-            },
-            (TokKind::Sym, "[") => open.push(Open::List),
-            (TokKind::Sym, ")" | "]") => {
-                open.pop();
+    let (open, prev) = open_at(text, toks, pos, |prev, t| match tok_text(text, t) {
+        "(" => Some(match prev {
+            Some(p) if p.kind == TokKind::Word && !OPERATOR_WORDS.contains(&tok_text(text, p)) => {
+                Open::Call(tok_text(text, p).to_string())
             }
-            _ => {}
-        }
-        prev = Some(t);
-    }
+            _ => Open::Paren,
+        }),
+        "[" => Some(Open::List),
+        _ => None,
+    });
     // The token at `pos`; a symbol such as `<>` also when `pos` is inside it.
     let here = toks
         .iter()
@@ -279,53 +182,17 @@ pub(super) fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool
     if at_end {
         let end = Span::new(text.len(), text.len());
         if let Some(p) = prev.filter(|p| is_operator(text, p)) {
-            let op = tok_text(text, p);
-            return err(
-                end,
-                format!("expected an operand after `{op}`"),
-                "expected an operand",
-                None,
-            );
+            return operand_after(end, tok_text(text, p));
         }
         if prev.is_some_and(|p| tok_text(text, p) == ",") {
-            return err(
-                end,
-                "expected a value after `,`".into(),
-                "expected a value",
-                None,
-            );
+            return value_after_comma(end);
         }
         return match open.last() {
-            Some(Open::Call(name)) => err(
-                end,
-                format!("expected `)` to close the call to `{name}`"),
-                "expected `)`",
-                None,
-            ),
-            Some(Open::Paren) => err(
-                end,
-                "expected `)` to close `(`".into(),
-                "expected `)`",
-                None,
-            ),
-            Some(Open::List) => err(
-                end,
-                "expected `]` to close the list".into(),
-                "expected `]`",
-                None,
-            ),
-            None if expect_operand => err(
-                end,
-                "expected an operand".into(),
-                "expected an operand",
-                None,
-            ),
-            None => err(
-                end,
-                "unexpected end of expression".into(),
-                "the expression stops here",
-                None,
-            ),
+            Some(Open::Call(name)) => unclosed_call(end, name),
+            Some(Open::Paren) => unclosed(end, ")", "`(`"),
+            Some(Open::List) => unclosed(end, "]", "the list"),
+            None if expect_operand => operand_expected(end),
+            None => unexpected_end(end, &WORDS),
         };
     }
 
@@ -410,13 +277,7 @@ pub(super) fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool
     }
     if expect_operand {
         if let Some(p) = prev.filter(|p| is_operator(text, p)) {
-            let op = tok_text(text, p);
-            return err(
-                one,
-                format!("expected an operand after `{op}`"),
-                "expected an operand",
-                None,
-            );
+            return operand_after(one, tok_text(text, p));
         }
         if s == ")"
             && matches!(open.last(), Some(Open::Call(_)))
@@ -446,14 +307,8 @@ pub(super) fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool
             Some("combine comparisons with `and`, e.g. `a < b and b < c`".into()),
         );
     }
-    if (s == ")" || s == "]") && open.is_empty() {
-        let o = if s == ")" { "(" } else { "[" };
-        return err(
-            one,
-            format!("unexpected `{s}`"),
-            &format!("no `{o}` to close"),
-            None,
-        );
+    if let Some(o) = opener::<TokKind>(s).filter(|_| open.is_empty()) {
+        return unopened(one, s, o);
     }
     if kind == Some(TokKind::Date) {
         // Reached only when something before the date was incomplete.
@@ -472,12 +327,7 @@ pub(super) fn explain(text: &str, toks: &[Tok], pos: usize, expect_operand: bool
     };
     if let Some(Open::Call(name)) = open.last() {
         if s == "]" {
-            return err(
-                one,
-                format!("expected `)` to close the call to `{name}`"),
-                "expected `)`",
-                None,
-            );
+            return unclosed_call(one, name);
         }
     }
     err(one, format!("unexpected `{shown}`"), label, None)
