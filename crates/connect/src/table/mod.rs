@@ -21,8 +21,7 @@
 mod format;
 pub mod merge;
 
-pub use format::Format;
-
+use crate::Format;
 use mapc_diag::Code;
 use serde_json::Value;
 use std::collections::HashMap;
