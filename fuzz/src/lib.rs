@@ -16,11 +16,12 @@
 //!   parses.
 
 use jiff::civil::Date;
+use mapc_connect::source::{self, MemorySource, Source};
 use mapc_diag::{lookup, render, Diagnostic, Format, Phase, Severity, SourceFile};
-use mapc_engine::input::{self, MemorySource, RecordSource};
-use mapc_engine::preview::report_lines;
+use mapc_engine::testing::{literal_json, run_case};
 use mapc_engine::{Compiled, Options, Outcome, WriteMode};
 use mapc_ir::Program;
+use mapc_output::report::{rejection_text, report_lines};
 use mapc_output::{PrettyArray, Table};
 use std::sync::OnceLock;
 
@@ -104,11 +105,7 @@ fn check_span(file: &SourceFile, s: mapc_diag::Span, code: &str) {
 
 /// Checks everything about a run of `engine` over `src`; returns how many
 /// records were written.
-pub fn check_run(
-    engine: &Compiled,
-    src: &mut dyn RecordSource,
-    spec: Option<&SourceFile>,
-) -> usize {
+pub fn check_run(engine: &Compiled, src: &mut dyn Source, spec: Option<&SourceFile>) -> usize {
     let name = src.name().to_string();
     let mut outcomes = 0usize;
     let mut written = 0usize;
@@ -270,10 +267,10 @@ pub fn run_example_records(data: &[u8]) {
     let engine = &ex.engines[(*sel >> 3) as usize % ex.engines.len()][(*sel >> 2) as usize & 1];
     let body = body.to_vec();
     let cursor = std::io::Cursor::new(body.clone());
-    let mut src: Box<dyn RecordSource> = match sel & 3 {
-        0 => input::from_reader(input::Format::Ndjson, "in.ndjson".into(), cursor),
-        1 => input::from_reader(input::Format::Json, "in.json".into(), cursor),
-        2 => input::from_reader(input::Format::Csv, "in.csv".into(), cursor),
+    let mut src: Box<dyn Source> = match sel & 3 {
+        0 => source::from_reader(mapc_connect::Format::Ndjson, "in.ndjson".into(), cursor),
+        1 => source::from_reader(mapc_connect::Format::Json, "in.json".into(), cursor),
+        2 => source::from_reader(mapc_connect::Format::Csv, "in.csv".into(), cursor),
         _ => Box::new(MemorySource::new("mem", vec![body])),
     };
     check_run(engine, &mut *src, Some(&ex.file));
@@ -294,7 +291,7 @@ pub fn compile_and_run(data: &[u8]) {
         return;
     }
     for t in program.tests.iter().take(8) {
-        let _ = mapc_engine::testing::run_case(program, t, AS_OF);
+        let _ = run_case(program, t, AS_OF, &|r| rejection_text(r, None));
     }
     for (i, _) in program.mappings.iter().enumerate().take(4) {
         let Ok(engine) = Compiled::new(program, i, Options::new(AS_OF)) else {
@@ -303,7 +300,7 @@ pub fn compile_and_run(data: &[u8]) {
         let mut records = vec![b"{}".to_vec()];
         for t in program.tests.iter().filter(|t| t.mapping == i).take(8) {
             let mut r = Vec::new();
-            mapc_engine::testing::literal_json(&t.input, &mut r);
+            literal_json(&t.input, &mut r);
             records.push(r);
         }
         let mut src = MemorySource::new("mem", records);

@@ -22,9 +22,11 @@
 use super::out::{err, errln};
 
 use mapc_compile::{compile_file, CompileOptions};
-use mapc_diag::{render, Format};
-use mapc_engine::preview::{exit_line, report_lines, select_mapping, unseen_line};
-use mapc_engine::{input, Compiled, Options, Outcome, WriteMode};
+use mapc_connect::source;
+use mapc_diag::{code_list, render, Format};
+use mapc_engine::{Compiled, Options, Outcome, WriteMode};
+use mapc_ir::{ConnectionKind, Program};
+use mapc_output::report::{exit_line, report_lines, unseen_line};
 use mapc_output::{PrettyArray, Table};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -52,12 +54,12 @@ pub enum InputFormat {
     Csv,
 }
 
-impl From<InputFormat> for input::Format {
-    fn from(f: InputFormat) -> input::Format {
+impl From<InputFormat> for mapc_connect::Format {
+    fn from(f: InputFormat) -> mapc_connect::Format {
         match f {
-            InputFormat::Ndjson => input::Format::Ndjson,
-            InputFormat::Json => input::Format::Json,
-            InputFormat::Csv => input::Format::Csv,
+            InputFormat::Ndjson => mapc_connect::Format::Ndjson,
+            InputFormat::Json => mapc_connect::Format::Json,
+            InputFormat::Csv => mapc_connect::Format::Csv,
         }
     }
 }
@@ -113,9 +115,60 @@ pub fn as_of_date(arg: Option<&str>) -> Result<jiff::civil::Date, String> {
     }
 }
 
+/// Picks the mapping to preview: `--mapping NAME`; else the only active
+/// mapping; else the only active mapping whose source is a `file`
+/// connection; otherwise an error that lists the names. Preview's own
+/// choice (its error names the `--mapping` flag; `run` runs every active
+/// mapping), so it lives with the command.
+fn select_mapping(program: &Program, name: Option<&str>) -> Result<usize, String> {
+    let names = || code_list(program.mappings.iter().map(|m| &m.name));
+    if program.mappings.is_empty() {
+        return Err("the spec has no mapping that can run".into());
+    }
+    if let Some(n) = name {
+        return program
+            .mappings
+            .iter()
+            .position(|m| m.name == n)
+            .ok_or_else(|| {
+                format!(
+                    "the spec has no mapping `{n}`; its mappings are {}",
+                    names()
+                )
+            });
+    }
+    let active: Vec<usize> = (0..program.mappings.len())
+        .filter(|&i| program.mappings[i].active)
+        .collect();
+    if active.len() == 1 {
+        return Ok(active[0]);
+    }
+    let candidates: Vec<usize> = if active.is_empty() {
+        (0..program.mappings.len()).collect()
+    } else {
+        active
+    };
+    if candidates.len() == 1 {
+        return Ok(candidates[0]);
+    }
+    let file_sourced: Vec<usize> = candidates
+        .iter()
+        .copied()
+        .filter(|&i| program.mappings[i].source.kind == ConnectionKind::File)
+        .collect();
+    if file_sourced.len() == 1 {
+        return Ok(file_sourced[0]);
+    }
+    Err(format!(
+        "the spec has {} mappings; choose one with --mapping NAME: {}",
+        program.mappings.len(),
+        names()
+    ))
+}
+
 /// Prints an input's refusal (coded when the reader gave a code).
 pub fn input_failure(name: &str, e: &std::io::Error) {
-    match input::input_error(e) {
+    match source::input_error(e) {
         Some(ie) => {
             errln!("error[{}]: {name}: {}", ie.code, ie.message);
             if let Some(h) = &ie.help {
@@ -128,7 +181,7 @@ pub fn input_failure(name: &str, e: &std::io::Error) {
 
 /// Prints what a reader noticed about its input as a whole; returns how
 /// many of those are warnings (coded), for the summary line.
-pub fn input_notes(name: &str, notes: &[input::Note]) -> usize {
+pub fn input_notes(name: &str, notes: &[source::Note]) -> usize {
     let mut warnings = 0;
     for n in notes {
         match n.code {
@@ -230,7 +283,7 @@ pub fn preview(args: &PreviewArgs) -> i32 {
     if csv_delimiter.is_some() {
         csv.delimiter = csv_delimiter;
     }
-    let mut src = match input::open_with(&args.input, args.input_format.map(Into::into), &csv) {
+    let mut src = match source::open_with(&args.input, args.input_format.map(Into::into), &csv) {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
             errln!("error: {e}");

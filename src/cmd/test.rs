@@ -21,9 +21,9 @@ use super::out::{err, errln, outln};
 
 use mapc_compile::{compile_file, CompileOptions};
 use mapc_diag::{render, Code, Diagnostic, Format};
-use mapc_engine::preview::unseen_line;
 use mapc_engine::testing::{line_of, run_case, unseen_in_inputs, CaseResult, Mismatch};
 use mapc_ir::Test;
+use mapc_output::report::{rejection_text, unseen_line};
 use mapc_syntax::spec::parse_test_file;
 use serde_json::json;
 use std::io::IsTerminal;
@@ -404,7 +404,7 @@ pub fn test(args: &TestArgs) -> i32 {
                     &spec_name,
                     &t.name,
                     line,
-                    &run_case(program, t, as_of),
+                    &run_case(program, t, as_of, &|r| rejection_text(r, None)),
                 );
             }
         }
@@ -451,7 +451,7 @@ pub fn test(args: &TestArgs) -> i32 {
                     &parsed.file.name,
                     &t.name,
                     line,
-                    &run_case(program, t, as_of),
+                    &run_case(program, t, as_of, &|r| rejection_text(r, None)),
                 );
             }
         }

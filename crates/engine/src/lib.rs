@@ -5,10 +5,11 @@
 //!
 //! ```no_run
 //! # fn demo(program: &mapc_ir::Program) -> std::io::Result<()> {
-//! use mapc_engine::{input, Compiled, Options, Outcome};
+//! use mapc_connect::source;
+//! use mapc_engine::{Compiled, Options, Outcome};
 //! let as_of = jiff::civil::Date::constant(2026, 11, 22);
 //! let engine = Compiled::new(program, 0, Options::new(as_of)).expect("a checked spec compiles");
-//! let mut src = input::open(std::path::Path::new("records.ndjson"))?;
+//! let mut src = source::open(std::path::Path::new("records.ndjson"))?;
 //! let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
 //!     if let Outcome::Written { json, .. } = o { println!("{}", String::from_utf8_lossy(json)); }
 //!     Ok(())
@@ -26,7 +27,7 @@
 //!
 //! # Reports
 //!
-//! A rejection keeps its parts apart so that [`preview::rejection_line`]
+//! A rejection keeps its parts apart so that `mapc_output::report::rejection_line`
 //! says each once, on one line: the input file and line, the record
 //! (numbered from 1) and its key, where (the rule, `rule 3 `when``; or in
 //! words, `price rule 2 of `salesprices`, field `endingdate``, `product line
@@ -43,7 +44,7 @@
 //! [`Compiled::new`] collects every source path the mapping reads (fields,
 //! rules, filter, products, sales prices, companies, the key) into a
 //! projection tree and gives each a slot. The record parser
-//! ([`json::parse`]) then walks each record once, materializing only those
+//! ([`mapc_value::json::parse`]) then walks each record once, materializing only those
 //! keys into slots and skipping everything else with a validating byte
 //! scanner; strings without escapes are borrowed from the input, numbers go
 //! straight from their text to exact decimals. Expressions are compiled to
@@ -185,26 +186,30 @@
 //!   (`1`, `1.0` and `"1"` are one key; `"1.0"` is another; case and blanks
 //!   count); composite keys member by member. Memory: a 128-bit hash and a
 //!   position per written key (under 80 bytes), never the record.
-//! * **Input** ([`input`]): NDJSON (blank lines are not records), `.json`
-//!   (an array streamed element by element, a saved OData response as the
-//!   records of its `value` array, or whitespace-separated values), CSV
-//!   (header row = keys, dotted headers nest, an empty cell null, values
-//!   text unless their column is typed: [`input::CsvOptions`], given by
+//! * **Input** comes through the [`mapc_connect::source::Source`] trait; the
+//!   file readers are in [`mapc_connect::source`]: NDJSON (blank lines are
+//!   not records), `.json` (an array streamed element by element, a saved
+//!   OData response as the records of its `value` array, or
+//!   whitespace-separated values), CSV (header row = keys, dotted headers
+//!   nest, an empty cell null, values text unless their column is typed:
+//!   [`mapc_connect::source::CsvOptions`], given by
 //!   [`Compiled::csv_options`]). Per-record errors: R0001 not an object,
 //!   R0002 number out of range, R0005 invalid JSON (also in keys the
 //!   mapping never reads; the position is the line and column in the input
 //!   file; an array element cut off by the end of the file is one R0005),
 //!   R0006 wrong CSV width, a stray or an unclosed quote (naming the
 //!   record's key when the row has the key column), R0007 invalid UTF-8,
-//!   R0014 a record over [`exec::MAX_RECORD_BYTES`] (64 MiB) or nested
-//!   deeper than 128 levels, R0017 a CSV value not of its column's type,
-//!   R0021 a key twice in an object the mapping reads. A CSV header without
-//!   a column the mapping reads (R0018) or with an ambiguous delimiter
-//!   (R0019) fails the input as a whole, as an [`input::InputError`]; a
-//!   reader's remarks on the whole input (R0103, a page of an OData
-//!   response; a detected delimiter) are [`input::RecordSource::notes`]. A
-//!   10 MB string is an ordinary value. [`input::open_with`] reads a file by
-//!   its extension or a given [`input::Format`], and `-` as standard input.
+//!   R0014 a record over [`mapc_connect::source::MAX_RECORD_BYTES`]
+//!   (64 MiB) or nested deeper than 128 levels, R0017 a CSV value not of
+//!   its column's type, R0021 a key twice in an object the mapping reads.
+//!   A CSV header without a column the mapping reads (R0018) or with an
+//!   ambiguous delimiter (R0019) fails the input as a whole, as a
+//!   [`mapc_connect::source::InputError`]; a reader's remarks on the whole
+//!   input (R0103, a page of an OData response; a detected delimiter) are
+//!   [`mapc_connect::source::Source::notes`]. A 10 MB string is an ordinary
+//!   value. [`mapc_connect::source::open_with`] reads a file by its
+//!   extension or a given [`mapc_connect::Format`], and `-` as standard
+//!   input.
 //! * **Numeric-looking text** (R0020): an ordering comparison or the
 //!   product `order_by` sort of two texts that both read as numbers and
 //!   order differently as text and as numbers rejects the record; an
@@ -218,8 +223,8 @@
 //!   Numbers compare by value, strings exactly, `null` only matches a
 //!   present `null`. A mismatch names the innermost differing path
 //!   (`items[1].total`).
-//! * **Preview table** (`mapc preview --format table`, in the binary): one column per top-level key,
-//!   aligned by display width (CJK counts two columns); non-strings as
+//! * **Preview table** (`mapc preview --format table`, in `mapc-output`):
+//!   one column per top-level key, aligned by display width (CJK counts two columns); non-strings as
 //!   compact JSON; strings bare unless they would be misread (leading or
 //!   trailing whitespace, control characters, or text that reads as
 //!   `null`/`true`/`false`/a number/a list or object), which are
@@ -228,10 +233,8 @@
 pub mod eval;
 pub mod exact;
 pub mod exec;
-pub mod input;
 pub mod keys;
 pub mod plan;
-pub mod preview;
 pub mod reads;
 pub mod run;
 pub mod testing;

@@ -420,7 +420,7 @@ pub struct Compiled {
     /// `products.overwrite_template_products`, carried for `run`.
     pub overwrite_template_products: bool,
     /// How a CSV input of this mapping is read.
-    pub(crate) csv: crate::input::CsvOptions,
+    pub(crate) csv: mapc_connect::source::CsvOptions,
     /// Where the spec reads each path, for [`Compiled::track_reads`].
     pub(crate) read_spans: HashMap<String, Span>,
     /// Which read paths records had (R0104), when asked for.
@@ -717,7 +717,7 @@ impl Compiled {
             }
             k.proj
         };
-        let csv = crate::input::CsvOptions {
+        let csv = mapc_connect::source::CsvOptions {
             delimiter: program
                 .connection(&m.source.connection)
                 .filter(|c| c.kind == mapc_ir::ConnectionKind::File)
@@ -764,7 +764,7 @@ impl Compiled {
     /// columns the mapping reads (fields, rules, filter, document amounts,
     /// company fields; not the source key alone, not product lines, sales
     /// prices or contacts, which a CSV file cannot hold).
-    pub fn csv_options(&self) -> &crate::input::CsvOptions {
+    pub fn csv_options(&self) -> &mapc_connect::source::CsvOptions {
         &self.csv
     }
 

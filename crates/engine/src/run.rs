@@ -6,9 +6,9 @@
 pub const WORKER_STACK_BYTES: usize = 8 << 20;
 
 use crate::exec::{write_relationships, CompanyData, Processed, Scratch, Verdict, Warning};
-use crate::input::{Batch, Item, RecordSource, KEEP_BYTES};
 use crate::keys::{KeyHash, SeenKeys};
 use crate::plan::Compiled;
+use mapc_connect::source::{trim, Batch, Item, Source, KEEP_BYTES};
 use mapc_diag::{Code, Span};
 use mapc_value::json::parse::RecordError;
 use std::borrow::Cow;
@@ -224,7 +224,7 @@ impl Work {
     /// Gives back what a huge record made the buffers grow to.
     fn trim(&mut self) {
         self.batch.trim();
-        crate::input::trim(&mut self.out, KEEP_BYTES);
+        trim(&mut self.out, KEEP_BYTES);
         if self.keys.capacity() > KEEP_BYTES {
             self.keys.shrink_to(KEEP_BYTES.max(self.keys.len()));
         }
@@ -269,7 +269,7 @@ impl Compiled {
     /// Memory is flat in the number of records, except for companies
     /// mappings: parent lookup and `create_in_prerequisite` ordering need
     /// every record, so their outputs are held until the input ends.
-    pub fn run(&self, src: &mut dyn RecordSource, sink: &mut dyn Sink) -> std::io::Result<Summary> {
+    pub fn run(&self, src: &mut dyn Source, sink: &mut dyn Sink) -> std::io::Result<Summary> {
         let mut summary = Summary::default();
         let mut scratch = Scratch::new(self);
         let mut batch = Batch::default();
@@ -330,7 +330,7 @@ impl Compiled {
                 sink.outcome(o)?;
             }
             batch.trim();
-            crate::input::trim(&mut out, KEEP_BYTES);
+            trim(&mut out, KEEP_BYTES);
         }
         if self.companies.is_some() {
             self.finish_companies(held, &file, &mut summary, sink)?;
@@ -344,7 +344,7 @@ impl Compiled {
     /// Companies mappings, and machines with one core, run single-threaded.
     pub fn run_parallel(
         &self,
-        src: &mut dyn RecordSource,
+        src: &mut dyn Source,
         sink: &mut dyn Sink,
     ) -> std::io::Result<Summary> {
         let workers = std::thread::available_parallelism()
@@ -358,7 +358,7 @@ impl Compiled {
     /// Worker threads get [`WORKER_STACK_BYTES`] of stack, like the main thread.
     pub fn run_threads(
         &self,
-        src: &mut dyn RecordSource,
+        src: &mut dyn Source,
         sink: &mut dyn Sink,
         workers: usize,
     ) -> std::io::Result<Summary> {

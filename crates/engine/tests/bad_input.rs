@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use mapc_engine::input::Format;
+use mapc_connect::Format;
 
 fn spec() -> String {
     spec_with("    fields:\n      - { from: id, to: id }\n      - { from: amount, to: amount }\n      - { from: note, to: note }\n")
@@ -120,7 +120,7 @@ fn hostile_nesting_is_an_error_not_a_crash() {
 fn a_record_over_the_size_limit_is_r0014_and_the_next_line_is_read() {
     let mut input = format!(
         r#"{{"id": "huge", "note": "{}"}}"#,
-        "y".repeat(mapc_engine::exec::MAX_RECORD_BYTES)
+        "y".repeat(mapc_connect::source::MAX_RECORD_BYTES)
     )
     .into_bytes();
     input.extend_from_slice(b"\n{\"id\": \"after\"}\n");
@@ -216,14 +216,14 @@ fn mangled_records_never_panic() {
     }
     let n = recs.len();
     let c = compiled(&s, AS_OF);
-    let got = collect(&c, &mut mapc_engine::input::MemorySource::new("m", recs));
+    let got = collect(&c, &mut mapc_connect::source::MemorySource::new("m", recs));
     assert_eq!(got.len(), n);
 }
 
 #[test]
 fn a_number_rejection_still_names_the_record_key() {
     let c = compiled(&spec(), AS_OF);
-    let mut src = mapc_engine::input::MemorySource::new(
+    let mut src = mapc_connect::source::MemorySource::new(
         "m",
         vec![br#"{"amount": 1234567890123456789012345678901234567890, "id": "k-42"}"#.to_vec()],
     );

@@ -662,7 +662,7 @@ fn corrupted_documents_are_rejected_where_serde_json_rejects_them() {
     .expect("compiles");
     let n = engine_inputs.len();
     let valid: Vec<bool> = engine_inputs.iter().map(|(_, ok)| *ok).collect();
-    let mut src = mapc_engine::input::MemorySource::new(
+    let mut src = mapc_connect::source::MemorySource::new(
         "m",
         engine_inputs.into_iter().map(|(b, _)| b).collect(),
     );

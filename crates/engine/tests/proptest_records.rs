@@ -22,10 +22,11 @@
 
 mod common;
 
+use mapc_connect::source::{self, MemorySource, Source};
+use mapc_connect::Format;
 use mapc_diag::{lookup, Phase, Severity};
-use mapc_engine::input::{self, Format, MemorySource, RecordSource};
-use mapc_engine::preview::report_lines;
 use mapc_engine::{Compiled, Options, Outcome, WriteMode};
+use mapc_output::report::report_lines;
 use mapc_output::PrettyArray;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -164,7 +165,7 @@ fn assert_code(code: &str, severity: Severity) {
 /// outcome; `Err` when the input as a whole was refused.
 fn run(
     engine: &Compiled,
-    src: &mut dyn RecordSource,
+    src: &mut dyn Source,
     workers: usize,
 ) -> Result<Vec<Got>, std::io::Error> {
     let name = src.name().to_string();
@@ -236,12 +237,12 @@ enum Reader {
     Memory,
 }
 
-fn source(reader: Reader, bytes: &[u8]) -> Box<dyn RecordSource> {
+fn source(reader: Reader, bytes: &[u8]) -> Box<dyn Source> {
     let cursor = std::io::Cursor::new(bytes.to_vec());
     match reader {
-        Reader::Ndjson => input::from_reader(Format::Ndjson, "in.ndjson".into(), cursor),
-        Reader::Json => input::from_reader(Format::Json, "in.json".into(), cursor),
-        Reader::Csv => input::from_reader(Format::Csv, "in.csv".into(), cursor),
+        Reader::Ndjson => source::from_reader(Format::Ndjson, "in.ndjson".into(), cursor),
+        Reader::Json => source::from_reader(Format::Json, "in.json".into(), cursor),
+        Reader::Csv => source::from_reader(Format::Csv, "in.csv".into(), cursor),
         Reader::Memory => Box::new(MemorySource::new("mem", vec![bytes.to_vec()])),
     }
 }

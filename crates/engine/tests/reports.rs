@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use mapc_engine::input::{self, Format};
+use mapc_connect::Format;
 
 fn fields(f: &str) -> String {
     spec_with(&format!("    fields:\n{f}"))
@@ -212,27 +212,4 @@ fn csv_shape_errors_name_the_key_and_unclosed_quotes() {
     assert!(got[0]
         .report()
         .starts_with("input:2: rejected R0006: record 1: "));
-}
-
-#[test]
-fn open_says_what_is_wrong_with_the_input_path() {
-    let dir = std::env::temp_dir();
-    let err = match input::open(&dir) {
-        Err(e) => e,
-        Ok(_) => panic!("a directory is not an input"),
-    };
-    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
-    assert!(err.to_string().contains("is a directory"), "{err}");
-    let err = match input::open_as(std::path::Path::new("-"), None) {
-        Err(e) => e,
-        Ok(_) => panic!("standard input needs a format"),
-    };
-    assert!(err.to_string().contains("--input-format"), "{err}");
-    let err = match input::open(std::path::Path::new("records.txt")) {
-        Err(e) => e,
-        Ok(_) => panic!("no format"),
-    };
-    assert!(err.to_string().contains("cannot tell the format"), "{err}");
-    assert_eq!(Format::from_name("JSONL"), Some(Format::Ndjson));
-    assert_eq!(Format::from_name("xml"), None);
 }

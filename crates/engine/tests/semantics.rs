@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use mapc_engine::input::MemorySource;
+use mapc_connect::source::MemorySource;
 use serde_json::json;
 
 fn fields(f: &str) -> String {
@@ -897,8 +897,8 @@ fn parallel_runs_give_the_same_outcomes_in_the_same_order() {
         ndjson.push(b'\n');
     }
     let mut par = Vec::new();
-    let mut src = mapc_engine::input::from_reader(
-        mapc_engine::input::Format::Ndjson,
+    let mut src = mapc_connect::source::from_reader(
+        mapc_connect::Format::Ndjson,
         "x".into(),
         std::io::Cursor::new(ndjson),
     );
@@ -914,7 +914,7 @@ fn parallel_runs_give_the_same_outcomes_in_the_same_order() {
             mapc_engine::Outcome::Skipped { rule, .. } => Got::Skipped(rule),
             mapc_engine::Outcome::Filtered { .. } => Got::Filtered,
             mapc_engine::Outcome::Rejected(r) => Got::Rejected {
-                report: mapc_engine::preview::rejection_line(&r, None),
+                report: mapc_output::report::rejection_line(&r, None),
                 code: r.code.to_string(),
                 field: r.field,
                 message: r.message,
@@ -1229,7 +1229,7 @@ fn broken_lines_keep_their_place_among_held_companies() {
     let s = companies("");
     let got = run_bytes(
         &s,
-        mapc_engine::input::Format::Ndjson,
+        mapc_connect::Format::Ndjson,
         b"{\"id\": \"1\", \"number\": \"A\"}\n{broken\n{\"id\": \"2\", \"number\": \"B\"}\n"
             .to_vec(),
     );
@@ -1243,6 +1243,7 @@ fn broken_lines_keep_their_place_among_held_companies() {
 #[test]
 fn test_expectations_match_list_elements_partially() {
     use mapc_engine::testing::{run_case, CaseResult, Mismatch};
+    let describe = |r: &mapc_engine::Rejection| mapc_output::report::rejection_text(r, None);
     let s = spec_with(
         "    fields:
       - { from: id, to: id }
@@ -1270,9 +1271,12 @@ tests:
     );
     let p = program(&s);
     assert_eq!(p.tests.len(), 3);
-    assert_eq!(run_case(&p, &p.tests[0], AS_OF), CaseResult::Passed);
     assert_eq!(
-        run_case(&p, &p.tests[1], AS_OF),
+        run_case(&p, &p.tests[0], AS_OF, &describe),
+        CaseResult::Passed
+    );
+    assert_eq!(
+        run_case(&p, &p.tests[1], AS_OF, &describe),
         CaseResult::Failed {
             mismatches: vec![Mismatch {
                 path: "items[1].total".into(),
@@ -1281,7 +1285,7 @@ tests:
             }]
         }
     );
-    match run_case(&p, &p.tests[2], AS_OF) {
+    match run_case(&p, &p.tests[2], AS_OF, &describe) {
         CaseResult::Failed { mismatches } => {
             assert_eq!(mismatches.len(), 1);
             assert_eq!(mismatches[0].path, "items");

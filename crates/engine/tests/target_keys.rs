@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use mapc_engine::input::{self, MemorySource};
+use mapc_connect::source::{self, MemorySource};
 use mapc_engine::keys::{KeyHash, SeenKeys};
 use mapc_engine::{Outcome, Position, Value};
 
@@ -274,8 +274,8 @@ fn without_a_target_key_nothing_is_checked() {
 
 /// Every outcome of a threaded run, with the first record named by R0026.
 fn threaded(c: &mapc_engine::Compiled, ndjson: Vec<u8>, workers: usize) -> Vec<String> {
-    let mut src = input::from_reader(
-        input::Format::Ndjson,
+    let mut src = source::from_reader(
+        mapc_connect::Format::Ndjson,
         "x".into(),
         std::io::Cursor::new(ndjson),
     );

@@ -5,7 +5,8 @@
 mod common;
 
 use common::*;
-use mapc_engine::input::{self, Format};
+use mapc_connect::source;
+use mapc_connect::Format;
 
 fn with_rule(when: &str) -> String {
     spec_with(&format!(
@@ -115,7 +116,7 @@ fn declared_csv_columns_are_numbers_and_compare_as_numbers() {
     assert_eq!(opts.types.len(), 4);
     let data =
         b"id;name;amount;limit;qty;customer.vip\n1;A;99.5;100;3;TRUE\n2;B;100.5;100;2;false\n";
-    let mut src = input::from_reader_with(
+    let mut src = source::from_reader_with(
         Format::Csv,
         "in.csv".into(),
         std::io::Cursor::new(data.to_vec()),

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use mapc_engine::input::{self, MemorySource, RecordSource};
+use mapc_connect::source::{self, MemorySource, Source};
 use mapc_engine::reads::UnseenPath;
 use mapc_engine::{Compiled, Options, Outcome};
 
@@ -15,7 +15,7 @@ fn tracked(yaml: &str) -> Compiled {
     c
 }
 
-fn drain(c: &Compiled, src: &mut dyn RecordSource, threads: usize) {
+fn drain(c: &Compiled, src: &mut dyn Source, threads: usize) {
     let mut sink = |_: Outcome<'_>| -> std::io::Result<()> { Ok(()) };
     c.run_threads(src, &mut sink, threads).expect("run");
 }
@@ -198,8 +198,8 @@ fn csv_columns_count_as_keys() {
     let s = spec_with(FIELDS);
     let c = tracked(&s);
     let csv = b"id,name,note,country,customer.name\n1,A,,de,C\n".to_vec();
-    let mut src = input::from_reader(
-        input::Format::Csv,
+    let mut src = source::from_reader(
+        mapc_connect::Format::Csv,
         "in.csv".into(),
         std::io::Cursor::new(csv),
     );

@@ -1,6 +1,10 @@
-//! The output writers of `mapc preview`: the pretty-printed JSON array and
-//! the aligned table (display widths). Display code lives here, not in the
-//! engine, which hands out compact JSON records.
+//! How records and reports are shown to a person: the output writers of
+//! `mapc preview` (the pretty-printed JSON array and the aligned table,
+//! display widths) and, in [`report`], the report lines for skipped,
+//! rejected and warned records. Display code lives here, not in the
+//! engine, which hands out compact JSON records and outcomes as data.
+
+pub mod report;
 
 use mapc_engine::Value;
 use mapc_value::json::parse::parse_value;

@@ -2,33 +2,12 @@
 //! record, and writing records back.
 
 use super::FileTarget;
+use crate::Format;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Write};
-use std::path::Path;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// `.ndjson`, `.jsonl`: one object per line.
-    Ndjson,
-    /// `.json`: one array of objects.
-    Json,
-    /// `.csv`: a header, then a row per record; nested members as dotted columns.
-    Csv,
-}
-
-impl Format {
-    pub fn from_path(path: &Path) -> Option<Format> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "ndjson" | "jsonl" => Some(Format::Ndjson),
-            "json" => Some(Format::Json),
-            "csv" => Some(Format::Csv),
-            _ => None,
-        }
-    }
-}
 
 type Each<'a> = dyn FnMut(usize, String, &mut FileTarget) + 'a;
 

@@ -22,8 +22,7 @@ mod early_sync;
 mod format;
 pub mod merge;
 
-pub use format::Format;
-
+use crate::Format;
 use mapc_diag::Code;
 use serde_json::Value;
 use std::collections::HashMap;

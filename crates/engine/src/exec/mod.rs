@@ -19,6 +19,7 @@ use fields::{eval_source, map_fields, write_entries};
 use crate::eval::{Ctx, EvalError};
 use crate::keys::KeyHash;
 use crate::plan::Compiled;
+use mapc_connect::source::MAX_RECORD_BYTES;
 use mapc_diag::{Code, Span};
 use mapc_value::json::parse::{parse_record, Frame, ListData, ListState, RecordError};
 use mapc_value::{id_text, Value};
@@ -115,10 +116,6 @@ fn key_of<'a>(v: &Value<'a>) -> Option<Cow<'a, str>> {
         other => id_text(other).map(|c| Cow::Owned(c.into_owned())),
     }
 }
-
-/// Largest record accepted (bytes of one NDJSON line, array element or CSV
-/// row as JSON). Bigger records are R0014; a 10 MB string is fine.
-pub const MAX_RECORD_BYTES: usize = 64 << 20;
 
 pub(crate) struct Processed<'a> {
     pub key: Option<Cow<'a, str>>,

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use jiff::civil::Date;
-use mapc_engine::input::{self, MemorySource, RecordSource};
+use mapc_connect::source::{self, MemorySource, Source};
 use mapc_engine::{Compiled, Options, Outcome};
 use mapc_ir::Program;
 
@@ -76,7 +76,7 @@ impl Got {
     }
 }
 
-pub fn collect(c: &Compiled, src: &mut dyn RecordSource) -> Vec<Got> {
+pub fn collect(c: &Compiled, src: &mut dyn Source) -> Vec<Got> {
     let mut got = Vec::new();
     let mut sink = |o: Outcome<'_>| -> std::io::Result<()> {
         got.push(match o {
@@ -90,7 +90,7 @@ pub fn collect(c: &Compiled, src: &mut dyn RecordSource) -> Vec<Got> {
             Outcome::Skipped { rule, .. } => Got::Skipped(rule),
             Outcome::Filtered { .. } => Got::Filtered,
             Outcome::Rejected(r) => Got::Rejected {
-                report: mapc_engine::preview::rejection_line(&r, None),
+                report: mapc_output::report::rejection_line(&r, None),
                 code: r.code.to_string(),
                 field: r.field,
                 message: r.message,
@@ -124,9 +124,9 @@ pub fn run_as_of(yaml: &str, records: &[&str], as_of: Date) -> Vec<Got> {
 }
 
 /// Runs a whole input file's bytes, with the reader for `format`.
-pub fn run_bytes(yaml: &str, format: input::Format, bytes: Vec<u8>) -> Vec<Got> {
+pub fn run_bytes(yaml: &str, format: mapc_connect::Format, bytes: Vec<u8>) -> Vec<Got> {
     let c = compiled(yaml, AS_OF);
-    let mut src = input::from_reader(format, "input".into(), std::io::Cursor::new(bytes));
+    let mut src = source::from_reader(format, "input".into(), std::io::Cursor::new(bytes));
     collect(&c, &mut *src)
 }
 

@@ -1,5 +1,7 @@
-//! Record sources: NDJSON, JSON documents (arrays streamed element by
-//! element) and CSV, all producing the bytes of one JSON value per record.
+//! Sources: where records come from, behind the [`Source`] trait (pages of
+//! records in). The file readers are here: NDJSON, JSON documents (arrays
+//! streamed element by element) and CSV, all producing the bytes of one
+//! JSON value per record; the engine maps whatever a [`Source`] hands out.
 //!
 //! Sources hand records out in batches (a block of bytes and the ranges of
 //! the records in it) so the reading side copies as little as possible and
@@ -15,6 +17,8 @@ mod ndjson;
 pub use csv_source::{CsvOptions, CsvSource};
 pub use json_doc::JsonDocSource;
 pub use ndjson::NdjsonSource;
+
+use crate::Format;
 
 use mapc_diag::Code;
 use mapc_value::json::parse::RecordError;
@@ -69,8 +73,8 @@ impl Batch {
     }
 }
 
-/// A stream of records.
-pub trait RecordSource: Send {
+/// A stream of records, handed out a page ([`Batch`]) at a time.
+pub trait Source: Send {
     /// The input's name (a file path), used in rejections.
     fn name(&self) -> &str;
     /// Replaces `batch` with the next records; `false` when the input is
@@ -97,7 +101,7 @@ pub struct Note {
 
 /// Why an input cannot be read at all, with a runtime code (R0018 a CSV
 /// header, R0019 a CSV delimiter, ...): carried inside the
-/// `std::io::Error` that [`RecordSource::next_batch`] returns.
+/// `std::io::Error` that [`Source::next_batch`] returns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputError {
     pub code: Code,
@@ -118,6 +122,12 @@ pub fn input_error(e: &std::io::Error) -> Option<&InputError> {
     e.get_ref()?.downcast_ref::<InputError>()
 }
 
+/// Largest record accepted (bytes of one NDJSON line, array element or CSV
+/// row as JSON). Bigger records are R0014; a 10 MB string is fine. The
+/// readers refuse a longer record as they read it, and the engine refuses
+/// one from any other source (an in-memory record) before it parses it.
+pub const MAX_RECORD_BYTES: usize = 64 << 20;
+
 /// About how many bytes a batch holds before it is handed out.
 pub const BATCH_BYTES: usize = 1 << 20;
 
@@ -128,39 +138,13 @@ pub const BATCH_BYTES: usize = 1 << 20;
 /// record seen so far.
 pub const KEEP_BYTES: usize = 4 * BATCH_BYTES;
 
-/// Shrinks `v` to at most `keep_bytes` of capacity (never below its length).
-pub(crate) fn trim<T>(v: &mut Vec<T>, keep_bytes: usize) {
+/// Shrinks `v` to at most `keep_bytes` of capacity (never below its length):
+/// the readers' buffers, and the engine's output buffers (with
+/// [`KEEP_BYTES`]).
+pub fn trim<T>(v: &mut Vec<T>, keep_bytes: usize) {
     let keep = keep_bytes / std::mem::size_of::<T>().max(1);
     if v.capacity() > keep {
         v.shrink_to(keep.max(v.len()));
-    }
-}
-
-/// The input formats, chosen by file extension.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// `.ndjson`, `.jsonl`: one JSON object per line.
-    Ndjson,
-    /// `.json`: an array of objects (streamed), or one or more objects.
-    Json,
-    /// `.csv`: a header row, then one record per row; values are text
-    /// unless their column has a type (see [`CsvOptions`]).
-    Csv,
-}
-
-impl Format {
-    pub fn from_path(path: &Path) -> Option<Format> {
-        Format::from_name(path.extension()?.to_str()?)
-    }
-
-    /// `ndjson`/`jsonl`, `json` or `csv` (any case).
-    pub fn from_name(name: &str) -> Option<Format> {
-        match name.to_ascii_lowercase().as_str() {
-            "ndjson" | "jsonl" => Some(Format::Ndjson),
-            "json" => Some(Format::Json),
-            "csv" => Some(Format::Csv),
-            _ => None,
-        }
     }
 }
 
@@ -168,7 +152,7 @@ impl Format {
 pub const STDIN_NAME: &str = "<stdin>";
 
 /// Opens a file as a record source, picking the format by its extension.
-pub fn open(path: &Path) -> std::io::Result<Box<dyn RecordSource>> {
+pub fn open(path: &Path) -> std::io::Result<Box<dyn Source>> {
     open_as(path, None)
 }
 
@@ -176,17 +160,17 @@ pub fn open(path: &Path) -> std::io::Result<Box<dyn RecordSource>> {
 /// overrides the file extension (and is required for standard input). A
 /// directory, or a file whose format cannot be told, is an
 /// `InvalidInput` error whose message says so.
-pub fn open_as(path: &Path, format: Option<Format>) -> std::io::Result<Box<dyn RecordSource>> {
+pub fn open_as(path: &Path, format: Option<Format>) -> std::io::Result<Box<dyn Source>> {
     open_with(path, format, &CsvOptions::default())
 }
 
 /// [`open_as`], reading a CSV file with `csv` (delimiter, column types,
-/// the columns the mapping reads: see [`crate::Compiled::csv_options`]).
+/// the columns the mapping reads: the engine's `Compiled::csv_options`).
 pub fn open_with(
     path: &Path,
     format: Option<Format>,
     csv: &CsvOptions,
-) -> std::io::Result<Box<dyn RecordSource>> {
+) -> std::io::Result<Box<dyn Source>> {
     let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, m);
     if path.as_os_str() == "-" {
         let format = format.ok_or_else(|| {
@@ -230,7 +214,7 @@ pub fn from_reader<R: Read + Send + 'static>(
     format: Format,
     name: String,
     r: R,
-) -> Box<dyn RecordSource> {
+) -> Box<dyn Source> {
     from_reader_with(format, name, r, &CsvOptions::default())
 }
 
@@ -240,7 +224,7 @@ pub fn from_reader_with<R: Read + Send + 'static>(
     name: String,
     r: R,
     csv: &CsvOptions,
-) -> Box<dyn RecordSource> {
+) -> Box<dyn Source> {
     match format {
         Format::Ndjson => Box::new(NdjsonSource::new(name, r)),
         Format::Json => Box::new(JsonDocSource::new(name, r)),
@@ -265,7 +249,7 @@ impl MemorySource {
     }
 }
 
-impl RecordSource for MemorySource {
+impl Source for MemorySource {
     fn name(&self) -> &str {
         &self.name
     }
@@ -311,7 +295,7 @@ pub(crate) fn too_large(len: usize) -> RecordError {
         Code::R0014,
         format!(
             "the record is larger than {} bytes{}",
-            crate::exec::MAX_RECORD_BYTES,
+            MAX_RECORD_BYTES,
             if len > 0 {
                 format!(" ({len} bytes read before giving up)")
             } else {
@@ -328,7 +312,7 @@ pub(crate) type ReadItem = (usize, usize, Result<String, Code>);
 
 /// Every item `src` hands out; for the readers' tests.
 #[cfg(test)]
-pub(crate) fn read_items(src: &mut dyn RecordSource) -> std::io::Result<Vec<ReadItem>> {
+pub(crate) fn read_items(src: &mut dyn Source) -> std::io::Result<Vec<ReadItem>> {
     let mut b = Batch::default();
     let mut out = Vec::new();
     while src.next_batch(&mut b)? {
@@ -344,4 +328,32 @@ pub(crate) fn read_items(src: &mut dyn RecordSource) -> std::io::Result<Vec<Read
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_says_what_is_wrong_with_the_input_path() {
+        let dir = std::env::temp_dir();
+        let err = match open(&dir) {
+            Err(e) => e,
+            Ok(_) => panic!("a directory is not an input"),
+        };
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("is a directory"), "{err}");
+        let err = match open_as(std::path::Path::new("-"), None) {
+            Err(e) => e,
+            Ok(_) => panic!("standard input needs a format"),
+        };
+        assert!(err.to_string().contains("--input-format"), "{err}");
+        let err = match open(std::path::Path::new("records.txt")) {
+            Err(e) => e,
+            Ok(_) => panic!("no format"),
+        };
+        assert!(err.to_string().contains("cannot tell the format"), "{err}");
+        assert_eq!(Format::from_name("JSONL"), Some(Format::Ndjson));
+        assert_eq!(Format::from_name("xml"), None);
+    }
 }

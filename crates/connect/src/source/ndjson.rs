@@ -5,8 +5,7 @@
 //! line over [`MAX_RECORD_BYTES`] is one R0014 item and is skipped without
 //! being held in memory.
 
-use super::{read_more, too_large, Batch, Item, RecordSource, BATCH_BYTES};
-use crate::exec::MAX_RECORD_BYTES;
+use super::{read_more, too_large, Batch, Item, Source, BATCH_BYTES, MAX_RECORD_BYTES};
 use std::io::Read;
 
 pub struct NdjsonSource<R> {
@@ -63,7 +62,7 @@ impl<R: Read> NdjsonSource<R> {
     }
 }
 
-impl<R: Read + Send> RecordSource for NdjsonSource<R> {
+impl<R: Read + Send> Source for NdjsonSource<R> {
     fn name(&self) -> &str {
         &self.name
     }
@@ -137,8 +136,8 @@ impl<R: Read + Send> RecordSource for NdjsonSource<R> {
 mod tests {
     use super::*;
 
-    fn read_all(input: &[u8]) -> Vec<crate::input::ReadItem> {
-        crate::input::read_items(&mut NdjsonSource::new("t".into(), input)).unwrap()
+    fn read_all(input: &[u8]) -> Vec<crate::source::ReadItem> {
+        crate::source::read_items(&mut NdjsonSource::new("t".into(), input)).unwrap()
     }
 
     #[test]

@@ -1,70 +1,22 @@
-//! Building blocks of `mapc preview`: mapping selection and the report
-//! lines for skipped, rejected and warned records. (The output writers,
-//! pretty JSON array and aligned table, are the binary's: `src/cmd/table.rs`.)
+//! The report lines of `preview` (and `test`) for people: skipped,
+//! rejected and warned records, paths no record had, and the exit line.
+//! Each line starts with `input:line:` (or the spec's `file:line:col:`) so
+//! editors and terminals can jump to it; records and rules are numbered
+//! from 1, as users count them.
 //!
-//! Preview treats every record as a *create* unless
-//! [`crate::plan::WriteMode::Update`] is chosen (`--as-update`): then
-//! `sync: once` entries are left out, as a run leaves them out when it
-//! updates an existing target record, except the field(s) writing the
-//! target key (`target.key`), which an update always writes: the key is
-//! how it finds its record. `target_to_source` fields are never
-//! written to the target. The
-//! `overwrite_template_products` flag changes how `run` writes product lines
-//! into an existing target record; a preview shows the lines the target
-//! record gets and does not show the flag.
+//! Preview treats every record as a *create* unless the engine's
+//! `WriteMode::Update` is chosen (`--as-update`): then `sync: once`
+//! entries are left out, as a run leaves them out when it updates an
+//! existing target record, except the field(s) writing the target key
+//! (`target.key`), which an update always writes: the key is how it finds
+//! its record. `target_to_source` fields are never written to the target.
+//! The `overwrite_template_products` flag changes how `run` writes product
+//! lines into an existing target record; a preview shows the lines the
+//! target record gets and does not show the flag.
 
-use crate::run::{Outcome, Rejection};
-use mapc_diag::{code_list, Code, SourceFile};
-use mapc_ir::{ConnectionKind, Program};
-
-/// Picks the mapping to preview: `--mapping NAME`; else the only active
-/// mapping; else the only active mapping whose source is a `file`
-/// connection; otherwise an error that lists the names.
-pub fn select_mapping(program: &Program, name: Option<&str>) -> Result<usize, String> {
-    let names = || code_list(program.mappings.iter().map(|m| &m.name));
-    if program.mappings.is_empty() {
-        return Err("the spec has no mapping that can run".into());
-    }
-    if let Some(n) = name {
-        return program
-            .mappings
-            .iter()
-            .position(|m| m.name == n)
-            .ok_or_else(|| {
-                format!(
-                    "the spec has no mapping `{n}`; its mappings are {}",
-                    names()
-                )
-            });
-    }
-    let active: Vec<usize> = (0..program.mappings.len())
-        .filter(|&i| program.mappings[i].active)
-        .collect();
-    if active.len() == 1 {
-        return Ok(active[0]);
-    }
-    let candidates: Vec<usize> = if active.is_empty() {
-        (0..program.mappings.len()).collect()
-    } else {
-        active
-    };
-    if candidates.len() == 1 {
-        return Ok(candidates[0]);
-    }
-    let file_sourced: Vec<usize> = candidates
-        .iter()
-        .copied()
-        .filter(|&i| program.mappings[i].source.kind == ConnectionKind::File)
-        .collect();
-    if file_sourced.len() == 1 {
-        return Ok(file_sourced[0]);
-    }
-    Err(format!(
-        "the spec has {} mappings; choose one with --mapping NAME: {}",
-        program.mappings.len(),
-        names()
-    ))
-}
+use mapc_diag::{Code, SourceFile};
+use mapc_engine::reads::UnseenPath;
+use mapc_engine::{Outcome, Rejection};
 
 /// The text of a span in the spec (a rule's condition), on one line.
 pub fn span_text(file: &SourceFile, span: mapc_diag::Span) -> String {
@@ -184,7 +136,7 @@ pub fn rejection_line(r: &Rejection, spec: Option<&SourceFile>) -> String {
 /// `nmae` is in none of the 3 records read (did you mean `name`?); ...`.
 /// `what` names what was read, singular and plural (`("record read",
 /// "records read")`, `("test input", "test inputs")`).
-pub fn unseen_line(u: &crate::reads::UnseenPath, spec: &SourceFile, what: (&str, &str)) -> String {
+pub fn unseen_line(u: &UnseenPath, spec: &SourceFile, what: (&str, &str)) -> String {
     let at = match u.span {
         Some(s) => {
             let (line, col) = spec.line_col(s.start);

@@ -42,8 +42,7 @@
 //! are not records. The report names the record's key when the row has
 //! the key column. A cell that is not UTF-8 is R0007.
 
-use super::{too_large, Batch, InputError, Item, Note, RecordSource, BATCH_BYTES};
-use crate::exec::MAX_RECORD_BYTES;
+use super::{too_large, Batch, InputError, Item, Note, Source, BATCH_BYTES, MAX_RECORD_BYTES};
 use mapc_diag::Code;
 use mapc_ir::Type;
 use mapc_value::json::parse::RecordError;
@@ -152,6 +151,23 @@ fn chars(b: &[u8]) -> usize {
     b.iter().filter(|&&c| (c & 0xC0) != 0x80).count()
 }
 
+/// Appends the cell text from `i` up to the delimiter or a line break (or
+/// the end of the input, at `eof`) to `cells`; the offset it ends at, or
+/// `None` when the input ends first and more is to come.
+fn rest_of_cell(b: &[u8], i: usize, eof: bool, delim: u8, cells: &mut Vec<u8>) -> Option<usize> {
+    match memchr::memchr3(delim, b'\n', b'\r', &b[i..]) {
+        Some(k) => {
+            cells.extend_from_slice(&b[i..i + k]);
+            Some(i + k)
+        }
+        None if eof => {
+            cells.extend_from_slice(&b[i..]);
+            Some(b.len())
+        }
+        None => None,
+    }
+}
+
 /// Parses the row starting at `start` of `b` (blank lines before it are
 /// skipped) with `delim`; `line` is the physical line at `start`.
 fn parse_row(b: &[u8], start: usize, eof: bool, delim: u8, line: usize, row: &mut Row) -> Step {
@@ -249,33 +265,19 @@ fn parse_row(b: &[u8], start: usize, eof: bool, delim: u8, line: usize, row: &mu
                             next,
                         });
                         row.cells.push(b'"');
-                        match memchr::memchr3(delim, b'\n', b'\r', &b[i..]) {
-                            Some(k) => {
-                                row.cells.extend_from_slice(&b[i..i + k]);
-                                i += k;
-                            }
-                            None if eof => {
-                                row.cells.extend_from_slice(&b[i..]);
-                                i = b.len();
-                            }
-                            None => return Step::More,
-                        }
+                        let Some(end) = rest_of_cell(b, i, eof, delim, &mut row.cells) else {
+                            return Step::More;
+                        };
+                        i = end;
                         break;
                     }
                 }
             }
         } else {
-            match memchr::memchr3(delim, b'\n', b'\r', &b[i..]) {
-                Some(k) => {
-                    row.cells.extend_from_slice(&b[i..i + k]);
-                    i += k;
-                }
-                None if eof => {
-                    row.cells.extend_from_slice(&b[i..]);
-                    i = b.len();
-                }
-                None => return Step::More,
-            }
+            let Some(end) = rest_of_cell(b, i, eof, delim, &mut row.cells) else {
+                return Step::More;
+            };
+            i = end;
         }
         row.ends.push(row.cells.len());
         // `i` is at the delimiter, a line break or the end of the input.
@@ -822,6 +824,23 @@ fn is_guid(s: &str) -> bool {
         })
 }
 
+/// The cells of a broken row as an untyped JSON object appended to `out`,
+/// for naming the record by its key ([`Item::salvage`]); `None` (and `out`
+/// as it was) when they do not make one within [`MAX_RECORD_BYTES`].
+fn salvage_of(
+    nodes: &[(String, HNode)],
+    row: &Row,
+    out: &mut Vec<u8>,
+) -> Option<std::ops::Range<usize>> {
+    let s = out.len();
+    if write_obj(nodes, row, &[], out).is_ok() && out.len() - s <= MAX_RECORD_BYTES {
+        Some(s..out.len())
+    } else {
+        out.truncate(s);
+        None
+    }
+}
+
 fn write_obj(
     nodes: &[(String, HNode)],
     row: &Row,
@@ -853,7 +872,7 @@ fn write_obj(
     Ok(())
 }
 
-impl<R: Read + Send> RecordSource for CsvSource<R> {
+impl<R: Read + Send> Source for CsvSource<R> {
     fn name(&self) -> &str {
         &self.name
     }
@@ -961,14 +980,7 @@ impl<R: Read + Send> RecordSource for CsvSource<R> {
             let mut salvage = None;
             let body = if let Some(e) = shape {
                 // The cells that are there, to name the record by its key.
-                let s = batch.data.len();
-                if write_obj(&header.tree, row, &[], &mut batch.data).is_ok()
-                    && batch.data.len() - s <= MAX_RECORD_BYTES
-                {
-                    salvage = Some(s..batch.data.len());
-                } else {
-                    batch.data.truncate(s);
-                }
+                salvage = salvage_of(&header.tree, row, &mut batch.data);
                 Err(e)
             } else {
                 let s = batch.data.len();
@@ -1005,14 +1017,7 @@ impl<R: Read + Send> RecordSource for CsvSource<R> {
                         };
                         let name = header.names.get(col).cloned().unwrap_or_default();
                         // Name the record by its key, from the cells as text.
-                        let s = batch.data.len();
-                        if write_obj(&header.tree, row, &[], &mut batch.data).is_ok()
-                            && batch.data.len() - s <= MAX_RECORD_BYTES
-                        {
-                            salvage = Some(s..batch.data.len());
-                        } else {
-                            batch.data.truncate(s);
-                        }
+                        salvage = salvage_of(&header.tree, row, &mut batch.data);
                         Err(e.with_field(name))
                     }
                 }
@@ -1035,7 +1040,7 @@ mod tests {
         opts: CsvOptions,
     ) -> std::io::Result<Vec<(usize, Result<String, Code>)>> {
         let items =
-            crate::input::read_items(&mut CsvSource::with_options("t.csv".into(), input, opts))?;
+            crate::source::read_items(&mut CsvSource::with_options("t.csv".into(), input, opts))?;
         Ok(items
             .into_iter()
             .map(|(_, line, body)| (line, body))

@@ -24,8 +24,7 @@
 //! bracket at the end of the file) cannot be resynchronized: it is reported
 //! once, as R0005 at that position, and the rest of the file is not read.
 
-use super::{read_more, too_large, Batch, Item, Note, RecordSource, BATCH_BYTES};
-use crate::exec::MAX_RECORD_BYTES;
+use super::{read_more, too_large, Batch, Item, Note, Source, BATCH_BYTES, MAX_RECORD_BYTES};
 use mapc_diag::Code;
 use mapc_value::json::parse::RecordError;
 use std::io::Read;
@@ -257,10 +256,10 @@ impl<R: Read> JsonDocSource<R> {
         match key {
             "@odata.nextLink" => self.env.next_link = true,
             "@Microsoft.Dynamics.CRM.morerecords" => {
-                self.env.more_records = matches!(v, Some(crate::Value::Bool(true)))
+                self.env.more_records = matches!(v, Some(mapc_value::Value::Bool(true)))
             }
             "@odata.count" => {
-                if let Some(crate::Value::Num(n)) = v {
+                if let Some(mapc_value::Value::Num(n)) = v {
                     self.env.count = u64::try_from(n).ok();
                 }
             }
@@ -385,7 +384,7 @@ impl<R: Read> JsonDocSource<R> {
     }
 }
 
-impl<R: Read + Send> RecordSource for JsonDocSource<R> {
+impl<R: Read + Send> Source for JsonDocSource<R> {
     fn name(&self) -> &str {
         &self.name
     }
@@ -599,8 +598,8 @@ impl<R: Read + Send> RecordSource for JsonDocSource<R> {
 mod tests {
     use super::*;
 
-    fn read_all(input: &[u8]) -> Vec<crate::input::ReadItem> {
-        crate::input::read_items(&mut JsonDocSource::new("t".into(), input)).unwrap()
+    fn read_all(input: &[u8]) -> Vec<crate::source::ReadItem> {
+        crate::source::read_items(&mut JsonDocSource::new("t".into(), input)).unwrap()
     }
 
     #[test]
@@ -640,9 +639,9 @@ mod tests {
         assert_eq!(got.last().map(|g| g.2.clone()), Some(Err(Code::R0005)));
     }
 
-    fn notes(input: &[u8]) -> (Vec<crate::input::ReadItem>, Vec<Note>) {
+    fn notes(input: &[u8]) -> (Vec<crate::source::ReadItem>, Vec<Note>) {
         let mut src = JsonDocSource::new("t".into(), input);
-        let items = crate::input::read_items(&mut src).unwrap();
+        let items = crate::source::read_items(&mut src).unwrap();
         (items, src.notes())
     }
 
@@ -718,9 +717,10 @@ mod tests {
         assert_eq!(got.last().map(|g| g.2.clone()), Some(Err(Code::R0005)));
     }
 
-    #[test]
-    fn big_odata_pages_cross_buffers() {
-        let mut input = br#"{"@odata.context":"x","@odata.count":30000,"value":["#.to_vec();
+    /// 30,000 array elements of varied length after `head`, so that the
+    /// elements cross the reader's buffers.
+    fn many_elements(head: &[u8]) -> Vec<u8> {
+        let mut input = head.to_vec();
         for i in 0..30_000 {
             if i > 0 {
                 input.extend_from_slice(b",\n");
@@ -729,6 +729,12 @@ mod tests {
                 format!("{{\"i\":{i},\"s\":\"{}\"}}", "y".repeat(i % 120)).as_bytes(),
             );
         }
+        input
+    }
+
+    #[test]
+    fn big_odata_pages_cross_buffers() {
+        let mut input = many_elements(br#"{"@odata.context":"x","@odata.count":30000,"value":["#);
         input.extend_from_slice(b"]}");
         let (got, n) = notes(&input);
         assert_eq!(got.len(), 30_000);
@@ -738,15 +744,7 @@ mod tests {
 
     #[test]
     fn big_arrays_cross_buffers() {
-        let mut input = b"[".to_vec();
-        for i in 0..30_000 {
-            if i > 0 {
-                input.extend_from_slice(b",\n");
-            }
-            input.extend_from_slice(
-                format!("{{\"i\":{i},\"s\":\"{}\"}}", "y".repeat(i % 120)).as_bytes(),
-            );
-        }
+        let mut input = many_elements(b"[");
         input.push(b']');
         let got = read_all(&input);
         assert_eq!(got.len(), 30_000);
