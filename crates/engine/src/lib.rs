@@ -226,7 +226,6 @@
 //!   JSON-quoted.
 
 pub mod eval;
-pub mod exact;
 pub mod exec;
 pub mod input;
 pub mod keys;
@@ -237,6 +236,8 @@ pub mod run;
 pub mod testing;
 
 pub use exec::{Scratch, Warning};
+/// Exact arithmetic (moved to `mapc-value`, which the functions share).
+pub use mapc_value::exact;
 pub use mapc_value::Value;
 pub use plan::{CompileError, Compiled, Options, WriteMode};
 pub use run::{Outcome, Position, Rejection, Sink, Summary};
