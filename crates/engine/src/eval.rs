@@ -2,6 +2,10 @@
 //!
 //! IR expressions are compiled once into [`CExpr`], whose path reads are
 //! slot indices resolved at compile time, and then evaluated per record.
+//! Operators and paths are evaluated here; a function call is its file's
+//! evaluation in `mapc_ir::funcs` (`Func::eval`), over the call's
+//! arguments as [`Args`], which evaluates each argument when the function
+//! asks for it.
 //!
 //! Semantics (shared by `expr:`, rule `when:` and OData `filter:`):
 //! * Null-safe: a read of an absent or null path is null; arithmetic and most
