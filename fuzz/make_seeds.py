@@ -6,7 +6,7 @@
                  CRLF line ends and non-ASCII text added
   expr           the strings the expression parser tests parse
                  (crates/syntax/tests/expr_parse.rs), every documented function
-                 example (crates/ir/src/funcs.rs), and every `expr:`/`when:`
+                 example (crates/ir/src/funcs/<name>.rs), and every `expr:`/`when:`
                  of the example specs
   filter         the strings the filter parser tests parse
                  (crates/syntax/src/filter/tests.rs), the `filter`/`commonExpr`
@@ -19,7 +19,7 @@
 
 It also writes the libFuzzer dictionaries fuzz/dicts/{spec,expr,filter}.dict:
 every key and enum value of the JSON Schema (specs/mapc.schema.json) with
-YAML syntax, the function names of crates/ir/src/funcs.rs with the operators,
+YAML syntax, the function names of crates/ir/src/funcs/ with the operators,
 and the OData keywords and functions.
 
 Run from anywhere: `python3 fuzz/make_seeds.py`. Needs PyYAML. Seeds are
@@ -46,6 +46,20 @@ EXAMPLE_SPECS = [
     "marketing-contacts",
     "odata-copy",
 ]
+
+
+def funcs_text():
+    """The `INFO` of every expression function (crates/ir/src/funcs/<name>.rs:
+    its name and examples), in the order of the registration list in
+    funcs/mod.rs."""
+    folder = ROOT / "crates/ir/src/funcs"
+    registry = (folder / "mod.rs").read_text(encoding="utf-8")
+    modules = re.findall(r"^    [A-Z]\w* => (?:r#)?(\w+),$", registry, re.M)
+    infos = []
+    for m in modules:
+        text = (folder / f"{m}.rs").read_text(encoding="utf-8")
+        infos.append(re.search(r"const INFO: FuncInfo = FuncInfo \{.*?\n    \};", text, re.S).group(0))
+    return "\n".join(infos)
 
 
 def put(target, data):
@@ -121,8 +135,9 @@ def main():
     specs = [yaml.safe_load(f.read_text(encoding="utf-8")) for f in examples]
     for s in rust_strings(ROOT / "crates/syntax/tests/expr_parse.rs", ["ok", "err", "parse"]):
         put("expr", s)
-    funcs = (ROOT / "crates/ir/src/funcs.rs").read_text(encoding="utf-8")
-    for m in re.finditer(r"\(\"((?:[^\"\\]|\\.)*)\", \"(?:[^\"\\]|\\.)*\"\)", funcs):
+    funcs = funcs_text()
+    # `(expression, result)`, on one line or (rustfmt's, when long) on three.
+    for m in re.finditer(r"\(\s*\"((?:[^\"\\]|\\.)*)\",\s*\"(?:[^\"\\]|\\.)*\",?\s*\)", funcs):
         put("expr", unescape(m.group(1)))
     for spec in specs:
         for s in walk(spec, {"expr", "when"}):
@@ -236,7 +251,7 @@ def dicts():
                    "!!str ", "|\n", ">-\n", "---\n", "? ", "\t", "\ufeff", "\"", "'", "# ",
                    "${", "}", "mapc: 1\n", "1e400", "99999999999999999999999999999999", "~"]
     write_dict("spec", [w + ":" for w in words] + list(words) + yaml_syntax)
-    funcs = (ROOT / "crates/ir/src/funcs.rs").read_text(encoding="utf-8")
+    funcs = funcs_text()
     names = re.findall(r'name: "([a-z_0-9]+)"', funcs)
     write_dict("expr", [n + "(" for n in names] + [
         "and", "or", "not", "in", "null", "true", "false", "==", "!=", "<=", ">=", "&&", "||",

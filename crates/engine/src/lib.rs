@@ -231,7 +231,6 @@
 //!   JSON-quoted.
 
 pub mod eval;
-pub mod exact;
 pub mod exec;
 pub mod keys;
 pub mod plan;
@@ -240,6 +239,8 @@ pub mod run;
 pub mod testing;
 
 pub use exec::{Scratch, Warning};
+/// Exact arithmetic (moved to `mapc-value`, which the functions share).
+pub use mapc_value::exact;
 pub use mapc_value::Value;
 pub use plan::{CompileError, Compiled, Options, WriteMode};
 pub use run::{Outcome, Position, Rejection, Sink, Summary};

@@ -63,7 +63,8 @@ mod literal;
 mod mapping;
 mod targets;
 
-pub use expr::ROUND_MODES;
+pub use crate::funcs::ROUND_MODES;
+pub(crate) use expr::{a, const_number, Lang};
 pub use literal::parse_decimal;
 pub use mapping::{BUILTIN_LOCKED_FIELDS, LOCKED_LINE_ENTITIES, SALES_PRICE_FIELDS};
 

@@ -2,10 +2,10 @@
 //! (`transfer_customer_price_groups`).
 
 use super::{check_list, from_eval, reject, Warning};
-use crate::eval::date_arg;
 use crate::plan::Compiled;
 use mapc_diag::Code;
 use mapc_value::json::parse::{Frame, RecordError};
+use mapc_value::operand::date_arg;
 use mapc_value::{id_text, utc_date, write_date, write_text_shortest, DateLike, Value};
 use std::borrow::Cow;
 

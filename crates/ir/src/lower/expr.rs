@@ -2,27 +2,14 @@
 //! arity and type checks (M0403, M0303, M05xx).
 
 use super::literal::{number_too_large, parse_datetime, parse_decimal};
-use crate::funcs::{self, Func, FuncInfo, FUNCS};
+use crate::funcs::{Call, Func, FuncInfo, FUNCS};
 use crate::{BinaryOp, ConnectionKind, Const, Expr, ExprKind, PathRef, Related, Type, UnaryOp};
 use mapc_diag::{close_typo, code_list, did_you_mean, Code, Diagnostic, Diagnostics, Span};
 use mapc_syntax::expr as ast;
 use mapc_value::dates::date as parse_date;
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::SchemaInfo;
-
-/// Rounding modes `round(x, n, mode)` accepts.
-pub const ROUND_MODES: &[&str] = &[
-    "half_away_from_zero",
-    "half_even",
-    "half_up",
-    "half_down",
-    "up",
-    "down",
-    "floor",
-    "ceiling",
-];
 
 /// What a path in an expression (or a `from:`) is resolved against.
 pub struct Scope<'a> {
@@ -66,15 +53,6 @@ fn describe(allowed: &[Type]) -> String {
 
 fn fits_any(t: &Type, allowed: &[Type]) -> bool {
     allowed.iter().any(|w| t.fits(w))
-}
-
-/// Argument types the shared table leaves open but that still have a shape.
-fn extra_arg_type(func: Func, i: usize) -> Option<Vec<Type>> {
-    match (func, i) {
-        (Func::Len, 0) => Some(vec![Type::String, Type::List(Box::new(Type::Unknown))]),
-        (Func::ToDecimal, 0) => Some(vec![Type::String, Type::Decimal]),
-        _ => None,
-    }
 }
 
 impl Scope<'_> {
@@ -363,7 +341,7 @@ pub fn call_in(
     span: Span,
     diags: &mut Diagnostics,
 ) -> Expr {
-    let Some(info) = funcs::lookup(name) else {
+    let Some(func) = Func::named(name) else {
         let candidates = FUNCS
             .iter()
             .flat_map(|f| std::iter::once(f.name).chain(f.aliases.iter().copied()));
@@ -381,7 +359,7 @@ pub fn call_in(
         );
         return error_expr(span);
     };
-    let func = info.func;
+    let info = func.info();
     // Messages name the function as written.
     let fname = match lang {
         Lang::Expr => info.name,
@@ -408,9 +386,10 @@ pub fn call_in(
             .help(format!("the signature is `{}`", info.signature)),
         );
         // Which argument is which is unclear with the wrong count: argument
-        // types, the rounding mode and branch types are not checked then.
+        // types and the function's own checks (`Function::check`) are not
+        // made then.
         let tys: Vec<Type> = args.iter().map(|a| a.ty.clone()).collect();
-        let ty = funcs::result_type(func, &tys);
+        let ty = func.result_type(&tys);
         return Expr {
             kind: ExprKind::Call(func, args),
             ty,
@@ -418,11 +397,8 @@ pub fn call_in(
         };
     }
     for (i, arg) in args.iter().enumerate() {
-        // Borrowed from the function table, not copied, in the common case.
-        let Some(allowed) = funcs::arg_type(func, i)
-            .map(Cow::Borrowed)
-            .or_else(|| extra_arg_type(func, i).map(Cow::Owned))
-        else {
+        // Borrowed from the function's constants, not copied, in the common case.
+        let Some(allowed) = func.arg_type(i) else {
             continue;
         };
         let allowed = &*allowed;
@@ -448,83 +424,16 @@ pub fn call_in(
             );
         }
     }
-    if func == Func::Round {
-        if let Some(Expr {
-            kind: ExprKind::Const(Const::String(mode)),
-            span: ms,
-            ..
-        }) = args.get(2)
-        {
-            if !ROUND_MODES.contains(&&**mode) {
-                let help = match did_you_mean(mode, ROUND_MODES.iter().copied()) {
-                    Some(m) => format!("did you mean '{m}'?"),
-                    None => format!("use one of: {}", ROUND_MODES.join(", ")),
-                };
-                diags.push(
-                    Diagnostic::new(Code::M0303, *ms, format!("`{mode}` is not a rounding mode"))
-                        .label("unknown mode")
-                        .help(help),
-                );
-            }
-        }
-    }
-    if matches!(func, Func::FormatDate | Func::ParseDate) {
-        if let Some(Expr {
-            kind: ExprKind::Const(Const::String(pattern)),
-            span: ps,
-            ..
-        }) = args.get(1)
-        {
-            if let Err(e) = funcs::check_date_pattern(pattern, func == Func::ParseDate) {
-                let help = match &e.corrected {
-                    Some(c) => format!(
-                        "write '{c}'; the pattern tokens are YYYY, MM, DD, HH, mm and ss (case matters), other characters are copied"
-                    ),
-                    None => "the pattern tokens are YYYY, MM, DD, HH, mm and ss (case matters); other characters are copied and cannot be letters".into(),
-                };
-                diags.push(
-                    Diagnostic::new(
-                        Code::M0303,
-                        *ps,
-                        format!("invalid date pattern '{pattern}': {}", e.message),
-                    )
-                    .label("not a valid date pattern")
-                    .help(help),
-                );
-            }
-        }
-    }
-    if arity_ok {
-        constant_arguments(func, fname, &args, diags);
-    }
-    if matches!(func, Func::If | Func::Coalesce) {
-        let branches: &[Expr] = if func == Func::If {
-            args.get(1..).unwrap_or(&[])
-        } else {
-            &args
-        };
-        if let Some(first) = branches
-            .iter()
-            .find(|b| !matches!(b.ty, Type::Unknown | Type::Null))
-        {
-            for b in branches {
-                if !b.ty.fits(&first.ty) && !first.ty.fits(&b.ty) {
-                    diags.push(
-                        Diagnostic::new(Code::M0503, b.span, format!("`{}` mixes {} and {}", fname, first.ty, b.ty))
-                            .label(format!("this is {}", a(&b.ty.name())))
-                            .related(first.span, format!("this is {}", a(&first.ty.name())))
-                            .help(match lang {
-                                Lang::Expr => "every branch must have the same type; convert one with to_string(...) or to_decimal(...)",
-                                Lang::Filter => "every branch must have the same type; write each value as a literal of that type",
-                            }),
-                    );
-                    break;
-                }
-            }
-        }
-    }
+    func.check(
+        &Call {
+            name: fname,
+            lang,
+            args: &args,
+        },
+        diags,
+    );
     let tys: Vec<Type> = args.iter().map(|a| a.ty.clone()).collect();
-    let ty = funcs::result_type(func, &tys);
+    let ty = func.result_type(&tys);
     Expr {
         kind: ExprKind::Call(func, args),
         ty,
@@ -533,172 +442,11 @@ pub fn call_in(
 }
 
 /// The value of a number constant, also a negated one (`-2`).
-fn const_number(e: &Expr) -> Option<rust_decimal::Decimal> {
+pub(crate) fn const_number(e: &Expr) -> Option<rust_decimal::Decimal> {
     match &e.kind {
         ExprKind::Const(Const::Decimal(d)) => Some(*d),
         ExprKind::Unary(UnaryOp::Neg, inner) => const_number(inner).map(|d| -d),
         _ => None,
-    }
-}
-
-/// The span of bytes `range` of a string literal's content, when the
-/// literal is written without escapes (its span is the content and two
-/// quotes); else the whole literal.
-fn in_literal(lit: Span, content: &str, range: std::ops::Range<usize>) -> Span {
-    if lit.len() == content.len() + 2 {
-        Span::new(lit.start + 1 + range.start, lit.start + 1 + range.end)
-    } else {
-        lit
-    }
-}
-
-/// M0505 and M0506: constant arguments no record can make right (and
-/// M0503 for a list or record given to `concat`).
-fn constant_arguments(func: Func, fname: &str, args: &[Expr], diags: &mut Diagnostics) {
-    let out_of_range = |span: Span, msg: String, help: &str| {
-        Diagnostic::new(Code::M0505, span, msg)
-            .label("out of range")
-            .help(help.to_string())
-    };
-    match func {
-        Func::Round => {
-            let Some(p) = args.get(1) else { return };
-            let Some(n) = const_number(p) else { return };
-            // A fraction is M0503 (the places are an integer).
-            if n.fract().is_zero() && n.abs() > rust_decimal::Decimal::from(28) {
-                diags.push(out_of_range(
-                    p.span,
-                    format!("`{fname}` to {n} places: an exact decimal has at most 28 decimal places"),
-                    if n.is_sign_negative() {
-                        "negative places round to tens, hundreds, ...; beyond -28 every value rounds to 0"
-                    } else {
-                        "round to at most 28 places (money usually needs 2 to 4)"
-                    },
-                ));
-            }
-        }
-        Func::Substring => {
-            for (i, what) in [(1, "start"), (2, "length")] {
-                let Some(a) = args.get(i) else { continue };
-                let Some(n) = const_number(a) else { continue };
-                if n.fract().is_zero() && n.is_sign_negative() && !n.is_zero() {
-                    diags.push(out_of_range(
-                        a.span,
-                        format!("`{fname}`: the {what} {n} is negative"),
-                        "positions count characters from 0, e.g. `substring(name, 0, 3)` is the first three",
-                    ));
-                }
-            }
-        }
-        Func::ToDecimal => {
-            if let Some(Expr {
-                kind: ExprKind::Const(Const::String(t)),
-                span,
-                ..
-            }) = args.first()
-            {
-                if mapc_value::number::parse_literal(t.trim()).is_none() {
-                    diags.push(out_of_range(
-                        *span,
-                        format!("`{fname}`: '{t}' is not a number an exact decimal holds"),
-                        "write the number itself, without quotes, e.g. `12.50`",
-                    ));
-                }
-            }
-        }
-        // `concat` joins scalars; a list or a record fails every record.
-        Func::Concat => {
-            if let Some(x) = args
-                .iter()
-                .find(|x| matches!(x.ty, Type::List(_) | Type::Record))
-            {
-                diags.push(
-                    Diagnostic::new(
-                        Code::M0503,
-                        x.span,
-                        format!("`{fname}` joins text, numbers, dates and booleans, not {}", a(&x.ty.name())),
-                    )
-                    .label(format!("this is {}", a(&x.ty.name())))
-                    .help("join the fields you need one by one, or write the value as JSON text with to_string(...)"),
-                );
-            }
-        }
-        Func::FormatDate => {
-            time_tokens(args, diags);
-        }
-        _ => {}
-    }
-}
-
-/// M0506: `HH`, `mm` or `ss` in a `format_date` pattern applied to a date
-/// (always `00`), or `mm` (minutes) where the pattern has no month and no
-/// hour (`DD.mm.YYYY`): the month was meant.
-fn time_tokens(args: &[Expr], diags: &mut Diagnostics) {
-    let (Some(value), Some(p)) = (args.first(), args.get(1)) else {
-        return;
-    };
-    let ExprKind::Const(Const::String(pattern)) = &p.kind else {
-        return;
-    };
-    // The tokens as `format_date` reads them, left to right.
-    let mut tokens: Vec<(&str, std::ops::Range<usize>)> = Vec::new();
-    let mut i = 0;
-    while i < pattern.len() {
-        let rest = &pattern[i..];
-        match funcs::DATE_TOKENS.iter().find(|t| rest.starts_with(**t)) {
-            Some(t) => {
-                tokens.push((t, i..i + t.len()));
-                i += t.len();
-            }
-            None => i += rest.chars().next().map_or(1, char::len_utf8),
-        }
-    }
-    let has = |t: &str| tokens.iter().any(|(x, _)| *x == t);
-    let first = |t: &str| tokens.iter().find(|(x, _)| *x == t).map(|(_, r)| r.clone());
-    let date_only = value.ty == Type::Date;
-    let time: Vec<&(&str, std::ops::Range<usize>)> = tokens
-        .iter()
-        .filter(|(t, _)| matches!(*t, "HH" | "mm" | "ss"))
-        .collect();
-    let fixed = |from: &str, to: &str| pattern.replacen(from, to, 1);
-    if date_only && !time.is_empty() {
-        let (t, r) = time[0];
-        let help = if *t == "mm" && !has("MM") {
-            format!(
-                "did you mean `MM` (the month)? write '{}'",
-                fixed("mm", "MM")
-            )
-        } else {
-            "a date has no time of day: leave the time tokens out, or format a date-time"
-                .to_string()
-        };
-        diags.push(
-            Diagnostic::new(
-                Code::M0506,
-                in_literal(p.span, pattern, r.clone()),
-                format!("`{t}` in the pattern '{pattern}' formats a time of day, but the value is a date, so it is always `00`"),
-            )
-            .label("a date has no time")
-            .related(value.span, "this is a date")
-            .help(help),
-        );
-        return;
-    }
-    if let Some(r) = first("mm") {
-        if !has("MM") && !has("HH") && (has("YYYY") || has("DD")) {
-            diags.push(
-                Diagnostic::new(
-                    Code::M0506,
-                    in_literal(p.span, pattern, r),
-                    format!("`mm` in the pattern '{pattern}' is the minutes, and the pattern has no month"),
-                )
-                .label("minutes, not the month")
-                .help(format!(
-                    "did you mean `MM` (the month)? write '{}'",
-                    fixed("mm", "MM")
-                )),
-            );
-        }
     }
 }
 

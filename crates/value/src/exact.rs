@@ -22,6 +22,8 @@
 //! provably was not rounded (its scale is the exact one); only the rare rest
 //! is recomputed with big integers.
 
+use crate::EvalError;
+use mapc_diag::Code;
 use num_bigint::BigUint;
 use rust_decimal::Decimal;
 
@@ -34,10 +36,36 @@ pub enum Inexact {
     Digits,
 }
 
+/// R0011 for a result too large, R0022 for one that would have to be
+/// rounded; `what` is the operation (`1 / 3`), `division` whether it is a
+/// quotient (whose help says how to round it where it is computed).
+pub fn inexact(e: Inexact, what: &str, division: bool) -> EvalError {
+    match e {
+        Inexact::Overflow => EvalError::new(Code::R0011, format!("arithmetic overflow in {what}")),
+        Inexact::Digits if division => EvalError::new(
+            Code::R0022,
+            format!("the quotient {what} does not end within 28 decimal places; mapc does not round it silently"),
+        )
+        .help("round the quotient where it is computed, e.g. `round(a / b, 2)`: that rounds the exact quotient once"),
+        Inexact::Digits => EvalError::new(
+            Code::R0022,
+            format!("the exact result of {what} needs more digits than a decimal holds (28 places, 28-29 significant digits); mapc does not round it silently"),
+        )
+        .help("round an operand to the places that matter first, e.g. `round(a, 10) * b`"),
+    }
+}
+
+/// R0011: `x` divided (`name`: `/` or `%`) by zero.
+pub fn div_by_zero(x: Decimal, name: &str) -> EvalError {
+    EvalError::new(Code::R0011, format!("division by zero ({x} {name} 0)")).help(format!(
+        "guard the divisor, e.g. `if(d == 0, null, n {name} d)`"
+    ))
+}
+
 const MAX_SCALE: u32 = 28;
 
 fn max_mantissa() -> BigUint {
-    BigUint::from(mapc_value::number::MAX_MANTISSA)
+    BigUint::from(crate::number::MAX_MANTISSA)
 }
 
 fn pow10(n: u32) -> BigUint {
@@ -131,7 +159,7 @@ pub fn div(x: Decimal, y: Decimal) -> Result<Decimal, Inexact> {
             }
             // Append zeros while they fit (they do unless the quotient is huge).
             let (mut m, mut scale) = (q.mantissa().unsigned_abs(), q.scale());
-            while scale < preferred && m * 10 <= mapc_value::number::MAX_MANTISSA {
+            while scale < preferred && m * 10 <= crate::number::MAX_MANTISSA {
                 m *= 10;
                 scale += 1;
             }
@@ -270,10 +298,10 @@ mod tests {
     use super::*;
 
     fn d(s: &str) -> Decimal {
-        mapc_value::number::parse_decimal(s.as_bytes(), true).unwrap()
+        crate::number::parse_decimal(s.as_bytes(), true).unwrap()
     }
     fn t(r: Result<Decimal, Inexact>) -> Result<String, Inexact> {
-        r.map(|d| mapc_value::number::decimal_text(&d))
+        r.map(|d| crate::number::decimal_text(&d))
     }
 
     #[test]
@@ -364,7 +392,7 @@ mod tests {
         let mut dec = || {
             let bits = next() % 97;
             let m = (u128::from(next()) << 64 | u128::from(next())) >> (128 - bits.max(1));
-            let m = m.min(mapc_value::number::MAX_MANTISSA);
+            let m = m.min(crate::number::MAX_MANTISSA);
             let mut v = Decimal::from_i128_with_scale(m as i128, (next() % 29) as u32);
             v.set_sign_negative(next() % 2 == 0);
             v
