@@ -791,3 +791,30 @@ fn a_record_that_cannot_flow_back_is_not_written_either() {
     assert!(counts(r.summary()).contains("0 updated"), "{}", r.summary());
     assert_eq!(s.target_lines()[0]["name"], "One", "nothing written");
 }
+
+#[test]
+fn a_number_key_written_with_an_exponent_is_the_same_key() {
+    // The target file was written by another tool: `1e2` is the key 100,
+    // which the engine writes as `100`.
+    let s = Sandbox::new(
+        &spec(5, "upsert", false, ""),
+        &[format!(
+            r#"{{"id":"a","number":100,"name":"New","amount":1,"created":"2020-01-01","modifiedon":"{}"}}"#,
+            recent(5)
+        )],
+    );
+    s.write(
+        "out/target.ndjson",
+        "{\"number\":1e2,\"name\":\"Old\",\"amount\":1,\"created\":\"2020-01-01\"}\n",
+    );
+    let r = s.run(&[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        counts(r.summary()).contains("0 created, 1 updated"),
+        "{}",
+        r.summary()
+    );
+    let lines = s.target_lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["name"], "New");
+}

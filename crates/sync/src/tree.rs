@@ -78,13 +78,10 @@ pub fn same(a: &Value, b: &Value) -> bool {
 }
 
 fn decimal(text: &str) -> Option<Decimal> {
-    // Exact or nothing: a value beyond 28 digits is compared by its text
-    // rather than rounded into equality with a neighbour.
-    if text.contains(['e', 'E']) {
-        Decimal::from_scientific(text).ok()
-    } else {
-        Decimal::from_str_exact(text).ok()
-    }
+    // mapc's one number reader: exact or nothing, so a value beyond 28
+    // digits is compared by its text rather than rounded into equality
+    // with a neighbour.
+    mapc_value::number::parse_decimal(text.as_bytes(), false).ok()
 }
 
 /// Compact JSON text of a value (numbers as read).

@@ -84,17 +84,22 @@ pub mod codes {
 }
 
 /// The canonical text of a key value: a text is itself, a number its
-/// shortest plain form (`1`, `1.0` and `"1"` are one key, as for the
-/// engine's duplicate check); anything else is not a key.
+/// shortest plain form by mapc's one number reader (`1`, `1.0`, `1e0` and
+/// `"1"` are one key, as for the engine's duplicate check, which writes
+/// its keys the same way); anything else is not a key. A number no exact
+/// decimal holds (40 digits) keeps its text: it is still one key, never
+/// rounded into another.
 pub fn key_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => {
             let t = n.to_string();
-            Some(match rust_decimal::Decimal::from_str_exact(&t) {
-                Ok(d) => d.normalize().to_string(),
-                Err(_) => t,
-            })
+            Some(
+                match mapc_value::number::parse_decimal(t.as_bytes(), false) {
+                    Ok(d) => mapc_value::number::decimal_shortest(&d),
+                    Err(_) => t,
+                },
+            )
         }
         _ => None,
     }
