@@ -247,20 +247,7 @@ impl Lx<'_, '_> {
                 let r = self.expr(rhs, diags);
                 use f::BinaryOp as B;
                 let op = match op {
-                    B::Eq => BinaryOp::Eq,
-                    B::Ne => BinaryOp::Ne,
-                    B::Gt => BinaryOp::Gt,
-                    B::Ge => BinaryOp::Ge,
-                    B::Lt => BinaryOp::Lt,
-                    B::Le => BinaryOp::Le,
-                    B::And => BinaryOp::And,
-                    B::Or => BinaryOp::Or,
-                    B::Add => BinaryOp::Add,
-                    B::Sub => BinaryOp::Sub,
-                    B::Mul => BinaryOp::Mul,
-                    B::DivBy => BinaryOp::Div,
-                    B::Mod => BinaryOp::Mod,
-                    B::In => BinaryOp::In,
+                    B::Shared(op) => *op,
                     B::Div => {
                         let ints = l.ty == Type::Integer && r.ty == Type::Integer;
                         let d = lx::binary_in(Lang::Filter, BinaryOp::Div, l, r, span, diags);

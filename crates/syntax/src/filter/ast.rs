@@ -4,6 +4,7 @@
 //! the filter string, and the spec reader shifts them to file offsets with
 //! [`Filter::map_spans`].
 
+use crate::expr::BinaryOp as ExprOp;
 pub use crate::expr::{Ident, SyntaxError, UnaryOp};
 use mapc_diag::Span;
 
@@ -99,59 +100,59 @@ pub enum Literal {
     },
 }
 
-/// The infix operators of OData `$filter`, a language of its own: they are
-/// words (`eq`, `divby`, `has`), and the set is not the expression one:
-/// `div` (integer division on integers) and `divby` (decimal division) are
-/// two operators where expressions have one `/`, and `has` (enum flags) has
-/// no expression counterpart. So the set is defined here once, and lowering
-/// (`mapc_ir::lower::filter`) maps it onto [`crate::expr::BinaryOp`]. The
-/// prefix operators (`not`, `-`) are the same two as in expressions, so
-/// [`UnaryOp`] is the expression enum.
+/// The infix operators of OData `$filter`. They are words (`eq`, `divby`,
+/// `has`), and most are an expression operator under another name, so they
+/// are that operator ([`crate::expr::BinaryOp`], the one definition):
+/// `eq` is `==`, `divby` (decimal division) is `/`. Two have no expression
+/// counterpart: `div`, which on integers truncates (OData) where `/` never
+/// does, and `has` (enum flags). The prefix operators (`not`, `-`) are the
+/// expression ones outright ([`UnaryOp`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinaryOp {
-    Eq,
-    Ne,
-    Gt,
-    Ge,
-    Lt,
-    Le,
-    And,
-    Or,
-    Add,
-    Sub,
-    Mul,
-    /// `div`
+    /// An operator expressions have too.
+    Shared(ExprOp),
+    /// `div`: integer division on integers, decimal division otherwise.
     Div,
-    /// `divby` (decimal division)
-    DivBy,
-    Mod,
     /// `flags has Ns.Color'Red'`
     Has,
-    /// `x in ('a', 'b')`
-    In,
 }
+
+/// Every operator and its keyword, the one list [`BinaryOp::keyword`] and
+/// the parser read.
+pub const KEYWORDS: &[(&str, BinaryOp)] = &[
+    ("eq", BinaryOp::Shared(ExprOp::Eq)),
+    ("ne", BinaryOp::Shared(ExprOp::Ne)),
+    ("gt", BinaryOp::Shared(ExprOp::Gt)),
+    ("ge", BinaryOp::Shared(ExprOp::Ge)),
+    ("lt", BinaryOp::Shared(ExprOp::Lt)),
+    ("le", BinaryOp::Shared(ExprOp::Le)),
+    ("and", BinaryOp::Shared(ExprOp::And)),
+    ("or", BinaryOp::Shared(ExprOp::Or)),
+    ("add", BinaryOp::Shared(ExprOp::Add)),
+    ("sub", BinaryOp::Shared(ExprOp::Sub)),
+    ("mul", BinaryOp::Shared(ExprOp::Mul)),
+    ("div", BinaryOp::Div),
+    ("divby", BinaryOp::Shared(ExprOp::Div)),
+    ("mod", BinaryOp::Shared(ExprOp::Mod)),
+    ("has", BinaryOp::Has),
+    ("in", BinaryOp::Shared(ExprOp::In)),
+];
 
 impl BinaryOp {
     /// The operator as written in a `$filter`.
     pub fn keyword(self) -> &'static str {
-        match self {
-            BinaryOp::Eq => "eq",
-            BinaryOp::Ne => "ne",
-            BinaryOp::Gt => "gt",
-            BinaryOp::Ge => "ge",
-            BinaryOp::Lt => "lt",
-            BinaryOp::Le => "le",
-            BinaryOp::And => "and",
-            BinaryOp::Or => "or",
-            BinaryOp::Add => "add",
-            BinaryOp::Sub => "sub",
-            BinaryOp::Mul => "mul",
-            BinaryOp::Div => "div",
-            BinaryOp::DivBy => "divby",
-            BinaryOp::Mod => "mod",
-            BinaryOp::Has => "has",
-            BinaryOp::In => "in",
-        }
+        KEYWORDS
+            .iter()
+            .find(|(_, op)| *op == self)
+            .map_or("?", |(k, _)| k)
+    }
+
+    /// The operator a keyword names (any case, as OData allows).
+    pub fn from_keyword(word: &str) -> Option<BinaryOp> {
+        KEYWORDS
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(word))
+            .map(|(_, op)| *op)
     }
 }
 

@@ -654,25 +654,7 @@ impl Builder<'_> {
 }
 
 fn binary_op(s: &str) -> Option<BinaryOp> {
-    Some(match s.to_ascii_lowercase().as_str() {
-        "eq" => BinaryOp::Eq,
-        "ne" => BinaryOp::Ne,
-        "gt" => BinaryOp::Gt,
-        "ge" => BinaryOp::Ge,
-        "lt" => BinaryOp::Lt,
-        "le" => BinaryOp::Le,
-        "and" => BinaryOp::And,
-        "or" => BinaryOp::Or,
-        "add" => BinaryOp::Add,
-        "sub" => BinaryOp::Sub,
-        "mul" => BinaryOp::Mul,
-        "div" => BinaryOp::Div,
-        "divby" => BinaryOp::DivBy,
-        "mod" => BinaryOp::Mod,
-        "has" => BinaryOp::Has,
-        "in" => BinaryOp::In,
-        _ => return None,
-    })
+    BinaryOp::from_keyword(s)
 }
 
 /// The date part (`[-]YYYY-MM-DD`) of a date or date-time literal must name a

@@ -659,3 +659,24 @@ fn check_result(text: &str) {
         }
     }
 }
+
+/// The keyword table is the one list both ways: each keyword names one
+/// operator, each operator has one keyword, in any case.
+#[test]
+fn operator_keywords_go_both_ways() {
+    use crate::filter::ast::{BinaryOp, KEYWORDS};
+    for (k, op) in KEYWORDS {
+        assert_eq!(BinaryOp::from_keyword(k), Some(*op), "{k}");
+        assert_eq!(
+            BinaryOp::from_keyword(&k.to_ascii_uppercase()),
+            Some(*op),
+            "{k}"
+        );
+        assert_eq!(op.keyword(), *k);
+    }
+    assert_eq!(BinaryOp::from_keyword("divide"), None);
+    assert_eq!(
+        BinaryOp::from_keyword("divby"),
+        Some(BinaryOp::Shared(crate::expr::BinaryOp::Div))
+    );
+}
