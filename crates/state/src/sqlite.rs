@@ -208,21 +208,15 @@ impl StateStore for SqliteState {
     }
 
     fn end_run(&mut self, run: i64, ended: &str, counts: &RunCounts, outcome: &str) -> Res<()> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| StateError::sqlite(&path, &e);
         let counts = serde_json::to_string(counts).unwrap_or_default();
-        let tx = self
-            .db
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        tx.execute(
-            "UPDATE runs SET ended = ?2, outcome = ?3, counts = ?4 WHERE id = ?1",
-            params![run, ended, outcome, counts],
-        )
-        .map_err(err)?;
-        tx.execute("DELETE FROM locks WHERE run = ?1", params![run])
-            .map_err(err)?;
-        tx.commit().map_err(err)
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE runs SET ended = ?2, outcome = ?3, counts = ?4 WHERE id = ?1",
+                params![run, ended, outcome, counts],
+            )?;
+            tx.execute("DELETE FROM locks WHERE run = ?1", params![run])?;
+            Ok(())
+        })
     }
 
     fn watermark(&self, scope: &Scope) -> Res<Option<String>> {
@@ -273,19 +267,14 @@ impl StateStore for SqliteState {
     }
 
     fn commit_all(&mut self, scope: &Scope, units: &[(Option<i64>, &Unit<'_>)]) -> Res<()> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| StateError::sqlite(&path, &e);
         let watermark = units.iter().rev().find_map(|(_, u)| u.watermark);
-        let tx = self
-            .db
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        for (_, u) in units {
-            put_unit(&tx, scope, None, u.keys).map_err(err)?;
-        }
         let intents: Vec<i64> = units.iter().filter_map(|(id, _)| *id).collect();
-        finish_commit(&tx, scope, watermark, &intents).map_err(err)?;
-        tx.commit().map_err(err)
+        self.write(|tx| {
+            for (_, u) in units {
+                put_unit(tx, scope, None, u.keys)?;
+            }
+            finish_commit(tx, scope, watermark, &intents)
+        })
     }
 
     fn stage(&mut self, scope: &Scope, run: i64, keys: &[(String, Option<KeyState>)]) -> Res<()> {
@@ -302,21 +291,13 @@ impl StateStore for SqliteState {
         watermark: Option<&str>,
         intents: &[i64],
     ) -> Res<()> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| StateError::sqlite(&path, &e);
-        let tx = self
-            .db
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        tx.execute("UPDATE runs SET committed = 1 WHERE id = ?1", params![run])
-            .map_err(err)?;
-        finish_commit(&tx, scope, watermark, intents).map_err(err)?;
-        tx.commit().map_err(err)
+        self.write(|tx| {
+            tx.execute("UPDATE runs SET committed = 1 WHERE id = ?1", params![run])?;
+            finish_commit(tx, scope, watermark, intents)
+        })
     }
 
     fn compact(&mut self, scope: &Scope, live: &HashMap<String, KeyState>) -> Res<()> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| StateError::sqlite(&path, &e);
         let stored: i64 = self
             .db
             .query_row(
@@ -324,28 +305,25 @@ impl StateStore for SqliteState {
                 params![scope.env, scope.mapping],
                 |r| r.get(0),
             )
-            .map_err(err)?;
+            .map_err(|e| self.err(e))?;
         let stale = (stored.max(0) as usize).saturating_sub(live.len());
         if stale <= live.len().max(COMPACT_SLACK) {
             return Ok(());
         }
-        let tx = self
-            .db
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        tx.execute(
-            "DELETE FROM key_units WHERE env = ?1 AND mapping = ?2",
-            params![scope.env, scope.mapping],
-        )
-        .map_err(err)?;
         let all: Vec<(String, Option<KeyState>)> = live
             .iter()
             .map(|(k, s)| (k.clone(), Some(s.clone())))
             .collect();
-        for chunk in all.chunks(COMPACT_UNIT) {
-            put_unit(&tx, scope, None, chunk).map_err(err)?;
-        }
-        tx.commit().map_err(err)
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM key_units WHERE env = ?1 AND mapping = ?2",
+                params![scope.env, scope.mapping],
+            )?;
+            for chunk in all.chunks(COMPACT_UNIT) {
+                put_unit(tx, scope, None, chunk)?;
+            }
+            Ok(())
+        })
     }
 
     fn pending(&self, scope: &Scope) -> Res<Vec<(i64, Vec<String>)>> {
@@ -569,6 +547,20 @@ fn finish_commit(
 }
 
 impl SqliteState {
+    /// Runs `f` in one write transaction (taken at once, so a run waits for
+    /// another's commit instead of failing half-way) and commits it.
+    fn write<T>(&mut self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Res<T> {
+        let path = self.path.clone();
+        let err = |e: rusqlite::Error| StateError::sqlite(&path, &e);
+        let tx = self
+            .db
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let out = f(&tx).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(out)
+    }
+
     /// The live key states of a scope.
     fn load(&self, scope: &Scope) -> Res<HashMap<String, KeyState>> {
         let mut st = self
