@@ -221,6 +221,7 @@ impl FileTarget {
     fn spill(&mut self) -> io::Result<&mut File> {
         if self.spill.is_none() {
             std::fs::create_dir_all(&self.dir).map_err(|e| self.io(e, "create its folder"))?;
+            self.remove_stale_temps();
             let p = self.temp_path("spill");
             let f = OpenOptions::new()
                 .read(true)
@@ -237,6 +238,47 @@ impl FileTarget {
         match &mut self.spill {
             Some((f, _)) => Ok(f),
             None => Err(io::Error::other("no spill file")),
+        }
+    }
+
+    /// Removes the spill and temp files that killed runs left beside the
+    /// target (`.NAME.mapc-spill-PID`, `.NAME.mapc-new-PID`): a killed first
+    /// run of a million records leaves a file as large as its target. Only
+    /// files of processes that are gone are removed (Linux: no
+    /// `/proc/PID`); elsewhere, or when unsure, a file stays.
+    fn remove_stale_temps(&self) {
+        let Some(file) = self
+            .path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+        else {
+            return;
+        };
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        let Ok(dir) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let prefix = format!(".{file}.mapc-");
+        for entry in dir.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(rest) = name.strip_prefix(&prefix) else {
+                continue;
+            };
+            let Some((what, pid)) = rest.rsplit_once('-') else {
+                continue;
+            };
+            let Ok(pid) = pid.parse::<u32>() else {
+                continue;
+            };
+            if !matches!(what, "spill" | "new")
+                || pid == std::process::id()
+                || Path::new(&format!("/proc/{pid}")).exists()
+            {
+                continue;
+            }
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 

@@ -427,3 +427,38 @@ proptest! {
         prop_assert_eq!(marks(&bytes, csv), naive);
     }
 }
+
+/// Spill and temp files of killed runs are removed when a table is next
+/// written; those of a live process and other files are kept.
+#[cfg(unix)]
+#[test]
+fn leftovers_of_killed_runs_are_removed() {
+    let d = tempfile::tempdir().unwrap();
+    // A pid no process has (above Linux's pid_max), and this process's parent,
+    // which is alive.
+    let gone = d.path().join(".t.ndjson.mapc-spill-4294967290");
+    let gone_new = d.path().join(".t.ndjson.mapc-new-4294967291");
+    let live = d.path().join(format!(
+        ".t.ndjson.mapc-spill-{}",
+        std::os::unix::process::parent_id()
+    ));
+    let other = d.path().join(".u.ndjson.mapc-spill-4294967290");
+    let odd = d.path().join(".t.ndjson.mapc-spill-x");
+    for f in [&gone, &gone_new, &live, &other, &odd] {
+        std::fs::write(f, "{\"id\":\"half").unwrap();
+    }
+    let mut t = open(d.path(), "t.ndjson");
+    t.write(&[Write::Create {
+        key: "a",
+        record: br#"{"id":"a"}"#,
+    }])
+    .unwrap();
+    t.commit().unwrap();
+    assert!(
+        !gone.exists() && !gone_new.exists(),
+        "the dead run's files go"
+    );
+    if Path::new("/proc/self").exists() {
+        assert!(live.exists() && other.exists() && odd.exists());
+    }
+}
