@@ -221,7 +221,6 @@ impl FileTarget {
     fn spill(&mut self) -> io::Result<&mut File> {
         if self.spill.is_none() {
             std::fs::create_dir_all(&self.dir).map_err(|e| self.io(e, "create its folder"))?;
-            self.remove_stale_temps();
             let p = self.temp_path("spill");
             let f = OpenOptions::new()
                 .read(true)
@@ -242,7 +241,7 @@ impl FileTarget {
     }
 
     /// Removes the spill and temp files that killed runs left beside the
-    /// target (`.NAME.mapc-spill-PID`, `.NAME.mapc-new-PID`): a killed first
+    /// target (`.NAME.mapc-spill-PID`, `.NAME.mapc-new-PID`) at a commit: a killed first
     /// run of a million records leaves a file as large as its target. Only
     /// files of processes that are gone are removed (Linux: no
     /// `/proc/PID`); elsewhere, or when unsure, a file stays.
@@ -649,6 +648,8 @@ impl Target for FileTarget {
     }
 
     fn commit(&mut self) -> io::Result<()> {
+        // Here, not at open: a dry run opens the table but never commits.
+        self.remove_stale_temps();
         if !self.dirty {
             self.discard();
             return Ok(());

@@ -429,7 +429,7 @@ proptest! {
 }
 
 /// Spill and temp files of killed runs are removed when a table is next
-/// written; those of a live process and other files are kept.
+/// committed, also with nothing to write; those of a live process and other files are kept.
 #[cfg(unix)]
 #[test]
 fn leftovers_of_killed_runs_are_removed() {
