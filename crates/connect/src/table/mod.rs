@@ -167,21 +167,40 @@ pub fn open_file_target(
     })
 }
 
+/// 16 bytes, so an index slot with its key id is 32 (a million keys: 32 MiB
+/// of table, not 48 as with a `bool` and a 16-byte-aligned `u128`).
 struct Slot {
     /// The latest text of the record: its spill entry's offset and length.
     off: u64,
     len: u32,
-    deleted: bool,
     /// The spill entry that gives the record its place in the table's order
-    /// (its first write; a key deleted and created again moves to the end).
+    /// (its first write; a key deleted and created again moves to the end);
+    /// [`DELETED`] for a deleted record.
     pos: u32,
 }
 
-/// A key's identity in the table: XXH3-128 of its canonical text. Two keys
-/// share one with probability about n^2/2^129 (as for the engine's
-/// duplicate-key check), which is negligible for any real table.
-fn key_id(key: &str) -> u128 {
-    xxhash_rust::xxh3::xxh3_128(key.as_bytes())
+/// `Slot::pos` of a deleted record (no entry has this number: `put` refuses
+/// the 4 294 967 295th write).
+const DELETED: u32 = u32::MAX;
+
+// What the doc of `Slot` promises; a field added carelessly breaks the build.
+const _: () = assert!(std::mem::size_of::<(KeyId, Slot)>() == 32);
+
+impl Slot {
+    fn deleted(&self) -> bool {
+        self.pos == DELETED
+    }
+}
+
+/// A key's identity in the table: XXH3-128 of its canonical text, as two
+/// `u64` (8-byte aligned, where a `u128` pads a slot to 16). Two keys share
+/// one with probability about n^2/2^129 (as for the engine's duplicate-key
+/// check), which is negligible for any real table.
+type KeyId = [u64; 2];
+
+fn key_id(key: &str) -> KeyId {
+    let h = xxhash_rust::xxh3::xxh3_128(key.as_bytes());
+    [h as u64, (h >> 64) as u64]
 }
 
 pub struct FileTarget {
@@ -191,11 +210,11 @@ pub struct FileTarget {
     format: Format,
     key: Vec<String>,
     loaded: bool,
-    index: HashMap<u128, Slot, foldhash::fast::RandomState>,
+    index: HashMap<KeyId, Slot, foldhash::fast::RandomState>,
     /// The key id of each spill entry, in order (each entry is its text and a
     /// newline; its place and length are in the key's slot). 16 bytes an
     /// entry; no key text is kept.
-    entries: Vec<u128>,
+    entries: Vec<KeyId>,
     /// Every entry so far is the latest text of a live record, in order:
     /// the spill is then the table's NDJSON file as it stands.
     linear: bool,
@@ -301,7 +320,9 @@ impl FileTarget {
             .filter(|l| *l < u32::MAX)
             .ok_or_else(|| io::Error::other("a record over 4 GiB"))?;
         let pos = u32::try_from(self.entries.len())
-            .map_err(|_| io::Error::other("more than 4 billion writes to one table"))?;
+            .ok()
+            .filter(|p| *p != DELETED)
+            .ok_or_else(|| io::Error::other("more than 4 billion writes to one table"))?;
         let off = self.spill_len;
         self.pending.extend_from_slice(text);
         self.pending.push(b'\n');
@@ -310,9 +331,8 @@ impl FileTarget {
         self.entries.push(id);
         match self.index.get_mut(&id) {
             Some(s) => {
-                if s.deleted {
+                if s.deleted() {
                     // Deleted, then created again: it moves to the end.
-                    s.deleted = false;
                     s.pos = pos;
                 }
                 s.off = off;
@@ -321,15 +341,7 @@ impl FileTarget {
                 self.early = None;
             }
             None => {
-                self.index.insert(
-                    id,
-                    Slot {
-                        off,
-                        len,
-                        deleted: false,
-                        pos,
-                    },
-                );
+                self.index.insert(id, Slot { off, len, pos });
             }
         }
         if self.pending.len() >= CHUNK {
@@ -359,7 +371,7 @@ impl FileTarget {
         let Some(s) = self.index.get(&key_id(key)) else {
             return Ok(None);
         };
-        if s.deleted {
+        if s.deleted() {
             return Ok(None);
         }
         let (off, len) = (s.off, s.len as usize);
@@ -633,8 +645,8 @@ impl Target for FileTarget {
                 }
                 Write::Delete { key } => {
                     if let Some(s) = self.index.get_mut(&key_id(key)) {
-                        if !s.deleted {
-                            s.deleted = true;
+                        if !s.deleted() {
+                            s.pos = DELETED;
                             self.dirty = true;
                             self.linear = false;
                             self.early = None;
@@ -706,7 +718,7 @@ impl FileTarget {
     fn placed(&self, i: usize) -> Option<(u64, usize)> {
         let id = self.entries.get(i)?;
         let s = self.index.get(id)?;
-        (!s.deleted && s.pos as usize == i).then_some((s.off, s.len as usize))
+        (!s.deleted() && s.pos as usize == i).then_some((s.off, s.len as usize))
     }
 
     /// The spill is the new file (see the module doc): made durable, then
