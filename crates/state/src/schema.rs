@@ -3,13 +3,13 @@
 //! in one transaction with the version bump.
 
 use crate::packed;
-use rusqlite::Transaction;
+use rusqlite::Connection;
 
 /// One migration step: SQL, or code where SQL cannot say it (packing key
 /// states into units).
 pub enum Step {
     Sql(&'static str),
-    Code(fn(&Transaction<'_>) -> rusqlite::Result<()>),
+    Code(fn(&Connection) -> rusqlite::Result<()>),
 }
 
 /// Migration steps; step `i` brings the schema from version `i` to `i + 1`.
@@ -49,7 +49,7 @@ pub const MIGRATIONS: &[Step] = &[
 /// were committed). A row whose hash is not 16 bytes is left out: the
 /// state then knows less than was written, which is the safe side (the
 /// next run compares that record with the target).
-fn key_units(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+fn key_units(tx: &Connection) -> rusqlite::Result<()> {
     const PER_UNIT: usize = 4096;
     tx.execute_batch(
         "ALTER TABLE runs ADD COLUMN committed INTEGER NOT NULL DEFAULT 0;

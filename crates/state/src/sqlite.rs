@@ -108,27 +108,18 @@ impl SqliteState {
 
     fn migrate(&mut self, from: i64) -> Res<()> {
         for (i, step) in MIGRATIONS.iter().enumerate().skip(from as usize) {
-            let path = self.path.clone();
-            let err = |e: rusqlite::Error| StateError::sqlite(&path, &e);
-            let tx = self
-                .db
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(err)?;
-            // Another process may have migrated while we waited for the lock.
-            let now: i64 = tx
-                .query_row("PRAGMA user_version", [], |r| r.get(0))
-                .map_err(err)?;
-            if now > i as i64 {
-                continue;
-            }
-            match step {
-                Step::Sql(sql) => tx.execute_batch(sql),
-                Step::Code(f) => f(&tx),
-            }
-            .map_err(err)?;
-            tx.pragma_update(None, "user_version", i as i64 + 1)
-                .map_err(err)?;
-            tx.commit().map_err(err)?;
+            self.write(|tx| {
+                // Another process may have migrated while we waited for the lock.
+                let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                if now > i as i64 {
+                    return Ok(());
+                }
+                match step {
+                    Step::Sql(sql) => tx.execute_batch(sql)?,
+                    Step::Code(f) => f(tx)?,
+                }
+                tx.pragma_update(None, "user_version", i as i64 + 1)
+            })?;
         }
         Ok(())
     }
