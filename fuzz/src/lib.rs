@@ -490,7 +490,7 @@ pub fn open_state(data: &[u8]) {
         "k".to_string(),
         Some(KeyState {
             hash: 7,
-            bases: Vec::new(),
+            bases: Box::default(),
         }),
     )];
     let r = s
@@ -515,7 +515,7 @@ pub fn open_state(data: &[u8]) {
         "s".to_string(),
         Some(KeyState {
             hash: 9,
-            bases: vec![("f".into(), "1".into())],
+            bases: vec![("f".into(), "1".into())].into(),
         }),
     )];
     let r = s.begin_run(&scope, "t", false).and_then(|run| {

@@ -38,14 +38,23 @@ pub struct Scope {
     pub mapping: String,
 }
 
+/// Every key state of a scope, by target key. Keys are boxed (16 bytes,
+/// not a `String`'s 24): a run holds one entry per key the state knows.
+pub type KeyStates = HashMap<Box<str>, KeyState>;
+
+// An entry of `KeyStates` is 48 bytes (it was 80 with a `String` key and
+// `Vec` bases); a field added carelessly breaks the build.
+const _: () = assert!(std::mem::size_of::<(Box<str>, KeyState)>() == 48);
+
 /// What the store remembers of one target key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyState {
     /// 128-bit hash of the mapped record last written for this key.
     pub hash: u128,
     /// Last-synced value (compact JSON) of each `two_way` field, by dotted
-    /// target path.
-    pub bases: Vec<(String, String)>,
+    /// target path. A boxed slice, not a `Vec` (16 bytes, not 24): a run
+    /// holds one `KeyState` per key the state knows.
+    pub bases: Box<[(String, String)]>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -126,7 +135,7 @@ pub trait StateStore {
     fn binding(&self, env: &str, connection: &str) -> Result<Option<String>, StateError>;
     fn bind(&mut self, env: &str, connection: &str, url: &str) -> Result<(), StateError>;
     /// Every key state of a scope (a run holds keys and hashes in memory).
-    fn key_states(&self, scope: &Scope) -> Result<HashMap<String, KeyState>, StateError>;
+    fn key_states(&self, scope: &Scope) -> Result<KeyStates, StateError>;
     /// Records the intent to write `keys`; returns the unit id.
     fn intend(&mut self, scope: &Scope, run: i64, keys: &[String]) -> Result<i64, StateError>;
     /// After the writes succeeded: the unit's key states and watermark, and
@@ -172,11 +181,7 @@ pub trait StateStore {
     /// returned it: when superseded entries (keys set again, forgotten)
     /// outnumber the live ones, stores `live` afresh, so the store grows
     /// with the keys, not with the runs.
-    fn compact(
-        &mut self,
-        scope: &Scope,
-        live: &HashMap<String, KeyState>,
-    ) -> Result<(), StateError>;
+    fn compact(&mut self, scope: &Scope, live: &KeyStates) -> Result<(), StateError>;
     /// Intents never committed (a killed run), with their keys.
     fn pending(&self, scope: &Scope) -> Result<Vec<(i64, Vec<String>)>, StateError>;
     fn drop_intent(&mut self, unit_id: i64) -> Result<(), StateError>;

@@ -97,7 +97,7 @@ pub fn read(data: &[u8], mut each: impl FnMut(&str, Option<KeyState>)) -> Result
                 };
                 Some(KeyState {
                     hash: u128::from_be_bytes(h),
-                    bases,
+                    bases: bases.into_boxed_slice(),
                 })
             }
             _ => return Err(damaged("entry kind")),
@@ -131,7 +131,15 @@ mod tests {
         )
         .prop_map(|v| {
             v.into_iter()
-                .map(|(k, s)| (k, s.map(|(hash, bases)| KeyState { hash, bases })))
+                .map(|(k, s)| {
+                    (
+                        k,
+                        s.map(|(hash, bases)| KeyState {
+                            hash,
+                            bases: bases.into(),
+                        }),
+                    )
+                })
                 .collect()
         })
     }

@@ -95,7 +95,7 @@ fn key_units(tx: &Connection) -> rusqlite::Result<()> {
         };
         let state = crate::KeyState {
             hash: u128::from_be_bytes(hash),
-            bases,
+            bases: bases.into_boxed_slice(),
         };
         packed::push(&mut data, &key, Some(&state));
         n += 1;

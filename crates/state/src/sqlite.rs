@@ -16,10 +16,10 @@ use crate::error::{codes, StateError};
 use crate::packed;
 use crate::schema::{current, Step, MIGRATIONS};
 use crate::{
-    Binding, KeyState, MappingState, Overview, RunCounts, RunLog, Scope, StateStore, Unit,
+    Binding, KeyState, KeyStates, MappingState, Overview, RunCounts, RunLog, Scope, StateStore,
+    Unit,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub struct SqliteState {
@@ -242,7 +242,7 @@ impl StateStore for SqliteState {
             .map_err(|e| self.err(e))
     }
 
-    fn key_states(&self, scope: &Scope) -> Res<HashMap<String, KeyState>> {
+    fn key_states(&self, scope: &Scope) -> Res<KeyStates> {
         self.load(scope)
     }
 
@@ -288,7 +288,7 @@ impl StateStore for SqliteState {
         })
     }
 
-    fn compact(&mut self, scope: &Scope, live: &HashMap<String, KeyState>) -> Res<()> {
+    fn compact(&mut self, scope: &Scope, live: &KeyStates) -> Res<()> {
         let stored: i64 = self
             .db
             .query_row(
@@ -303,7 +303,7 @@ impl StateStore for SqliteState {
         }
         let all: Vec<(String, Option<KeyState>)> = live
             .iter()
-            .map(|(k, s)| (k.clone(), Some(s.clone())))
+            .map(|(k, s)| (k.to_string(), Some(s.clone())))
             .collect();
         self.write(|tx| {
             tx.execute(
@@ -553,7 +553,7 @@ impl SqliteState {
     }
 
     /// The live key states of a scope.
-    fn load(&self, scope: &Scope) -> Res<HashMap<String, KeyState>> {
+    fn load(&self, scope: &Scope) -> Res<KeyStates> {
         let mut st = self
             .db
             .prepare_cached(
@@ -565,7 +565,7 @@ impl SqliteState {
         let mut rows = st
             .query(params![scope.env, scope.mapping])
             .map_err(|e| self.err(e))?;
-        let mut live = HashMap::new();
+        let mut live = KeyStates::new();
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
             let id: i64 = r.get(0).map_err(|e| self.err(e))?;
             let data = r
@@ -574,7 +574,7 @@ impl SqliteState {
                 .map_err(|e| self.err(e))?;
             packed::read(data, |k, s| match s {
                 Some(s) => {
-                    live.insert(k.to_string(), s);
+                    live.insert(Box::from(k), s);
                 }
                 None => {
                     live.remove(k);
@@ -599,6 +599,7 @@ impl SqliteState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     fn scope(m: &str) -> Scope {
         Scope {
@@ -610,7 +611,7 @@ mod tests {
     fn ks(h: u128) -> KeyState {
         KeyState {
             hash: h,
-            bases: vec![("email".into(), "\"a@x\"".into())],
+            bases: vec![("email".into(), "\"a@x\"".into())].into(),
         }
     }
 
@@ -684,7 +685,7 @@ mod tests {
                             let key = format!("k\u{e9}{k:03}");
                             let st = h.map(|h| KeyState {
                                 hash: u128::from(h) << 100 | u128::from(k),
-                                bases: if h == 0 { vec![("f".into(), "1".into())] } else { Vec::new() },
+                                bases: if h == 0 { vec![("f".into(), "1".into())].into() } else { Box::default() },
                             });
                             match &st {
                                 Some(st) => model.insert(key.clone(), st.hash),
@@ -707,7 +708,7 @@ mod tests {
                 .key_states(&sc)
                 .unwrap()
                 .into_iter()
-                .map(|(k, v)| (k, v.hash))
+                .map(|(k, v)| (k.into_string(), v.hash))
                 .collect();
             proptest::prop_assert_eq!(got, model);
             proptest::prop_assert!(s.pending(&sc).unwrap().is_empty());
@@ -789,7 +790,7 @@ mod tests {
             let path = dir.path().join("s.db");
             let mut s = SqliteState::open(&path).unwrap();
             let sc = scope("m");
-            let mut model: HashMap<String, KeyState> = HashMap::new();
+            let mut model: KeyStates = HashMap::new();
             for (i, (units, end)) in runs.into_iter().enumerate() {
                 let run = s.begin_run(&sc, &format!("t{i}"), false).unwrap();
                 let live = s.key_states(&sc).unwrap();
@@ -803,15 +804,15 @@ mod tests {
                         .map(|(k, h)| {
                             let st = h.map(|h| KeyState {
                                 hash: u128::from(h) << 64 | u128::from(k) | (i as u128) << 100,
-                                bases: if h == 0 { vec![("f".into(), format!("{i}"))] } else { Vec::new() },
+                                bases: if h == 0 { vec![("f".into(), format!("{i}"))].into() } else { Box::default() },
                             });
                             (format!("k{k}"), st)
                         })
                         .collect();
                     for (k, st) in &keys {
                         match st {
-                            Some(st) => next.insert(k.clone(), st.clone()),
-                            None => next.remove(k),
+                            Some(st) => next.insert(k.as_str().into(), st.clone()),
+                            None => next.remove(k.as_str()),
                         };
                     }
                     s.stage(&sc, run, &keys).unwrap();
@@ -920,7 +921,7 @@ mod tests {
         let k = s.key_states(&scope("m")).unwrap();
         assert_eq!(k.len(), 5000);
         assert_eq!(k["k4"].hash, 4);
-        assert_eq!(k["k4"].bases, vec![("f".to_string(), "4".to_string())]);
+        assert_eq!(&*k["k4"].bases, &[("f".to_string(), "4".to_string())]);
         assert!(k["k5"].bases.is_empty());
         let other = Scope {
             env: String::new(),

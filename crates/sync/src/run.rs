@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use mapc_diag::Code;
 use mapc_engine::{Compiled, Outcome};
 use mapc_ir::program::{Mapping, WriteMode};
-use mapc_state::{KeyState, RunCounts, Scope, StateError, StateStore};
+use mapc_state::{KeyState, KeyStates, RunCounts, Scope, StateError, StateStore};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -500,7 +500,7 @@ struct Ctx<'a, 'e> {
     write: WriteMode,
     key_path: &'a [String],
     source_key: &'a [String],
-    known: &'a HashMap<String, KeyState>,
+    known: &'a KeyStates,
     suspect: &'a HashSet<String>,
     target: &'a mut (dyn Target + 'e),
     write_back: Option<&'a mut (dyn Target + 'e)>,
@@ -622,7 +622,7 @@ impl Ctx<'_, '_> {
             self.seen.insert(seen_id(&key));
         }
         let hash = xxhash_rust::xxh3::xxh3_128(json);
-        let known = self.known.get(&key);
+        let known = self.known.get(key.as_str());
         if self.fields.hash_decides()
             && self.settings.trust_hashes
             && known.is_some_and(|k| k.hash == hash)
@@ -652,7 +652,7 @@ impl Ctx<'_, '_> {
                 key,
                 Some(KeyState {
                     hash,
-                    bases: Vec::new(),
+                    bases: Box::default(),
                 }),
                 changed,
             ));
@@ -675,7 +675,7 @@ impl Ctx<'_, '_> {
             })?),
             None => None,
         };
-        let bases = known.map(|k| k.bases.as_slice()).unwrap_or(&[]);
+        let bases = known.map(|k| &*k.bases).unwrap_or(&[]);
         let sides = Sides {
             target: current.as_ref(),
             source: probe.as_ref().and_then(|p| p.source.as_ref()),
@@ -689,7 +689,7 @@ impl Ctx<'_, '_> {
         }
         let state = KeyState {
             hash,
-            bases: d.bases.clone(),
+            bases: d.bases.clone().into_boxed_slice(),
         };
         let mut planned = Planned {
             key: key.clone(),
@@ -811,7 +811,7 @@ impl Ctx<'_, '_> {
         // it does not know is compared with the target anyway.
         let names: Vec<String> = keys
             .iter()
-            .filter(|(k, _, _)| self.known.contains_key(k))
+            .filter(|(k, _, _)| self.known.contains_key(k.as_str()))
             .map(|(k, _, _)| k.clone())
             .collect();
         let unit = if names.is_empty() {
@@ -908,7 +908,7 @@ impl Ctx<'_, '_> {
             .known
             .keys()
             .filter(|k| !self.seen.contains(&seen_id(k)))
-            .cloned()
+            .map(|k| k.to_string())
             .collect();
         if gone.is_empty() {
             return Ok(());
