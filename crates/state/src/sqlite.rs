@@ -147,55 +147,47 @@ fn alive(pid: i64) -> bool {
 
 impl StateStore for SqliteState {
     fn begin_run(&mut self, scope: &Scope, started: &str, full: bool) -> Res<i64> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| StateError::sqlite(&path, &e);
-        let tx = self
-            .db
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let held: Option<(i64, String)> = tx
-            .query_row(
-                "SELECT pid, since FROM locks WHERE env = ?1 AND mapping = ?2",
-                params![scope.env, scope.mapping],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(err)?;
-        if let Some((pid, since)) = held {
-            if alive(pid) {
-                return Err(StateError {
-                    code: codes::LOCKED,
-                    message: format!(
-                        "another mapc run (pid {pid}, since {since}) holds mapping `{}`{} in the state file {}",
-                        scope.mapping,
-                        if scope.env.is_empty() { String::new() } else { format!(" of environment `{}`", scope.env) },
-                        path.display()
-                    ),
-                    help: Some("wait for it to finish; runs of one mapping never interleave. If that process is gone, the next run takes the lock over".into()),
-                });
+        // Inside: `Err((pid, since))` when a live process holds the lock
+        // (the transaction then changed nothing, and commits nothing).
+        let got = self.write(|tx| {
+            let held: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT pid, since FROM locks WHERE env = ?1 AND mapping = ?2",
+                    params![scope.env, scope.mapping],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((pid, since)) = held.filter(|(pid, _)| alive(*pid)) {
+                return Ok(Err((pid, since)));
             }
-        }
-        // Units staged by runs that never committed (killed, failed): the
-        // lock is ours, so none of them is still being written.
-        tx.execute(
-            "DELETE FROM key_units WHERE env = ?1 AND mapping = ?2 AND run IS NOT NULL
-               AND run NOT IN (SELECT id FROM runs WHERE committed = 1)",
-            params![scope.env, scope.mapping],
-        )
-        .map_err(err)?;
-        tx.execute(
-            "INSERT INTO runs (env, mapping, started, full) VALUES (?1, ?2, ?3, ?4)",
-            params![scope.env, scope.mapping, started, full],
-        )
-        .map_err(err)?;
-        let run = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT OR REPLACE INTO locks (env, mapping, pid, since, run) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![scope.env, scope.mapping, i64::from(std::process::id()), started, run],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)?;
-        Ok(run)
+            // Units staged by runs that never committed (killed, failed): the
+            // lock is ours, so none of them is still being written.
+            tx.execute(
+                "DELETE FROM key_units WHERE env = ?1 AND mapping = ?2 AND run IS NOT NULL
+                   AND run NOT IN (SELECT id FROM runs WHERE committed = 1)",
+                params![scope.env, scope.mapping],
+            )?;
+            tx.execute(
+                "INSERT INTO runs (env, mapping, started, full) VALUES (?1, ?2, ?3, ?4)",
+                params![scope.env, scope.mapping, started, full],
+            )?;
+            let run = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT OR REPLACE INTO locks (env, mapping, pid, since, run) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![scope.env, scope.mapping, i64::from(std::process::id()), started, run],
+            )?;
+            Ok(Ok(run))
+        })?;
+        got.map_err(|(pid, since)| StateError {
+            code: codes::LOCKED,
+            message: format!(
+                "another mapc run (pid {pid}, since {since}) holds mapping `{}`{} in the state file {}",
+                scope.mapping,
+                if scope.env.is_empty() { String::new() } else { format!(" of environment `{}`", scope.env) },
+                self.path.display()
+            ),
+            help: Some("wait for it to finish; runs of one mapping never interleave. If that process is gone, the next run takes the lock over".into()),
+        })
     }
 
     fn end_run(&mut self, run: i64, ended: &str, counts: &RunCounts, outcome: &str) -> Res<()> {
