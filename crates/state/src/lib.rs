@@ -138,24 +138,16 @@ pub trait StateStore {
     fn key_states(&self, scope: &Scope) -> Result<KeyStates, StateError>;
     /// Records the intent to write `keys`; returns the unit id.
     fn intend(&mut self, scope: &Scope, run: i64, keys: &[String]) -> Result<i64, StateError>;
-    /// After the writes succeeded: the unit's key states and watermark, and
-    /// the end of its intent, in one transaction.
-    /// `unit_id`: the unit's intent, if it had one.
+    /// After the writes of a unit succeeded and are durable (a target that
+    /// commits unit by unit): the unit's key states and watermark, and the
+    /// end of its intent, in one transaction. `unit_id`: the unit's intent,
+    /// if it had one. (A file target is durable only at its end; a run
+    /// writing one stages its units instead, [`StateStore::stage`].)
     fn commit(
         &mut self,
         scope: &Scope,
         unit_id: Option<i64>,
         unit: &Unit<'_>,
-    ) -> Result<(), StateError> {
-        self.commit_all(scope, &[(unit_id, unit)])
-    }
-    /// [`StateStore::commit`] of several units, in order, in one
-    /// transaction: what a run does at its end, so the store writes each
-    /// page once instead of once per unit.
-    fn commit_all(
-        &mut self,
-        scope: &Scope,
-        units: &[(Option<i64>, &Unit<'_>)],
     ) -> Result<(), StateError>;
     /// Stores a unit's key states for run `run`, invisible until
     /// [`StateStore::commit_run`] of that run; a run that never gets there

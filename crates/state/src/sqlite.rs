@@ -249,14 +249,10 @@ impl StateStore for SqliteState {
         Ok(self.db.last_insert_rowid())
     }
 
-    fn commit_all(&mut self, scope: &Scope, units: &[(Option<i64>, &Unit<'_>)]) -> Res<()> {
-        let watermark = units.iter().rev().find_map(|(_, u)| u.watermark);
-        let intents: Vec<i64> = units.iter().filter_map(|(id, _)| *id).collect();
+    fn commit(&mut self, scope: &Scope, unit_id: Option<i64>, unit: &Unit<'_>) -> Res<()> {
         self.write(|tx| {
-            for (_, u) in units {
-                put_unit(tx, scope, None, u.keys)?;
-            }
-            finish_commit(tx, scope, watermark, &intents)
+            put_unit(tx, scope, None, unit.keys)?;
+            finish_commit(tx, scope, unit.watermark, unit_id.as_slice())
         })
     }
 
@@ -368,7 +364,19 @@ impl StateStore for SqliteState {
                 env,
                 mapping: mapping.to_string(),
             };
-            n += self.load(&scope)?.len();
+            // Reset is the fix a damaged state names, so it must work on
+            // one: what cannot be read counts as the entries stored.
+            n += match self.load(&scope) {
+                Ok(live) => live.len(),
+                Err(_) => tx
+                    .query_row(
+                        "SELECT coalesce(sum(entries), 0) FROM key_units WHERE env = ?1 AND mapping = ?2",
+                        params![scope.env, scope.mapping],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .map_err(err)?
+                    .max(0) as usize,
+            };
         }
         for table in ["key_units", "watermarks", "intents"] {
             match env {
@@ -656,10 +664,10 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, ..Default::default() })]
-        /// Several units of many keys, with repeats and
-        /// deletes between the rows, end as the units applied one by one.
+        /// A run's staged units of many keys, with repeats and deletes
+        /// between them, end as the units applied one by one once it commits.
         #[test]
-        fn commit_all_follows_a_model(
+        fn staged_units_of_many_keys_follow_a_model(
             units in proptest::collection::vec(
                 proptest::collection::vec((0u16..700, proptest::option::weighted(0.85, 0u8..4)), 0..600),
                 1..4,
@@ -688,14 +696,14 @@ mod tests {
                         .collect()
                 })
                 .collect();
+            let run = s.begin_run(&sc, "t", false).unwrap();
             let mut ids = Vec::new();
             for u in &units {
                 let names: Vec<String> = u.iter().map(|(k, _)| k.clone()).collect();
-                ids.push(s.intend(&sc, 1, &names).unwrap());
+                ids.push(s.intend(&sc, run, &names).unwrap());
+                s.stage(&sc, run, u).unwrap();
             }
-            let us: Vec<Unit<'_>> = units.iter().map(|k| Unit { keys: k, watermark: None }).collect();
-            let refs: Vec<(Option<i64>, &Unit<'_>)> = ids.iter().copied().map(Some).zip(us.iter()).collect();
-            s.commit_all(&sc, &refs).unwrap();
+            s.commit_run(&sc, run, None, &ids).unwrap();
             let got: HashMap<String, u128> = s
                 .key_states(&sc)
                 .unwrap()
@@ -707,11 +715,11 @@ mod tests {
         }
     }
 
-    /// Several units in one transaction end as they would one by one: a
+    /// A run's staged units end as units committed one by one would: a
     /// later unit's state of a key (or its forgetting) wins, whatever the
-    /// key order; every intent ends; the last watermark given is stored.
+    /// key order; every intent given ends; the watermark given is stored.
     #[test]
-    fn commit_all_equals_units_in_order() {
+    fn staged_units_apply_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = SqliteState::open(&dir.path().join("s.db")).unwrap();
         let sc = scope("m");
@@ -734,22 +742,11 @@ mod tests {
         ];
         let k2 = [("a".to_string(), Some(ks(3))), ("gone".to_string(), None)];
         let k3 = [("m".to_string(), Some(ks(4)))];
-        let (a, b, c) = (
-            Unit {
-                keys: &k1,
-                watermark: Some("w1"),
-            },
-            Unit {
-                keys: &k2,
-                watermark: Some("w2"),
-            },
-            Unit {
-                keys: &k3,
-                watermark: None,
-            },
-        );
-        s.commit_all(&sc, &[(Some(u1), &a), (Some(u2), &b), (Some(u3), &c)])
-            .unwrap();
+        let run = s.begin_run(&sc, "t", false).unwrap();
+        for keys in [&k1[..], &k2[..], &k3[..]] {
+            s.stage(&sc, run, keys).unwrap();
+        }
+        s.commit_run(&sc, run, Some("w2"), &[u1, u2, u3]).unwrap();
         let k = s.key_states(&sc).unwrap();
         assert_eq!(k.len(), 3);
         assert_eq!(k["a"].hash, 3, "the later unit wins");
@@ -963,6 +960,40 @@ mod tests {
         assert_eq!(s.reset("m", None).unwrap(), 1);
         assert_eq!(s.watermark(&sc).unwrap(), None);
         assert!(s.pending(&sc).unwrap().is_empty());
+    }
+
+    /// A damaged unit makes reading the keys an error that names the fix,
+    /// and the fix (reset) works on it.
+    #[test]
+    fn a_damaged_unit_is_named_and_reset_clears_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteState::open(&dir.path().join("s.db")).unwrap();
+        let sc = scope("m");
+        s.commit(
+            &sc,
+            None,
+            &Unit {
+                keys: &[("k\u{e9}".into(), Some(ks(1)))],
+                watermark: Some("w"),
+            },
+        )
+        .unwrap();
+        s.db.execute("UPDATE key_units SET data = x'0100000041'", [])
+            .unwrap();
+        let e = s.key_states(&sc).unwrap_err();
+        assert_eq!(e.code, codes::UNREADABLE);
+        assert!(
+            e.message.contains("s.db") && e.message.contains("`m`"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.help.as_deref().unwrap_or("").contains("mapc state reset"),
+            "{e:?}"
+        );
+        assert_eq!(s.reset("m", None).unwrap(), 1);
+        assert!(s.key_states(&sc).unwrap().is_empty());
+        assert_eq!(s.watermark(&sc).unwrap(), None);
     }
 
     #[test]

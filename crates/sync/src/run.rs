@@ -689,7 +689,7 @@ impl Ctx<'_, '_> {
         }
         let state = KeyState {
             hash,
-            bases: d.bases.clone().into_boxed_slice(),
+            bases: d.bases.into_boxed_slice(),
         };
         let mut planned = Planned {
             key: key.clone(),
