@@ -263,7 +263,10 @@ impl FileTarget {
     /// target (`.NAME.mapc-spill-PID`, `.NAME.mapc-new-PID`) at a commit: a killed first
     /// run of a million records leaves a file as large as its target. Only
     /// files of processes that are gone are removed (Linux: no
-    /// `/proc/PID`); elsewhere, or when unsure, a file stays.
+    /// `/proc/PID`); elsewhere, or when unsure, a file stays. A run that
+    /// still writes one unseen here (another machine or PID namespace on a
+    /// shared folder) then fails at its rename, with an error; it never
+    /// commits a short file.
     fn remove_stale_temps(&self) {
         let Some(file) = self
             .path
