@@ -13,6 +13,7 @@ use std::process::Command;
 /// not (yet) in the workspace is fine; a workspace crate missing here is not.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("mapc-diag", &[]),
+    ("mapc-keyindex", &[]),
     ("mapc-value", &["mapc-diag"]),
     ("mapc-state", &["mapc-diag"]),
     ("mapc-syntax", &["mapc-diag", "mapc-value"]),
@@ -33,7 +34,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "mapc-engine",
-        &["mapc-diag", "mapc-value", "mapc-ir", "mapc-connect"],
+        &[
+            "mapc-diag",
+            "mapc-keyindex",
+            "mapc-value",
+            "mapc-ir",
+            "mapc-connect",
+        ],
     ),
     ("mapc-output", &["mapc-diag", "mapc-value", "mapc-engine"]),
     (

@@ -22,8 +22,9 @@
 //!
 //! **Memory.** [`SeenKeys`] keeps a 128-bit hash (XXH3-128) of each key
 //! and the position of the record that wrote it, never the key or the
-//! record: a 32-byte table entry, under 80 bytes per written record with
-//! the table's spare room. Two different keys share a
+//! record, in a `mapc_keyindex::KeyIndex`: the latest 28 672 in memory,
+//! the rest in scratch files with under 2 bytes a key in memory, so a
+//! million records take no more memory than a hundred thousand. Two different keys share a
 //! hash with probability about n²/2¹²⁹ (negligible for any real input).
 //!
 //! The same pieces serve `mapc run`: [`KeyHash::of`] for a key value and
@@ -33,10 +34,9 @@ use crate::exec::Out;
 use crate::plan::{TEntry, TNode};
 use crate::run::Position;
 use mapc_diag::Code;
+use mapc_keyindex::KeyIndex;
 use mapc_value::json::parse::{parse_record, Frame, Proj, RecordError};
 use mapc_value::{write_text_shortest, Value};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// The identity of one target key: a 128-bit hash of its canonical form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -149,56 +149,65 @@ fn composite(mut parts: Vec<(String, Vec<u8>)>, buf: &mut Vec<u8>) -> KeyHash {
     KeyHash(xxhash_rust::xxh3::xxh3_128(buf))
 }
 
-/// The target keys written so far in one input (or one run), in bounded
-/// memory: a hash and a position per key.
-#[derive(Default)]
+/// The target keys written so far in one input (or one run), in memory
+/// that does not grow with their number: a hash and a position per key in
+/// a [`KeyIndex`], whose older entries are in scratch files of the system's
+/// temporary folder (`TMPDIR`), never the key or the record.
 pub struct SeenKeys {
-    first: HashMap<KeyHash, Position, BuildHasherDefault<Folded>>,
+    first: KeyIndex<16>,
+    len: usize,
+}
+
+impl Default for SeenKeys {
+    fn default() -> SeenKeys {
+        SeenKeys::new()
+    }
 }
 
 impl SeenKeys {
     pub fn new() -> SeenKeys {
-        SeenKeys::default()
+        SeenKeys {
+            first: KeyIndex::new(None),
+            len: 0,
+        }
     }
 
     /// Notes that the record at `at` wrote `key`. When an earlier record
     /// wrote it already, returns that record's position (and the earlier
-    /// record stays the one remembered).
-    pub fn first_or_insert(&mut self, key: KeyHash, at: Position) -> Option<Position> {
-        match self.first.entry(key) {
-            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(at);
-                None
-            }
+    /// record stays the one remembered). Fails only when a scratch file
+    /// cannot be written or read.
+    pub fn first_or_insert(
+        &mut self,
+        key: KeyHash,
+        at: Position,
+    ) -> std::io::Result<Option<Position>> {
+        let mut v = [0u8; 16];
+        v[..8].copy_from_slice(&(at.index as u64).to_le_bytes());
+        v[8..].copy_from_slice(&(at.line as u64).to_le_bytes());
+        let first = self.first.get_or_insert(key.0, v)?;
+        if first.is_none() {
+            self.len += 1;
         }
+        Ok(first.map(|v| {
+            let half = |b: &[u8]| {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(b);
+                u64::from_le_bytes(w) as usize
+            };
+            Position {
+                index: half(&v[..8]),
+                line: half(&v[8..]),
+            }
+        }))
     }
 
     /// How many distinct keys were seen.
     pub fn len(&self) -> usize {
-        self.first.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.first.is_empty()
-    }
-}
-
-/// The keys are hashes already: fold the 128 bits into 64.
-#[derive(Default)]
-struct Folded(u64);
-
-impl Hasher for Folded {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u128(&mut self, i: u128) {
-        self.0 ^= (i as u64) ^ ((i >> 64) as u64);
+        self.len == 0
     }
 }
 
@@ -366,7 +375,7 @@ impl crate::plan::Compiled {
         verdict: crate::exec::Verdict,
         at: Position,
         json: &[u8],
-    ) -> crate::exec::Verdict {
+    ) -> std::io::Result<crate::exec::Verdict> {
         let (
             Some(plan),
             crate::exec::Verdict::Written {
@@ -376,10 +385,10 @@ impl crate::plan::Compiled {
             },
         ) = (&self.target_key, &verdict)
         else {
-            return verdict;
+            return Ok(verdict);
         };
-        let Some(first) = seen.first_or_insert(*k, at) else {
-            return verdict;
+        let Some(first) = seen.first_or_insert(*k, at)? else {
+            return Ok(verdict);
         };
         let text = match marker {
             Some(m) if *m <= json.len() => {
@@ -390,7 +399,11 @@ impl crate::plan::Compiled {
             }
             _ => plan.text(json),
         };
-        crate::exec::Verdict::Rejected(duplicate_error(&plan.dotted, text.as_deref(), first))
+        Ok(crate::exec::Verdict::Rejected(duplicate_error(
+            &plan.dotted,
+            text.as_deref(),
+            first,
+        )))
     }
 }
 
@@ -482,9 +495,9 @@ mod tests {
             index: i,
             line: i + 1,
         };
-        assert_eq!(seen.first_or_insert(k, p(0)), None);
-        assert_eq!(seen.first_or_insert(k, p(4)), Some(p(0)));
-        assert_eq!(seen.first_or_insert(k, p(7)), Some(p(0)));
+        assert_eq!(seen.first_or_insert(k, p(0)).unwrap(), None);
+        assert_eq!(seen.first_or_insert(k, p(4)).unwrap(), Some(p(0)));
+        assert_eq!(seen.first_or_insert(k, p(7)).unwrap(), Some(p(0)));
         assert_eq!(seen.len(), 1);
     }
 }

@@ -310,7 +310,7 @@ impl Compiled {
                     company,
                 } = self.process(body, &mut scratch, &mut out);
                 if self.companies.is_none() {
-                    verdict = self.dedupe(&mut seen, verdict, at, &out);
+                    verdict = self.dedupe(&mut seen, verdict, at, &out)?;
                 }
                 if let Verdict::Rejected(e) = &mut verdict {
                     locate(e, item, body);
@@ -447,7 +447,7 @@ impl Compiled {
                         for r in d.results.drain(..) {
                             let key = r.key.map(|k| Cow::Borrowed(&d.keys[k]));
                             let json = &d.out[r.range.clone()];
-                            let mut verdict = self.dedupe(&mut seen, r.verdict, r.at, json);
+                            let mut verdict = self.dedupe(&mut seen, r.verdict, r.at, json)?;
                             let o = outcome(&file, r.at, key, &mut verdict, json);
                             summary.count(&o);
                             sink.outcome(o)?;
@@ -660,7 +660,7 @@ impl Compiled {
         for h in held.iter_mut() {
             if matches!(h.verdict, Verdict::Written { .. }) {
                 let v = std::mem::replace(&mut h.verdict, Verdict::Filtered);
-                h.verdict = self.dedupe(&mut seen, v, h.at, &h.json);
+                h.verdict = self.dedupe(&mut seen, v, h.at, &h.json)?;
                 if !matches!(h.verdict, Verdict::Written { .. }) {
                     h.json.clear();
                 }

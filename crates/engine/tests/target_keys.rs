@@ -375,8 +375,8 @@ fn seen_keys_are_a_reusable_piece() {
         index: i,
         line: i + 1,
     };
-    assert_eq!(seen.first_or_insert(k, at(0)), None);
-    assert_eq!(seen.first_or_insert(k, at(3)), Some(at(0)));
+    assert_eq!(seen.first_or_insert(k, at(0)).unwrap(), None);
+    assert_eq!(seen.first_or_insert(k, at(3)).unwrap(), Some(at(0)));
     assert_eq!(
         KeyHash::of("external_id", &Value::Null).unwrap_err().found,
         "null"
