@@ -15,12 +15,18 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("mapc-diag", &[]),
     ("mapc-keyindex", &[]),
     ("mapc-value", &["mapc-diag"]),
-    ("mapc-state", &["mapc-diag"]),
+    ("mapc-state", &["mapc-diag", "mapc-keyindex"]),
     ("mapc-syntax", &["mapc-diag", "mapc-value"]),
     ("mapc-ir", &["mapc-diag", "mapc-value", "mapc-syntax"]),
     (
         "mapc-connect",
-        &["mapc-diag", "mapc-value", "mapc-syntax", "mapc-ir"],
+        &[
+            "mapc-diag",
+            "mapc-keyindex",
+            "mapc-value",
+            "mapc-syntax",
+            "mapc-ir",
+        ],
     ),
     (
         "mapc-check",
@@ -58,6 +64,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "mapc-sync",
         &[
             "mapc-diag",
+            "mapc-keyindex",
             "mapc-value",
             "mapc-ir",
             "mapc-connect",

@@ -52,9 +52,13 @@ pub struct KeyIndex<const N: usize> {
     recent: HashMap<Key, [u8; N], BuildHasherDefault<Fold>>,
     /// Oldest first; each at least twice the size of the next.
     runs: Vec<Run>,
-    /// Scratch for reading a block.
-    block: Vec<u8>,
+    /// A merge failed half way: entries are missing, so every later call
+    /// fails too rather than answer without them.
+    broken: bool,
 }
+
+/// The largest block a lookup reads, on the stack.
+const MAX_BLOCK_BYTES: usize = 2048;
 
 impl<const N: usize> KeyIndex<N> {
     /// An empty index whose runs go to `dir` (the system's temporary folder
@@ -66,13 +70,28 @@ impl<const N: usize> KeyIndex<N> {
     /// As [`KeyIndex::new`], holding at most `limit` entries in memory (at
     /// least 1); tests use a tiny one to exercise the runs.
     pub fn with_limit(dir: Option<&Path>, limit: usize) -> KeyIndex<N> {
+        const {
+            assert!(
+                (16 + N) * BLOCK <= MAX_BLOCK_BYTES,
+                "values of at most 48 bytes"
+            );
+        }
         KeyIndex {
             dir: dir.map(Path::to_path_buf),
             limit: limit.max(1),
             recent: HashMap::default(),
             runs: Vec::new(),
-            block: Vec::new(),
+            broken: false,
         }
+    }
+
+    fn usable(&self) -> io::Result<()> {
+        if self.broken {
+            return Err(io::Error::other(
+                "the key index lost entries when a scratch file failed",
+            ));
+        }
+        Ok(())
     }
 
     /// Whether nothing was ever inserted (since the last [`KeyIndex::clear`]).
@@ -86,12 +105,13 @@ impl<const N: usize> KeyIndex<N> {
     }
 
     /// The value last inserted for `key`.
-    pub fn get(&mut self, key: Key) -> io::Result<Option<[u8; N]>> {
+    pub fn get(&self, key: Key) -> io::Result<Option<[u8; N]>> {
+        self.usable()?;
         if let Some(v) = self.recent.get(&key) {
             return Ok(Some(*v));
         }
         for run in self.runs.iter().rev() {
-            if let Some(v) = run.find::<N>(key, &mut self.block)? {
+            if let Some(v) = run.find::<N>(key)? {
                 return Ok(Some(v));
             }
         }
@@ -102,6 +122,21 @@ impl<const N: usize> KeyIndex<N> {
     pub fn insert(&mut self, key: Key, value: [u8; N]) -> io::Result<()> {
         self.recent.insert(key, value);
         self.spill_if_full()
+    }
+
+    /// As [`KeyIndex::insert`], returning the value `key` had.
+    pub fn replace(&mut self, key: Key, value: [u8; N]) -> io::Result<Option<[u8; N]>> {
+        let old = match self.recent.insert(key, value) {
+            Some(v) => Some(v),
+            None => self
+                .runs
+                .iter()
+                .rev()
+                .find_map(|r| r.find::<N>(key).transpose())
+                .transpose()?,
+        };
+        self.spill_if_full()?;
+        Ok(old)
     }
 
     /// The value of `key` when it has one; otherwise inserts `value` and
@@ -126,9 +161,11 @@ impl<const N: usize> KeyIndex<N> {
     pub fn clear(&mut self) {
         self.recent.clear();
         self.runs.clear();
+        self.broken = false;
     }
 
     fn spill_if_full(&mut self) -> io::Result<()> {
+        self.usable()?;
         if self.recent.len() < self.limit {
             return Ok(());
         }
@@ -141,9 +178,21 @@ impl<const N: usize> KeyIndex<N> {
             if newer.len * 2 <= older.len {
                 break;
             }
-            let merged = Run::merge::<N>(self.dir.as_deref(), older, newer)?;
-            self.runs.truncate(self.runs.len() - 2);
-            self.runs.push(merged);
+            // The two runs' filters and fences go before the merged run's
+            // are built (a merge reads files, not filters), so at most one
+            // set is held at a time.
+            let (Some(mut newer), Some(mut older)) = (self.runs.pop(), self.runs.pop()) else {
+                break;
+            };
+            older.forget_lookups();
+            newer.forget_lookups();
+            match Run::merge::<N>(self.dir.as_deref(), &older, &newer) {
+                Ok(merged) => self.runs.push(merged),
+                Err(e) => {
+                    self.broken = true;
+                    return Err(e);
+                }
+            }
         }
         Ok(())
     }
@@ -160,6 +209,12 @@ struct Run {
 }
 
 impl Run {
+    /// Drops what lookups need; the file can still be read in order.
+    fn forget_lookups(&mut self) {
+        self.bloom = Bloom::new(0);
+        self.fences = Vec::new();
+    }
+
     fn write<const N: usize>(
         dir: Option<&Path>,
         at_most: usize,
@@ -232,7 +287,7 @@ impl Run {
         Run::write::<N>(dir, older.len + newer.len, merged)
     }
 
-    fn find<const N: usize>(&self, key: Key, buf: &mut Vec<u8>) -> io::Result<Option<[u8; N]>> {
+    fn find<const N: usize>(&self, key: Key) -> io::Result<Option<[u8; N]>> {
         if !self.bloom.may_hold(key) {
             return Ok(None);
         }
@@ -243,7 +298,8 @@ impl Run {
         let first = (b - 1) * BLOCK;
         let n = BLOCK.min(self.len - first);
         let size = 16 + N;
-        buf.resize(n * size, 0);
+        let mut block = [0u8; MAX_BLOCK_BYTES];
+        let buf = &mut block[..n * size];
         read_at(&self.file, buf, (first * size) as u64)?;
         let (mut lo, mut hi) = (0, n);
         while lo < hi {
@@ -315,13 +371,16 @@ impl<'r, const N: usize> Reader<'r, N> {
     }
 }
 
+/// Fills `buf` from `f` at byte `off`, without moving a cursor (`pread`), so
+/// one scratch file serves lookups and sequential reads alike.
 #[cfg(unix)]
-fn read_at(f: &File, buf: &mut [u8], off: u64) -> io::Result<()> {
+pub fn read_at(f: &File, buf: &mut [u8], off: u64) -> io::Result<()> {
     std::os::unix::fs::FileExt::read_exact_at(f, buf, off)
 }
 
+/// Fills `buf` from `f` at byte `off` (see the Unix one).
 #[cfg(windows)]
-fn read_at(f: &File, mut buf: &mut [u8], mut off: u64) -> io::Result<()> {
+pub fn read_at(f: &File, mut buf: &mut [u8], mut off: u64) -> io::Result<()> {
     use std::os::windows::fs::FileExt;
     while !buf.is_empty() {
         match f.seek_read(buf, off) {
@@ -346,7 +405,7 @@ struct Bloom {
 
 impl Bloom {
     fn new(keys: usize) -> Bloom {
-        let blocks = (keys.saturating_mul(10)).div_ceil(512).max(1);
+        let blocks = keys.saturating_mul(10).div_ceil(512).max(1);
         Bloom {
             words: vec![0; blocks * 8],
             blocks: blocks as u64,

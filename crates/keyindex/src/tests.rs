@@ -39,8 +39,13 @@ proptest! {
         for op in ops {
             match op {
                 Op::Insert(k, v) => {
-                    index.insert(key(k), val(v)).unwrap();
-                    model.insert(key(k), val(v));
+                    if v % 2 == 0 {
+                        index.insert(key(k), val(v)).unwrap();
+                        model.insert(key(k), val(v));
+                    } else {
+                        let old = index.replace(key(k), val(v)).unwrap();
+                        prop_assert_eq!(old, model.insert(key(k), val(v)));
+                    }
                 }
                 Op::GetOrInsert(k, v) => {
                     let got = index.get_or_insert(key(k), val(v)).unwrap();

@@ -21,14 +21,14 @@
 //! at its end.
 
 mod error;
+mod key_states;
 mod packed;
 mod schema;
 mod sqlite;
 
 pub use error::{codes, StateError};
+pub use key_states::KeyStates;
 pub use sqlite::SqliteState;
-
-use std::collections::HashMap;
 
 /// Which stream of state: the environment ("" when the spec has none in
 /// use) and the mapping.
@@ -38,22 +38,13 @@ pub struct Scope {
     pub mapping: String,
 }
 
-/// Every key state of a scope, by target key. Keys are boxed (16 bytes,
-/// not a `String`'s 24): a run holds one entry per key the state knows.
-pub type KeyStates = HashMap<Box<str>, KeyState>;
-
-// An entry of `KeyStates` is 48 bytes (it was 80 with a `String` key and
-// `Vec` bases); a field added carelessly breaks the build.
-const _: () = assert!(std::mem::size_of::<(Box<str>, KeyState)>() == 48);
-
 /// What the store remembers of one target key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyState {
     /// 128-bit hash of the mapped record last written for this key.
     pub hash: u128,
     /// Last-synced value (compact JSON) of each `two_way` field, by dotted
-    /// target path. A boxed slice, not a `Vec` (16 bytes, not 24): a run
-    /// holds one `KeyState` per key the state knows.
+    /// target path.
     pub bases: Box<[(String, String)]>,
 }
 
@@ -173,7 +164,7 @@ pub trait StateStore {
     /// returned it: when superseded entries (keys set again, forgotten)
     /// outnumber the live ones, stores `live` afresh, so the store grows
     /// with the keys, not with the runs.
-    fn compact(&mut self, scope: &Scope, live: &KeyStates) -> Result<(), StateError>;
+    fn compact(&mut self, scope: &Scope, live: &mut KeyStates) -> Result<(), StateError>;
     /// Intents never committed (a killed run), with their keys.
     fn pending(&self, scope: &Scope) -> Result<Vec<(i64, Vec<String>)>, StateError>;
     fn drop_intent(&mut self, unit_id: i64) -> Result<(), StateError>;

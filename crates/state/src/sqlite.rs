@@ -93,11 +93,12 @@ impl SqliteState {
             .map_err(err)?;
         s.db.pragma_update(None, "synchronous", "NORMAL")
             .map_err(err)?;
-        // 16 MiB of page cache (negative: KiB) instead of 2: the key index
-        // of a few hundred thousand keys stays cached while a run commits,
-        // and memory stays bounded however many keys there are.
-        s.db.pragma_update(None, "cache_size", -16384)
-            .map_err(err)?;
+        // 1 MiB of page cache (negative: KiB), half SQLite's default. Key
+        // states are written and read a unit blob at a time, in order, so
+        // a larger cache buys no speed; it only made a run's memory grow
+        // with the state file (16 MiB was the cache of schema 1's row per
+        // key).
+        s.db.pragma_update(None, "cache_size", -1024).map_err(err)?;
         s.migrate(version)?;
         Ok(s)
     }
@@ -276,7 +277,7 @@ impl StateStore for SqliteState {
         })
     }
 
-    fn compact(&mut self, scope: &Scope, live: &KeyStates) -> Res<()> {
+    fn compact(&mut self, scope: &Scope, live: &mut KeyStates) -> Res<()> {
         let stored: i64 = self
             .db
             .query_row(
@@ -289,19 +290,27 @@ impl StateStore for SqliteState {
         if stale <= live.len().max(COMPACT_SLACK) {
             return Ok(());
         }
-        let all: Vec<(String, Option<KeyState>)> = live
-            .iter()
-            .map(|(k, s)| (k.to_string(), Some(s.clone())))
-            .collect();
+        // Streamed a unit at a time: the live states are never all in memory.
         self.write(|tx| {
             tx.execute(
                 "DELETE FROM key_units WHERE env = ?1 AND mapping = ?2",
                 params![scope.env, scope.mapping],
             )?;
-            for chunk in all.chunks(COMPACT_UNIT) {
-                put_unit(tx, scope, None, chunk)?;
+            let mut chunk: Vec<(String, Option<KeyState>)> = Vec::with_capacity(COMPACT_UNIT);
+            let mut failed = None;
+            live.for_each(|k, s| {
+                chunk.push((k.to_string(), Some(s)));
+                if chunk.len() == COMPACT_UNIT && failed.is_none() {
+                    failed = put_unit(tx, scope, None, &chunk).err();
+                    chunk.clear();
+                }
+            })
+            // A scratch file's I/O error, carried out of the transaction.
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            if let Some(e) = failed {
+                return Err(e);
             }
-            Ok(())
+            put_unit(tx, scope, None, &chunk)
         })
     }
 
@@ -566,19 +575,22 @@ impl SqliteState {
             .query(params![scope.env, scope.mapping])
             .map_err(|e| self.err(e))?;
         let mut live = KeyStates::new();
+        let mut failed: Option<std::io::Error> = None;
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
             let id: i64 = r.get(0).map_err(|e| self.err(e))?;
             let data = r
                 .get_ref(1)
                 .and_then(|v| v.as_blob().map_err(Into::into))
                 .map_err(|e| self.err(e))?;
-            packed::read(data, |k, s| match s {
-                Some(s) => {
-                    live.insert(Box::from(k), s);
+            packed::read(data, |k, s| {
+                if failed.is_some() {
+                    return;
                 }
-                None => {
-                    live.remove(k);
+                failed = match s {
+                    Some(s) => live.insert(k, &s),
+                    None => live.remove(k),
                 }
+                .err();
             })
             .map_err(|d| StateError {
                 code: codes::UNREADABLE,
@@ -591,8 +603,22 @@ impl SqliteState {
                 ),
                 help: Some(format!("forget the mapping's state with `mapc state reset SPEC --mapping {} --yes`; the next run compares every record with the target", scope.mapping)),
             })?;
+            if let Some(e) = failed.take() {
+                return Err(self.scratch_error(scope, e));
+            }
         }
         Ok(live)
+    }
+
+    fn scratch_error(&self, scope: &Scope, e: std::io::Error) -> StateError {
+        StateError {
+            code: codes::WRITE,
+            message: format!(
+                "the key states of mapping `{}` cannot be held: {e}",
+                scope.mapping
+            ),
+            help: Some("free space in the temporary folder (TMPDIR), or point TMPDIR at a folder with room".into()),
+        }
     }
 }
 
@@ -600,6 +626,11 @@ impl SqliteState {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    /// Every key state of `sc`, as a map to compare.
+    fn states(s: &SqliteState, sc: &Scope) -> HashMap<String, KeyState> {
+        s.key_states(sc).unwrap().to_map().unwrap()
+    }
 
     fn scope(m: &str) -> Scope {
         Scope {
@@ -650,7 +681,7 @@ mod tests {
             .unwrap();
         drop(s);
         let s = SqliteState::open(&path).unwrap();
-        let k = s.key_states(&sc).unwrap();
+        let k = states(&s, &sc);
         assert_eq!(k["k2"], ks(u128::MAX));
         assert_eq!(
             s.watermark(&sc).unwrap().as_deref(),
@@ -704,11 +735,9 @@ mod tests {
                 s.stage(&sc, run, u).unwrap();
             }
             s.commit_run(&sc, run, None, &ids).unwrap();
-            let got: HashMap<String, u128> = s
-                .key_states(&sc)
-                .unwrap()
+            let got: HashMap<String, u128> = states(&s, &sc)
                 .into_iter()
-                .map(|(k, v)| (k.into_string(), v.hash))
+                .map(|(k, v)| (k, v.hash))
                 .collect();
             proptest::prop_assert_eq!(got, model);
             proptest::prop_assert!(s.pending(&sc).unwrap().is_empty());
@@ -747,7 +776,7 @@ mod tests {
             s.stage(&sc, run, keys).unwrap();
         }
         s.commit_run(&sc, run, Some("w2"), &[u1, u2, u3]).unwrap();
-        let k = s.key_states(&sc).unwrap();
+        let k = states(&s, &sc);
         assert_eq!(k.len(), 3);
         assert_eq!(k["a"].hash, 3, "the later unit wins");
         assert_eq!(k["z"].hash, 1);
@@ -779,13 +808,13 @@ mod tests {
             let path = dir.path().join("s.db");
             let mut s = SqliteState::open(&path).unwrap();
             let sc = scope("m");
-            let mut model: KeyStates = HashMap::new();
+            let mut model: HashMap<String, KeyState> = HashMap::new();
             for (i, (units, end)) in runs.into_iter().enumerate() {
                 let run = s.begin_run(&sc, &format!("t{i}"), false).unwrap();
-                let live = s.key_states(&sc).unwrap();
-                proptest::prop_assert_eq!(&live, &model);
-                s.compact(&sc, &live).unwrap();
-                proptest::prop_assert_eq!(&s.key_states(&sc).unwrap(), &model);
+                let mut live = s.key_states(&sc).unwrap();
+                proptest::prop_assert_eq!(&live.to_map().unwrap(), &model);
+                s.compact(&sc, &mut live).unwrap();
+                proptest::prop_assert_eq!(&states(&s, &sc), &model);
                 let mut next = model.clone();
                 for u in units {
                     let keys: Vec<(String, Option<KeyState>)> = u
@@ -806,7 +835,7 @@ mod tests {
                     }
                     s.stage(&sc, run, &keys).unwrap();
                     // Staged, not yet counted.
-                    proptest::prop_assert_eq!(&s.key_states(&sc).unwrap(), &model);
+                    proptest::prop_assert_eq!(&states(&s, &sc), &model);
                 }
                 match end {
                     0 => {
@@ -822,7 +851,7 @@ mod tests {
                         s = SqliteState::open(&path).unwrap();
                     }
                 }
-                proptest::prop_assert_eq!(&s.key_states(&sc).unwrap(), &model);
+                proptest::prop_assert_eq!(&states(&s, &sc), &model);
             }
             let run = s.begin_run(&sc, "last", false).unwrap();
             let _ = run;
@@ -850,8 +879,8 @@ mod tests {
         let keys: Vec<String> = (0..3000).map(|i| format!("key-{i}")).collect();
         for r in 0..6u128 {
             let run = s.begin_run(&sc, "t", false).unwrap();
-            let live = s.key_states(&sc).unwrap();
-            s.compact(&sc, &live).unwrap();
+            let mut live = s.key_states(&sc).unwrap();
+            s.compact(&sc, &mut live).unwrap();
             let set: Vec<(String, Option<KeyState>)> =
                 keys.iter().map(|k| (k.clone(), Some(ks(r)))).collect();
             s.stage(&sc, run, &set).unwrap();
@@ -865,7 +894,7 @@ mod tests {
             stored <= (3000 + 3000 + COMPACT_SLACK) as i64,
             "{stored} entries stored for 3000 keys"
         );
-        let k = s.key_states(&sc).unwrap();
+        let k = states(&s, &sc);
         assert_eq!(k.len(), 3000);
         assert!(k.values().all(|v| v.hash == 5));
     }
@@ -907,7 +936,7 @@ mod tests {
         drop(c);
         let s = SqliteState::open(&path).unwrap();
         assert_eq!(s.version().unwrap(), 2);
-        let k = s.key_states(&scope("m")).unwrap();
+        let k = states(&s, &scope("m"));
         assert_eq!(k.len(), 5000);
         assert_eq!(k["k4"].hash, 4);
         assert_eq!(&*k["k4"].bases, &[("f".to_string(), "4".to_string())]);
@@ -916,7 +945,7 @@ mod tests {
             env: String::new(),
             mapping: "other".into(),
         };
-        assert_eq!(s.key_states(&other).unwrap()["x"].hash, 7);
+        assert_eq!(states(&s, &other)["x"].hash, 7);
         let gone: Option<String> =
             s.db.query_row(
                 "SELECT name FROM sqlite_master WHERE name = 'keys'",

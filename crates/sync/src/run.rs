@@ -20,6 +20,7 @@ use jiff::Timestamp;
 use mapc_diag::Code;
 use mapc_engine::{Compiled, Outcome};
 use mapc_ir::program::{Mapping, WriteMode};
+use mapc_keyindex::KeyIndex;
 use mapc_state::{KeyState, KeyStates, RunCounts, Scope, StateError, StateStore};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -204,9 +205,9 @@ pub fn run(
     } else {
         Some(state.begin_run(scope, &settings.started.to_string(), settings.full)?)
     };
-    let known = state.key_states(scope)?;
+    let mut known = state.key_states(scope)?;
     if run_id.is_some() {
-        state.compact(scope, &known)?;
+        state.compact(scope, &mut known)?;
     }
     let pending: Vec<(i64, Vec<String>)> = state.pending(scope)?;
     let suspect: HashSet<String> = pending
@@ -253,13 +254,14 @@ pub fn run(
         ..Report::default()
     };
 
+    let track_seen = !known.is_empty() || !pending.is_empty();
     let result = (|| {
         let mut ctx = Ctx {
             fields: &fields,
             write: mapping.target.write,
             key_path: &key_path,
             source_key: &source_key,
-            known: &known,
+            known: &mut known,
             suspect: &suspect,
             target: ends.target,
             write_back: ends.write_back,
@@ -274,8 +276,8 @@ pub fn run(
             pending_back: Vec::new(),
             pending_keys: Vec::new(),
             intents: Vec::new(),
-            track_seen: !known.is_empty() || !pending.is_empty(),
-            seen: HashSet::default(),
+            track_seen,
+            seen: KeyIndex::new(None),
             events: &mut *events,
             written: 0,
         };
@@ -500,7 +502,7 @@ struct Ctx<'a, 'e> {
     write: WriteMode,
     key_path: &'a [String],
     source_key: &'a [String],
-    known: &'a KeyStates,
+    known: &'a mut KeyStates,
     suspect: &'a HashSet<String>,
     target: &'a mut (dyn Target + 'e),
     write_back: Option<&'a mut (dyn Target + 'e)>,
@@ -525,8 +527,8 @@ struct Ctx<'a, 'e> {
     /// or end a killed run's intent, so a first run keeps no set.
     track_seen: bool,
     /// Target keys of this pull (for deletes), as 128-bit hashes
-    /// ([`seen_id`]): 16 bytes a key instead of the key's text.
-    seen: HashSet<u128, foldhash::fast::RandomState>,
+    /// ([`seen_id`]), in bounded memory.
+    seen: KeyIndex<0>,
     events: &'a mut dyn Events,
     written: u64,
 }
@@ -619,13 +621,12 @@ impl Ctx<'_, '_> {
             }
         };
         if self.track_seen {
-            self.seen.insert(seen_id(&key));
+            self.seen.insert(seen_id(&key), []).map_err(scratch)?;
         }
         let hash = xxhash_rust::xxh3::xxh3_128(json);
-        let known = self.known.get(key.as_str());
         if self.fields.hash_decides()
             && self.settings.trust_hashes
-            && known.is_some_and(|k| k.hash == hash)
+            && self.known.hash(&key).map_err(scratch)? == Some(hash)
             && !self.suspect.contains(&key)
         {
             self.report.counts.unchanged += 1;
@@ -675,7 +676,8 @@ impl Ctx<'_, '_> {
             })?),
             None => None,
         };
-        let bases = known.map(|k| &*k.bases).unwrap_or(&[]);
+        let known = self.known.get(&key).map_err(scratch)?;
+        let bases = known.as_ref().map(|k| &*k.bases).unwrap_or(&[]);
         let sides = Sides {
             target: current.as_ref(),
             source: probe.as_ref().and_then(|p| p.source.as_ref()),
@@ -809,11 +811,12 @@ impl Ctx<'_, '_> {
         // Only a key the state knows needs an intent: the next run trusts
         // its stored hash, which a killed write could have made stale. A key
         // it does not know is compared with the target anyway.
-        let names: Vec<String> = keys
-            .iter()
-            .filter(|(k, _, _)| self.known.contains_key(k.as_str()))
-            .map(|(k, _, _)| k.clone())
-            .collect();
+        let mut names: Vec<String> = Vec::new();
+        for (k, _, _) in &keys {
+            if self.known.contains_key(k).map_err(scratch)? {
+                names.push(k.clone());
+            }
+        }
         let unit = if names.is_empty() {
             None
         } else {
@@ -904,16 +907,12 @@ impl Ctx<'_, '_> {
     /// the target when the spec (`target.delete: true`) and the run
     /// (`--allow-delete`) both say so.
     fn deletes(&mut self, mapping: &Mapping, start: Start) -> Result<(), Failure> {
-        let gone: Vec<String> = self
-            .known
-            .keys()
-            .filter(|k| !self.seen.contains(&seen_id(k)))
-            .map(|k| k.to_string())
-            .collect();
-        if gone.is_empty() {
+        // Counted first, without their texts: an incremental pull that
+        // saw few keys finds nearly every known key "gone", and only says so.
+        let n = self.gone(|_| ())?;
+        if n == 0 {
             return Ok(());
         }
-        let n = gone.len();
         let why_not = if !mapping.target.delete && !self.settings.allow_delete {
             None
         } else if !mapping.target.delete {
@@ -947,7 +946,8 @@ impl Ctx<'_, '_> {
             None if !mapping.target.delete => return Ok(()),
             None => {}
         }
-        let mut gone = gone;
+        let mut gone = Vec::with_capacity(n);
+        self.gone(|k| gone.push(k.to_string()))?;
         gone.sort();
         for k in gone {
             self.report.counts.deleted += 1;
@@ -966,6 +966,30 @@ impl Ctx<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// Calls `each` with every key the state knows that this pull did not
+    /// see; returns how many.
+    fn gone(&mut self, mut each: impl FnMut(&str)) -> Result<usize, Failure> {
+        if self.known.is_empty() {
+            return Ok(0);
+        }
+        let seen = &self.seen;
+        let (mut n, mut failed) = (0, None);
+        self.known
+            .for_each(|k, _| match seen.get(seen_id(k)) {
+                Ok(Some(_)) => {}
+                Ok(None) => {
+                    n += 1;
+                    each(k);
+                }
+                Err(e) => failed = Some(e),
+            })
+            .map_err(scratch)?;
+        match failed {
+            Some(e) => Err(scratch(e)),
+            None => Ok(n),
+        }
     }
 
     /// Makes the writes durable, then commits the state: the units staged
@@ -990,13 +1014,29 @@ impl Ctx<'_, '_> {
         // committed above.
         let pending = self.state.pending(self.scope)?;
         for (id, keys) in pending {
-            if keys.iter().all(|k| self.seen.contains(&seen_id(k))) {
+            let mut all_seen = true;
+            for k in &keys {
+                all_seen &= self.seen.get(seen_id(k)).map_err(scratch)?.is_some();
+            }
+            if all_seen {
                 self.state.drop_intent(id)?;
             }
         }
         self.events.progress(self.report.counts.read, self.written);
         Ok(())
     }
+}
+
+/// A scratch file of the run's key tables failed (the temporary folder is
+/// full or gone): the run fails as a whole, nothing committed.
+fn scratch(e: std::io::Error) -> Failure {
+    Failure::State(StateError {
+        code: mapc_state::codes::WRITE,
+        message: format!("the run cannot keep its table of keys: {e}"),
+        help: Some(
+            "free space in the temporary folder, or point TMPDIR at a folder with room".into(),
+        ),
+    })
 }
 
 /// A key's identity in the set of keys a pull saw: XXH3-128 of its text,

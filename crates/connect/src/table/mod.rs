@@ -9,7 +9,10 @@
 //!
 //! Memory stays flat in the number of records: the table holds a 128-bit
 //! hash of each key with the place of its record's text in a spill file
-//! beside the target, never the records or the key texts. The existing
+//! beside the target, never the records or the key texts, and holds even
+//! those in a `mapc_keyindex::KeyIndex` (older entries in scratch files of
+//! the system's temporary folder) and the order of the entries in a scratch
+//! file (`entries.rs`). The existing
 //! file is read only when the run first asks for a record, so a run that
 //! finds every record unchanged by its hash never reads the target at all.
 //!
@@ -19,13 +22,14 @@
 //! writes its records once, not twice).
 
 mod early_sync;
+mod entries;
 mod format;
 pub mod merge;
 
 use crate::Format;
 use mapc_diag::Code;
+use mapc_keyindex::KeyIndex;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
@@ -153,8 +157,8 @@ pub fn open_file_target(
         format,
         key: key.iter().map(|s| s.to_string()).collect(),
         loaded: false,
-        index: HashMap::default(),
-        entries: Vec::new(),
+        index: KeyIndex::new(None),
+        entries: entries::Entries::default(),
         linear: true,
         spill: None,
         early: None,
@@ -167,8 +171,8 @@ pub fn open_file_target(
     })
 }
 
-/// 16 bytes, so an index slot with its key id is 32 (a million keys: 32 MiB
-/// of table, not 48 as with a `bool` and a 16-byte-aligned `u128`).
+/// Where a key's record is: 16 bytes in the index ([`Slot::bytes`]).
+#[derive(Clone, Copy)]
 struct Slot {
     /// The latest text of the record: its spill entry's offset and length.
     off: u64,
@@ -183,24 +187,38 @@ struct Slot {
 /// the 4 294 967 295th write).
 const DELETED: u32 = u32::MAX;
 
-// What the doc of `Slot` promises; a field added carelessly breaks the build.
-const _: () = assert!(std::mem::size_of::<(KeyId, Slot)>() == 32);
-
 impl Slot {
     fn deleted(&self) -> bool {
         self.pos == DELETED
     }
+
+    fn bytes(&self) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&self.off.to_le_bytes());
+        b[8..12].copy_from_slice(&self.len.to_le_bytes());
+        b[12..].copy_from_slice(&self.pos.to_le_bytes());
+        b
+    }
+
+    fn of(b: [u8; 16]) -> Slot {
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let mut off = [0u8; 8];
+        off.copy_from_slice(&b[..8]);
+        Slot {
+            off: u64::from_le_bytes(off),
+            len: u32_at(8),
+            pos: u32_at(12),
+        }
+    }
 }
 
-/// A key's identity in the table: XXH3-128 of its canonical text, as two
-/// `u64` (8-byte aligned, where a `u128` pads a slot to 16). Two keys share
-/// one with probability about n^2/2^129 (as for the engine's duplicate-key
-/// check), which is negligible for any real table.
-type KeyId = [u64; 2];
+/// A key's identity in the table: XXH3-128 of its canonical text. Two keys
+/// share one with probability about n^2/2^129 (as for the engine's
+/// duplicate-key check), which is negligible for any real table.
+type KeyId = u128;
 
 fn key_id(key: &str) -> KeyId {
-    let h = xxhash_rust::xxh3::xxh3_128(key.as_bytes());
-    [h as u64, (h >> 64) as u64]
+    xxhash_rust::xxh3::xxh3_128(key.as_bytes())
 }
 
 pub struct FileTarget {
@@ -210,11 +228,11 @@ pub struct FileTarget {
     format: Format,
     key: Vec<String>,
     loaded: bool,
-    index: HashMap<KeyId, Slot, foldhash::fast::RandomState>,
+    index: KeyIndex<16>,
     /// The key id of each spill entry, in order (each entry is its text and a
-    /// newline; its place and length are in the key's slot). 16 bytes an
-    /// entry; no key text is kept.
-    entries: Vec<KeyId>,
+    /// newline; its place and length are in the key's slot); no key text is
+    /// kept.
+    entries: entries::Entries,
     /// Every entry so far is the latest text of a live record, in order:
     /// the spill is then the table's NDJSON file as it stands.
     linear: bool,
@@ -331,9 +349,9 @@ impl FileTarget {
         self.pending.push(b'\n');
         self.spill_len += u64::from(len) + 1;
         let id = key_id(key);
-        self.entries.push(id);
-        match self.index.get_mut(&id) {
-            Some(s) => {
+        self.entries.push(id)?;
+        let slot = match self.slot(id)? {
+            Some(mut s) => {
                 if s.deleted() {
                     // Deleted, then created again: it moves to the end.
                     s.pos = pos;
@@ -342,11 +360,11 @@ impl FileTarget {
                 s.len = len;
                 self.linear = false;
                 self.early = None;
+                s
             }
-            None => {
-                self.index.insert(id, Slot { off, len, pos });
-            }
-        }
+            None => Slot { off, len, pos },
+        };
+        self.index.insert(id, slot.bytes())?;
         if self.pending.len() >= CHUNK {
             self.flush_pending()?;
         }
@@ -370,8 +388,12 @@ impl FileTarget {
         Ok(())
     }
 
+    fn slot(&mut self, id: KeyId) -> io::Result<Option<Slot>> {
+        Ok(self.index.get(id)?.map(Slot::of))
+    }
+
     fn text(&mut self, key: &str) -> io::Result<Option<Vec<u8>>> {
-        let Some(s) = self.index.get(&key_id(key)) else {
+        let Some(s) = self.slot(key_id(key))? else {
             return Ok(None);
         };
         if s.deleted() {
@@ -451,7 +473,7 @@ impl FileTarget {
                     "give the record its key, or remove it: a record without a key cannot be matched",
                 )
             })?;
-            if me.index.contains_key(&key_id(&k)) {
+            if me.slot(key_id(&k))?.is_some() {
                 return Err(refused(
                     &name,
                     line,
@@ -582,8 +604,9 @@ impl Target for FileTarget {
         self.load()?;
         // The table keeps no key texts: they are read from the records.
         let mut out = Vec::new();
-        for i in 0..self.entries.len() {
-            let Some((off, len)) = self.placed(i) else {
+        let mut entries = self.entries.reader()?;
+        while let Some((i, id)) = entries.next()? {
+            let Some((off, len)) = self.placed(i, id)? else {
                 continue;
             };
             let text = self.spilled(off, len)?;
@@ -647,9 +670,11 @@ impl Target for FileTarget {
                     }
                 }
                 Write::Delete { key } => {
-                    if let Some(s) = self.index.get_mut(&key_id(key)) {
+                    let id = key_id(key);
+                    if let Some(mut s) = self.slot(id)? {
                         if !s.deleted() {
                             s.pos = DELETED;
+                            self.index.insert(id, s.bytes())?;
                             self.dirty = true;
                             self.linear = false;
                             self.early = None;
@@ -680,16 +705,18 @@ impl Target for FileTarget {
             let mut sink = format::Writer::new(self.format, std::mem::take(&mut self.columns));
             if self.format == Format::Csv {
                 // The header needs every column first.
-                for i in 0..self.entries.len() {
-                    let Some((off, len)) = self.placed(i) else {
+                let mut entries = self.entries.reader()?;
+                while let Some((i, id)) = entries.next()? {
+                    let Some((off, len)) = self.placed(i, id)? else {
                         continue;
                     };
                     sink.see(&self.spilled(off, len)?)?;
                 }
             }
             sink.start(&mut w)?;
-            for i in 0..self.entries.len() {
-                let Some((off, len)) = self.placed(i) else {
+            let mut entries = self.entries.reader()?;
+            while let Some((i, id)) = entries.next()? {
+                let Some((off, len)) = self.placed(i, id)? else {
                     continue;
                 };
                 let t = self.spilled(off, len)?;
@@ -714,14 +741,15 @@ impl Target for FileTarget {
 }
 
 impl FileTarget {
-    /// Where the `i`th spill entry's record is, when that entry gives a live
-    /// record its place: the latest text (offset, length) of that record.
-    /// Walking `i` over the entries gives the table in order, with nothing
-    /// collected per record.
-    fn placed(&self, i: usize) -> Option<(u64, usize)> {
-        let id = self.entries.get(i)?;
-        let s = self.index.get(id)?;
-        (!s.deleted() && s.pos as usize == i).then_some((s.off, s.len as usize))
+    /// Where the `i`th spill entry's record is (its key id `id`), when that
+    /// entry gives a live record its place: the latest text (offset, length)
+    /// of that record. Walking the entries gives the table in order, with
+    /// nothing collected per record.
+    fn placed(&mut self, i: usize, id: KeyId) -> io::Result<Option<(u64, usize)>> {
+        Ok(self
+            .slot(id)?
+            .filter(|s| !s.deleted() && s.pos as usize == i)
+            .map(|s| (s.off, s.len as usize)))
     }
 
     /// The spill is the new file (see the module doc): made durable, then
@@ -763,7 +791,7 @@ impl FileTarget {
             let _ = std::fs::remove_file(p);
         }
         self.index.clear();
-        self.entries = Vec::new();
+        self.entries.clear();
         self.linear = true;
         self.spill_len = 0;
         self.pending = Vec::new();
