@@ -395,6 +395,7 @@ pub fn run_target(target: &str, data: &[u8]) {
         "records" => run_example_records(data),
         "table" => open_table(data),
         "state" => open_state(data),
+        "keyindex" => key_index_ops(data),
         other => panic!("no fuzz target `{other}`"),
     }
 }
@@ -530,4 +531,55 @@ pub fn open_state(data: &[u8]) {
         Ok(k) => assert_eq!(k.get("s").ok().flatten().map(|s| s.hash), Some(9)),
         Err(e) => registered(&e),
     }
+}
+
+/// Bytes as operations on a `KeyIndex` whose memory part holds 1 to 8
+/// entries (so most answers come from its scratch runs and merges), checked
+/// against a hash map, and the same operations on the run's `KeyStates`.
+pub fn key_index_ops(data: &[u8]) {
+    use mapc_keyindex::KeyIndex;
+    use std::collections::HashMap;
+    let Some((&first, ops)) = data.split_first() else {
+        return;
+    };
+    let mut index = KeyIndex::<4>::with_limit(None, usize::from(first % 8) + 1);
+    let mut states = mapc_state::KeyStates::new();
+    let mut model: HashMap<u128, [u8; 4]> = HashMap::new();
+    for op in ops.chunks(3) {
+        let [what, k, v] = *op else { return };
+        // Keys spread over both halves of the 128 bits.
+        let key = u128::from(k) << 121 | u128::from(k).wrapping_mul(0x9e37_79b9);
+        let text = format!("k{k}");
+        let value = [v, k, what, 1];
+        match what % 4 {
+            0 => {
+                index.insert(key, value).expect("insert");
+                model.insert(key, value);
+                let st = mapc_state::KeyState {
+                    hash: u128::from(v),
+                    bases: Box::default(),
+                };
+                states.insert(&text, &st).expect("insert");
+            }
+            1 => {
+                let got = index.get_or_insert(key, value).expect("get_or_insert");
+                assert_eq!(got, model.get(&key).copied());
+                model.entry(key).or_insert(value);
+            }
+            2 => {
+                let old = index.replace(key, value).expect("replace");
+                assert_eq!(old, model.insert(key, value));
+                states.remove(&text).expect("remove");
+            }
+            _ => {
+                assert_eq!(index.get(key).expect("get"), model.get(&key).copied());
+                let _ = states.get(&text).expect("get");
+            }
+        }
+    }
+    for (k, v) in &model {
+        assert_eq!(index.get(*k).expect("get"), Some(*v));
+    }
+    let n = states.len();
+    assert_eq!(states.to_map().expect("walk").len(), n);
 }

@@ -80,7 +80,8 @@ impl KeyStates {
         e[17..25].copy_from_slice(&off.to_le_bytes());
         e[25..29].copy_from_slice(&(record.len() as u32).to_le_bytes());
         let old = self.index.replace(id(key), e)?;
-        if !old.is_some_and(|o| o[0] != GONE) {
+        let was_known = matches!(old, Some(o) if o[0] != GONE);
+        if !was_known {
             self.live += 1;
         }
         Ok(())
