@@ -818,3 +818,96 @@ fn a_number_key_written_with_an_exponent_is_the_same_key() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_eq!(lines[0]["name"], "New");
 }
+
+/// More keys than the run's key tables hold in memory (28 672 each): the
+/// engine's duplicate check, the file table's index and the state's key
+/// states then answer from their scratch files, and every answer must
+/// still be exact: a duplicate far behind its first record, an unchanged
+/// rerun, updates, deletes, and the order of the file.
+#[test]
+fn more_keys_than_memory_holds_are_all_matched_exactly() {
+    let t = recent(10);
+    let n = 40_000;
+    let mut records: Vec<String> = (0..n)
+        .map(|i| {
+            rec(
+                &format!("a{i}"),
+                &format!("C{i}"),
+                "Name é",
+                &i.to_string(),
+                &t,
+            )
+        })
+        .collect();
+    // The last record repeats the key of the 6th, 40 000 records later.
+    records.push(rec("dup", "C5", "Late", "1", &t));
+    let s = Sandbox::new(&spec(5, "upsert", true, ""), &records);
+    let scratch = s.path("tmp");
+    std::fs::create_dir_all(&scratch).expect("mkdir");
+    let run = |args: &[&str]| {
+        let out = s
+            .command(args)
+            .env("TMPDIR", &scratch)
+            .output()
+            .expect("mapc runs");
+        shown(out)
+    };
+    let r = run(&[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        counts(r.summary()).contains("40001 records read, 40000 created"),
+        "{}",
+        r.summary()
+    );
+    assert!(
+        r.stderr.contains("R0026") && r.stderr.contains("record 6"),
+        "{}",
+        r.stderr
+    );
+    let lines = s.target_lines();
+    assert_eq!(lines.len(), n);
+    assert_eq!(
+        lines[5]["name"], "Name é",
+        "the first record with the key wins"
+    );
+
+    let r = run(&["--full"]);
+    assert!(
+        counts(r.summary()).contains("0 created, 0 updated, 40000 unchanged"),
+        "{}",
+        r.summary()
+    );
+
+    // 50 changed, the last 100 gone, the duplicate gone.
+    records.truncate(n - 100);
+    for (i, r) in records.iter_mut().enumerate().take(50) {
+        *r = rec(&format!("a{i}"), &format!("C{i}"), "Name é", "999", &t);
+    }
+    s.source(&records);
+    let r = run(&["--full", "--allow-delete"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        counts(r.summary()).contains("0 created, 50 updated, 39850 unchanged"),
+        "{}",
+        r.summary()
+    );
+    assert!(
+        counts(r.summary()).contains("100 deleted"),
+        "{}",
+        r.summary()
+    );
+    let lines = s.target_lines();
+    assert_eq!(lines.len(), n - 100);
+    for (i, l) in lines.iter().enumerate() {
+        assert_eq!(
+            l["number"],
+            format!("C{i}"),
+            "the order of the file is kept"
+        );
+    }
+    assert_eq!(lines[0]["amount"], 999);
+    assert_eq!(lines[50]["amount"], 50);
+    // The scratch files have no name: none is left behind.
+    let left: Vec<_> = std::fs::read_dir(&scratch).expect("read").collect();
+    assert!(left.is_empty(), "{left:?}");
+}
