@@ -220,11 +220,7 @@ impl Run {
         at_most: usize,
         entries: impl Iterator<Item = io::Result<(Key, [u8; N])>>,
     ) -> io::Result<Run> {
-        let file = match dir {
-            Some(d) => std::fs::create_dir_all(d).and_then(|()| tempfile::tempfile_in(d)),
-            None => tempfile::tempfile(),
-        }
-        .map_err(|e| scratch_error(dir, e))?;
+        let file = scratch_file(dir)?;
         let mut bloom = Bloom::new(at_most);
         let mut fences = Vec::with_capacity(at_most.div_ceil(BLOCK));
         let mut len = 0;
@@ -323,12 +319,29 @@ fn entry<const N: usize>(bytes: &[u8]) -> (Key, [u8; N]) {
     (Key::from_le_bytes(k), v)
 }
 
+/// A new scratch file in `dir` (the system's temporary folder, `TMPDIR`,
+/// when `None`), without a name: the system removes it when it is closed
+/// or the process ends, killed or not.
+pub fn scratch_file(dir: Option<&Path>) -> io::Result<File> {
+    match dir {
+        Some(d) => std::fs::create_dir_all(d).and_then(|()| tempfile::tempfile_in(d)),
+        None => tempfile::tempfile(),
+    }
+    .map_err(|e| scratch_error(dir, e))
+}
+
 fn scratch_error(dir: Option<&Path>, e: io::Error) -> io::Error {
-    let dir = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
+    let (dir, fix) = match dir {
+        Some(d) => (d.to_path_buf(), "free space there"),
+        None => (
+            std::env::temp_dir(),
+            "free space there, or set TMPDIR to a folder that exists and has room",
+        ),
+    };
     io::Error::new(
         e.kind(),
         format!(
-            "cannot write a scratch file of the key index in {}: {e}",
+            "cannot write a scratch file in {} ({e}); {fix}",
             dir.display()
         ),
     )

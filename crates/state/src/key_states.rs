@@ -220,15 +220,7 @@ impl Heap {
         }
         let f = match &mut self.file {
             Some(f) => f,
-            None => self.file.insert(tempfile::tempfile().map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!(
-                        "cannot create a scratch file in {}: {e}",
-                        std::env::temp_dir().display()
-                    ),
-                )
-            })?),
+            None => self.file.insert(mapc_keyindex::scratch_file(None)?),
         };
         f.seek(SeekFrom::End(0))?;
         f.write_all(&self.pending)?;

@@ -617,7 +617,8 @@ impl SqliteState {
                 "the key states of mapping `{}` cannot be held: {e}",
                 scope.mapping
             ),
-            help: Some("free space in the temporary folder (TMPDIR), or point TMPDIR at a folder with room".into()),
+            // The scratch file's error names the folder and the fix.
+            help: None,
         }
     }
 }

@@ -1033,9 +1033,8 @@ fn scratch(e: std::io::Error) -> Failure {
     Failure::State(StateError {
         code: mapc_state::codes::WRITE,
         message: format!("the run cannot keep its table of keys: {e}"),
-        help: Some(
-            "free space in the temporary folder, or point TMPDIR at a folder with room".into(),
-        ),
+        // The scratch file's error names the folder and the fix.
+        help: None,
     })
 }
 

@@ -37,15 +37,7 @@ impl Entries {
         }
         let f = match &mut self.file {
             Some(f) => f,
-            None => self.file.insert(tempfile::tempfile().map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!(
-                        "cannot create a scratch file in {}: {e}",
-                        std::env::temp_dir().display()
-                    ),
-                )
-            })?),
+            None => self.file.insert(mapc_keyindex::scratch_file(None)?),
         };
         let mut bytes = Vec::with_capacity(self.tail.len() * 16);
         for id in &self.tail {
