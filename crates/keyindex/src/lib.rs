@@ -142,6 +142,7 @@ impl<const N: usize> KeyIndex<N> {
     /// The value of `key` when it has one; otherwise inserts `value` and
     /// returns `None`.
     pub fn get_or_insert(&mut self, key: Key, value: [u8; N]) -> io::Result<Option<[u8; N]>> {
+        self.usable()?;
         if !self.runs.is_empty() {
             if let Some(v) = self.get(key)? {
                 return Ok(Some(v));
@@ -169,6 +170,16 @@ impl<const N: usize> KeyIndex<N> {
         if self.recent.len() < self.limit {
             return Ok(());
         }
+        // The map is emptied before its run is on disk: a failure loses
+        // entries, so the index refuses every later call.
+        let spilled = self.spill();
+        if spilled.is_err() {
+            self.broken = true;
+        }
+        spilled
+    }
+
+    fn spill(&mut self) -> io::Result<()> {
         let mut entries: Vec<(Key, [u8; N])> = self.recent.drain().collect();
         entries.sort_unstable_by_key(|e| e.0);
         let n = entries.len();
@@ -186,13 +197,8 @@ impl<const N: usize> KeyIndex<N> {
             };
             older.forget_lookups();
             newer.forget_lookups();
-            match Run::merge::<N>(self.dir.as_deref(), &older, &newer) {
-                Ok(merged) => self.runs.push(merged),
-                Err(e) => {
-                    self.broken = true;
-                    return Err(e);
-                }
-            }
+            let merged = Run::merge::<N>(self.dir.as_deref(), &older, &newer)?;
+            self.runs.push(merged);
         }
         Ok(())
     }
@@ -232,8 +238,9 @@ impl Run {
                     fences.push(k);
                 }
                 bloom.add(k);
-                w.write_all(&k.to_le_bytes())?;
-                w.write_all(&v)?;
+                w.write_all(&k.to_le_bytes())
+                    .and_then(|()| w.write_all(&v))
+                    .map_err(|e| scratch_error(dir, e))?;
                 len += 1;
             }
             w.flush().map_err(|e| scratch_error(dir, e))?;
@@ -330,7 +337,8 @@ pub fn scratch_file(dir: Option<&Path>) -> io::Result<File> {
     .map_err(|e| scratch_error(dir, e))
 }
 
-fn scratch_error(dir: Option<&Path>, e: io::Error) -> io::Error {
+/// `e`, saying which folder and what to do.
+pub fn scratch_error(dir: Option<&Path>, e: io::Error) -> io::Error {
     let (dir, fix) = match dir {
         Some(d) => (d.to_path_buf(), "free space there"),
         None => (
@@ -384,6 +392,32 @@ impl<'r, const N: usize> Reader<'r, N> {
     }
 }
 
+/// Writes all of `buf` to `f` at byte `off` (`pwrite`): an append that
+/// failed half way is then overwritten by the next one, never left between
+/// records whose offsets were counted without it.
+#[cfg(unix)]
+pub fn write_at(f: &File, buf: &[u8], off: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(f, buf, off)
+}
+
+/// Writes all of `buf` to `f` at byte `off` (see the Unix one).
+#[cfg(windows)]
+pub fn write_at(f: &File, mut buf: &[u8], mut off: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match f.seek_write(buf, off) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                buf = &buf[n..];
+                off += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Fills `buf` from `f` at byte `off`, without moving a cursor (`pread`), so
 /// one scratch file serves lookups and sequential reads alike.
 #[cfg(unix)]
@@ -427,8 +461,9 @@ impl Bloom {
 
     /// The block and the 7 bit numbers (0..512) of `key`.
     fn bits(&self, key: Key) -> (usize, u64) {
-        let lo = mix(key as u64 ^ (key >> 64) as u64);
-        let hi = mix(lo ^ (key >> 64) as u64);
+        let low = mix(key as u64);
+        let lo = mix(low ^ (key >> 64) as u64);
+        let hi = mix(lo ^ low);
         let block = ((u128::from(lo) * u128::from(self.blocks)) >> 64) as usize;
         (block, hi)
     }

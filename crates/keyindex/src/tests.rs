@@ -129,4 +129,8 @@ fn a_folder_that_cannot_hold_files_is_named_in_the_error() {
     let mut index = KeyIndex::<8>::with_limit(Some(&not_a_dir), 1);
     let e = index.insert(1, val(1)).unwrap_err();
     assert!(e.to_string().contains("sub"), "{e}");
+    // The entry is lost with the failed spill: the index says so from now
+    // on instead of answering without it.
+    assert!(index.get(1).is_err());
+    assert!(index.get_or_insert(2, val(2)).is_err());
 }

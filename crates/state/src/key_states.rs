@@ -11,9 +11,9 @@
 //! scratch: files without a name, gone with the process.
 
 use crate::{packed, KeyState};
-use mapc_keyindex::{read_at, KeyIndex};
+use mapc_keyindex::{read_at, scratch_error, write_at, KeyIndex};
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom, Write as _};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
 /// `[0]` what the key is ([`GONE`], [`HASH`], [`BASES`]), `[1..17]` the
 /// hash, `[17..25]` and `[25..29]` the heap entry's offset and length.
@@ -33,6 +33,9 @@ pub struct KeyStates {
     index: KeyIndex<29>,
     heap: Heap,
     live: usize,
+    /// A change failed half way (a scratch file could not be written): the
+    /// count or the entries may be off, so every later call fails too.
+    broken: bool,
 }
 
 impl Default for KeyStates {
@@ -57,6 +60,7 @@ impl KeyStates {
             index: KeyIndex::new(None),
             heap: Heap::default(),
             live: 0,
+            broken: false,
         }
     }
 
@@ -69,16 +73,36 @@ impl KeyStates {
         self.live == 0
     }
 
+    fn usable(&self) -> io::Result<()> {
+        if self.broken {
+            return Err(io::Error::other(
+                "the key states were left incomplete by a failed scratch file",
+            ));
+        }
+        Ok(())
+    }
+
     /// Sets the state of `key` (a later insert of a key wins).
     pub fn insert(&mut self, key: &str, state: &KeyState) -> io::Result<()> {
+        self.usable()?;
+        let done = self.set(key, state);
+        self.broken |= done.is_err();
+        done
+    }
+
+    fn set(&mut self, key: &str, state: &KeyState) -> io::Result<()> {
         let mut record = Vec::new();
         packed::push(&mut record, key, Some(state));
-        let off = self.heap.append(&record)?;
+        let len = u32::try_from(record.len())
+            .ok()
+            .filter(|l| *l < u32::MAX)
+            .ok_or_else(|| io::Error::other(format!("the state of key `{key}` is over 4 GiB")))?;
+        let off = self.heap.append(&record, len)?;
         let mut e: Entry = [0; 29];
         e[0] = if state.bases.is_empty() { HASH } else { BASES };
         e[1..17].copy_from_slice(&state.hash.to_le_bytes());
         e[17..25].copy_from_slice(&off.to_le_bytes());
-        e[25..29].copy_from_slice(&(record.len() as u32).to_le_bytes());
+        e[25..29].copy_from_slice(&len.to_le_bytes());
         let old = self.index.replace(id(key), e)?;
         let was_known = matches!(old, Some(o) if o[0] != GONE);
         if !was_known {
@@ -89,6 +113,13 @@ impl KeyStates {
 
     /// Forgets `key`.
     pub fn remove(&mut self, key: &str) -> io::Result<()> {
+        self.usable()?;
+        let done = self.forget(key);
+        self.broken |= done.is_err();
+        done
+    }
+
+    fn forget(&mut self, key: &str) -> io::Result<()> {
         let id = id(key);
         if self.index.get(id)?.is_some_and(|o| o[0] != GONE) {
             self.index.insert(id, [0; 29])?;
@@ -98,11 +129,13 @@ impl KeyStates {
     }
 
     pub fn contains_key(&self, key: &str) -> io::Result<bool> {
+        self.usable()?;
         Ok(self.index.get(id(key))?.is_some_and(|e| e[0] != GONE))
     }
 
     /// The hash `key` was last written with.
     pub fn hash(&self, key: &str) -> io::Result<Option<u128>> {
+        self.usable()?;
         Ok(self
             .index
             .get(id(key))?
@@ -112,6 +145,7 @@ impl KeyStates {
 
     /// The whole state of `key`.
     pub fn get(&self, key: &str) -> io::Result<Option<KeyState>> {
+        self.usable()?;
         let Some(e) = self.index.get(id(key))? else {
             return Ok(None);
         };
@@ -125,7 +159,17 @@ impl KeyStates {
                 let (off, len) = place_of(&e);
                 let record = self.heap.read(off, len)?;
                 let mut out = None;
-                packed::read(&record, |_, s| out = s).map_err(damaged)?;
+                let mut same = false;
+                packed::read(&record, |k, s| {
+                    same = k == key;
+                    out = s;
+                })
+                .map_err(damaged)?;
+                if !same {
+                    return Err(io::Error::other(format!(
+                        "a scratch file of the key states gave another key for `{key}`"
+                    )));
+                }
                 Ok(out)
             }
         }
@@ -133,6 +177,7 @@ impl KeyStates {
 
     /// Every known key with its state, in the order they were inserted.
     pub fn for_each(&mut self, mut each: impl FnMut(&str, KeyState)) -> io::Result<()> {
+        self.usable()?;
         let mut r = self.heap.reader()?;
         let mut off = 0u64;
         let mut len = [0u8; 4];
@@ -202,11 +247,11 @@ struct Heap {
 }
 
 impl Heap {
-    /// Appends `record`; returns the offset of its length prefix.
-    fn append(&mut self, record: &[u8]) -> io::Result<u64> {
+    /// Appends `record` (`len` bytes); returns the offset of its length
+    /// prefix.
+    fn append(&mut self, record: &[u8], len: u32) -> io::Result<u64> {
         let off = self.on_disk + self.pending.len() as u64;
-        self.pending
-            .extend_from_slice(&(record.len() as u32).to_le_bytes());
+        self.pending.extend_from_slice(&len.to_le_bytes());
         self.pending.extend_from_slice(record);
         if self.pending.len() >= CHUNK {
             self.flush()?;
@@ -222,8 +267,7 @@ impl Heap {
             Some(f) => f,
             None => self.file.insert(mapc_keyindex::scratch_file(None)?),
         };
-        f.seek(SeekFrom::End(0))?;
-        f.write_all(&self.pending)?;
+        write_at(f, &self.pending, self.on_disk).map_err(|e| scratch_error(None, e))?;
         self.on_disk += self.pending.len() as u64;
         self.pending.clear();
         Ok(())

@@ -299,18 +299,22 @@ impl StateStore for SqliteState {
             let mut chunk: Vec<(String, Option<KeyState>)> = Vec::with_capacity(COMPACT_UNIT);
             let mut failed = None;
             live.for_each(|k, s| {
+                if failed.is_some() {
+                    return;
+                }
                 chunk.push((k.to_string(), Some(s)));
-                if chunk.len() == COMPACT_UNIT && failed.is_none() {
+                if chunk.len() == COMPACT_UNIT {
                     failed = put_unit(tx, scope, None, &chunk).err();
                     chunk.clear();
                 }
             })
             // A scratch file's I/O error, carried out of the transaction.
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-            if let Some(e) = failed {
-                return Err(e);
+            match failed {
+                Some(e) => Err(e),
+                None if chunk.is_empty() => Ok(()),
+                None => put_unit(tx, scope, None, &chunk),
             }
-            put_unit(tx, scope, None, &chunk)
         })
     }
 

@@ -3,9 +3,9 @@
 //! million records holds no per-record list. A commit reads it back in
 //! order, a chunk at a time.
 
-use mapc_keyindex::read_at;
+use mapc_keyindex::{read_at, write_at};
 use std::fs::File;
-use std::io::{self, Seek, SeekFrom, Write as _};
+use std::io;
 
 /// Ids held in memory before they go to the file.
 const TAIL: usize = 4096;
@@ -43,8 +43,8 @@ impl Entries {
         for id in &self.tail {
             bytes.extend_from_slice(&id.to_le_bytes());
         }
-        f.seek(SeekFrom::End(0))?;
-        f.write_all(&bytes)?;
+        write_at(f, &bytes, (self.on_disk * 16) as u64)
+            .map_err(|e| mapc_keyindex::scratch_error(None, e))?;
         self.on_disk += self.tail.len();
         self.tail.clear();
         Ok(())
