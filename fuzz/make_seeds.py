@@ -188,10 +188,11 @@ def main():
     put("table", b"\x02id,name,n\r\n1,M\xc3\xbcller,1.10\r\n2,\"a,b\",\r\n")
     put("table", b"\x00" + b'{"id":"a","x":{"y":1.50}}\n{"id":2}\n')
 
-    # state: a state database of the current schema (the migrations of
-    # crates/state/src/schema.rs, as mapc applies them), with a run's rows.
+    # state: a state database of the SQL migrations of
+    # crates/state/src/schema.rs (schema 1: a row a key; later steps are Rust
+    # code, which mapc applies when it opens the seed), with a run's rows.
     schema = (ROOT / "crates/state/src/schema.rs").read_text(encoding="utf-8")
-    steps = re.findall(r'^    "((?:[^"\\]|\\.)*)",$', schema, re.S | re.M)
+    steps = re.findall(r'Step::Sql\(\s*"((?:[^"\\]|\\.)*)",?\s*\)', schema, re.S)
     with tempfile.TemporaryDirectory() as tmp:
         db = pathlib.Path(tmp) / "state.db"
         c = sqlite3.connect(db)
@@ -207,6 +208,16 @@ def main():
         put("state", db.read_bytes())
     put("state", b"SQLite format 3\x00")
     put("state", b"not a database")
+
+    # keyindex: a memory part of 1 entry, then inserts of 40 keys, lookups,
+    # replacements and get-or-inserts (3 bytes an operation: what, key, value).
+    ops = bytes([0])
+    ops += b"".join(bytes([0, k, k]) for k in range(40))
+    ops += b"".join(bytes([3, k, 0]) for k in range(0, 60, 3))
+    ops += b"".join(bytes([2, k, 7]) for k in range(0, 40, 2))
+    ops += b"".join(bytes([1, k, 9]) for k in range(30, 70))
+    put("keyindex", ops)
+    put("keyindex", bytes([7]) + bytes([0, 1, 1, 2, 1, 2, 3, 1, 0]) * 30)
 
 
 def dict_entry(tok):
