@@ -392,6 +392,101 @@ impl<'r, const N: usize> Reader<'r, N> {
     }
 }
 
+/// An append-only scratch file (see [`scratch_file`]) written `chunk` bytes
+/// at a time: appends go to memory, then to the file in one write. Each
+/// write goes at the offset counted so far, so one that failed half way is
+/// overwritten by the next, never left between entries.
+pub struct ScratchLog {
+    file: Option<File>,
+    on_disk: u64,
+    pending: Vec<u8>,
+    chunk: usize,
+}
+
+impl ScratchLog {
+    pub fn new(chunk: usize) -> ScratchLog {
+        ScratchLog {
+            file: None,
+            on_disk: 0,
+            pending: Vec::new(),
+            chunk: chunk.max(1),
+        }
+    }
+
+    /// Bytes appended so far.
+    pub fn len(&self) -> u64 {
+        self.on_disk + self.pending.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends `bytes`; returns their offset.
+    pub fn append(&mut self, bytes: &[u8]) -> io::Result<u64> {
+        let off = self.len();
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= self.chunk {
+            self.flush()?;
+        }
+        Ok(off)
+    }
+
+    /// Writes what is in memory to the file.
+    pub fn flush(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let f = match &mut self.file {
+            Some(f) => f,
+            None => self.file.insert(scratch_file(None)?),
+        };
+        write_at(f, &self.pending, self.on_disk).map_err(|e| scratch_error(None, e))?;
+        self.on_disk += self.pending.len() as u64;
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Fills `buf` with the bytes at `off`, from the file or from memory.
+    pub fn read(&self, off: u64, buf: &mut [u8]) -> io::Result<()> {
+        let end = off + buf.len() as u64;
+        if end > self.len() {
+            return Err(io::Error::other("a scratch entry is out of range"));
+        }
+        let split = end.min(self.on_disk).saturating_sub(off) as usize;
+        if split > 0 {
+            match &self.file {
+                Some(f) => read_at(f, &mut buf[..split], off)?,
+                None => return Err(io::Error::other("a scratch entry is out of range")),
+            }
+        }
+        let rest = buf.len() - split;
+        if rest > 0 {
+            // The part past the file starts where the file ends, or later.
+            let from = (off + split as u64 - self.on_disk) as usize;
+            buf[split..].copy_from_slice(&self.pending[from..from + rest]);
+        }
+        Ok(())
+    }
+
+    /// Everything appended, written to the file, and a handle of the file
+    /// that reads it independently of `self` (`None` while it is empty).
+    pub fn snapshot(&mut self) -> io::Result<Option<File>> {
+        self.flush()?;
+        match &self.file {
+            Some(f) => f.try_clone().map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Forgets everything (and removes the file).
+    pub fn clear(&mut self) {
+        self.file = None;
+        self.on_disk = 0;
+        self.pending = Vec::new();
+    }
+}
+
 /// Writes all of `buf` to `f` at byte `off` (`pwrite`): an append that
 /// failed half way is then overwritten by the next one, never left between
 /// records whose offsets were counted without it.

@@ -134,3 +134,36 @@ fn a_folder_that_cannot_hold_files_is_named_in_the_error() {
     assert!(index.get(1).is_err());
     assert!(index.get_or_insert(2, val(2)).is_err());
 }
+
+proptest! {
+    /// Appends of any sizes across chunk boundaries read back exactly,
+    /// whether they are on disk, in memory or both.
+    #[test]
+    fn a_scratch_log_reads_back_what_was_appended(
+        chunk in 1usize..64,
+        parts in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 0..40),
+    ) {
+        let mut log = ScratchLog::new(chunk);
+        let mut all = Vec::new();
+        let mut offs = Vec::new();
+        for p in &parts {
+            offs.push(log.append(p).unwrap());
+            all.extend_from_slice(p);
+        }
+        prop_assert_eq!(log.len(), all.len() as u64);
+        for (p, off) in parts.iter().zip(&offs) {
+            let mut buf = vec![0; p.len()];
+            log.read(*off, &mut buf).unwrap();
+            prop_assert_eq!(&buf, p);
+        }
+        let mut whole = vec![0; all.len()];
+        log.read(0, &mut whole).unwrap();
+        prop_assert_eq!(&whole, &all);
+        prop_assert!(log.read(0, &mut vec![0; all.len() + 1]).is_err());
+        if let Some(f) = log.snapshot().unwrap() {
+            let mut disk = vec![0; all.len()];
+            read_at(&f, &mut disk, 0).unwrap();
+            prop_assert_eq!(&disk, &all);
+        }
+    }
+}

@@ -11,8 +11,7 @@
 //! scratch: files without a name, gone with the process.
 
 use crate::{packed, KeyState};
-use mapc_keyindex::{read_at, scratch_error, write_at, KeyIndex};
-use std::fs::File;
+use mapc_keyindex::{KeyIndex, ScratchLog};
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
 /// `[0]` what the key is ([`GONE`], [`HASH`], [`BASES`]), `[1..17]` the
@@ -239,65 +238,39 @@ fn damaged(d: packed::Damaged) -> io::Error {
 
 /// Entries, each a `u32` LE length and a `packed.rs` entry, appended to a
 /// scratch file.
-#[derive(Default)]
 struct Heap {
-    file: Option<File>,
-    on_disk: u64,
-    pending: Vec<u8>,
+    log: ScratchLog,
+}
+
+impl Default for Heap {
+    fn default() -> Heap {
+        Heap {
+            log: ScratchLog::new(CHUNK),
+        }
+    }
 }
 
 impl Heap {
     /// Appends `record` (`len` bytes); returns the offset of its length
     /// prefix.
     fn append(&mut self, record: &[u8], len: u32) -> io::Result<u64> {
-        let off = self.on_disk + self.pending.len() as u64;
-        self.pending.extend_from_slice(&len.to_le_bytes());
-        self.pending.extend_from_slice(record);
-        if self.pending.len() >= CHUNK {
-            self.flush()?;
-        }
-        Ok(off)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let f = match &mut self.file {
-            Some(f) => f,
-            None => self.file.insert(mapc_keyindex::scratch_file(None)?),
-        };
-        write_at(f, &self.pending, self.on_disk).map_err(|e| scratch_error(None, e))?;
-        self.on_disk += self.pending.len() as u64;
-        self.pending.clear();
-        Ok(())
+        let mut entry = Vec::with_capacity(4 + record.len());
+        entry.extend_from_slice(&len.to_le_bytes());
+        entry.extend_from_slice(record);
+        self.log.append(&entry)
     }
 
     /// The `len` bytes of the entry whose length prefix is at `off`.
     fn read(&self, off: u64, len: usize) -> io::Result<Vec<u8>> {
-        let at = off + 4;
-        if at >= self.on_disk {
-            let start = (at - self.on_disk) as usize;
-            return self
-                .pending
-                .get(start..start + len)
-                .map(<[u8]>::to_vec)
-                .ok_or_else(|| io::Error::other("a key state is out of range"));
-        }
-        let Some(f) = &self.file else {
-            return Err(io::Error::other("a key state is out of range"));
-        };
         let mut out = vec![0; len];
-        read_at(f, &mut out, at)?;
+        self.log.read(off + 4, &mut out)?;
         Ok(out)
     }
 
     /// The whole heap from its start.
     fn reader(&mut self) -> io::Result<BufReader<Box<dyn Read + '_>>> {
-        self.flush()?;
-        let inner: Box<dyn Read> = match &self.file {
-            Some(f) => {
-                let mut f = f.try_clone()?;
+        let inner: Box<dyn Read> = match self.log.snapshot()? {
+            Some(mut f) => {
                 f.seek(SeekFrom::Start(0))?;
                 Box::new(f)
             }

@@ -3,62 +3,39 @@
 //! million records holds no per-record list. A commit reads it back in
 //! order, a chunk at a time.
 
-use mapc_keyindex::{read_at, write_at};
+use mapc_keyindex::{read_at, ScratchLog};
 use std::fs::File;
 use std::io;
 
-/// Ids held in memory before they go to the file.
+/// Ids held in memory before they go to the file, and read at a time.
 const TAIL: usize = 4096;
 
-#[derive(Default)]
 pub(super) struct Entries {
-    file: Option<File>,
-    /// Ids in the file.
-    on_disk: usize,
-    tail: Vec<u128>,
+    log: ScratchLog,
+}
+
+impl Default for Entries {
+    fn default() -> Entries {
+        Entries {
+            log: ScratchLog::new(TAIL * 16),
+        }
+    }
 }
 
 impl Entries {
     pub(super) fn len(&self) -> usize {
-        self.on_disk + self.tail.len()
+        (self.log.len() / 16) as usize
     }
 
     pub(super) fn push(&mut self, id: u128) -> io::Result<()> {
-        self.tail.push(id);
-        if self.tail.len() >= TAIL {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if self.tail.is_empty() {
-            return Ok(());
-        }
-        let f = match &mut self.file {
-            Some(f) => f,
-            None => self.file.insert(mapc_keyindex::scratch_file(None)?),
-        };
-        let mut bytes = Vec::with_capacity(self.tail.len() * 16);
-        for id in &self.tail {
-            bytes.extend_from_slice(&id.to_le_bytes());
-        }
-        write_at(f, &bytes, (self.on_disk * 16) as u64)
-            .map_err(|e| mapc_keyindex::scratch_error(None, e))?;
-        self.on_disk += self.tail.len();
-        self.tail.clear();
-        Ok(())
+        self.log.append(&id.to_le_bytes()).map(|_| ())
     }
 
     /// The ids in order, from the first; independent of `self` once made.
     pub(super) fn reader(&mut self) -> io::Result<Reader> {
-        self.flush()?;
         Ok(Reader {
-            file: match &self.file {
-                Some(f) => Some(f.try_clone()?),
-                None => None,
-            },
-            len: self.on_disk,
+            len: self.len(),
+            file: self.log.snapshot()?,
             next: 0,
             buf: Vec::new(),
             at: 0,
@@ -66,7 +43,7 @@ impl Entries {
     }
 
     pub(super) fn clear(&mut self) {
-        *self = Entries::default();
+        self.log.clear();
     }
 }
 
