@@ -911,3 +911,48 @@ fn more_keys_than_memory_holds_are_all_matched_exactly() {
     let left: Vec<_> = std::fs::read_dir(&scratch).expect("read").collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// A temporary folder that cannot hold the run's scratch files fails the
+/// run as a whole (exit 3), naming the folder and the fix, and commits
+/// nothing: no target file, no watermark. A dry run meets it first in the
+/// duplicate-key check, a real run in the file table.
+#[test]
+fn a_temporary_folder_that_cannot_hold_scratch_files_fails_the_run() {
+    let t = recent(10);
+    let records: Vec<String> = (0..30_000)
+        .map(|i| rec(&format!("a{i}"), &format!("C{i}"), "N", "1", &t))
+        .collect();
+    let s = Sandbox::new(&spec(5, "upsert", false, ""), &records);
+    let missing = s.path("no such folder");
+    for (args, part) in [
+        (&["--dry-run"][..], "the duplicate-key check"),
+        (&[][..], "writing the target failed"),
+    ] {
+        let out = s
+            .command(args)
+            .env("TMPDIR", &missing)
+            .output()
+            .expect("mapc runs");
+        let r = shown(out);
+        assert_eq!(r.code, 3, "{}", r.stderr);
+        assert!(
+            r.stderr.contains(part)
+                && r.stderr.contains("no such folder")
+                && r.stderr.contains("set TMPDIR"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("nothing of it was committed"),
+            "{}",
+            r.stderr
+        );
+        assert!(!s.path("out/target.ndjson").exists());
+    }
+    let r = s.run(&["--dry-run"]);
+    assert!(
+        r.stdout.contains("watermark none"),
+        "no watermark was committed: {}",
+        r.stdout
+    );
+}

@@ -158,6 +158,20 @@ pub struct SeenKeys {
     len: usize,
 }
 
+/// The duplicate-key check could not keep its keys (a scratch file failed):
+/// carried inside the `io::Error` a run returns, so a caller can tell it
+/// from a source that failed to read.
+#[derive(Debug)]
+pub struct KeyTableError(pub std::io::Error);
+
+impl std::fmt::Display for KeyTableError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the duplicate-key check: {}", self.0)
+    }
+}
+
+impl std::error::Error for KeyTableError {}
+
 impl Default for SeenKeys {
     fn default() -> SeenKeys {
         SeenKeys::new()
@@ -184,7 +198,10 @@ impl SeenKeys {
         let mut v = [0u8; 16];
         v[..8].copy_from_slice(&(at.index as u64).to_le_bytes());
         v[8..].copy_from_slice(&(at.line as u64).to_le_bytes());
-        let first = self.first.get_or_insert(key.0, v)?;
+        let first = self
+            .first
+            .get_or_insert(key.0, v)
+            .map_err(|e| std::io::Error::new(e.kind(), KeyTableError(e)))?;
         if first.is_none() {
             self.len += 1;
         }

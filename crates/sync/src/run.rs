@@ -322,7 +322,16 @@ pub fn run(
         if let Some(f) = fail {
             return Err(f);
         }
-        let summary = summary.map_err(Failure::Source)?;
+        let summary = summary.map_err(|e| {
+            let keys = e
+                .get_ref()
+                .is_some_and(|inner| inner.is::<mapc_engine::keys::KeyTableError>());
+            if keys {
+                scratch(e)
+            } else {
+                Failure::Source(e)
+            }
+        })?;
         ctx.report.counts.read = summary.read as u64;
         ctx.report.filtered = summary.filtered as u64;
         ctx.report.older = pull.older;
