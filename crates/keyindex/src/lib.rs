@@ -143,14 +143,14 @@ impl<const N: usize> KeyIndex<N> {
     /// returns `None`.
     pub fn get_or_insert(&mut self, key: Key, value: [u8; N]) -> io::Result<Option<[u8; N]>> {
         self.usable()?;
-        if !self.runs.is_empty() {
-            if let Some(v) = self.get(key)? {
-                return Ok(Some(v));
-            }
-        }
         match self.recent.entry(key) {
             std::collections::hash_map::Entry::Occupied(e) => return Ok(Some(*e.get())),
             std::collections::hash_map::Entry::Vacant(e) => {
+                for run in self.runs.iter().rev() {
+                    if let Some(v) = run.find::<N>(key)? {
+                        return Ok(Some(v));
+                    }
+                }
                 e.insert(value);
             }
         }
@@ -256,30 +256,35 @@ impl Run {
 
     /// One run of the entries of both, `newer`'s value where both have a key.
     fn merge<const N: usize>(dir: Option<&Path>, older: &Run, newer: &Run) -> io::Result<Run> {
-        let mut a = Reader::<N>::new(older);
-        let mut b = Reader::<N>::new(newer);
-        let (mut x, mut y) = (a.next()?, b.next()?);
+        let reader = |r: &Run| -> io::Result<RecordReader> {
+            Ok(RecordReader::new(Some(r.file.try_clone()?), 16 + N, r.len))
+        };
+        let (mut a, mut b) = (reader(older)?, reader(newer)?);
+        let next = |r: &mut RecordReader| -> io::Result<Option<(Key, [u8; N])>> {
+            Ok(r.next_record()?.map(|(_, bytes)| entry::<N>(bytes)))
+        };
+        let (mut x, mut y) = (next(&mut a)?, next(&mut b)?);
         let merged = std::iter::from_fn(|| {
             let step = (|| -> io::Result<Option<(Key, [u8; N])>> {
                 Ok(match (x, y) {
                     (None, None) => None,
                     (Some(e), None) => {
-                        x = a.next()?;
+                        x = next(&mut a)?;
                         Some(e)
                     }
                     (None, Some(e)) => {
-                        y = b.next()?;
+                        y = next(&mut b)?;
                         Some(e)
                     }
                     (Some(o), Some(n)) => {
                         if o.0 < n.0 {
-                            x = a.next()?;
+                            x = next(&mut a)?;
                             Some(o)
                         } else {
                             if o.0 == n.0 {
-                                x = a.next()?;
+                                x = next(&mut a)?;
                             }
-                            y = b.next()?;
+                            y = next(&mut b)?;
                             Some(n)
                         }
                     }
@@ -355,40 +360,53 @@ pub fn scratch_error(dir: Option<&Path>, e: io::Error) -> io::Error {
     )
 }
 
-/// A run's entries in order, read [`MERGE_CHUNK`] at a time.
-struct Reader<'r, const N: usize> {
-    run: &'r Run,
+/// The fixed-size records of a file, in order, read [`MERGE_CHUNK`] at a
+/// time with `pread`, so the file's cursor and any other reader are left
+/// alone.
+pub struct RecordReader {
+    file: Option<File>,
+    size: usize,
+    count: usize,
+    /// Records read from the file so far.
+    loaded: usize,
     buf: Vec<u8>,
     at: usize,
-    /// Entries read from the file so far.
-    loaded: usize,
 }
 
-impl<'r, const N: usize> Reader<'r, N> {
-    fn new(run: &'r Run) -> Reader<'r, N> {
-        Reader {
-            run,
+impl RecordReader {
+    /// The first `count` records of `size` bytes of `file` (none when
+    /// `file` is `None`).
+    pub fn new(file: Option<File>, size: usize, count: usize) -> RecordReader {
+        RecordReader {
+            file,
+            size: size.max(1),
+            count,
+            loaded: 0,
             buf: Vec::new(),
             at: 0,
-            loaded: 0,
         }
     }
 
-    fn next(&mut self) -> io::Result<Option<(Key, [u8; N])>> {
-        let size = 16 + N;
+    /// The next record and its number (from 0).
+    pub fn next_record(&mut self) -> io::Result<Option<(usize, &[u8])>> {
+        let size = self.size;
         if self.at >= self.buf.len() {
-            let n = MERGE_CHUNK.min(self.run.len - self.loaded);
+            let n = MERGE_CHUNK.min(self.count - self.loaded);
+            let Some(f) = &self.file else {
+                return Ok(None);
+            };
             if n == 0 {
                 return Ok(None);
             }
             self.buf.resize(n * size, 0);
-            read_at(&self.run.file, &mut self.buf, (self.loaded * size) as u64)?;
+            read_at(f, &mut self.buf, (self.loaded * size) as u64)?;
             self.loaded += n;
             self.at = 0;
         }
-        let e = entry::<N>(&self.buf[self.at..self.at + size]);
+        let i = self.loaded - (self.buf.len() - self.at) / size;
+        let record = &self.buf[self.at..self.at + size];
         self.at += size;
-        Ok(Some(e))
+        Ok(Some((i, record)))
     }
 }
 

@@ -633,9 +633,14 @@ impl Ctx<'_, '_> {
             self.seen.insert(seen_id(&key), []).map_err(scratch)?;
         }
         let hash = xxhash_rust::xxh3::xxh3_128(json);
+        // One lookup serves the hash check and, below, the bases.
+        let known = match self.known.is_empty() {
+            true => None,
+            false => self.known.get(&key).map_err(scratch)?,
+        };
         if self.fields.hash_decides()
             && self.settings.trust_hashes
-            && self.known.hash(&key).map_err(scratch)? == Some(hash)
+            && known.as_ref().is_some_and(|k| k.hash == hash)
             && !self.suspect.contains(&key)
         {
             self.report.counts.unchanged += 1;
@@ -685,7 +690,6 @@ impl Ctx<'_, '_> {
             })?),
             None => None,
         };
-        let known = self.known.get(&key).map_err(scratch)?;
         let bases = known.as_ref().map(|k| &*k.bases).unwrap_or(&[]);
         let sides = Sides {
             target: current.as_ref(),
@@ -916,12 +920,6 @@ impl Ctx<'_, '_> {
     /// the target when the spec (`target.delete: true`) and the run
     /// (`--allow-delete`) both say so.
     fn deletes(&mut self, mapping: &Mapping, start: Start) -> Result<(), Failure> {
-        // Counted first, without their texts: an incremental pull that
-        // saw few keys finds nearly every known key "gone", and only says so.
-        let n = self.gone(|_| ())?;
-        if n == 0 {
-            return Ok(());
-        }
         let why_not = if !mapping.target.delete && !self.settings.allow_delete {
             None
         } else if !mapping.target.delete {
@@ -943,20 +941,27 @@ impl Ctx<'_, '_> {
         } else {
             None
         };
-        match why_not {
-            Some(why) => {
-                self.report.notes.push(format!(
-                    "{n} record{} the state knows {} no longer in the source; nothing deleted: {why}",
-                    if n == 1 { "" } else { "s" },
-                    if n == 1 { "is" } else { "are" },
-                ));
-                return Ok(());
+        // Keys are collected only to be deleted; otherwise only counted: an
+        // incremental pull that saw few keys finds nearly every known key
+        // "gone", and only says so.
+        let delete = why_not.is_none() && mapping.target.delete;
+        let mut gone = Vec::new();
+        let n = self.gone(|k| {
+            if delete {
+                gone.push(k.to_string());
             }
-            None if !mapping.target.delete => return Ok(()),
-            None => {}
+        })?;
+        if n == 0 {
+            return Ok(());
         }
-        let mut gone = Vec::with_capacity(n);
-        self.gone(|k| gone.push(k.to_string()))?;
+        if let Some(why) = why_not {
+            self.report.notes.push(format!(
+                "{n} record{} the state knows {} no longer in the source; nothing deleted: {why}",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "is" } else { "are" },
+            ));
+            return Ok(());
+        }
         gone.sort();
         for k in gone {
             self.report.counts.deleted += 1;

@@ -3,11 +3,10 @@
 //! million records holds no per-record list. A commit reads it back in
 //! order, a chunk at a time.
 
-use mapc_keyindex::{read_at, ScratchLog};
-use std::fs::File;
+use mapc_keyindex::{RecordReader, ScratchLog};
 use std::io;
 
-/// Ids held in memory before they go to the file, and read at a time.
+/// Ids held in memory before they go to the file.
 const TAIL: usize = 4096;
 
 pub(super) struct Entries {
@@ -33,13 +32,8 @@ impl Entries {
 
     /// The ids in order, from the first; independent of `self` once made.
     pub(super) fn reader(&mut self) -> io::Result<Reader> {
-        Ok(Reader {
-            len: self.len(),
-            file: self.log.snapshot()?,
-            next: 0,
-            buf: Vec::new(),
-            at: 0,
-        })
+        let count = self.len();
+        Ok(Reader(RecordReader::new(self.log.snapshot()?, 16, count)))
     }
 
     pub(super) fn clear(&mut self) {
@@ -47,36 +41,16 @@ impl Entries {
     }
 }
 
-pub(super) struct Reader {
-    file: Option<File>,
-    len: usize,
-    /// Ids read from the file so far.
-    next: usize,
-    buf: Vec<u8>,
-    at: usize,
-}
+pub(super) struct Reader(RecordReader);
 
 impl Reader {
     /// The next entry's number and id.
     pub(super) fn next(&mut self) -> io::Result<Option<(usize, u128)>> {
-        if self.at >= self.buf.len() {
-            let n = TAIL.min(self.len - self.next);
-            let Some(f) = &self.file else {
-                return Ok(None);
-            };
-            if n == 0 {
-                return Ok(None);
-            }
-            self.buf.resize(n * 16, 0);
-            read_at(f, &mut self.buf, (self.next * 16) as u64)?;
-            self.next += n;
-            self.at = 0;
-        }
-        let mut b = [0u8; 16];
-        b.copy_from_slice(&self.buf[self.at..self.at + 16]);
-        let i = self.next - (self.buf.len() - self.at) / 16;
-        self.at += 16;
-        Ok(Some((i, u128::from_le_bytes(b))))
+        Ok(self.0.next_record()?.map(|(i, b)| {
+            let mut id = [0u8; 16];
+            id.copy_from_slice(b);
+            (i, u128::from_le_bytes(id))
+        }))
     }
 }
 
