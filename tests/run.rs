@@ -956,3 +956,36 @@ fn a_temporary_folder_that_cannot_hold_scratch_files_fails_the_run() {
         r.stdout
     );
 }
+
+/// A spec named by a relative path whose target folder does not exist yet:
+/// the second run finds the same binding as the first (it once recorded
+/// `DIR/./out/...` and then refused `DIR/out/...` as a rebind).
+#[test]
+fn a_target_folder_the_first_run_creates_keeps_its_binding() {
+    let t = recent(10);
+    let s = Sandbox::new(
+        &spec(5, "upsert", false, ""),
+        &[rec("a1", "C1", "Ünï", "1", &t)],
+    );
+    let relative = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_mapc"))
+            .arg("run")
+            .arg("spec.mapc.yaml")
+            .args(args)
+            .current_dir(s.dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("mapc runs");
+        shown(out)
+    };
+    assert!(!s.path("out").exists());
+    let r = relative(&[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = relative(&["--full"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        counts(r.summary()).contains("1 unchanged"),
+        "{}",
+        r.summary()
+    );
+}

@@ -281,7 +281,7 @@ fn run_one(
     {
         let now = ends::binding_of(path);
         match state.binding(env, conn) {
-            Ok(Some(old)) if old != now && args.rebind => {
+            Ok(Some(old)) if !ends::same_binding(&old, &now) && args.rebind => {
                 errln!("note: connection `{conn}` is rebound from {old} to {now}");
                 if i == 0 {
                     rebound.0 = true
@@ -295,7 +295,7 @@ fn run_one(
                     }
                 }
             }
-            Ok(Some(old)) if old != now => {
+            Ok(Some(old)) if !ends::same_binding(&old, &now) => {
                 errln!(
                     "error: connection `{conn}`{} is bound to {old}, but this run would use {now}",
                     if env.is_empty() {

@@ -143,29 +143,72 @@ pub fn file_path(c: &Resolved, entity: &str, spec_dir: &Path) -> Result<PathBuf,
     })
 }
 
-/// What an environment's binding records for a file: its absolute path.
+/// What an environment's binding records for a file: its absolute path,
+/// written one way whatever folders exist yet: the deepest folder that
+/// exists is canonicalized (symbolic links, `..`), the rest kept as named
+/// without `.` parts. (It was `DIR/./out/t.ndjson` on a first run that
+/// created `out/`, and `DIR/out/t.ndjson` on the next, which was then
+/// refused as a rebind.)
 pub fn binding_of(path: &Path) -> String {
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
+    let abs: PathBuf = if path.is_absolute() {
+        path.components().collect()
     } else {
         std::env::current_dir()
             .map(|d| d.join(path))
             .unwrap_or_else(|_| path.to_path_buf())
+            .components()
+            .collect()
     };
-    // The folder may not exist yet (a first run creates it): canonicalize
-    // what exists, keep the rest.
-    let canon = abs
-        .parent()
-        .and_then(|p| std::fs::canonicalize(p).ok())
-        .zip(abs.file_name())
-        .map(|(p, f)| p.join(f))
-        .unwrap_or(abs);
-    canon.to_string_lossy().into_owned()
+    let mut missing = Vec::new();
+    let mut at = abs.as_path();
+    let canon = loop {
+        if let Ok(c) = std::fs::canonicalize(at) {
+            break Some(c);
+        }
+        match (at.file_name(), at.parent()) {
+            (Some(name), Some(parent)) => {
+                missing.push(name);
+                at = parent;
+            }
+            _ => break None,
+        }
+    };
+    let out = match canon {
+        Some(mut c) => {
+            c.extend(missing.iter().rev());
+            c
+        }
+        None => abs.clone(),
+    };
+    out.to_string_lossy().into_owned()
+}
+
+/// Whether a stored binding names the file `now` (a [`binding_of`]): the
+/// stored one is written the same way first, so one recorded by an older
+/// mapc (with `.` parts) still matches.
+pub fn same_binding(stored: &str, now: &str) -> bool {
+    stored == now || binding_of(Path::new(stored)) == now
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_binding_is_written_one_way_before_and_after_its_folder_exists() {
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join(".").join("out").join("t.ndjson");
+        let before = binding_of(&file);
+        std::fs::create_dir_all(d.path().join("out")).unwrap();
+        let after = binding_of(&file);
+        assert_eq!(before, after);
+        assert!(!before.contains("/./"), "{before}");
+        assert!(same_binding(&file.to_string_lossy(), &after));
+        assert!(!same_binding(
+            &d.path().join("other.ndjson").to_string_lossy(),
+            &after
+        ));
+    }
 
     #[test]
     fn variables_are_resolved_and_unset_ones_named() {
