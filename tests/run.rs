@@ -989,3 +989,38 @@ fn a_target_folder_the_first_run_creates_keeps_its_binding() {
         r.summary()
     );
 }
+
+/// A CSV target keeps no types: a text field that looks like a number
+/// (`"0.10"`) reads back as the number. A run that compares with the target
+/// (here after `state reset`) finds the record unchanged, not updated.
+#[test]
+fn a_csv_target_compares_cells_not_types() {
+    let t = recent(10);
+    let spec = spec(5, "upsert", false, "").replace("out/target.ndjson", "out/target.csv");
+    let s = Sandbox::new(
+        &spec,
+        &[format!(
+            r#"{{"id":"a1","number":"C1","name":"0.10","amount":1,"created":"","modifiedon":"{t}"}}"#
+        )],
+    );
+    assert_eq!(s.run(&[]).code, 0);
+    let before = s.read("out/target.csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_mapc"))
+        .args(["state", "reset"])
+        .arg(s.path("spec.mapc.yaml"))
+        .args(["--mapping", "accounts", "--yes"])
+        .output()
+        .expect("mapc runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = s.run(&[]);
+    assert!(
+        counts(r.summary()).contains("0 updated, 1 unchanged"),
+        "{}",
+        r.summary()
+    );
+    assert_eq!(s.read("out/target.csv"), before);
+}

@@ -720,9 +720,19 @@ impl Ctx<'_, '_> {
                 Some(None)
             }
             Action::Update { patch, changed } => {
-                planned.action = "update";
-                planned.changed = changed;
-                Some(Some(patch.to_string()))
+                let patch = patch.to_string();
+                if self
+                    .target
+                    .changes(&key, patch.as_bytes())
+                    .map_err(Failure::Target)?
+                {
+                    planned.action = "update";
+                    planned.changed = changed;
+                    Some(Some(patch))
+                } else {
+                    // What the target would give back is what it holds.
+                    None
+                }
             }
             Action::Unchanged => None,
             Action::Skip(why) => {

@@ -180,6 +180,37 @@ fn flat(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
     }
 }
 
+/// The text of a CSV cell for a member's value (absent or null: empty).
+fn cell_text(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// `record` as a CSV table with `columns` (and the record's own) gives it
+/// back when read: every value through its cell's text, so text that looks
+/// like a number reads back as one, an empty text as null, a missing
+/// column as null.
+pub fn csv_round_trip(record: &Value, columns: &[String]) -> Value {
+    let mut f = Vec::new();
+    flat(record, "", &mut f);
+    let mut names: Vec<&str> = columns.iter().map(String::as_str).collect();
+    for (k, _) in &f {
+        if !names.contains(&k.as_str()) {
+            names.push(k);
+        }
+    }
+    let mut out = Value::Object(Map::new());
+    for name in names {
+        let cell = cell_text(f.iter().find(|(k, _)| k == name).map(|(_, v)| v));
+        let path: Vec<String> = name.split('.').map(String::from).collect();
+        set(&mut out, &path, cell_value(&cell));
+    }
+    out
+}
+
 pub struct Writer {
     format: Format,
     columns: Vec<String>,
@@ -241,11 +272,7 @@ impl Writer {
                 let cells: Vec<String> = self
                     .columns
                     .iter()
-                    .map(|c| match f.iter().find(|(k, _)| k == c).map(|(_, v)| v) {
-                        None | Some(Value::Null) => String::new(),
-                        Some(Value::String(s)) => s.clone(),
-                        Some(other) => other.to_string(),
-                    })
+                    .map(|c| cell_text(f.iter().find(|(k, _)| k == c).map(|(_, v)| v)))
                     .collect();
                 let mut c = csv::Writer::from_writer(Vec::new());
                 c.write_record(&cells).map_err(io::Error::other)?;

@@ -468,3 +468,29 @@ fn leftovers_of_killed_runs_are_removed() {
         assert!(live.exists() && other.exists() && odd.exists());
     }
 }
+
+/// A CSV cell keeps no type: text that reads back as a number, an empty
+/// text that reads back as null, and a column a record does not have, are
+/// no change; another value is.
+#[test]
+fn a_csv_update_that_reads_back_the_same_is_no_change() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("t.csv");
+    std::fs::write(&p, "id,n,note,extra\na,1.10,,x\n").unwrap();
+    let mut t = open_file_target(&p, None, &["id"]).unwrap();
+    assert!(!t.changes("a", br#"{"n":"1.10"}"#).unwrap());
+    assert!(!t.changes("a", br#"{"n":1.10,"note":""}"#).unwrap());
+    assert!(!t.changes("a", br#"{"note":null}"#).unwrap());
+    assert!(
+        t.changes("a", br#"{"n":"1.1"}"#).unwrap(),
+        "1.1 is another cell"
+    );
+    assert!(t.changes("a", r#"{"note":"é"}"#.as_bytes()).unwrap());
+    assert!(t.changes("a", br#"{"new":1}"#).unwrap(), "a new column");
+    assert!(t.changes("b", br#"{"n":1}"#).unwrap(), "no such record");
+    // Other formats keep types: every update is a change.
+    let p = d.path().join("t.ndjson");
+    std::fs::write(&p, "{\"id\":\"a\",\"n\":1.10}\n").unwrap();
+    let mut t = open_file_target(&p, None, &["id"]).unwrap();
+    assert!(t.changes("a", br#"{"n":"1.10"}"#).unwrap());
+}
